@@ -1,0 +1,23 @@
+//! ukrt: a unikernel runtime for Xen PV guests (x86_64).
+//!
+//! The kernel boots as a PV guest, prints a banner, runs the app and carries
+//! its exit status out to whoever started the domain. Modules that touch the
+//! hardware or Xen hold the `unsafe` code; the rest is plain Rust that is
+//! unit-tested on the host (`cargo test -p ukrt`).
+#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(test), no_main)]
+
+mod arch;
+mod boot;
+mod cmdline;
+mod console;
+mod exit;
+mod hello;
+mod time;
+mod xen;
+
+#[cfg(not(test))]
+mod panic;
+
+/// The runtime's version, as printed in the boot banner.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,45 @@
+//! Monotonic time: Xen's per-vCPU system time plus the TSC delta since Xen
+//! last stamped it, scaled by the factors Xen publishes.
+
+/// Converts a TSC delta to nanoseconds with Xen's `tsc_to_system_mul` (a
+/// 32.32 fixed-point factor) and `tsc_shift`.
+pub fn tsc_delta_to_ns(delta: u64, mul: u32, shift: i8) -> u64 {
+    let shifted = if shift < 0 {
+        delta >> -shift
+    } else {
+        delta << shift
+    };
+    ((shifted as u128 * mul as u128) >> 32) as u64
+}
+
+/// Nanoseconds since the domain started, or 0 before shared info is mapped.
+#[cfg(target_os = "none")]
+pub fn now_ns() -> u64 {
+    match crate::xen::shared_info::vcpu0_time() {
+        Some(t) => {
+            let delta = crate::arch::rdtsc().wrapping_sub(t.tsc_timestamp);
+            t.system_time + tsc_delta_to_ns(delta, t.tsc_to_system_mul, t.tsc_shift)
+        }
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_like_xen() {
+        // A 2 GHz TSC is 0.5 ns a tick: mul 2^31 with shift 0, or mul ~2^32
+        // with shift -1.
+        assert_eq!(tsc_delta_to_ns(2_000_000_000, 1 << 31, 0), 1_000_000_000);
+        assert_eq!(tsc_delta_to_ns(2_000_000_000, u32::MAX, -1), 999_999_999);
+        // A 500 MHz TSC: shift +1, mul 2^32 - 1.
+        assert_eq!(tsc_delta_to_ns(500_000_000, u32::MAX, 1), 999_999_999);
+        // No overflow on large deltas.
+        assert_eq!(
+            tsc_delta_to_ns(u64::MAX >> 1, 1 << 31, 0),
+            (u64::MAX >> 1) / 2
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Typed hypercalls used by the runtime. Each wrapper documents the Xen
+//! structure it passes; every result is returned to the caller to check.
+use crate::arch::hypercall::hypercall;
+use xen_sys as x;
+
+extern "C" {
+    /// Filled by Xen before the guest starts (see `arch::entry`).
+    static hypercall_page: u8;
+}
+
+/// A failed hypercall: Xen's negative errno value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XenError(pub i64);
+
+impl core::fmt::Display for XenError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Xen error {}", self.0)
+    }
+}
+
+fn call(nr: u32, args: [u64; 5]) -> i64 {
+    // SAFETY: Xen has filled the hypercall page before `_start` runs. Each
+    // wrapper below passes arguments of the form hypercall `nr` expects.
+    unsafe { hypercall(core::ptr::addr_of!(hypercall_page), nr, args) }
+}
+
+fn check(ret: i64) -> Result<u64, XenError> {
+    if ret < 0 {
+        Err(XenError(ret))
+    } else {
+        Ok(ret as u64)
+    }
+}
+
+/// `console_io(CONSOLEIO_write)`: writes to Xen's console (first domain only).
+pub fn console_write(bytes: &[u8]) -> Result<u64, XenError> {
+    check(call(
+        x::__HYPERVISOR_console_io,
+        [
+            x::CONSOLEIO_write as u64,
+            bytes.len() as u64,
+            bytes.as_ptr() as u64,
+            0,
+            0,
+        ],
+    ))
+}
+
+/// `xen_version(XENVER_version)`: (major, minor).
+pub fn xen_version() -> (u32, u32) {
+    let v = call(x::__HYPERVISOR_xen_version, [0, 0, 0, 0, 0]) as u32;
+    (v >> 16, v & 0xffff)
+}
+
+/// `xen_version(XENVER_extraversion)`: the version suffix, e.g. ".7".
+pub fn xen_extraversion() -> heapless::String<16> {
+    let mut buf = [0u8; 16];
+    call(
+        x::__HYPERVISOR_xen_version,
+        [1, buf.as_mut_ptr() as u64, 0, 0, 0],
+    );
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let mut s = heapless::String::new();
+    for &b in &buf[..len] {
+        let _ = s.push(if b.is_ascii_graphic() { b as char } else { '?' });
+    }
+    s
+}
+
+/// Shutdown reasons for `sched_op(SCHEDOP_shutdown)`.
+#[derive(Debug, Clone, Copy)]
+#[repr(u32)]
+pub enum ShutdownReason {
+    Poweroff = 0,
+    Crash = 3,
+}
+
+/// `sched_op(SCHEDOP_shutdown)`: ends the domain. Returns only if Xen refused.
+pub fn shutdown(reason: ShutdownReason) -> XenError {
+    let arg: u32 = reason as u32; // struct sched_shutdown { unsigned int reason; }
+    XenError(call(
+        x::__HYPERVISOR_sched_op,
+        [
+            x::SCHEDOP_shutdown as u64,
+            core::ptr::addr_of!(arg) as u64,
+            0,
+            0,
+            0,
+        ],
+    ))
+}
+
+/// `sched_op(SCHEDOP_yield)`: gives the CPU to another vCPU or domain.
+pub fn sched_yield() {
+    call(
+        x::__HYPERVISOR_sched_op,
+        [x::SCHEDOP_yield as u64, 0, 0, 0, 0],
+    );
+}
+
+/// `update_va_mapping(va, pte, UVMF_INVLPG)`: sets the L1 entry that maps `va`.
+pub fn update_va_mapping(va: u64, pte: u64) -> Result<(), XenError> {
+    const UVMF_INVLPG: u64 = 2;
+    check(call(
+        x::__HYPERVISOR_update_va_mapping,
+        [va, pte, UVMF_INVLPG, 0, 0],
+    ))
+    .map(|_| ())
+}
+
+/// `event_channel_op(EVTCHNOP_send)`: notifies the other end of `port`.
+pub fn evtchn_send(port: u32) -> Result<(), XenError> {
+    const EVTCHNOP_SEND: u64 = 4;
+    let arg: u32 = port; // struct evtchn_send { evtchn_port_t port; }
+    check(call(
+        x::__HYPERVISOR_event_channel_op,
+        [EVTCHNOP_SEND, core::ptr::addr_of!(arg) as u64, 0, 0, 0],
+    ))
+    .map(|_| ())
+}

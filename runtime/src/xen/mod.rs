@@ -1,0 +1,12 @@
+//! Xen's PV interface: ELF notes, typed hypercalls, start_info, shared_info
+//! and the console ring.
+pub mod console_ring;
+#[cfg(target_os = "none")]
+mod elfnotes;
+#[cfg(target_os = "none")]
+pub mod hypercall;
+#[cfg(target_os = "none")]
+pub mod p2m;
+#[cfg(target_os = "none")]
+pub mod shared_info;
+pub mod start_info;
