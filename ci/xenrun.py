@@ -15,6 +15,7 @@ harness waits for Xen to confirm that, stops QEMU, and exits with:
 Every wait has a bound; the message says what was being waited for.
 """
 import argparse
+import collections
 import os
 import re
 import selectors
@@ -65,7 +66,9 @@ class Run:
         self.a = a
         self.status = None      # the guest's status, once known
         self.confirmed = False  # Xen said the domain ended
-        self.xen_panic = False
+        self.xen_panic = False   # Xen panicked; its report follows
+        self.panic_done = False  # the report's closing line was seen
+        self.xen_tail = collections.deque(maxlen=12)
         self.last_guest_line = b""
 
     def line(self, raw):
@@ -83,6 +86,12 @@ class Run:
             elif text.startswith(CRASH_MARKER) and self.status is None:
                 self.status = CRASHED
             return False
+        self.xen_tail.append(text)
+        if self.xen_panic:
+            # The report ends with a line of stars after the message.
+            self.panic_done = re.fullmatch(rb"\(XEN\) \*+", text) is not None and \
+                not self.xen_tail[-2].endswith(b"****")
+            return self.panic_done
         m = XEN_DOM0_END_RE.search(text)
         if m:
             self.confirmed = True
@@ -91,7 +100,6 @@ class Run:
             return True
         if XEN_PANIC_RE.search(text):
             self.xen_panic = True
-            return True
         return False
 
 
@@ -123,7 +131,8 @@ def main(argv):
     try:
         while outcome is None:
             now = time.monotonic()
-            if run.status is not None and marker_at is None:
+            if (run.status is not None or run.xen_panic) and marker_at is None:
+                # Bound the wait for Xen's last words.
                 marker_at = now
                 deadline = min(deadline, now + a.shutdown_timeout)
             if now >= deadline:
@@ -159,7 +168,9 @@ def main(argv):
     if outcome == "interrupted":
         return 130
     if run.xen_panic:
-        err("Xen panicked (run with -v to see its console)")
+        err("Xen panicked; its last lines:")
+        for line in run.xen_tail:
+            print("    " + line.decode(errors="replace"), file=sys.stderr)
         return HARNESS_ERROR
     if run.status is None:
         if outcome == "timeout":

@@ -29,50 +29,84 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
     }
 
     let (major, minor) = hypercall::xen_version();
-    let extra = hypercall::xen_extraversion();
-    crate::println!(
-        "{}",
-        banner(
-            crate::VERSION,
-            major,
-            minor,
-            &extra,
-            info.memory_bytes(),
-            &info.cmdline
-        )
-    );
+    let banner = Banner {
+        version: crate::VERSION,
+        xen_version: (major, minor),
+        xen_extra: &hypercall::xen_extraversion(),
+        first_domain: info.is_initial_domain(),
+        memory_bytes: info.memory_bytes(),
+        cmdline: &info.cmdline,
+    };
+    crate::println!("{banner}");
     let cmdline = Cmdline::new(&info.cmdline);
+    check_runtime_options(&cmdline);
     let status = crate::hello::main(&cmdline);
     crate::exit::exit(status)
 }
 
+/// The runtime options (`uk.<key>` words) this version understands.
+pub const KNOWN_OPTIONS: &[&str] = &[];
+
+/// Warns about `uk.` words the runtime does not know, so a misspelt option
+/// is not silently ignored.
+fn check_runtime_options(cmdline: &Cmdline) {
+    for opt in cmdline.runtime_options() {
+        if !KNOWN_OPTIONS.contains(&opt.key) {
+            crate::println!(
+                "ukrt: warning: unknown runtime option uk.{} (known: {:?})",
+                opt.key,
+                KNOWN_OPTIONS
+            );
+        }
+    }
+}
+
 /// The boot banner line.
-pub fn banner(
-    version: &str,
-    xen_major: u32,
-    xen_minor: u32,
-    xen_extra: &str,
-    memory_bytes: u64,
-    cmdline: &str,
-) -> heapless::String<1200> {
-    use core::fmt::Write;
-    let mut s = heapless::String::new();
-    let _ = write!(
-        s,
-        "ukrt {version} on Xen {xen_major}.{xen_minor}{xen_extra}: {} MiB, cmdline {cmdline:?}",
-        memory_bytes >> 20
-    );
-    s
+pub struct Banner<'a> {
+    pub version: &'a str,
+    pub xen_version: (u32, u32),
+    pub xen_extra: &'a str,
+    pub first_domain: bool,
+    pub memory_bytes: u64,
+    pub cmdline: &'a str,
+}
+
+impl core::fmt::Display for Banner<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (major, minor) = self.xen_version;
+        let role = if self.first_domain {
+            "first domain"
+        } else {
+            "domU"
+        };
+        write!(
+            f,
+            "ukrt {} on Xen {major}.{minor}{} ({role}): {} MiB, cmdline {:?}",
+            self.version,
+            self.xen_extra,
+            self.memory_bytes >> 20,
+            self.cmdline
+        )
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Banner;
+
     #[test]
     fn banner_names_versions_memory_and_cmdline() {
-        let b = super::banner("0.1.0", 4, 17, ".7", 64 << 20, "exit=3 a\"b");
+        let b = Banner {
+            version: "0.1.0",
+            xen_version: (4, 17),
+            xen_extra: ".7",
+            first_domain: true,
+            memory_bytes: 64 << 20,
+            cmdline: "exit=3 a\"b",
+        };
         assert_eq!(
-            b.as_str(),
-            r#"ukrt 0.1.0 on Xen 4.17.7: 64 MiB, cmdline "exit=3 a\"b""#
+            b.to_string(),
+            r#"ukrt 0.1.0 on Xen 4.17.7 (first domain): 64 MiB, cmdline "exit=3 a\"b""#
         );
     }
 }

@@ -1,12 +1,15 @@
 //! The built-in hello app: the default image until apps are loaded from a
 //! bundle. It greets, echoes its arguments, and understands two switches used
-//! by the boot tests: `exit=N` (exit with status N) and `panic[=message]`.
+//! by the boot tests: `exit=N` (exit with status N), `panic[=message]`, and
+//! `lines=N` (print N numbered lines, to check that no output is lost), and
+//! `hang` (never exit, to check the harness's time limit).
 
 /// What the app was asked to do by its arguments.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action<'a> {
     Exit(i32),
     Panic(&'a str),
+    Hang,
 }
 
 /// Reads the switches from the arguments; the last one wins.
@@ -17,6 +20,8 @@ pub fn action<'a>(args: impl Iterator<Item = &'a str>) -> Result<Action<'a>, &'a
             action = Action::Exit(n.parse().map_err(|_| arg)?);
         } else if arg == "panic" {
             action = Action::Panic("requested by the command line");
+        } else if arg == "hang" {
+            action = Action::Hang;
         } else if let Some(msg) = arg.strip_prefix("panic=") {
             action = Action::Panic(msg);
         }
@@ -29,10 +34,22 @@ pub fn main(cmdline: &crate::cmdline::Cmdline) -> i32 {
     crate::println!("Hello, world! (from the built-in hello app)");
     for (i, arg) in cmdline.app_args().enumerate() {
         crate::println!("argv[{i}] = {arg:?}");
+        if let Some(n) = arg.strip_prefix("lines=").and_then(|n| n.parse::<u32>().ok()) {
+            for line in 0..n {
+                crate::println!("line {line} of {n}: the quick brown fox jumps over the lazy dog");
+            }
+        }
     }
     match action(cmdline.app_args()) {
         Ok(Action::Exit(status)) => status,
         Ok(Action::Panic(msg)) => panic!("hello: {msg}"),
+        Ok(Action::Hang) => {
+            crate::println!("hello: hanging as asked");
+            loop {
+                #[cfg(target_os = "none")]
+                crate::xen::hypercall::sched_yield();
+            }
+        }
         Err(bad) => {
             crate::println!("hello: bad argument {bad:?}: expected exit=<integer>");
             2

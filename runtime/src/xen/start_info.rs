@@ -12,6 +12,9 @@ pub enum ConsoleKind {
 }
 
 /// The checked contents of `start_info`.
+// Some fields are for the memory manager and xenstore, which are not wired
+// up yet.
+#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub struct BootInfo {
     pub nr_pages: u64,
@@ -84,7 +87,7 @@ pub fn parse(raw: &x::start_info) -> Result<BootInfo, StartInfoError> {
     if raw.mfn_list == 0 {
         return Err(StartInfoError::MissingP2m);
     }
-    if raw.pt_base == 0 || raw.pt_base % 4096 != 0 {
+    if raw.pt_base == 0 || !raw.pt_base.is_multiple_of(4096) {
         return Err(StartInfoError::BadPageTableBase(raw.pt_base));
     }
     let bytes: [u8; 1024] = raw.cmd_line.map(|c| c as u8);

@@ -85,8 +85,7 @@ mod tests {
     }
 
     fn page() -> *const u8 {
-        // SAFETY: only the symbol's address is taken.
-        unsafe { core::ptr::addr_of!(ukrt_fake_hypercall_page) }
+        core::ptr::addr_of!(ukrt_fake_hypercall_page)
     }
 
     #[test]
