@@ -9,6 +9,8 @@ SHELL := /bin/bash
 
 TARGET   := x86_64-unknown-none
 KERNEL   := target/$(TARGET)/release/ukrt
+# The same kernel with the built-in self-tests, for the boot tests.
+SELFTEST_KERNEL := target/selftest/$(TARGET)/release/ukrt
 XEN      := build/xen
 XEN_GZ   := /boot/xen-4.17-amd64.gz
 PYTHON   := python3
@@ -18,7 +20,7 @@ TIMEOUT  ?= 120
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: help deps kernel run test lint unit-test boot-test bench clean
+.PHONY: help deps kernel selftest-kernel run test lint unit-test boot-test bench clean
 
 help:
 	@echo "make run [ARGS=\"...\"] [V=1]  boot the hello image on Xen under QEMU; exits with its status"
@@ -33,6 +35,9 @@ deps:
 
 kernel: deps
 	cargo build --release -p ukrt --target $(TARGET)
+
+selftest-kernel: deps
+	cargo build --release -p ukrt --target $(TARGET) --features selftest --target-dir target/selftest
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)
@@ -50,12 +55,13 @@ lint: deps
 	cargo clippy --workspace --exclude ukrt --all-targets -- -D warnings
 	cargo clippy -p ukrt --tests -- -D warnings
 	cargo clippy -p ukrt --release --target $(TARGET) -- -D warnings
+	cargo clippy -p ukrt --release --target $(TARGET) --features selftest --target-dir target/selftest -- -D warnings
 
 unit-test: deps
 	cargo test --workspace
 
-boot-test: kernel $(XEN)
-	$(PYTHON) ci/boot_tests.py --kernel $(KERNEL) --xen $(XEN)
+boot-test: kernel selftest-kernel $(XEN)
+	$(PYTHON) ci/boot_tests.py --kernel $(KERNEL) --selftest-kernel $(SELFTEST_KERNEL) --xen $(XEN)
 
 bench: kernel $(XEN)
 	@echo "no benchmarks yet"

@@ -13,7 +13,20 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 KERNEL = None
+SELFTEST = None
 XEN = None
+
+
+def fields(text, prefix):
+    """The key=value pairs of every line that starts with `prefix`."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            for word in line[len(prefix):].split():
+                if "=" in word:
+                    k, v = word.split("=", 1)
+                    out[k] = v
+    return out
 
 
 def cargo_version():
@@ -95,6 +108,164 @@ class FirstDomain(unittest.TestCase):
                                for i in range(n)])
 
 
+GIB = 1 << 30
+MIB = 1 << 20
+
+
+class Memory(unittest.TestCase):
+    """The demand-mapped application region on real Xen (selftest kernel)."""
+
+    def selftest(self, args, **kw):
+        return Boot(args, image=SELFTEST, **kw)
+
+    def test_faults_across_table_boundaries_map_and_count_exactly(self):
+        import random
+        rng = random.Random(7)
+        offsets = [0, 0x1000, 2 * MIB - 0x1000, 2 * MIB, GIB, 512 * GIB,
+                   512 * GIB + 5 * GIB + 7 * 2 * MIB + 9 * 0x1000]
+        while len(offsets) < 28:
+            offsets.append(rng.randrange(0, 1 << 40 - 12) << 12)
+        offsets = sorted(set(offsets))
+        b = self.selftest("uk.test=mm-touch " + " ".join(hex(o) for o in offsets))
+        self.assertEqual(b.status, 0, b)
+        got = fields(b.out, "mm-touch: ")
+        pages = len(offsets)
+        l1 = len({o >> 21 for o in offsets})
+        l2 = len({o >> 30 for o in offsets})
+        l3 = len({o >> 39 for o in offsets})
+        with_tables = len({o >> 21 for o in offsets})  # faults that created an L1
+        self.assertEqual(int(got["pages"]), pages, b)
+        self.assertEqual(int(got["faults"]), pages, "one fault per page first touched")
+        self.assertEqual(int(got["hypercalls"]), pages, "one transition to Xen per fault")
+        self.assertEqual((int(got["tables_l1"]), int(got["tables_l2"]), int(got["tables_l3"])),
+                         (l1, l2, l3))
+        tables = l1 + l2 + l3
+        # Each new table: protect + link; each page: its leaf entry.
+        self.assertEqual(int(got["mmu_updates"]), pages + 2 * tables)
+        # A fault that needs tables is one multicall of protect, pin, link+leaf.
+        self.assertEqual(int(got["multicall_entries"]), 3 * with_tables)
+        self.assertEqual(got["bad_patterns"], "0", "every page reads back what was written")
+        self.assertEqual(int(got["frames_returned"]), pages + tables, "release returns it all")
+
+    def test_copy_on_write_and_shared_frames(self):
+        b = self.selftest("uk.test=mm-cow")
+        self.assertEqual(b.status, 0, b)
+        got = fields(b.out, "mm-cow: ")
+        self.assertEqual(got["read"], "1001", "a read sees the source frame")
+        self.assertEqual(got["shared_read"], "2002", "a shared frame maps read-only")
+        self.assertEqual(got["mapped_source_before_write"], "true")
+        self.assertEqual(got["after_write"], str(0xdead))
+        self.assertEqual(got["source_word"], "1001", "the source never changes")
+        self.assertEqual(got["copy_rest_intact"], "true")
+        self.assertEqual(got["private_frame"], "true")
+
+    def test_zero_fill_hides_old_frame_contents(self):
+        b = self.selftest("uk.test=mm-zero")
+        self.assertEqual(b.status, 0, b)
+        got = fields(b.out, "mm-zero: ")
+        self.assertEqual(got["reused_dirty_frame"], "true", "the test reuses a dirty frame")
+        self.assertEqual(got["nonzero_words"], "0")
+
+    def test_a_thousand_map_touch_release_cycles_leak_nothing(self):
+        b = self.selftest("uk.test=mm-cycles 1000")
+        self.assertEqual(b.status, 0, b)
+        got = fields(b.out, "mm-cycles: ")
+        self.assertEqual(got["free_before"], got["free_after"], b)
+        self.assertEqual(got["cycles_with_drift"], "0")
+        self.assertEqual(got["faults"], "4000")
+        self.assertEqual(got["tables_allocated"], got["tables_freed"])
+        self.assertEqual(got["tables_allocated"], "3000")
+
+    def test_exhausting_memory_is_an_error_not_a_crash(self):
+        b = self.selftest("uk.test=mm-oom")
+        self.assertEqual(b.status, 0, b)
+        got = fields(b.out, "mm-oom: ")
+        self.assertEqual(got["error"], "OutOfMemory")
+        self.assertEqual(got["free_at_error"], "0")
+        self.assertEqual(got["free_before"], got["free_after"])
+
+    def test_stats_line(self):
+        b = self.selftest("uk.stats uk.test=mm-zero")
+        self.assertEqual(b.status, 0, b)
+        line = [l for l in b.lines if l.startswith("uk-stats: ")]
+        self.assertEqual(len(line), 1, b)
+        self.assertRegex(line[0], r"^uk-stats: faults=\d+ tables=\d+ hypercalls=\d+ "
+                         r"mmu_updates=\d+ frames_used=\d+ frames_free=\d+( \w+=\d+)*$")
+        got = fields(b.out, "uk-stats: ")
+        self.assertEqual(got["faults"], "2")
+        self.assertEqual(got["tables"], "3")
+        # Everything is released: only the heap is in use.
+        self.assertEqual(got["frames_used"], got["heap_frames"])
+
+    def assert_crash_report(self, b, name, reason=None, address=None):
+        self.assertEqual(b.status, 134, b)
+        self.assertIn(f"*** ukrt: fatal {name}", b.out)
+        self.assertRegex(b.out, r"rip 0x[0-9a-f]{16}  rsp 0x[0-9a-f]{16}")
+        self.assertRegex(b.out, r"rax 0x[0-9a-f]{16} rbx")
+        self.assertRegex(b.out, r"backtrace:\n      #0 0x[0-9a-f]{16}\n      #1 0x")
+        if reason:
+            self.assertIn(f"    reason     {reason}", b.out)
+        if address is not None:
+            self.assertIn(f"    address    {address:#018x}", b.out)
+        self.assertEqual(b.lines[-1], "uk-exit: crashed")
+        self.assertNotIn("survived", b.out)
+
+    def test_bad_accesses_give_crash_reports(self):
+        base = 1 << 40
+        cases = {
+            "write-ro": ("page fault (#PF, vector 14)", 'write to read-only page of region "code"',
+                         base + 16, "(not-present, write, kernel)"),
+            "guard": ("page fault", 'guard page of region "guard"', base + 0x1008,
+                      "(not-present, read, kernel)"),
+            "outside": ("page fault", "address is outside every region", base + GIB, None),
+            "exec": ("page fault", 'instruction fetch from non-executable region "data"',
+                     base + 0x2000, "instruction-fetch"),
+            "oom-fault": ("page fault", "out of memory", None, None),
+            "in-mm": ("page fault", "fault inside the memory manager", base + 0x2000, None),
+        }
+        for kind, (name, reason, address, code) in cases.items():
+            with self.subTest(kind=kind):
+                b = self.selftest(f"uk.test=mm-bad {kind}")
+                self.assert_crash_report(b, name, reason, address)
+                if code:
+                    self.assertIn(code, b.out)
+
+
+class Traps(unittest.TestCase):
+    def selftest(self, args, **kw):
+        return Boot(args, image=SELFTEST, **kw)
+
+    def test_handled_fault_preserves_every_register(self):
+        b = self.selftest("uk.test=trap handled-fault-returns")
+        self.assertEqual(b.status, 0, b)
+        self.assertIn("trap: registers_preserved=true", b.lines)
+
+    def test_exceptions_are_named_in_the_crash_report(self):
+        for kind, name in (("ud2", "invalid opcode (#UD, vector 6)"),
+                           ("div0", "divide error (#DE, vector 0)"),
+                           ("int3", "breakpoint (#BP, vector 3)")):
+            with self.subTest(kind=kind):
+                b = self.selftest(f"uk.test=trap {kind}")
+                Memory.assert_crash_report(self, b, name)
+
+    def test_null_pointer(self):
+        b = self.selftest("uk.test=trap null")
+        Memory.assert_crash_report(self, b, "page fault", "address outside the application region", 0)
+
+    def test_fault_inside_the_fault_handler_is_reported_not_looped(self):
+        b = self.selftest("uk.test=trap nested")
+        Memory.assert_crash_report(self, b, "page fault", "fault inside the fault handler", 8)
+        self.assertEqual(b.out.count("*** ukrt: fatal"), 1)
+
+    def test_stack_overflow_hits_the_guard_page(self):
+        # Xen cannot deliver a fault on an overflowed stack: it ends the
+        # domain itself, and the harness shows why.
+        b = self.selftest("uk.test=trap stack-overflow")
+        self.assertEqual(b.status, 134, b)
+        self.assertIn("the domain crashed without a report from the guest", b.err)
+        self.assertIn("Fault while accessing guest memory", b.err)
+
+
 class Harness(unittest.TestCase):
     def test_missing_kernel_is_a_clear_error(self):
         b = Boot(image="/nonexistent/kernel")
@@ -118,12 +289,13 @@ class Harness(unittest.TestCase):
 
 
 def main():
-    global KERNEL, XEN
+    global KERNEL, SELFTEST, XEN
     p = argparse.ArgumentParser()
     p.add_argument("--kernel", required=True)
+    p.add_argument("--selftest-kernel", required=True)
     p.add_argument("--xen", required=True)
     a, rest = p.parse_known_args()
-    KERNEL, XEN = a.kernel, a.xen
+    KERNEL, SELFTEST, XEN = a.kernel, a.selftest_kernel, a.xen
     prog = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False)
     r = prog.result
     failed = len(r.failures) + len(r.errors)

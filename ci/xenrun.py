@@ -65,6 +65,7 @@ class Run:
     def __init__(self, a):
         self.a = a
         self.status = None      # the guest's status, once known
+        self.guest_reported = False  # the guest printed its exit marker
         self.confirmed = False  # Xen said the domain ended
         self.xen_panic = False   # Xen panicked; its report follows
         self.panic_done = False  # the report's closing line was seen
@@ -83,8 +84,10 @@ class Run:
             m = EXIT_RE.match(text)
             if m and self.status is None:
                 self.status = int(m.group(1)) % 256
+                self.guest_reported = True
             elif text.startswith(CRASH_MARKER) and self.status is None:
                 self.status = CRASHED
+                self.guest_reported = True
             return False
         self.xen_tail.append(text)
         if self.xen_panic:
@@ -183,7 +186,14 @@ def main(argv):
         err(f"the guest reported its exit but Xen did not confirm the domain ended "
             f"within {a.shutdown_timeout:.0f} s")
         return TIMED_OUT
-    if run.status == CRASHED:
+    if run.status == CRASHED and not run.guest_reported:
+        # Xen ended the domain itself (e.g. it could not deliver a fault on
+        # an overflowed stack): its console says why.
+        err(f"the domain crashed without a report from the guest ({elapsed:.1f} s); "
+            "Xen's last lines:")
+        for line in run.xen_tail:
+            print("    " + line.decode(errors="replace"), file=sys.stderr)
+    elif run.status == CRASHED:
         err(f"the domain crashed ({elapsed:.1f} s)")
     else:
         err(f"the guest exited with status {run.status} ({elapsed:.1f} s)")

@@ -40,12 +40,28 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
     crate::println!("{banner}");
     let cmdline = Cmdline::new(&info.cmdline);
     check_runtime_options(&cmdline);
+    if cmdline.has_option("stats") {
+        crate::exit::PRINT_STATS.store(true, core::sync::atomic::Ordering::Relaxed);
+    }
+    if let Err(e) = crate::arch::traps::install() {
+        panic!("set_trap_table refused: {e}");
+    }
+    crate::mm::init(&info, start_info as u64);
+
+    #[cfg(feature = "selftest")]
+    if let Some(test) = cmdline.runtime_options().find(|o| o.key == "test") {
+        crate::exit::exit(crate::selftest::run(test.value.unwrap_or(""), &cmdline));
+    }
     let status = crate::hello::main(&cmdline);
     crate::exit::exit(status)
 }
 
 /// The runtime options (`uk.<key>` words) this version understands.
-pub const KNOWN_OPTIONS: &[&str] = &[];
+pub const KNOWN_OPTIONS: &[&str] = &[
+    "stats", // print the uk-stats line at exit
+    #[cfg(feature = "selftest")]
+    "test", // run a built-in self-test instead of the app
+];
 
 /// Warns about `uk.` words the runtime does not know, so a misspelt option
 /// is not silently ignored.

@@ -113,6 +113,28 @@ mod device {
     }
 }
 
+/// A `core::fmt::Write` handle on the console, for code that formats
+/// piecewise (the crash report).
+pub struct Writer;
+
+impl core::fmt::Write for Writer {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        print_fmt(format_args!("{s}"));
+        Ok(())
+    }
+}
+
+/// Makes sure a crash report can print. There is one vCPU and nothing
+/// preempts the runtime, so if the console is locked its holder is the code
+/// that crashed, and it will never unlock it.
+#[cfg(target_os = "none")]
+pub fn take_over_for_crash() {
+    if CONSOLE.is_locked() {
+        // SAFETY: see above; nobody else can be inside the critical section.
+        unsafe { CONSOLE.force_unlock() };
+    }
+}
+
 /// Writes formatted text to the console; errors are dropped (there is
 /// nowhere else to report them).
 #[cfg(target_os = "none")]

@@ -5,12 +5,20 @@
 /// The marker line's prefix; ci/xenrun.py parses it.
 pub const MARKER: &str = "uk-exit:";
 
+/// Whether to print the `uk-stats:` line at exit (`uk.stats`).
+pub static PRINT_STATS: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 #[cfg(target_os = "none")]
 mod imp {
     use super::MARKER;
     use crate::xen::hypercall::{shutdown, ShutdownReason};
 
-    fn end(reason: ShutdownReason) -> ! {
+    /// Prints the stats (if asked) and the marker, flushes, shuts down.
+    fn end(reason: ShutdownReason, marker: core::fmt::Arguments) -> ! {
+        if super::PRINT_STATS.load(core::sync::atomic::Ordering::Relaxed) {
+            print_stats();
+        }
+        crate::println!("{marker}");
         crate::console::flush();
         let err = shutdown(reason);
         // Xen refused to end us: say so and stop here rather than return.
@@ -20,16 +28,38 @@ mod imp {
         }
     }
 
+    /// One line of counters, `uk-stats: key=N ...`, for scripts.
+    fn print_stats() {
+        use core::fmt::Write;
+        let mut w = crate::console::Writer;
+        // The memory manager may be what crashed: never wait for it.
+        if crate::mm::SPACE.try_lock().is_some() {
+            let _ = write!(w, "uk-stats: ");
+            let _ = crate::mm::write_stats(&mut w);
+            let _ = writeln!(w);
+        }
+    }
+
     /// Ends the domain normally with `status`.
     pub fn exit(status: i32) -> ! {
-        crate::println!("{MARKER} status={status}");
-        end(ShutdownReason::Poweroff)
+        end(
+            ShutdownReason::Poweroff,
+            format_args!("{MARKER} status={status}"),
+        )
     }
 
     /// Ends the domain as crashed (after a crash report was printed).
     pub fn crash() -> ! {
-        crate::println!("{MARKER} crashed");
-        end(ShutdownReason::Crash)
+        end(ShutdownReason::Crash, format_args!("{MARKER} crashed"))
+    }
+
+    /// Ends the domain as crashed without printing: for when printing itself
+    /// failed (a fault or panic while reporting one).
+    pub fn crash_silently() -> ! {
+        shutdown(ShutdownReason::Crash);
+        loop {
+            crate::xen::hypercall::sched_yield();
+        }
     }
 }
 

@@ -34,7 +34,10 @@ pub fn main(cmdline: &crate::cmdline::Cmdline) -> i32 {
     crate::println!("Hello, world! (from the built-in hello app)");
     for (i, arg) in cmdline.app_args().enumerate() {
         crate::println!("argv[{i}] = {arg:?}");
-        if let Some(n) = arg.strip_prefix("lines=").and_then(|n| n.parse::<u32>().ok()) {
+        if let Some(n) = arg
+            .strip_prefix("lines=")
+            .and_then(|n| n.parse::<u32>().ok())
+        {
             for line in 0..n {
                 crate::println!("line {line} of {n}: the quick brown fox jumps over the lazy dog");
             }
@@ -48,6 +51,8 @@ pub fn main(cmdline: &crate::cmdline::Cmdline) -> i32 {
             loop {
                 #[cfg(target_os = "none")]
                 crate::xen::hypercall::sched_yield();
+                #[cfg(not(target_os = "none"))]
+                core::hint::spin_loop();
             }
         }
         Err(bad) => {

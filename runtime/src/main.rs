@@ -10,17 +10,26 @@
 // unused there.
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 
+extern crate alloc;
+
 mod arch;
 mod boot;
 mod cmdline;
 mod console;
 mod exit;
 mod hello;
+// Parts of the application-region API have no user in the plain kernel until
+// the loader lands; the self-tests use them.
+#[allow(dead_code)]
+mod mm;
 mod time;
+mod trap;
 mod xen;
 
 #[cfg(not(test))]
 mod panic;
+#[cfg(all(target_os = "none", feature = "selftest"))]
+mod selftest;
 
 /// The runtime's version, as printed in the boot banner.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

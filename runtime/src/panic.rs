@@ -7,14 +7,9 @@ static PANICKING: AtomicBool = AtomicBool::new(false);
 fn panic(info: &core::panic::PanicInfo) -> ! {
     if PANICKING.swap(true, Ordering::SeqCst) {
         // A panic while reporting a panic: print nothing more, just end.
-        crate::exit::crash();
+        crate::exit::crash_silently();
     }
-    // One vCPU and no preemption: if the console was locked, its holder is
-    // the code that panicked and will never unlock it.
-    if crate::console::CONSOLE.is_locked() {
-        // SAFETY: see above; nobody else can be inside the critical section.
-        unsafe { crate::console::CONSOLE.force_unlock() };
-    }
+    crate::console::take_over_for_crash();
     crate::println!();
     match info.location() {
         Some(loc) => crate::println!(

@@ -1,7 +1,14 @@
 //! Typed hypercalls used by the runtime. Each wrapper documents the Xen
 //! structure it passes; every result is returned to the caller to check.
 use crate::arch::hypercall::hypercall;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use xen_sys as x;
+
+/// Every transition to Xen the runtime has made (a multicall counts once).
+pub static HYPERCALLS: AtomicU64 = AtomicU64::new(0);
+
+/// `DOMID_SELF`: the calling domain.
+const DOMID_SELF: u64 = 0x7ff0;
 
 extern "C" {
     /// Filled by Xen before the guest starts (see `arch::entry`).
@@ -19,6 +26,7 @@ impl core::fmt::Display for XenError {
 }
 
 fn call(nr: u32, args: [u64; 5]) -> i64 {
+    HYPERCALLS.fetch_add(1, Relaxed);
     // SAFETY: Xen has filled the hypercall page before `_start` runs. Each
     // wrapper below passes arguments of the form hypercall `nr` expects.
     unsafe { hypercall(core::ptr::addr_of!(hypercall_page), nr, args) }
@@ -115,6 +123,90 @@ pub fn evtchn_send(port: u32) -> Result<(), XenError> {
     check(call(
         x::__HYPERVISOR_event_channel_op,
         [EVTCHNOP_SEND, core::ptr::addr_of!(arg) as u64, 0, 0, 0],
+    ))
+    .map(|_| ())
+}
+
+/// `mmu_update(reqs, count, &done, DOMID_SELF)`: returns how many were done.
+pub fn mmu_update(reqs: &[x::mmu_update]) -> Result<u64, (XenError, u32)> {
+    let mut done: u32 = 0;
+    let ret = call(
+        x::__HYPERVISOR_mmu_update,
+        [
+            reqs.as_ptr() as u64,
+            reqs.len() as u64,
+            core::ptr::addr_of_mut!(done) as u64,
+            DOMID_SELF,
+            0,
+        ],
+    );
+    check(ret).map(|_| done as u64).map_err(|e| (e, done))
+}
+
+/// `mmuext_op(ops, count, &done, DOMID_SELF)`.
+pub fn mmuext_op(ops: &[x::mmuext_op]) -> Result<u64, (XenError, u32)> {
+    let mut done: u32 = 0;
+    let ret = call(
+        x::__HYPERVISOR_mmuext_op,
+        [
+            ops.as_ptr() as u64,
+            ops.len() as u64,
+            core::ptr::addr_of_mut!(done) as u64,
+            DOMID_SELF,
+            0,
+        ],
+    );
+    check(ret).map(|_| done as u64).map_err(|e| (e, done))
+}
+
+/// `multicall(entries, count)`: Xen runs each entry and stores its result in
+/// the entry; the caller checks them.
+///
+/// # Safety
+/// Every entry's arguments must be valid for its hypercall, and the memory
+/// they point at must stay valid until this returns.
+pub unsafe fn multicall(entries: &mut [x::multicall_entry]) -> Result<(), XenError> {
+    check(call(
+        x::__HYPERVISOR_multicall,
+        [entries.as_mut_ptr() as u64, entries.len() as u64, 0, 0, 0],
+    ))
+    .map(|_| ())
+}
+
+/// Arguments of an `mmu_update` for a multicall entry.
+pub fn mmu_update_args(reqs: &[x::mmu_update], done: *mut u32) -> [u64; 6] {
+    [
+        reqs.as_ptr() as u64,
+        reqs.len() as u64,
+        done as u64,
+        DOMID_SELF,
+        0,
+        0,
+    ]
+}
+
+/// Arguments of an `mmuext_op` for a multicall entry.
+pub fn mmuext_op_args(ops: &[x::mmuext_op], done: *mut u32) -> [u64; 6] {
+    [
+        ops.as_ptr() as u64,
+        ops.len() as u64,
+        done as u64,
+        DOMID_SELF,
+        0,
+        0,
+    ]
+}
+
+/// `set_trap_table(table)`: `table` ends with an all-zero entry.
+pub fn set_trap_table(table: &[x::trap_info]) -> Result<(), XenError> {
+    assert_eq!(
+        table.last().map(|t| t.address),
+        Some(0),
+        "trap table must be terminated"
+    );
+    check(call(
+        x::__HYPERVISOR_set_trap_table,
+        [table.as_ptr() as u64, 0, 0, 0, 0],
     ))
     .map(|_| ())
 }

@@ -58,3 +58,13 @@ pub fn vcpu0_time() -> Option<x::vcpu_time_info> {
     }
     panic!("vcpu_time_info: version stayed odd for 1000 reads");
 }
+
+/// The faulting address of the last page fault on vCPU 0. A PV guest cannot
+/// read CR2; Xen stores it in `vcpu_info.arch.cr2`.
+pub fn cr2() -> u64 {
+    match get() {
+        // SAFETY: the page is mapped; Xen writes cr2 before delivering #PF.
+        Some(s) => unsafe { core::ptr::addr_of!((*s).vcpu_info[0].arch.cr2).read_volatile() },
+        None => 0,
+    }
+}

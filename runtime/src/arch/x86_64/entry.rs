@@ -7,18 +7,37 @@
 /// Size of the boot CPU's stack.
 pub const BOOT_STACK_SIZE: usize = 64 * 1024;
 
+/// The boot stack, with a page below it that memory setup unmaps so that an
+/// overflow faults instead of overwriting whatever lies below.
 #[repr(C, align(4096))]
-struct Stack([u8; BOOT_STACK_SIZE]);
+struct Stack {
+    guard: [u8; 4096],
+    stack: [u8; BOOT_STACK_SIZE],
+}
 
 #[no_mangle]
-static mut BOOT_STACK: Stack = Stack([0; BOOT_STACK_SIZE]);
+static mut BOOT_STACK: Stack = Stack {
+    guard: [0; 4096],
+    stack: [0; BOOT_STACK_SIZE],
+};
+
+/// The address of the boot stack's guard page.
+pub fn boot_stack_guard() -> u64 {
+    core::ptr::addr_of!(BOOT_STACK) as u64
+}
+
+/// The usable range of the boot stack.
+pub fn boot_stack() -> core::ops::Range<u64> {
+    let bottom = boot_stack_guard() + 4096;
+    bottom..bottom + BOOT_STACK_SIZE as u64
+}
 
 core::arch::global_asm!(
     ".section .text.entry, \"ax\"",
     ".globl _start",
     "_start:",
     // Our own stack; the frame pointer chain ends here for backtraces.
-    "lea rsp, [rip + {stack} + {size}]",
+    "lea rsp, [rip + {stack} + {size} + 4096]",
     "xor ebp, ebp",
     "mov rdi, rsi",
     "call {main}",

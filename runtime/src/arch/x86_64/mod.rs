@@ -2,7 +2,10 @@
 //! CPU instructions.
 #[cfg(target_os = "none")]
 mod entry;
+#[cfg(target_os = "none")]
+pub use entry::{boot_stack, boot_stack_guard};
 pub mod hypercall;
+pub mod traps;
 
 /// Reads the time-stamp counter.
 #[inline]
@@ -10,4 +13,11 @@ pub fn rdtsc() -> u64 {
     // SAFETY: rdtsc only reads the TSC into edx:eax; Xen PV guests may execute
     // it (CR4.TSD is clear for PV guests).
     unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// The bounds of the known stack that holds `rsp`, for backtraces.
+#[cfg(target_os = "none")]
+pub fn stack_containing(rsp: u64) -> Option<core::ops::Range<u64>> {
+    let boot = boot_stack();
+    (boot.start <= rsp && rsp <= boot.end).then_some(boot)
 }

@@ -1,0 +1,455 @@
+//! The application region's address space: demand faults and teardown.
+//!
+//! A fault on an unmapped page allocates each missing level of page table
+//! (zeroed, its own mapping made read-only, pinned at its level, linked into
+//! its parent), then maps the page as its region says. Everything one fault
+//! needs goes to the hypervisor as one batch.
+use super::frames::{FrameAllocator, OutOfMemory};
+use super::mmu::{MmuError, Op, PvMmu};
+use super::pte::{self, entry_span, index, Pte, ENTRIES, PAGE_SIZE, TABLE_LINK};
+use super::region::{Backing, Region, RegionError, RegionMap};
+use alloc::vec::Vec;
+
+/// How the faulting access touched the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Execute,
+}
+
+/// Why an access to the application region cannot be satisfied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultError {
+    /// No region holds the address.
+    OutsideRegions,
+    /// The address is in a guard region.
+    GuardPage { region: heapless::String<32> },
+    /// A write to a page its region maps read-only.
+    WriteToReadOnly { region: heapless::String<32> },
+    /// An instruction fetch from a region that is not executable.
+    NotExecutable { region: heapless::String<32> },
+    /// The page is mapped and allows the access: the fault is not ours.
+    AlreadyMapped,
+    /// A huge page where a table was expected (not ours either).
+    UnexpectedHugePage,
+    /// No frame left for the page or one of its tables.
+    OutOfMemory,
+    /// Xen refused the batch.
+    Hypervisor(MmuError),
+    /// The fault came from inside the memory manager.
+    MemoryManagerBusy,
+}
+
+impl From<OutOfMemory> for FaultError {
+    fn from(_: OutOfMemory) -> Self {
+        FaultError::OutOfMemory
+    }
+}
+
+impl core::fmt::Display for FaultError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::OutsideRegions => write!(f, "address is outside every region"),
+            Self::GuardPage { region } => write!(f, "guard page of region {region:?}"),
+            Self::WriteToReadOnly { region } => {
+                write!(f, "write to read-only page of region {region:?}")
+            }
+            Self::NotExecutable { region } => {
+                write!(f, "instruction fetch from non-executable region {region:?}")
+            }
+            Self::AlreadyMapped => write!(f, "page is already mapped with this access"),
+            Self::UnexpectedHugePage => write!(f, "huge page in the application region"),
+            Self::OutOfMemory => write!(f, "out of memory"),
+            Self::Hypervisor(e) => write!(f, "{e}"),
+            Self::MemoryManagerBusy => write!(f, "fault inside the memory manager"),
+        }
+    }
+}
+
+/// Why a region could not be released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseError {
+    Region(RegionError),
+    Hypervisor(MmuError),
+}
+
+/// Deterministic counts of what the address space did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SpaceStats {
+    /// Page faults handled (successfully or not).
+    pub faults: u64,
+    /// Page-table pages allocated, by level: `[L1, L2, L3]`.
+    pub tables: [u64; 3],
+    /// Page-table pages freed by teardown.
+    pub tables_freed: u64,
+    pub zero_fills: u64,
+    pub cow_copies: u64,
+    pub shared_maps: u64,
+}
+
+impl SpaceStats {
+    pub fn tables_total(&self) -> u64 {
+        self.tables.iter().sum()
+    }
+}
+
+/// The ops of one fault, in the order Xen needs them: frames become
+/// read-only before they are pinned, and are pinned before they are linked.
+#[derive(Default)]
+struct Batch {
+    protect: heapless::Vec<Op, 3>,
+    pin: heapless::Vec<Op, 3>,
+    link: heapless::Vec<Op, 5>,
+    new_frames: heapless::Vec<u64, 4>,
+}
+
+impl Batch {
+    fn ops(&self) -> heapless::Vec<Op, 11> {
+        let mut all = heapless::Vec::new();
+        for op in self.protect.iter().chain(&self.pin).chain(&self.link) {
+            all.push(*op).expect("a fault needs at most 11 ops");
+        }
+        all
+    }
+}
+
+/// The application region's page tables, frames and regions.
+pub struct AddressSpace<M: PvMmu> {
+    pub mmu: M,
+    pub frames: FrameAllocator,
+    pub regions: RegionMap,
+    pub stats: SpaceStats,
+    root_pfn: u64,
+    root_mfn: u64,
+}
+
+impl<M: PvMmu> AddressSpace<M> {
+    /// `root_pfn` is the top-level table the vCPU runs on (already pinned).
+    pub fn new(mmu: M, frames: FrameAllocator, root_pfn: u64) -> Self {
+        let root_mfn = mmu.pfn_to_mfn(root_pfn);
+        Self {
+            mmu,
+            frames,
+            regions: RegionMap::new(),
+            stats: SpaceStats::default(),
+            root_pfn,
+            root_mfn,
+        }
+    }
+
+    pub fn add_region(&mut self, region: Region) -> Result<(), RegionError> {
+        self.regions.insert(region)
+    }
+
+    /// Handles a page fault at `va`.
+    pub fn handle_fault(&mut self, va: u64, access: Access) -> Result<(), FaultError> {
+        self.stats.faults += 1;
+        self.map_page(va, access)
+    }
+
+    /// Maps every page of `[start, end)` now, as writes would (a zero-fill
+    /// heap that must not fault later). Returns `OutOfMemory` cleanly: pages
+    /// mapped so far stay mapped and are freed with the region.
+    pub fn populate(&mut self, start: u64, end: u64) -> Result<(), FaultError> {
+        let mut va = start & !(PAGE_SIZE - 1);
+        while va < end {
+            if self.translate(va).is_none() {
+                self.map_page(va, Access::Write)?;
+            }
+            va += PAGE_SIZE;
+        }
+        Ok(())
+    }
+
+    /// The leaf entry mapping `va`, if it is mapped.
+    pub fn translate(&self, va: u64) -> Option<Pte> {
+        let mut pfn = self.root_pfn;
+        for level in (1..=4).rev() {
+            let e = Pte(self.mmu.read_entry(pfn, index(va, level)));
+            if !e.is_present() {
+                return None;
+            }
+            if level == 1 {
+                return Some(e);
+            }
+            pfn = self.mmu.mfn_to_pfn(e.mfn());
+        }
+        None
+    }
+
+    fn check_access(region: &Region, access: Access) -> Result<(), FaultError> {
+        let name = || region.name.clone();
+        match (region.backing, access) {
+            (Backing::Guard, _) => Err(FaultError::GuardPage { region: name() }),
+            (_, Access::Write) if !region.writable => {
+                Err(FaultError::WriteToReadOnly { region: name() })
+            }
+            (_, Access::Execute) if !region.executable => {
+                Err(FaultError::NotExecutable { region: name() })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn map_page(&mut self, va: u64, access: Access) -> Result<(), FaultError> {
+        let region = self.regions.find(va).ok_or(FaultError::OutsideRegions)?;
+        Self::check_access(region, access)?;
+        let (backing, writable, executable) = (region.backing, region.writable, region.executable);
+        let source = region.source_pfn(va);
+
+        let page_va = va & !(PAGE_SIZE - 1);
+        let mut batch = Batch::default();
+        let result = self.plan_page(
+            page_va, access, backing, writable, executable, source, &mut batch,
+        );
+        let counted = match result {
+            Ok(counted) => counted,
+            Err(e) => {
+                for &f in &batch.new_frames {
+                    self.frames.free(f);
+                }
+                return Err(e);
+            }
+        };
+        self.mmu
+            .submit(&batch.ops())
+            .map_err(FaultError::Hypervisor)?;
+        for op in &batch.pin {
+            if let Op::Pin { level, .. } = op {
+                self.stats.tables[*level as usize - 1] += 1;
+            }
+        }
+        match counted {
+            Mapped::ZeroFill => self.stats.zero_fills += 1,
+            Mapped::Copy => self.stats.cow_copies += 1,
+            Mapped::Shared => self.stats.shared_maps += 1,
+        }
+        Ok(())
+    }
+
+    fn alloc_frame(&mut self, batch: &mut Batch) -> Result<u64, FaultError> {
+        let pfn = self.frames.alloc()?;
+        batch
+            .new_frames
+            .push(pfn)
+            .expect("a fault allocates at most 4 frames");
+        Ok(pfn)
+    }
+
+    /// Fills `batch` with what mapping `page_va` takes; allocates the frames.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_page(
+        &mut self,
+        page_va: u64,
+        access: Access,
+        backing: Backing,
+        writable: bool,
+        executable: bool,
+        source: Option<u64>,
+        batch: &mut Batch,
+    ) -> Result<Mapped, FaultError> {
+        // Walk down from the top, creating each missing table.
+        let (mut pfn, mut mfn, mut fresh) = (self.root_pfn, self.root_mfn, false);
+        for level in (2..=4u8).rev() {
+            let idx = index(page_va, level);
+            let e = if fresh {
+                Pte::EMPTY
+            } else {
+                Pte(self.mmu.read_entry(pfn, idx))
+            };
+            if e.is_present() {
+                if e.is_huge() {
+                    return Err(FaultError::UnexpectedHugePage);
+                }
+                mfn = e.mfn();
+                pfn = self.mmu.mfn_to_pfn(mfn);
+                continue;
+            }
+            let table = self.alloc_frame(batch)?;
+            self.mmu.zero_frame(table);
+            let table_mfn = self.mmu.pfn_to_mfn(table);
+            let _ = batch.protect.push(Op::ProtectFrame {
+                pfn: table,
+                writable: false,
+            });
+            let _ = batch.pin.push(Op::Pin {
+                level: level - 1,
+                mfn: table_mfn,
+            });
+            let link = Pte::new(table_mfn, TABLE_LINK).0;
+            let _ = batch.link.push(Op::SetEntry {
+                table: mfn,
+                index: idx,
+                val: link,
+            });
+            (pfn, mfn, fresh) = (table, table_mfn, true);
+        }
+
+        let idx = index(page_va, 1);
+        let old = if fresh {
+            Pte::EMPTY
+        } else {
+            Pte(self.mmu.read_entry(pfn, idx))
+        };
+        let write = access == Access::Write;
+        let (leaf, kind) = match (backing, old.is_present()) {
+            (Backing::CopyOnWrite { .. }, true) if write && !old.is_writable() => (
+                self.private_copy(old.mfn(), executable, batch)?,
+                Mapped::Copy,
+            ),
+            (_, true) => return Err(FaultError::AlreadyMapped),
+            (Backing::CopyOnWrite { .. }, false) if write => {
+                let src = self.mmu.pfn_to_mfn(source.expect("frame-backed"));
+                (self.private_copy(src, executable, batch)?, Mapped::Copy)
+            }
+            (Backing::Frames { .. } | Backing::CopyOnWrite { .. }, false) => {
+                let src = self.mmu.pfn_to_mfn(source.expect("frame-backed"));
+                (
+                    Pte::new(src, pte::leaf_flags(false, executable)),
+                    Mapped::Shared,
+                )
+            }
+            (Backing::ZeroFill, false) => {
+                let page = self.alloc_frame(batch)?;
+                self.mmu.zero_frame(page);
+                let flags = pte::leaf_flags(writable, executable);
+                (Pte::new(self.mmu.pfn_to_mfn(page), flags), Mapped::ZeroFill)
+            }
+            (Backing::Guard, false) => unreachable!("guard access is refused before planning"),
+        };
+        let _ = batch.link.push(Op::SetEntry {
+            table: mfn,
+            index: idx,
+            val: leaf.0,
+        });
+        if old.is_present() {
+            let _ = batch.link.push(Op::FlushPage { va: page_va });
+        }
+        Ok(kind)
+    }
+
+    fn private_copy(
+        &mut self,
+        src_mfn: u64,
+        executable: bool,
+        batch: &mut Batch,
+    ) -> Result<Pte, FaultError> {
+        let page = self.alloc_frame(batch)?;
+        self.mmu.copy_frame(page, self.mmu.mfn_to_pfn(src_mfn));
+        Ok(Pte::new(
+            self.mmu.pfn_to_mfn(page),
+            pte::leaf_flags(true, executable),
+        ))
+    }
+
+    /// Removes the region starting at `start`: unmaps its pages, unpins and
+    /// frees the tables left empty, flushes the TLB, returns every frame.
+    pub fn release_region(&mut self, start: u64) -> Result<(), ReleaseError> {
+        let region = self.regions.remove(start).map_err(ReleaseError::Region)?;
+        let mut ops = Vec::new();
+        let mut freed = Vec::new();
+        let (root_pfn, root_mfn) = (self.root_pfn, self.root_mfn);
+        self.clear(root_pfn, root_mfn, 4, 0, &region, &mut ops, &mut freed);
+        ops.push(Op::FlushTlb);
+        self.mmu.submit(&ops).map_err(ReleaseError::Hypervisor)?;
+        for pfn in freed {
+            self.frames.free(pfn.pfn);
+            if pfn.table {
+                self.stats.tables_freed += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Clears `region`'s part of the table in `pfn` (at `level`, mapping from
+    /// `base`). Returns how many entries of the table stay present.
+    #[allow(clippy::too_many_arguments)]
+    fn clear(
+        &mut self,
+        pfn: u64,
+        mfn: u64,
+        level: u8,
+        base: u64,
+        region: &Region,
+        ops: &mut Vec<Op>,
+        freed: &mut Vec<Freed>,
+    ) -> usize {
+        let span = entry_span(level);
+        let mut present = 0;
+        for idx in 0..ENTRIES {
+            let e = Pte(self.mmu.read_entry(pfn, idx));
+            if !e.is_present() {
+                continue;
+            }
+            let lo = base + idx as u64 * span;
+            let hi = lo + span;
+            if hi <= region.start || region.end <= lo {
+                present += 1;
+                continue;
+            }
+            let child = self.mmu.mfn_to_pfn(e.mfn());
+            if level == 1 {
+                ops.push(Op::SetEntry {
+                    table: mfn,
+                    index: idx,
+                    val: 0,
+                });
+                if Self::is_private(region, lo, e.mfn(), &self.mmu) {
+                    freed.push(Freed {
+                        pfn: child,
+                        table: false,
+                    });
+                }
+                continue;
+            }
+            let child_base = sign_extend(lo);
+            if self.clear(child, e.mfn(), level - 1, child_base, region, ops, freed) > 0 {
+                present += 1;
+                continue;
+            }
+            ops.push(Op::SetEntry {
+                table: mfn,
+                index: idx,
+                val: 0,
+            });
+            ops.push(Op::Unpin { mfn: e.mfn() });
+            ops.push(Op::ProtectFrame {
+                pfn: child,
+                writable: true,
+            });
+            freed.push(Freed {
+                pfn: child,
+                table: true,
+            });
+        }
+        present
+    }
+
+    /// Whether the frame mapped at `va` belongs to the region alone.
+    fn is_private(region: &Region, va: u64, mfn: u64, mmu: &M) -> bool {
+        match region.backing {
+            Backing::ZeroFill => true,
+            Backing::CopyOnWrite { .. } => {
+                mfn != mmu.pfn_to_mfn(region.source_pfn(va).expect("frame-backed"))
+            }
+            Backing::Frames { .. } | Backing::Guard => false,
+        }
+    }
+}
+
+enum Mapped {
+    ZeroFill,
+    Copy,
+    Shared,
+}
+
+struct Freed {
+    pfn: u64,
+    table: bool,
+}
+
+/// Canonical form of an address built from table indexes.
+fn sign_extend(va: u64) -> u64 {
+    (((va << 16) as i64) >> 16) as u64
+}

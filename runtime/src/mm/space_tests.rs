@@ -1,0 +1,253 @@
+//! Host tests of the address-space logic against the model of Xen's rules.
+use super::frames::FrameAllocator;
+use super::mmu::PvMmu;
+use super::model::ModelMmu;
+use super::pte::{entry_span, PAGE_SIZE};
+use super::region::{Backing, Region, APP_REGION_START as B};
+use super::space::{Access, AddressSpace, FaultError};
+
+const PAGES: u64 = 4096;
+const ROOT: u64 = 0;
+const FIRST_FREE: u64 = 16;
+
+fn space() -> AddressSpace<ModelMmu> {
+    space_with(PAGES)
+}
+
+fn space_with(pages: u64) -> AddressSpace<ModelMmu> {
+    let bits = Vec::leak(vec![0; FrameAllocator::words_for(pages)]);
+    let frames = FrameAllocator::new(bits, FIRST_FREE, pages);
+    AddressSpace::new(ModelMmu::new(pages, ROOT), frames, ROOT)
+}
+
+const SPAN: u64 = 1 << 40; // two top-level entries
+
+#[test]
+fn faults_across_every_table_boundary_build_the_expected_tables() {
+    let mut s = space();
+    s.add_region(Region::new("heap", B, SPAN, Backing::ZeroFill))
+        .unwrap();
+    let l1 = entry_span(2); // bytes one L1 table maps
+    let l2 = entry_span(3);
+    let l3 = entry_span(4);
+    let touches = [
+        B,                                        // new L3, L2, L1
+        B + PAGE_SIZE,                            // same L1
+        B + l1 - PAGE_SIZE,                       // same L1, last entry
+        B + l1,                                   // new L1
+        B + l2,                                   // new L2 and L1
+        B + l3,                                   // new L3, L2, L1
+        B + l3 + 5 * l2 + 7 * l1 + 9 * PAGE_SIZE, // new L2 and L1
+    ];
+    let before = s.mmu.counts;
+    for &va in &touches {
+        s.handle_fault(va, Access::Write).unwrap();
+    }
+    assert_eq!(s.stats.faults, 7);
+    assert_eq!(s.stats.tables, [5, 4, 2]);
+    assert_eq!(
+        s.mmu.counts.submits - before.submits,
+        7,
+        "one batch per fault"
+    );
+    assert_eq!(s.mmu.table_frames(), 1 + 11);
+    assert_eq!(s.frames.used_count(), 11 + 7);
+    for &va in &touches {
+        let pte = s.translate(va).expect("mapped");
+        assert!(pte.is_writable());
+        // Each page has its own zeroed frame.
+        assert_eq!(s.mmu.word(s.mmu.mfn_to_pfn(pte.mfn()), 0), 0);
+    }
+    // A second touch of a mapped page is not ours: reported, never retried.
+    assert_eq!(
+        s.handle_fault(B, Access::Write),
+        Err(FaultError::AlreadyMapped)
+    );
+}
+
+#[test]
+fn copy_on_write_shares_until_the_first_write() {
+    let mut s = space();
+    let src = s.frames.alloc_contiguous(2).unwrap();
+    s.mmu.zero_frame(src);
+    s.mmu.set_word(src, 0, 0xfeed);
+    s.add_region(Region::new(
+        "data",
+        B,
+        2 * PAGE_SIZE,
+        Backing::CopyOnWrite { first_pfn: src },
+    ))
+    .unwrap();
+    s.handle_fault(B, Access::Read).unwrap();
+    let shared = s.translate(B).unwrap();
+    assert_eq!(shared.mfn(), s.mmu.pfn_to_mfn(src));
+    assert!(!shared.is_writable());
+    s.handle_fault(B, Access::Write).unwrap();
+    let private = s.translate(B).unwrap();
+    assert_ne!(private.mfn(), shared.mfn());
+    assert!(private.is_writable());
+    assert_eq!(
+        s.mmu.word(s.mmu.mfn_to_pfn(private.mfn()), 0),
+        0xfeed,
+        "the copy has the data"
+    );
+    // A write fault on an unmapped CoW page copies at once.
+    s.handle_fault(B + PAGE_SIZE, Access::Write).unwrap();
+    assert_eq!(s.stats.cow_copies, 2);
+    assert_eq!(s.stats.shared_maps, 1);
+}
+
+#[test]
+fn bad_accesses_are_refused_by_name() {
+    let mut s = space();
+    let f = s.frames.alloc().unwrap();
+    s.add_region(Region::new("code", B, PAGE_SIZE, Backing::Frames { first_pfn: f }).executable())
+        .unwrap();
+    s.add_region(Region::new(
+        "guard",
+        B + PAGE_SIZE,
+        PAGE_SIZE,
+        Backing::Guard,
+    ))
+    .unwrap();
+    s.add_region(Region::new(
+        "data",
+        B + 2 * PAGE_SIZE,
+        PAGE_SIZE,
+        Backing::ZeroFill,
+    ))
+    .unwrap();
+    let used = s.frames.used_count();
+    assert!(matches!(
+        s.handle_fault(B, Access::Write),
+        Err(FaultError::WriteToReadOnly { .. })
+    ));
+    assert!(matches!(
+        s.handle_fault(B + PAGE_SIZE, Access::Read),
+        Err(FaultError::GuardPage { .. })
+    ));
+    assert!(matches!(
+        s.handle_fault(B + 2 * PAGE_SIZE, Access::Execute),
+        Err(FaultError::NotExecutable { .. })
+    ));
+    assert_eq!(
+        s.handle_fault(B + 9 * PAGE_SIZE, Access::Read),
+        Err(FaultError::OutsideRegions)
+    );
+    assert_eq!(
+        s.frames.used_count(),
+        used,
+        "refused faults allocate nothing"
+    );
+    s.handle_fault(B, Access::Execute).unwrap();
+    assert!(matches!(
+        s.handle_fault(B, Access::Write),
+        Err(FaultError::WriteToReadOnly { .. })
+    ));
+}
+
+#[test]
+fn teardown_returns_every_frame_and_table_over_many_cycles() {
+    let mut s = space();
+    let free_before = s.frames.free_count();
+    let tables_before = s.mmu.table_frames();
+    for cycle in 0..1000u64 {
+        let base = B + (cycle % 7) * entry_span(3) + (cycle % 5) * entry_span(2);
+        s.add_region(Region::new(
+            "cycle",
+            base,
+            64 * PAGE_SIZE,
+            Backing::ZeroFill,
+        ))
+        .unwrap();
+        for page in [0, 1, 31, 63] {
+            s.handle_fault(base + page * PAGE_SIZE, Access::Write)
+                .unwrap();
+        }
+        s.release_region(base).unwrap();
+        assert_eq!(s.frames.free_count(), free_before, "cycle {cycle}");
+        assert_eq!(s.mmu.table_frames(), tables_before, "cycle {cycle}");
+    }
+}
+
+#[test]
+fn teardown_keeps_tables_a_neighbour_still_uses() {
+    let mut s = space();
+    s.add_region(Region::new("a", B, PAGE_SIZE, Backing::ZeroFill))
+        .unwrap();
+    s.add_region(Region::new(
+        "b",
+        B + PAGE_SIZE,
+        PAGE_SIZE,
+        Backing::ZeroFill,
+    ))
+    .unwrap();
+    s.handle_fault(B, Access::Write).unwrap();
+    s.handle_fault(B + PAGE_SIZE, Access::Write).unwrap();
+    s.release_region(B).unwrap();
+    assert!(s.translate(B).is_none());
+    assert!(
+        s.translate(B + PAGE_SIZE).is_some(),
+        "b's page survives a's release"
+    );
+    s.release_region(B + PAGE_SIZE).unwrap();
+    assert_eq!(s.mmu.table_frames(), 1);
+    assert_eq!(s.frames.used_count(), 0);
+}
+
+#[test]
+fn shared_frames_are_not_freed_with_the_region() {
+    let mut s = space();
+    let f = s.frames.alloc().unwrap();
+    s.add_region(Region::new(
+        "code",
+        B,
+        PAGE_SIZE,
+        Backing::Frames { first_pfn: f },
+    ))
+    .unwrap();
+    s.handle_fault(B, Access::Read).unwrap();
+    s.release_region(B).unwrap();
+    assert_eq!(
+        s.frames.used_count(),
+        1,
+        "the shared frame stays with its owner"
+    );
+}
+
+#[test]
+fn out_of_memory_is_an_error_and_leaks_nothing() {
+    // 16 reserved + 8 free frames: enough for three tables and a few pages.
+    let mut s = space_with(FIRST_FREE + 8);
+    s.add_region(Region::new("big", B, 1 << 30, Backing::ZeroFill))
+        .unwrap();
+    let err = s.populate(B, B + (1 << 30)).unwrap_err();
+    assert_eq!(err, FaultError::OutOfMemory);
+    assert_eq!(s.frames.free_count(), 0);
+    // The L1 boundary needs a table and a page, but only the page could be
+    // had before: nothing half-done stays behind.
+    s.release_region(B).unwrap();
+    assert_eq!(s.frames.free_count(), 8);
+    assert_eq!(s.mmu.table_frames(), 1);
+}
+
+#[test]
+fn a_failed_table_allocation_rolls_back() {
+    // Room for the three tables of the first fault and no page.
+    let mut s = space_with(FIRST_FREE + 3);
+    s.add_region(Region::new("heap", B, PAGE_SIZE, Backing::ZeroFill))
+        .unwrap();
+    assert_eq!(
+        s.handle_fault(B, Access::Write),
+        Err(FaultError::OutOfMemory)
+    );
+    assert_eq!(
+        s.frames.free_count(),
+        3,
+        "tables taken for the fault are given back"
+    );
+    assert_eq!(
+        s.mmu.counts.submits, 0,
+        "nothing half-done reached the hypervisor"
+    );
+}

@@ -1,0 +1,424 @@
+//! Built-in guest self-tests, run with `uk.test=<name>` on a kernel built
+//! with the `selftest` feature. Each prints `key=value` results that
+//! ci/boot_tests.py checks, and returns the exit status.
+//!
+//! Counters are read before and after the measured part with no console
+//! output in between, so hypercall counts are exact.
+use crate::mm::pte::PAGE_SIZE;
+use crate::mm::region::{Backing, Region, APP_REGION_START as B};
+use crate::mm::xen_mmu::frame_va;
+use crate::println;
+use crate::xen::hypercall::HYPERCALLS;
+use core::sync::atomic::Ordering::Relaxed;
+
+/// Runs test `name`; unknown names are an error (status 2).
+pub fn run(name: &str, cmdline: &crate::cmdline::Cmdline) -> i32 {
+    let args: heapless::Vec<&str, 32> = cmdline.app_args().take(32).collect();
+    match name {
+        "mm-touch" => mm_touch(&args),
+        "mm-cow" => mm_cow(),
+        "mm-zero" => mm_zero(),
+        "mm-cycles" => mm_cycles(args.first().and_then(|n| n.parse().ok()).unwrap_or(1000)),
+        "mm-oom" => mm_oom(),
+        "mm-bad" => mm_bad(args.first().copied().unwrap_or("")),
+        "trap" => trap(args.first().copied().unwrap_or("")),
+        "mm-bench" => mm_bench(args.first().copied().unwrap_or("sequential")),
+        _ => {
+            println!("selftest: unknown test {name:?}");
+            2
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Snapshot {
+    hypercalls: u64,
+    faults: u64,
+    tables: [u64; 3],
+    mmu_updates: u64,
+    multicall_entries: u64,
+    free: u64,
+}
+
+fn snapshot() -> Snapshot {
+    crate::mm::with_space(|s| Snapshot {
+        hypercalls: HYPERCALLS.load(Relaxed),
+        faults: s.stats.faults,
+        tables: s.stats.tables,
+        mmu_updates: s.mmu.counts.mmu_updates,
+        multicall_entries: s.mmu.counts.multicall_entries,
+        free: s.frames.free_count(),
+    })
+}
+
+fn add(region: Region) {
+    crate::mm::with_space(|s| s.add_region(region)).unwrap_or_else(|e| panic!("add_region: {e}"));
+}
+
+fn release(start: u64) {
+    crate::mm::with_space(|s| s.release_region(start)).unwrap_or_else(|e| panic!("release: {e:?}"));
+}
+
+fn write(va: u64, v: u64) {
+    // SAFETY: the address is in a region of the application region; the
+    // access faults the page in (which is what is being tested).
+    unsafe { (va as *mut u64).write_volatile(v) }
+}
+
+fn read(va: u64) -> u64 {
+    // SAFETY: as for `write`.
+    unsafe { (va as *const u64).read_volatile() }
+}
+
+fn parse_offset(s: &str) -> Option<u64> {
+    u64::from_str_radix(s.strip_prefix("0x")?, 16).ok()
+}
+
+/// Touches the pages at the given offsets into a 1 TiB zero-fill region,
+/// writes a pattern into each and reads it back.
+fn mm_touch(args: &[&str]) -> i32 {
+    let offsets: heapless::Vec<u64, 32> = args.iter().filter_map(|a| parse_offset(a)).collect();
+    add(Region::new("touch", B, 1 << 40, Backing::ZeroFill));
+    let before = snapshot();
+    for &off in &offsets {
+        write(B + off, (B + off) ^ 0x5a5a_5a5a);
+        write(B + off + PAGE_SIZE - 8, !(B + off));
+    }
+    let after = snapshot();
+    let bad = offsets
+        .iter()
+        .filter(|&&off| {
+            read(B + off) != (B + off) ^ 0x5a5a_5a5a || read(B + off + PAGE_SIZE - 8) != !(B + off)
+        })
+        .count();
+    println!(
+        "mm-touch: pages={} faults={} hypercalls={} tables_l1={} tables_l2={} tables_l3={} mmu_updates={} multicall_entries={} bad_patterns={}",
+        offsets.len(),
+        after.faults - before.faults,
+        after.hypercalls - before.hypercalls,
+        after.tables[0] - before.tables[0],
+        after.tables[1] - before.tables[1],
+        after.tables[2] - before.tables[2],
+        after.mmu_updates - before.mmu_updates,
+        after.multicall_entries - before.multicall_entries,
+        bad,
+    );
+    release(B);
+    let end = snapshot();
+    println!("mm-touch: frames_returned={}", end.free - after.free);
+    0
+}
+
+/// Fills a frame with a pattern through the physical map.
+fn fill_frame(pfn: u64, seed: u64) {
+    for i in 0..512 {
+        // SAFETY: the frame was just allocated to this test; it is mapped
+        // writable in the physical map and nothing else uses it.
+        unsafe {
+            frame_va(pfn)
+                .cast::<u64>()
+                .add(i)
+                .write_volatile(seed + i as u64)
+        };
+    }
+}
+
+fn frame_word(pfn: u64, i: usize) -> u64 {
+    // SAFETY: every frame is mapped in the physical map.
+    unsafe { frame_va(pfn).cast::<u64>().add(i).read_volatile() }
+}
+
+/// Copy-on-write: reads see the source, the first write gets a private copy,
+/// the source never changes. Also maps shared read-only frames.
+fn mm_cow() -> i32 {
+    let src = crate::mm::with_space(|s| s.frames.alloc_contiguous(2)).expect("two frames");
+    fill_frame(src, 1000);
+    fill_frame(src + 1, 2000);
+    add(Region::new(
+        "cow",
+        B,
+        PAGE_SIZE,
+        Backing::CopyOnWrite { first_pfn: src },
+    ));
+    add(Region::new(
+        "shared",
+        B + PAGE_SIZE,
+        PAGE_SIZE,
+        Backing::Frames { first_pfn: src + 1 },
+    ));
+    let cow_read = read(B + 8);
+    let shared_read = read(B + PAGE_SIZE + 16);
+    let mapped_src = crate::mm::with_space(|s| s.translate(B)).map(|p| p.mfn());
+    let src_mfn = crate::mm::with_space(|s| crate::mm::mmu::PvMmu::pfn_to_mfn(&s.mmu, src));
+    write(B + 8, 0xdead);
+    let private = crate::mm::with_space(|s| s.translate(B)).map(|p| p.mfn());
+    println!(
+        "mm-cow: read={} shared_read={} mapped_source_before_write={} after_write={} source_word={} copy_rest_intact={}",
+        cow_read,
+        shared_read,
+        mapped_src == Some(src_mfn),
+        read(B + 8),
+        frame_word(src, 1),
+        (2..512).all(|i| read(B + 8 * i) == 1000 + i),
+    );
+    println!(
+        "mm-cow: private_frame={}",
+        private.is_some() && private != Some(src_mfn)
+    );
+    release(B);
+    release(B + PAGE_SIZE);
+    0
+}
+
+/// A zero-fill page reads as zeros even when its frame held data before.
+fn mm_zero() -> i32 {
+    let dirty = crate::mm::with_space(|s| s.frames.alloc()).expect("a frame");
+    fill_frame(dirty, 0x1234);
+    // Tables first, so the data page is the frame we dirtied.
+    add(Region::new("zero", B, 2 * PAGE_SIZE, Backing::ZeroFill));
+    write(B + PAGE_SIZE, 1);
+    crate::mm::with_space(|s| s.frames.free(dirty));
+    let nonzero = (0..512).filter(|&i| read(B + 8 * i) != 0).count();
+    let reused = crate::mm::with_space(|s| {
+        s.translate(B)
+            .map(|p| crate::mm::mmu::PvMmu::mfn_to_pfn(&s.mmu, p.mfn()))
+    });
+    println!(
+        "mm-zero: reused_dirty_frame={} nonzero_words={}",
+        reused == Some(dirty),
+        nonzero
+    );
+    release(B);
+    0
+}
+
+/// Map, touch and release a region `cycles` times; frames must come back.
+fn mm_cycles(cycles: u64) -> i32 {
+    let before = snapshot();
+    let tables_freed_before = crate::mm::with_space(|s| s.stats.tables_freed);
+    let mut drift = 0;
+    for c in 0..cycles {
+        let base = B + (c % 7) * (1 << 30) + (c % 5) * (2 << 20);
+        add(Region::new(
+            "cycle",
+            base,
+            64 * PAGE_SIZE,
+            Backing::ZeroFill,
+        ));
+        for page in [0, 1, 31, 63] {
+            write(base + page * PAGE_SIZE + 8, c);
+        }
+        release(base);
+        if snapshot().free != before.free {
+            drift += 1;
+        }
+    }
+    let after = snapshot();
+    let freed = crate::mm::with_space(|s| s.stats.tables_freed) - tables_freed_before;
+    let allocated: u64 = (0..3).map(|i| after.tables[i] - before.tables[i]).sum();
+    println!(
+        "mm-cycles: cycles={} free_before={} free_after={} cycles_with_drift={} faults={} tables_allocated={} tables_freed={}",
+        cycles,
+        before.free,
+        after.free,
+        drift,
+        after.faults - before.faults,
+        allocated,
+        freed
+    );
+    0
+}
+
+/// Populating more than there is memory for is an error, not a crash.
+fn mm_oom() -> i32 {
+    let before = snapshot();
+    add(Region::new("huge", B, 1 << 30, Backing::ZeroFill));
+    let result = crate::mm::with_space(|s| s.populate(B, B + (1 << 30)));
+    let mid = snapshot();
+    match result {
+        Err(e) => println!("mm-oom: error={e:?} free_at_error={}", mid.free),
+        Ok(()) => println!("mm-oom: error=none"),
+    }
+    release(B);
+    let after = snapshot();
+    println!(
+        "mm-oom: free_before={} free_after={}",
+        before.free, after.free
+    );
+    0
+}
+
+/// Bad accesses: each must end in a crash report.
+fn mm_bad(kind: &str) -> i32 {
+    let f = crate::mm::with_space(|s| s.frames.alloc()).expect("a frame");
+    add(Region::new(
+        "code",
+        B,
+        PAGE_SIZE,
+        Backing::Frames { first_pfn: f },
+    ));
+    add(Region::new(
+        "guard",
+        B + PAGE_SIZE,
+        PAGE_SIZE,
+        Backing::Guard,
+    ));
+    add(Region::new(
+        "data",
+        B + 2 * PAGE_SIZE,
+        PAGE_SIZE,
+        Backing::ZeroFill,
+    ));
+    println!("mm-bad: {kind}");
+    match kind {
+        "write-ro" => write(B + 16, 1),
+        "guard" => {
+            read(B + PAGE_SIZE + 8);
+        }
+        "outside" => {
+            read(B + (1 << 30));
+        }
+        "exec" => {
+            write(B + 2 * PAGE_SIZE, 0xc3); // ret
+                                            // SAFETY: deliberately jumps into a non-executable page.
+            let f: extern "C" fn() = unsafe { core::mem::transmute(B + 2 * PAGE_SIZE) };
+            f();
+        }
+        "oom-fault" => {
+            let free = crate::mm::with_space(|s| s.frames.free_count());
+            add(Region::new(
+                "big",
+                B + (1 << 30),
+                (free + 16) * PAGE_SIZE,
+                Backing::ZeroFill,
+            ));
+            for p in 0..free + 16 {
+                write(B + (1 << 30) + p * PAGE_SIZE, p);
+            }
+        }
+        "in-mm" => {
+            // A fault from code holding the memory manager's lock.
+            crate::mm::with_space(|_| read(B + 2 * PAGE_SIZE));
+        }
+        _ => {
+            println!("mm-bad: unknown kind {kind:?}");
+            return 2;
+        }
+    }
+    println!("mm-bad: survived {kind}");
+    1
+}
+
+/// Exceptions other than demand faults.
+fn trap(kind: &str) -> i32 {
+    println!("trap: {kind}");
+    match kind {
+        // SAFETY (all arms): deliberately raise an exception to test the
+        // crash report; none of them returns.
+        "ud2" => unsafe { core::arch::asm!("ud2") },
+        "int3" => unsafe { core::arch::asm!("int3") },
+        "div0" => unsafe {
+            core::arch::asm!("xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _)
+        },
+        "null" => {
+            // SAFETY: as above.
+            unsafe { core::ptr::read_volatile(core::ptr::null::<u64>()) };
+        }
+        "nested" => {
+            crate::trap::FAULT_IN_HANDLER.store(true, Relaxed);
+            add(Region::new("data", B, PAGE_SIZE, Backing::ZeroFill));
+            write(B, 1);
+        }
+        "stack-overflow" => {
+            recurse(0);
+        }
+        "handled-fault-returns" => {
+            add(Region::new("data", B, PAGE_SIZE, Backing::ZeroFill));
+            // Every register must survive a handled fault.
+            let r = fault_preserves_registers(B);
+            println!("trap: registers_preserved={r}");
+            return 0;
+        }
+        _ => {
+            println!("trap: unknown kind {kind:?}");
+            return 2;
+        }
+    }
+    println!("trap: survived {kind}");
+    1
+}
+
+#[inline(never)]
+#[allow(unconditional_recursion)]
+fn recurse(depth: u64) -> u64 {
+    let pad = [depth; 64];
+    core::hint::black_box(&pad);
+    recurse(depth + 1) + pad[3]
+}
+
+/// Loads known values into every general register, touches `va` (a demand
+/// fault), and checks the registers still hold them.
+fn fault_preserves_registers(va: u64) -> bool {
+    let ok: u64;
+    // SAFETY: writes to `va`, a zero-fill page of a test region; all
+    // registers it changes are declared.
+    unsafe {
+        core::arch::asm!(
+            "push rbx",
+            "push rbp",
+            "mov rax, 0x1111", "mov rbx, 0x2222", "mov rcx, 0x3333", "mov rdx, 0x4444",
+            "mov rsi, 0x5555", "mov rbp, 0x6666", "mov r8, 0x8888", "mov r9, 0x9999",
+            "mov r10, 0xaaaa", "mov r11, 0xbbbb", "mov r12, 0xcccc", "mov r13, 0xdddd",
+            "mov r14, 0xeeee", "mov r15, 0xffff",
+            "mov qword ptr [rdi], 1",
+            "xor edi, edi",
+            "cmp rax, 0x1111", "setne dil", "cmp rbx, 0x2222", "setne al", "or dil, al",
+            "cmp rcx, 0x3333", "setne al", "or dil, al", "cmp rdx, 0x4444", "setne al", "or dil, al",
+            "cmp rsi, 0x5555", "setne al", "or dil, al", "cmp rbp, 0x6666", "setne al", "or dil, al",
+            "cmp r8, 0x8888", "setne al", "or dil, al", "cmp r9, 0x9999", "setne al", "or dil, al",
+            "cmp r10, 0xaaaa", "setne al", "or dil, al", "cmp r11, 0xbbbb", "setne al", "or dil, al",
+            "cmp r12, 0xcccc", "setne al", "or dil, al", "cmp r13, 0xdddd", "setne al", "or dil, al",
+            "cmp r14, 0xeeee", "setne al", "or dil, al", "cmp r15, 0xffff", "setne al", "or dil, al",
+            "pop rbp",
+            "pop rbx",
+            inout("rdi") va => ok,
+            out("rax") _, out("rcx") _, out("rdx") _, out("rsi") _,
+            out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+            out("r12") _, out("r13") _, out("r14") _, out("r15") _,
+        );
+    }
+    ok & 0xff == 0
+}
+
+/// Per-fault cost for a touch pattern: counts and TSC cycles, split into
+/// time inside hypercalls (Xen) and the rest (the guest's handler).
+fn mm_bench(pattern: &str) -> i32 {
+    const PAGES: u64 = 512;
+    let offset = |i: u64| match pattern {
+        "scattered" => (i * 0x9e37_79b9 % 4096) * (2 << 20) + (i % 7) * PAGE_SIZE,
+        _ => i * PAGE_SIZE,
+    };
+    add(Region::new("bench", B, 1 << 40, Backing::ZeroFill));
+    let before = snapshot();
+    let xen_before = crate::mm::with_space(|s| s.mmu.counts.hypercall_cycles);
+    let t0 = crate::arch::rdtsc();
+    for i in 0..PAGES {
+        write(B + offset(i), i);
+    }
+    let cycles = crate::arch::rdtsc() - t0;
+    let after = snapshot();
+    let xen = crate::mm::with_space(|s| s.mmu.counts.hypercall_cycles) - xen_before;
+    let faults = after.faults - before.faults;
+    let tables: u64 = (0..3).map(|i| after.tables[i] - before.tables[i]).sum();
+    println!(
+        "mm-bench: pattern={pattern} faults={faults} tables={tables} hypercalls_per_fault={:.3} mmu_updates_per_fault={:.3} \
+         tsc_cycles_per_fault={} xen_cycles_per_fault={} guest_cycles_per_fault={}",
+        (after.hypercalls - before.hypercalls) as f64 / faults as f64,
+        (after.mmu_updates - before.mmu_updates) as f64 / faults as f64,
+        cycles / faults,
+        xen / faults,
+        (cycles - xen) / faults,
+    );
+    release(B);
+    0
+}

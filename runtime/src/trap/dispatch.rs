@@ -1,0 +1,69 @@
+//! The exception handler proper.
+use super::report;
+use crate::arch::traps::TrapFrame;
+use crate::mm::space::Access;
+use core::fmt::Display;
+use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
+
+/// How many exceptions are being handled right now. One is normal; two
+/// means the handler itself faulted.
+static DEPTH: AtomicU32 = AtomicU32::new(0);
+
+/// Self-test hook: make the next fault's handler fault too.
+#[cfg(feature = "selftest")]
+pub static FAULT_IN_HANDLER: core::sync::atomic::AtomicBool =
+    core::sync::atomic::AtomicBool::new(false);
+
+fn access(error_code: u64) -> Access {
+    if error_code & (1 << 4) != 0 {
+        Access::Execute
+    } else if error_code & (1 << 1) != 0 {
+        Access::Write
+    } else {
+        Access::Read
+    }
+}
+
+/// Called by the entry stubs with the saved registers.
+pub fn dispatch(frame: &mut TrapFrame) {
+    // Read cr2 first: a nested fault would overwrite it.
+    let cr2 = (frame.vector == 14).then(crate::xen::shared_info::cr2);
+    match DEPTH.fetch_add(1, SeqCst) {
+        0 => {}
+        1 => fatal(frame, cr2, Some(&"fault inside the fault handler")),
+        // Faulting while reporting a nested fault: nothing more can be said.
+        _ => crate::exit::crash_silently(),
+    }
+    #[cfg(feature = "selftest")]
+    if FAULT_IN_HANDLER.swap(false, SeqCst) {
+        // SAFETY: deliberately reads an unmapped address to test the nested
+        // fault path; the resulting fault never returns here.
+        unsafe { core::ptr::read_volatile(0x8 as *const u64) };
+    }
+    if let Some(va) = cr2 {
+        if crate::mm::in_app_region(va) {
+            match crate::mm::handle_fault(va, access(frame.error_code)) {
+                Ok(()) => {
+                    DEPTH.fetch_sub(1, SeqCst);
+                    return;
+                }
+                Err(e) => fatal(frame, cr2, Some(&e)),
+            }
+        }
+        fatal(frame, cr2, Some(&"address outside the application region"));
+    }
+    fatal(frame, cr2, None)
+}
+
+fn fatal(frame: &TrapFrame, cr2: Option<u64>, reason: Option<&dyn Display>) -> ! {
+    crate::console::take_over_for_crash();
+    let trace = match crate::arch::stack_containing(frame.rsp) {
+        // SAFETY: the backtrace reads only inside the stack's bounds.
+        Some(stack) => report::backtrace(frame.rbp, stack, |a| unsafe {
+            (a as *const u64).read_volatile()
+        }),
+        None => heapless::Vec::new(),
+    };
+    let _ = report::write_report(&mut crate::console::Writer, frame, cr2, reason, &trace);
+    crate::exit::crash()
+}

@@ -1,0 +1,202 @@
+//! The crash report for a fatal exception: what it was, where, the
+//! registers and a backtrace. Plain formatting, tested on the host.
+use crate::arch::traps::TrapFrame;
+use core::fmt::{self, Write};
+
+/// The exception's mnemonic and name.
+pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
+    match vector {
+        0 => ("#DE", "divide error"),
+        1 => ("#DB", "debug"),
+        3 => ("#BP", "breakpoint"),
+        4 => ("#OF", "overflow"),
+        5 => ("#BR", "bound range exceeded"),
+        6 => ("#UD", "invalid opcode"),
+        7 => ("#NM", "device not available"),
+        9 => ("#CSO", "coprocessor segment overrun"),
+        10 => ("#TS", "invalid TSS"),
+        11 => ("#NP", "segment not present"),
+        12 => ("#SS", "stack-segment fault"),
+        13 => ("#GP", "general protection fault"),
+        14 => ("#PF", "page fault"),
+        16 => ("#MF", "x87 floating-point error"),
+        17 => ("#AC", "alignment check"),
+        19 => ("#XM", "SIMD floating-point error"),
+        _ => ("#??", "unknown exception"),
+    }
+}
+
+/// A page fault's error code, decoded.
+pub struct PageFaultCode(pub u64);
+
+impl fmt::Display for PageFaultCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        let bit = |n: u32| c & (1 << n) != 0;
+        write!(
+            f,
+            "{:#x} ({}, {}, {}{}{})",
+            c,
+            if bit(0) { "present" } else { "not-present" },
+            if bit(1) { "write" } else { "read" },
+            if bit(2) { "user" } else { "kernel" },
+            if bit(3) { ", reserved-bit" } else { "" },
+            if bit(4) { ", instruction-fetch" } else { "" },
+        )
+    }
+}
+
+/// The most return addresses a backtrace shows.
+pub const MAX_FRAMES: usize = 24;
+
+/// Return addresses from the frame-pointer chain starting at `rbp`, reading
+/// memory only inside `stack` (the bounds of the stack the code ran on).
+pub fn backtrace(
+    rbp: u64,
+    stack: core::ops::Range<u64>,
+    read: impl Fn(u64) -> u64,
+) -> heapless::Vec<u64, MAX_FRAMES> {
+    let mut out = heapless::Vec::new();
+    let mut fp = rbp;
+    while out.len() < MAX_FRAMES && fp.is_multiple_of(8) && stack.start <= fp && fp + 16 <= stack.end {
+        let ret = read(fp + 8);
+        if ret == 0 || out.push(ret).is_err() {
+            break;
+        }
+        let next = read(fp);
+        if next <= fp {
+            break; // frames move up the stack; anything else is corrupt
+        }
+        fp = next;
+    }
+    out
+}
+
+/// Writes the report (everything but the final exit line) to `w`.
+pub fn write_report(
+    w: &mut impl Write,
+    frame: &TrapFrame,
+    cr2: Option<u64>,
+    reason: Option<&dyn fmt::Display>,
+    trace: &[u64],
+) -> fmt::Result {
+    let (mnemonic, name) = exception_name(frame.vector);
+    writeln!(
+        w,
+        "*** ukrt: fatal {name} ({mnemonic}, vector {})",
+        frame.vector
+    )?;
+    if frame.vector == 14 {
+        writeln!(w, "    error code {}", PageFaultCode(frame.error_code))?;
+    } else {
+        writeln!(w, "    error code {:#x}", frame.error_code)?;
+    }
+    if let Some(addr) = cr2 {
+        writeln!(w, "    address    {addr:#018x}")?;
+    }
+    if let Some(reason) = reason {
+        writeln!(w, "    reason     {reason}")?;
+    }
+    let f = frame;
+    writeln!(
+        w,
+        "    rip {:#018x}  rsp {:#018x}  rflags {:#x}",
+        f.rip, f.rsp, f.rflags
+    )?;
+    let regs = [
+        ("rax", f.rax),
+        ("rbx", f.rbx),
+        ("rcx", f.rcx),
+        ("rdx", f.rdx),
+        ("rsi", f.rsi),
+        ("rdi", f.rdi),
+        ("rbp", f.rbp),
+        ("r8 ", f.r8),
+        ("r9 ", f.r9),
+        ("r10", f.r10),
+        ("r11", f.r11),
+        ("r12", f.r12),
+        ("r13", f.r13),
+        ("r14", f.r14),
+        ("r15", f.r15),
+    ];
+    for row in regs.chunks(3) {
+        write!(w, "   ")?;
+        for (name, v) in row {
+            write!(w, " {name} {v:#018x}")?;
+        }
+        writeln!(w)?;
+    }
+    writeln!(w, "    backtrace:")?;
+    writeln!(w, "      #0 {:#018x}", f.rip)?;
+    for (i, ret) in trace.iter().enumerate() {
+        writeln!(w, "      #{} {:#018x}", i + 1, ret)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_page_fault_error_codes() {
+        assert_eq!(
+            PageFaultCode(0x2).to_string(),
+            "0x2 (not-present, write, kernel)"
+        );
+        assert_eq!(
+            PageFaultCode(0x1d).to_string(),
+            "0x1d (present, read, user, reserved-bit, instruction-fetch)"
+        );
+    }
+
+    #[test]
+    fn backtrace_follows_frame_pointers_within_the_stack() {
+        // A fake stack: frames at 0x1000 -> 0x1040 -> 0x1080 -> outside.
+        let mem = |a: u64| match a {
+            0x1000 => 0x1040,
+            0x1008 => 0xaaa,
+            0x1040 => 0x1080,
+            0x1048 => 0xbbb,
+            0x1080 => 0x9000,
+            0x1088 => 0xccc,
+            _ => 0,
+        };
+        assert_eq!(
+            &backtrace(0x1000, 0x1000..0x2000, mem)[..],
+            &[0xaaa, 0xbbb, 0xccc]
+        );
+        // A loop in the chain stops instead of hanging.
+        let looped = |a: u64| if a.is_multiple_of(16) { 0x1000 } else { 0x123 };
+        assert_eq!(&backtrace(0x1000, 0x1000..0x2000, looped)[..], &[0x123]);
+        assert!(backtrace(0x10, 0x1000..0x2000, mem).is_empty());
+    }
+
+    #[test]
+    fn report_names_the_fault_and_shows_registers() {
+        let frame = TrapFrame {
+            vector: 14,
+            error_code: 2,
+            rip: 0xffffffff80001234,
+            rax: 7,
+            ..Default::default()
+        };
+        let mut s = String::new();
+        let reason: &dyn fmt::Display = &"guard page of region \"stack\"";
+        write_report(
+            &mut s,
+            &frame,
+            Some(0x10000000000),
+            Some(reason),
+            &[0xffffffff80005678],
+        )
+        .unwrap();
+        assert!(s.starts_with("*** ukrt: fatal page fault (#PF, vector 14)\n"));
+        assert!(s.contains("    error code 0x2 (not-present, write, kernel)\n"));
+        assert!(s.contains("    address    0x0000010000000000\n"));
+        assert!(s.contains("    reason     guard page of region \"stack\"\n"));
+        assert!(s.contains("rax 0x0000000000000007"));
+        assert!(s.contains("      #0 0xffffffff80001234\n      #1 0xffffffff80005678\n"));
+    }
+}
