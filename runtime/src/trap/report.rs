@@ -58,7 +58,11 @@ pub fn backtrace(
 ) -> heapless::Vec<u64, MAX_FRAMES> {
     let mut out = heapless::Vec::new();
     let mut fp = rbp;
-    while out.len() < MAX_FRAMES && fp.is_multiple_of(8) && stack.start <= fp && fp + 16 <= stack.end {
+    while out.len() < MAX_FRAMES
+        && fp.is_multiple_of(8)
+        && stack.start <= fp
+        && fp + 16 <= stack.end
+    {
         let ret = read(fp + 8);
         if ret == 0 || out.push(ret).is_err() {
             break;
