@@ -38,7 +38,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
     if FAULT_IN_HANDLER.swap(false, SeqCst) {
         // SAFETY: deliberately reads an unmapped address to test the nested
         // fault path; the resulting fault never returns here.
-        unsafe { core::ptr::read_volatile(0x8 as *const u64) };
+        unsafe { core::ptr::read_volatile(core::ptr::dangling::<u64>()) }; // address 8
     }
     if let Some(va) = cr2 {
         if crate::mm::in_app_region(va) {
