@@ -248,6 +248,17 @@ class Traps(unittest.TestCase):
                 b = self.selftest(f"uk.test=trap {kind}")
                 Memory.assert_crash_report(self, b, name)
 
+    def test_runtime_code_is_read_only_and_data_not_executable(self):
+        b = self.selftest("uk.test=trap write-text")
+        Memory.assert_crash_report(self, b, "page fault", "address outside the application region")
+        self.assertIn("(present, write, kernel)", b.out)
+        for kind in ("exec-data", "exec-rodata"):
+            with self.subTest(kind=kind):
+                b = self.selftest(f"uk.test=trap {kind}")
+                Memory.assert_crash_report(self, b, "page fault",
+                                           "address outside the application region")
+                self.assertIn("(present, read, kernel, instruction-fetch)", b.out)
+
     def test_null_pointer(self):
         b = self.selftest("uk.test=trap null")
         Memory.assert_crash_report(self, b, "page fault", "address outside the application region", 0)

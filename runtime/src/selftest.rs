@@ -332,6 +332,30 @@ fn trap(kind: &str) -> i32 {
         "stack-overflow" => {
             recurse(0);
         }
+        "write-text" => {
+            // The runtime's code is mapped read-only.
+            let text = run as *const () as *mut u8;
+            // Keep HANDLER_DATA writable data rather than constant.
+            // SAFETY: single-threaded test code.
+            unsafe {
+                core::ptr::addr_of_mut!(HANDLER_DATA)
+                    .cast::<u8>()
+                    .write_volatile(0xc3)
+            };
+            // SAFETY: as above.
+            unsafe { text.write_volatile(0x90) };
+        }
+        "exec-data" | "exec-rodata" => {
+            // The runtime's data and read-only data are mapped no-execute.
+            let data = if kind == "exec-data" {
+                core::ptr::addr_of!(HANDLER_DATA) as usize
+            } else {
+                core::ptr::addr_of!(HANDLER_RODATA) as usize
+            };
+            // SAFETY: as above.
+            let f: extern "C" fn() = unsafe { core::mem::transmute(data) };
+            f();
+        }
         "handled-fault-returns" => {
             add(Region::new("data", B, PAGE_SIZE, Backing::ZeroFill));
             // Every register must survive a handled fault.
@@ -347,6 +371,10 @@ fn trap(kind: &str) -> i32 {
     println!("trap: survived {kind}");
     1
 }
+
+/// Data for the exec tests: `ret` instructions, writable and read-only.
+static mut HANDLER_DATA: [u8; 16] = [0xc3; 16];
+static HANDLER_RODATA: [u8; 16] = [0xc3; 16];
 
 #[inline(never)]
 #[allow(unconditional_recursion)]

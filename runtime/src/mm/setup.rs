@@ -6,8 +6,9 @@
 //! 3. Extend the initial mapping into a physical map of every frame
 //!    (virtual address = image base + pfn * 4 KiB), building its L1 tables
 //!    in free frames: fill, make read-only, pin, link.
-//! 4. Tighten the image's own mappings: code and read-only data read-only,
-//!    everything else no-execute, and the boot stack's guard page unmapped.
+//! 4. Tighten the image's own mappings: code read-only, read-only data
+//!    read-only and no-execute, everything else no-execute, and the boot
+//!    stack's guard page unmapped.
 use super::frames::FrameAllocator;
 use super::mmu::{Op, PvMmu};
 use super::pte::{index, Pte, ENTRIES, NO_EXECUTE, PAGE_SIZE, TABLE_LINK, WRITABLE};
@@ -55,6 +56,7 @@ fn read(pfn: u64, i: usize) -> Pte {
 
 extern "C" {
     static __text_start: u8;
+    static __text_end: u8;
     static __rodata_end: u8;
     static __image_end: u8;
 }
@@ -181,6 +183,7 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
 
     // 4. Tighten the image's mappings.
     let text = va_to_pfn(core::ptr::addr_of!(__text_start) as u64);
+    let text_end = va_to_pfn(core::ptr::addr_of!(__text_end) as u64);
     let rodata_end = va_to_pfn(core::ptr::addr_of!(__rodata_end) as u64);
     let guard = va_to_pfn(stack_guard);
     let mut ops = heapless::Vec::<Op, 128>::new();
@@ -192,8 +195,10 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
         }
         let val = if pfn == guard {
             0
-        } else if (text..rodata_end).contains(&pfn) {
+        } else if (text..text_end).contains(&pfn) {
             old.0 & !WRITABLE
+        } else if (text_end..rodata_end).contains(&pfn) {
+            (old.0 & !WRITABLE) | NO_EXECUTE
         } else {
             old.0 | NO_EXECUTE
         };
