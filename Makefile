@@ -63,8 +63,8 @@ unit-test: deps
 boot-test: kernel selftest-kernel $(XEN)
 	$(PYTHON) ci/boot_tests.py --kernel $(KERNEL) --selftest-kernel $(SELFTEST_KERNEL) --xen $(XEN)
 
-bench: kernel $(XEN)
-	@echo "no benchmarks yet"
+bench: selftest-kernel $(XEN)
+	@$(PYTHON) ci/bench.py --selftest-kernel $(SELFTEST_KERNEL) --xen $(XEN)
 
 clean:
 	cargo clean

@@ -49,6 +49,9 @@ pub trait PvMmu {
     fn read_entry(&self, pfn: u64, index: usize) -> u64;
     /// Fills frame `pfn` with zeros (it is mapped writable for the runtime).
     fn zero_frame(&mut self, pfn: u64);
+    /// Writes entry `index` of frame `pfn` directly, while the frame is not
+    /// yet a page table (still writable for the runtime).
+    fn write_entry(&mut self, pfn: u64, index: usize, val: u64);
     /// Copies frame `src` into frame `dst`.
     fn copy_frame(&mut self, dst: u64, src: u64);
     /// Carries out `ops` in order, in as few transitions to Xen as it can.

@@ -219,6 +219,14 @@ impl PvMmu for ModelMmu {
         );
         f.data.fill(0);
     }
+    fn write_entry(&mut self, pfn: u64, index: usize, val: u64) {
+        let f = self.frames.get_mut(&(pfn + MFN_OFFSET)).unwrap();
+        assert!(
+            f.physmap_writable,
+            "the runtime wrote pfn {pfn:#x} through a read-only mapping"
+        );
+        f.data[index] = val;
+    }
     fn copy_frame(&mut self, dst: u64, src: u64) {
         let data = self.frames[&(src + MFN_OFFSET)].data.clone();
         let f = self.frames.get_mut(&(dst + MFN_OFFSET)).unwrap();

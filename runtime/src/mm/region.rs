@@ -1,6 +1,9 @@
 //! The application region's map: which virtual ranges exist and what backs
 //! each page of them. The page-fault handler looks addresses up here.
 use super::pte::PAGE_SIZE;
+
+/// Bytes one L1 table maps.
+pub const CHUNK: u64 = 2 << 20;
 use alloc::vec::Vec;
 
 /// The virtual range reserved for app slots: two top-level (512 GiB) entries
@@ -18,8 +21,21 @@ pub enum Backing {
     CopyOnWrite { first_pfn: u64 },
     /// Each page gets a private zeroed frame on first touch.
     ZeroFill,
+    /// Page `i` gets a private copy of frame `first_pfn + i` on first touch
+    /// (code when sharing is switched off, for comparison).
+    PrivateCopy { first_pfn: u64 },
     /// Every access is an error (stack guards, gaps between slots).
     Guard,
+}
+
+/// Marks a read-only frame-backed region whose L1 tables may be shared by
+/// every instance of the same object: `object` names the object, `base` is
+/// where this instance's image starts (2 MiB-aligned), so the table for the
+/// 2 MiB chunk `(va - base) >> 21` is the same in every instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShareKey {
+    pub object: u32,
+    pub base: u64,
 }
 
 /// A range of the application region.
@@ -31,6 +47,8 @@ pub struct Region {
     /// Whether pages may be written (always false for `Frames`).
     pub writable: bool,
     pub executable: bool,
+    /// Set when the region's L1 tables are shared between instances.
+    pub share: Option<ShareKey>,
     pub name: heapless::String<32>,
 }
 
@@ -47,6 +65,7 @@ impl Region {
             backing,
             writable,
             executable: false,
+            share: None,
             name: n,
         }
     }
@@ -56,13 +75,23 @@ impl Region {
         self
     }
 
+    pub fn shared(mut self, key: ShareKey) -> Self {
+        self.share = Some(key);
+        self
+    }
+
+    /// The range of whole 2 MiB chunks the region touches.
+    fn chunk_span(&self) -> (u64, u64) {
+        (self.start & !(CHUNK - 1), self.end.div_ceil(CHUNK) * CHUNK)
+    }
+
     /// The source frame of the page holding `va`, for frame-backed kinds.
     pub fn source_pfn(&self, va: u64) -> Option<u64> {
         let page = (va - self.start) / PAGE_SIZE;
         match self.backing {
-            Backing::Frames { first_pfn } | Backing::CopyOnWrite { first_pfn } => {
-                Some(first_pfn + page)
-            }
+            Backing::Frames { first_pfn }
+            | Backing::CopyOnWrite { first_pfn }
+            | Backing::PrivateCopy { first_pfn } => Some(first_pfn + page),
             Backing::ZeroFill | Backing::Guard => None,
         }
     }
@@ -74,8 +103,15 @@ pub enum RegionError {
     Empty,
     NotPageAligned,
     OutsideAppRegion,
-    Overlaps { other_start: u64 },
+    Overlaps {
+        other_start: u64,
+    },
     WritableSharedFrames,
+    /// A region with shared tables must have its 2 MiB chunks to itself.
+    SharesTableRange {
+        other_start: u64,
+    },
+    BadShareKey,
     NotFound,
 }
 
@@ -92,6 +128,13 @@ impl core::fmt::Display for RegionError {
                 write!(f, "region overlaps the region at {other_start:#x}")
             }
             Self::WritableSharedFrames => write!(f, "shared frames can only be mapped read-only"),
+            Self::SharesTableRange { other_start } => write!(
+                f,
+                "region shares a 2 MiB page-table range with the region at {other_start:#x}, but one of them shares its tables"
+            ),
+            Self::BadShareKey => {
+                write!(f, "shared tables need read-only frames and a 2 MiB-aligned base")
+            }
             Self::NotFound => write!(f, "no region starts there"),
         }
     }
@@ -123,11 +166,28 @@ impl RegionMap {
         if matches!(r.backing, Backing::Frames { .. }) && r.writable {
             return Err(RegionError::WritableSharedFrames);
         }
+        if let Some(key) = r.share {
+            let frames = matches!(r.backing, Backing::Frames { .. });
+            if !frames || !key.base.is_multiple_of(CHUNK) || r.start < key.base {
+                return Err(RegionError::BadShareKey);
+            }
+        }
         let at = self.regions.partition_point(|x| x.start < r.start);
         for neighbour in self.regions[at.saturating_sub(1)..].iter().take(2) {
             if neighbour.start < r.end && r.start < neighbour.end {
                 return Err(RegionError::Overlaps {
                     other_start: neighbour.start,
+                });
+            }
+        }
+        // A shared L1 table maps its whole 2 MiB: nothing else may live there.
+        let (lo, hi) = r.chunk_span();
+        let sharing = |o: &&Region| o.share.is_some() || r.share.is_some();
+        for other in self.regions.iter().filter(sharing) {
+            let (olo, ohi) = other.chunk_span();
+            if olo < hi && lo < ohi {
+                return Err(RegionError::SharesTableRange {
+                    other_start: other.start,
                 });
             }
         }

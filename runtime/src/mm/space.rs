@@ -7,8 +7,9 @@
 use super::frames::{FrameAllocator, OutOfMemory};
 use super::mmu::{MmuError, Op, PvMmu};
 use super::pte::{self, entry_span, index, Pte, ENTRIES, PAGE_SIZE, TABLE_LINK};
-use super::region::{Backing, Region, RegionError, RegionMap};
+use super::region::{Backing, Region, RegionError, RegionMap, ShareKey, CHUNK};
 use alloc::vec::Vec;
+use hashbrown::HashMap;
 
 /// How the faulting access touched the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +86,34 @@ pub struct SpaceStats {
     pub tables_freed: u64,
     pub zero_fills: u64,
     pub cow_copies: u64,
+    /// Pages mapped straight from shared frames, one fault at a time.
     pub shared_maps: u64,
+    /// Shared frames mapped by filling a shared L1 table (all of its 2 MiB).
+    pub shared_prefills: u64,
+    /// Times an existing shared L1 table was linked into another instance.
+    pub l1_shared_links: u64,
+    /// Private copies of code made because sharing was off.
+    pub private_copies: u64,
+}
+
+impl SpaceStats {
+    /// Pages of code mapped from shared frames.
+    pub fn shared_code_pages(&self) -> u64 {
+        self.shared_maps + self.shared_prefills
+    }
+    /// Frames that belong to one instance alone (zero-fill, copies).
+    pub fn private_pages(&self) -> u64 {
+        self.zero_fills + self.cow_copies + self.private_copies
+    }
+}
+
+/// An L1 table mapping one 2 MiB chunk of an object's shared code.
+#[derive(Debug, Clone, Copy)]
+struct SharedTable {
+    pfn: u64,
+    mfn: u64,
+    /// L2 entries that point at it.
+    links: u32,
 }
 
 impl SpaceStats {
@@ -102,6 +130,10 @@ struct Batch {
     pin: heapless::Vec<Op, 3>,
     link: heapless::Vec<Op, 5>,
     new_frames: heapless::Vec<u64, 4>,
+    /// A shared table this fault creates (registered once Xen took it), or
+    /// one it links (its count goes up once Xen took it).
+    new_shared: Option<((u32, u64), SharedTable)>,
+    linked_shared: Option<(u32, u64)>,
 }
 
 impl Batch {
@@ -122,6 +154,9 @@ pub struct AddressSpace<M: PvMmu> {
     pub stats: SpaceStats,
     root_pfn: u64,
     root_mfn: u64,
+    /// Shared L1 tables by (object, chunk), and which mfns they are.
+    shared: HashMap<(u32, u64), SharedTable>,
+    shared_mfns: HashMap<u64, (u32, u64)>,
 }
 
 impl<M: PvMmu> AddressSpace<M> {
@@ -135,6 +170,8 @@ impl<M: PvMmu> AddressSpace<M> {
             stats: SpaceStats::default(),
             root_pfn,
             root_mfn,
+            shared: HashMap::new(),
+            shared_mfns: HashMap::new(),
         }
     }
 
@@ -193,17 +230,15 @@ impl<M: PvMmu> AddressSpace<M> {
     }
 
     fn map_page(&mut self, va: u64, access: Access) -> Result<(), FaultError> {
-        let region = self.regions.find(va).ok_or(FaultError::OutsideRegions)?;
-        Self::check_access(region, access)?;
-        let (backing, writable, executable) = (region.backing, region.writable, region.executable);
-        let source = region.source_pfn(va);
-
+        let region = self
+            .regions
+            .find(va)
+            .ok_or(FaultError::OutsideRegions)?
+            .clone();
+        Self::check_access(&region, access)?;
         let page_va = va & !(PAGE_SIZE - 1);
         let mut batch = Batch::default();
-        let result = self.plan_page(
-            page_va, access, backing, writable, executable, source, &mut batch,
-        );
-        let counted = match result {
+        let counted = match self.plan_page(page_va, access, &region, &mut batch) {
             Ok(counted) => counted,
             Err(e) => {
                 for &f in &batch.new_frames {
@@ -220,10 +255,24 @@ impl<M: PvMmu> AddressSpace<M> {
                 self.stats.tables[*level as usize - 1] += 1;
             }
         }
+        if let Some((key, table)) = batch.new_shared {
+            self.shared.insert(key, table);
+            self.shared_mfns.insert(table.mfn, key);
+        }
+        if let Some(key) = batch.linked_shared {
+            self.shared
+                .get_mut(&key)
+                .expect("linked table is registered")
+                .links += 1;
+            self.stats.l1_shared_links += 1;
+        }
         match counted {
             Mapped::ZeroFill => self.stats.zero_fills += 1,
             Mapped::Copy => self.stats.cow_copies += 1,
             Mapped::Shared => self.stats.shared_maps += 1,
+            Mapped::PrivateCopy => self.stats.private_copies += 1,
+            Mapped::SharedTable(pages) => self.stats.shared_prefills += pages,
+            Mapped::SharedLink => {}
         }
         Ok(())
     }
@@ -238,15 +287,11 @@ impl<M: PvMmu> AddressSpace<M> {
     }
 
     /// Fills `batch` with what mapping `page_va` takes; allocates the frames.
-    #[allow(clippy::too_many_arguments)]
     fn plan_page(
         &mut self,
         page_va: u64,
         access: Access,
-        backing: Backing,
-        writable: bool,
-        executable: bool,
-        source: Option<u64>,
+        region: &Region,
         batch: &mut Batch,
     ) -> Result<Mapped, FaultError> {
         // Walk down from the top, creating each missing table.
@@ -266,23 +311,14 @@ impl<M: PvMmu> AddressSpace<M> {
                 pfn = self.mmu.mfn_to_pfn(mfn);
                 continue;
             }
+            if level == 2 {
+                if let Some(key) = region.share {
+                    return self.plan_shared_table(page_va, region, key, mfn, idx, batch);
+                }
+            }
             let table = self.alloc_frame(batch)?;
             self.mmu.zero_frame(table);
-            let table_mfn = self.mmu.pfn_to_mfn(table);
-            let _ = batch.protect.push(Op::ProtectFrame {
-                pfn: table,
-                writable: false,
-            });
-            let _ = batch.pin.push(Op::Pin {
-                level: level - 1,
-                mfn: table_mfn,
-            });
-            let link = Pte::new(table_mfn, TABLE_LINK).0;
-            let _ = batch.link.push(Op::SetEntry {
-                table: mfn,
-                index: idx,
-                val: link,
-            });
+            let table_mfn = self.add_table(table, level - 1, mfn, idx, batch);
             (pfn, mfn, fresh) = (table, table_mfn, true);
         }
 
@@ -293,15 +329,20 @@ impl<M: PvMmu> AddressSpace<M> {
             Pte(self.mmu.read_entry(pfn, idx))
         };
         let write = access == Access::Write;
-        let (leaf, kind) = match (backing, old.is_present()) {
+        let executable = region.executable;
+        let source = region.source_pfn(page_va);
+        let (leaf, kind) = match (region.backing, old.is_present()) {
             (Backing::CopyOnWrite { .. }, true) if write && !old.is_writable() => (
-                self.private_copy(old.mfn(), executable, batch)?,
+                self.private_copy(old.mfn(), true, executable, batch)?,
                 Mapped::Copy,
             ),
             (_, true) => return Err(FaultError::AlreadyMapped),
             (Backing::CopyOnWrite { .. }, false) if write => {
                 let src = self.mmu.pfn_to_mfn(source.expect("frame-backed"));
-                (self.private_copy(src, executable, batch)?, Mapped::Copy)
+                (
+                    self.private_copy(src, true, executable, batch)?,
+                    Mapped::Copy,
+                )
             }
             (Backing::Frames { .. } | Backing::CopyOnWrite { .. }, false) => {
                 let src = self.mmu.pfn_to_mfn(source.expect("frame-backed"));
@@ -310,10 +351,17 @@ impl<M: PvMmu> AddressSpace<M> {
                     Mapped::Shared,
                 )
             }
+            (Backing::PrivateCopy { .. }, false) => {
+                let src = self.mmu.pfn_to_mfn(source.expect("frame-backed"));
+                (
+                    self.private_copy(src, region.writable, executable, batch)?,
+                    Mapped::PrivateCopy,
+                )
+            }
             (Backing::ZeroFill, false) => {
                 let page = self.alloc_frame(batch)?;
                 self.mmu.zero_frame(page);
-                let flags = pte::leaf_flags(writable, executable);
+                let flags = pte::leaf_flags(region.writable, executable);
                 (Pte::new(self.mmu.pfn_to_mfn(page), flags), Mapped::ZeroFill)
             }
             (Backing::Guard, false) => unreachable!("guard access is refused before planning"),
@@ -329,18 +377,92 @@ impl<M: PvMmu> AddressSpace<M> {
         Ok(kind)
     }
 
+    /// Adds the ops that turn zeroed frame `table` into a pinned table of
+    /// `level` linked at entry `idx` of `parent_mfn`. Returns its mfn.
+    fn add_table(
+        &mut self,
+        table: u64,
+        level: u8,
+        parent_mfn: u64,
+        idx: usize,
+        batch: &mut Batch,
+    ) -> u64 {
+        let table_mfn = self.mmu.pfn_to_mfn(table);
+        let _ = batch.protect.push(Op::ProtectFrame {
+            pfn: table,
+            writable: false,
+        });
+        let _ = batch.pin.push(Op::Pin {
+            level,
+            mfn: table_mfn,
+        });
+        let link = Pte::new(table_mfn, TABLE_LINK).0;
+        let _ = batch.link.push(Op::SetEntry {
+            table: parent_mfn,
+            index: idx,
+            val: link,
+        });
+        table_mfn
+    }
+
+    /// The L2 entry for a shared code chunk is empty: link the chunk's shared
+    /// L1 table, or build it (every page of the chunk filled in at once).
+    fn plan_shared_table(
+        &mut self,
+        page_va: u64,
+        region: &Region,
+        key: ShareKey,
+        l2_mfn: u64,
+        idx: usize,
+        batch: &mut Batch,
+    ) -> Result<Mapped, FaultError> {
+        let chunk_key = (key.object, (page_va - key.base) / CHUNK);
+        if let Some(t) = self.shared.get(&chunk_key) {
+            let _ = batch.link.push(Op::SetEntry {
+                table: l2_mfn,
+                index: idx,
+                val: Pte::new(t.mfn, TABLE_LINK).0,
+            });
+            batch.linked_shared = Some(chunk_key);
+            return Ok(Mapped::SharedLink);
+        }
+        let table = self.alloc_frame(batch)?;
+        self.mmu.zero_frame(table);
+        let chunk = page_va & !(CHUNK - 1);
+        let mut pages = 0;
+        let mut va = chunk.max(region.start);
+        while va < (chunk + CHUNK).min(region.end) {
+            let src = self
+                .mmu
+                .pfn_to_mfn(region.source_pfn(va).expect("frame-backed"));
+            let e = Pte::new(src, pte::leaf_flags(false, region.executable));
+            self.mmu.write_entry(table, index(va, 1), e.0);
+            pages += 1;
+            va += PAGE_SIZE;
+        }
+        let mfn = self.add_table(table, 1, l2_mfn, idx, batch);
+        batch.new_shared = Some((
+            chunk_key,
+            SharedTable {
+                pfn: table,
+                mfn,
+                links: 1,
+            },
+        ));
+        Ok(Mapped::SharedTable(pages))
+    }
+
     fn private_copy(
         &mut self,
         src_mfn: u64,
+        writable: bool,
         executable: bool,
         batch: &mut Batch,
     ) -> Result<Pte, FaultError> {
         let page = self.alloc_frame(batch)?;
         self.mmu.copy_frame(page, self.mmu.mfn_to_pfn(src_mfn));
-        Ok(Pte::new(
-            self.mmu.pfn_to_mfn(page),
-            pte::leaf_flags(true, executable),
-        ))
+        let flags = pte::leaf_flags(writable, executable);
+        Ok(Pte::new(self.mmu.pfn_to_mfn(page), flags))
     }
 
     /// Removes the region starting at `start`: unmaps its pages, unpins and
@@ -403,6 +525,32 @@ impl<M: PvMmu> AddressSpace<M> {
                 }
                 continue;
             }
+            if level == 2 {
+                if let Some(&key) = self.shared_mfns.get(&e.mfn()) {
+                    // Another instance's table too: unlink, free with the last.
+                    ops.push(Op::SetEntry {
+                        table: mfn,
+                        index: idx,
+                        val: 0,
+                    });
+                    let t = self.shared.get_mut(&key).expect("registered");
+                    t.links -= 1;
+                    if t.links == 0 {
+                        ops.push(Op::Unpin { mfn: t.mfn });
+                        ops.push(Op::ProtectFrame {
+                            pfn: t.pfn,
+                            writable: true,
+                        });
+                        freed.push(Freed {
+                            pfn: t.pfn,
+                            table: true,
+                        });
+                        self.shared.remove(&key);
+                        self.shared_mfns.remove(&e.mfn());
+                    }
+                    continue;
+                }
+            }
             let child_base = sign_extend(lo);
             if self.clear(child, e.mfn(), level - 1, child_base, region, ops, freed) > 0 {
                 present += 1;
@@ -429,7 +577,7 @@ impl<M: PvMmu> AddressSpace<M> {
     /// Whether the frame mapped at `va` belongs to the region alone.
     fn is_private(region: &Region, va: u64, mfn: u64, mmu: &M) -> bool {
         match region.backing {
-            Backing::ZeroFill => true,
+            Backing::ZeroFill | Backing::PrivateCopy { .. } => true,
             Backing::CopyOnWrite { .. } => {
                 mfn != mmu.pfn_to_mfn(region.source_pfn(va).expect("frame-backed"))
             }
@@ -442,6 +590,10 @@ enum Mapped {
     ZeroFill,
     Copy,
     Shared,
+    PrivateCopy,
+    /// A new shared L1 table with this many pages filled in.
+    SharedTable(u64),
+    SharedLink,
 }
 
 struct Freed {

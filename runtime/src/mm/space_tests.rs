@@ -251,3 +251,142 @@ fn a_failed_table_allocation_rolls_back() {
         "nothing half-done reached the hypervisor"
     );
 }
+
+mod shared_code {
+    use super::*;
+    use crate::mm::region::{RegionError, ShareKey, CHUNK};
+
+    const CODE_PAGES: u64 = 768; // 3 MiB: two chunks, the second half full
+
+    fn code_region(s: &mut AddressSpace<ModelMmu>, base: u64, first_pfn: u64) {
+        let r = Region::new(
+            "libcode",
+            base,
+            CODE_PAGES * PAGE_SIZE,
+            Backing::Frames { first_pfn },
+        )
+        .executable()
+        .shared(ShareKey { object: 7, base });
+        s.add_region(r).unwrap();
+    }
+
+    fn touch_all(s: &mut AddressSpace<ModelMmu>, base: u64) -> u64 {
+        let before = s.stats.faults;
+        for p in 0..CODE_PAGES {
+            let va = base + p * PAGE_SIZE;
+            if s.translate(va).is_none() {
+                s.handle_fault(va, Access::Execute).unwrap();
+            }
+        }
+        s.stats.faults - before
+    }
+
+    #[test]
+    fn second_instance_links_the_first_ones_tables() {
+        let mut s = space();
+        let code = s.frames.alloc_contiguous(CODE_PAGES).unwrap();
+        let (a, b) = (B, B + 64 * CHUNK);
+        code_region(&mut s, a, code);
+        code_region(&mut s, b, code);
+        assert_eq!(touch_all(&mut s, a), 2, "one fault per 2 MiB chunk");
+        let l1_after_first = s.stats.tables[0];
+        assert_eq!(s.stats.shared_code_pages(), CODE_PAGES);
+        assert_eq!(touch_all(&mut s, b), 2);
+        assert_eq!(
+            s.stats.tables[0], l1_after_first,
+            "no new L1 tables for the second"
+        );
+        assert_eq!(s.stats.l1_shared_links, 2);
+        for p in [0, 1, 511, 512, CODE_PAGES - 1] {
+            let (x, y) = (
+                s.translate(a + p * PAGE_SIZE).unwrap(),
+                s.translate(b + p * PAGE_SIZE).unwrap(),
+            );
+            assert_eq!(x.mfn(), s.mmu.pfn_to_mfn(code + p));
+            assert_eq!(x, y, "both instances map the same frame the same way");
+            assert!(!x.is_writable());
+        }
+    }
+
+    #[test]
+    fn shared_tables_live_until_the_last_instance_goes() {
+        let mut s = space();
+        let baseline = s.mmu.table_frames();
+        let free = s.frames.free_count();
+        let code = s.frames.alloc_contiguous(CODE_PAGES).unwrap();
+        let (a, b) = (B, B + 64 * CHUNK);
+        code_region(&mut s, a, code);
+        code_region(&mut s, b, code);
+        touch_all(&mut s, a);
+        touch_all(&mut s, b);
+        s.release_region(a).unwrap();
+        assert!(s.translate(a).is_none());
+        assert_eq!(
+            s.translate(b + 600 * PAGE_SIZE).unwrap().mfn(),
+            s.mmu.pfn_to_mfn(code + 600)
+        );
+        s.release_region(b).unwrap();
+        assert_eq!(s.mmu.table_frames(), baseline, "every table is gone");
+        for p in 0..CODE_PAGES {
+            s.frames.free(code + p);
+        }
+        assert_eq!(s.frames.free_count(), free);
+    }
+
+    #[test]
+    fn shared_tables_need_their_chunks_to_themselves() {
+        let mut s = space();
+        code_region(&mut s, B, 100);
+        let data = Region::new(
+            "data",
+            B + CODE_PAGES * PAGE_SIZE,
+            PAGE_SIZE,
+            Backing::ZeroFill,
+        );
+        assert_eq!(
+            s.add_region(data),
+            Err(RegionError::SharesTableRange { other_start: B })
+        );
+        let ok = Region::new("data", B + 2 * CHUNK, PAGE_SIZE, Backing::ZeroFill);
+        s.add_region(ok).unwrap();
+        let bad = Region::new("x", B + 4 * CHUNK, PAGE_SIZE, Backing::ZeroFill)
+            .shared(ShareKey { object: 1, base: B });
+        assert_eq!(s.add_region(bad), Err(RegionError::BadShareKey));
+    }
+
+    #[test]
+    fn private_copies_when_sharing_is_off() {
+        let mut s = space();
+        let code = s.frames.alloc().unwrap();
+        s.mmu.zero_frame(code);
+        s.mmu.set_word(code, 3, 0xc0de);
+        for base in [B, B + CHUNK] {
+            s.add_region(
+                Region::new(
+                    "code",
+                    base,
+                    PAGE_SIZE,
+                    Backing::PrivateCopy { first_pfn: code },
+                )
+                .executable(),
+            )
+            .unwrap();
+            s.handle_fault(base, Access::Execute).unwrap();
+        }
+        let (x, y) = (s.translate(B).unwrap(), s.translate(B + CHUNK).unwrap());
+        assert_ne!(x.mfn(), y.mfn());
+        assert!(
+            !x.is_writable(),
+            "a private copy of code is still read-only"
+        );
+        assert_eq!(s.mmu.word(s.mmu.mfn_to_pfn(x.mfn()), 3), 0xc0de);
+        assert_eq!(s.stats.private_pages(), 2);
+        s.release_region(B).unwrap();
+        s.release_region(B + CHUNK).unwrap();
+        assert_eq!(
+            s.frames.used_count(),
+            1,
+            "copies and tables are freed; the source stays"
+        );
+    }
+}

@@ -233,6 +233,13 @@ impl PvMmu for XenMmu {
         unsafe { core::ptr::write_bytes(frame_va(pfn), 0, PAGE_SIZE as usize) };
     }
 
+    fn write_entry(&mut self, pfn: u64, index: usize, val: u64) {
+        assert!(index < 512);
+        // SAFETY: the frame is freshly allocated (mapped writable, unshared)
+        // and not yet a page table; the entry lies inside it.
+        unsafe { frame_va(pfn).cast::<u64>().add(index).write_volatile(val) };
+    }
+
     fn copy_frame(&mut self, dst: u64, src: u64) {
         // SAFETY: `dst` is a freshly allocated frame (writable, unshared);
         // `src` is mapped; two distinct frames never overlap.
