@@ -2,10 +2,21 @@
 //! into running app images, shared by the runtime (in the guest, `no_std` +
 //! `alloc`) and the host tools (which pack and check image bundles).
 //!
-//! It will hold ELF validation, relocation and symbol resolution, and the
-//! versioned, checksummed bundle format (see docs/architecture.md). For now it
-//! holds the constants both sides already agree on.
+//! - `elf`: validating and reading shared objects (goblin parses);
+//! - `link`: symbol resolution and relocation for one app instance;
+//! - `bundle` and `manifest`: the image bundle format and its app list.
 #![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod bundle;
+pub mod elf;
+#[cfg(feature = "std")]
+pub mod image;
+pub mod link;
+pub mod manifest;
 
 /// Apps and libraries are laid out so that code and writable data fall in
 /// different 2 MiB ranges; this is that granule.

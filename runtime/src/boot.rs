@@ -52,13 +52,25 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
     if let Some(test) = cmdline.runtime_options().find(|o| o.key == "test") {
         crate::exit::exit(crate::selftest::run(test.value.unwrap_or(""), &cmdline));
     }
-    let status = crate::hello::main(&cmdline);
+    let args: heapless::Vec<&str, 64> = cmdline.app_args().take(64).collect();
+    let share = !cmdline
+        .runtime_options()
+        .any(|o| o.key == "share" && o.value == Some("off"));
+    let status = match crate::apps::source::find(&info) {
+        Ok(Some(bundle)) => crate::apps::run_all(&bundle, &args, share),
+        Ok(None) => crate::hello::main(&cmdline),
+        Err(e) => {
+            crate::println!("ukrt: the app bundle is unusable: {e}");
+            crate::apps::LOAD_FAILED
+        }
+    };
     crate::exit::exit(status)
 }
 
 /// The runtime options (`uk.<key>` words) this version understands.
 pub const KNOWN_OPTIONS: &[&str] = &[
     "stats", // print the uk-stats line at exit
+    "share", // uk.share=off: private copies of code (for comparison)
     #[cfg(feature = "selftest")]
     "test", // run a built-in self-test instead of the app
 ];

@@ -12,6 +12,7 @@
 
 extern crate alloc;
 
+mod apps;
 mod arch;
 mod boot;
 mod cmdline;

@@ -79,7 +79,7 @@ mod guest {
                 "faults={} tables={} hypercalls={} mmu_updates={} frames_used={} frames_free={} \
                  tables_l1={} tables_l2={} tables_l3={} tables_freed={} multicalls={} \
                  multicall_entries={} mmuext_ops={} zero_fills={} cow_copies={} shared_maps={} \
-                 boot_frames={} heap_frames={}",
+                 shared_code_pages={} private_pages={} l1_shared_links={} boot_frames={} heap_frames={}",
                 st.faults,
                 st.tables_total(),
                 hypercalls,
@@ -96,6 +96,9 @@ mod guest {
                 st.zero_fills,
                 st.cow_copies,
                 st.shared_maps,
+                st.shared_code_pages(),
+                st.private_pages(),
+                st.l1_shared_links,
                 boot,
                 heap,
             )

@@ -108,8 +108,12 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
 
     // 2. Boot structures end before `first_free`.
     let pt_end = va_to_pfn(info.pt_base) + info.nr_pt_frames + 1; // + Xen's boot stack
+    let image_end = match crate::apps::source::embedded_extent() {
+        Some((va, len)) => va + len,
+        None => core::ptr::addr_of!(__image_end) as u64,
+    };
     let mut first_free = pt_end
-        .max(pfn_end(core::ptr::addr_of!(__image_end) as u64, 0))
+        .max(pfn_end(image_end, 0))
         .max(pfn_end(info.mfn_list, info.nr_pages * 8))
         .max(pfn_end(start_info_va, PAGE_SIZE));
     if info.mod_start != 0 && info.mod_len != 0 {
@@ -186,6 +190,10 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
     let text_end = va_to_pfn(core::ptr::addr_of!(__text_end) as u64);
     let rodata_end = va_to_pfn(core::ptr::addr_of!(__rodata_end) as u64);
     let guard = va_to_pfn(stack_guard);
+    // The embedded bundle is read-only data too.
+    let bundle = crate::apps::source::embedded_extent()
+        .map(|(va, len)| va_to_pfn(va)..pfn_end(va, len))
+        .unwrap_or(0..0);
     let mut ops = heapless::Vec::<Op, 128>::new();
     for pfn in 0..initial_mapped {
         let table = PHYSMAP_L1[(pfn / 512) as usize].load(Relaxed);
@@ -197,7 +205,7 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
             0
         } else if (text..text_end).contains(&pfn) {
             old.0 & !WRITABLE
-        } else if (text_end..rodata_end).contains(&pfn) {
+        } else if (text_end..rodata_end).contains(&pfn) || bundle.contains(&pfn) {
             (old.0 & !WRITABLE) | NO_EXECUTE
         } else {
             old.0 | NO_EXECUTE

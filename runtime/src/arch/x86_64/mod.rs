@@ -1,6 +1,8 @@
 //! x86_64: the entry point, the raw hypercall instruction sequence and a few
 //! CPU instructions.
 #[cfg(target_os = "none")]
+pub mod app_entry;
+#[cfg(target_os = "none")]
 mod entry;
 #[cfg(target_os = "none")]
 pub use entry::{boot_stack, boot_stack_guard};
@@ -15,9 +17,16 @@ pub fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
+/// The app stack in use, registered by the app runner for backtraces.
+#[cfg(target_os = "none")]
+pub static APP_STACK: spin::Mutex<core::ops::Range<u64>> = spin::Mutex::new(0..0);
+
 /// The bounds of the known stack that holds `rsp`, for backtraces.
 #[cfg(target_os = "none")]
 pub fn stack_containing(rsp: u64) -> Option<core::ops::Range<u64>> {
     let boot = boot_stack();
-    (boot.start <= rsp && rsp <= boot.end).then_some(boot)
+    let app = APP_STACK.try_lock().map(|s| s.clone()).unwrap_or(0..0);
+    [boot, app]
+        .into_iter()
+        .find(|s| s.start <= rsp && rsp <= s.end)
 }

@@ -1,0 +1,116 @@
+//! Symbol resolution and relocation for one app instance.
+//!
+//! The scope is the app, then its `DT_NEEDED` libraries breadth-first, then
+//! the runtime's exports. A reference resolves to the first definition in
+//! scope order (a local or hidden symbol to its own object); a weak
+//! reference with no definition resolves to 0; a strong one is an error
+//! naming the symbol and the file that needs it.
+use crate::elf::{RelocKind, SharedObject};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+/// One object of the instance and where it is loaded.
+#[derive(Clone, Copy)]
+pub struct Placed<'a> {
+    pub object: &'a SharedObject,
+    pub base: u64,
+}
+
+/// Where symbols not defined by any object come from.
+pub trait Exports {
+    fn lookup(&self, name: &str) -> Option<u64>;
+}
+
+impl<F: Fn(&str) -> Option<u64>> Exports for F {
+    fn lookup(&self, name: &str) -> Option<u64> {
+        self(name)
+    }
+}
+
+/// One 8-byte store the relocations ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Write {
+    pub addr: u64,
+    pub value: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingSymbol {
+    pub symbol: String,
+    pub file: String,
+}
+
+impl fmt::Display for MissingSymbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: undefined symbol \"{}\" (not in the app, its libraries or the runtime)",
+            self.file, self.symbol
+        )
+    }
+}
+
+/// Resolves `name` in scope order.
+pub fn resolve(scope: &[Placed], exports: &dyn Exports, name: &str) -> Option<u64> {
+    scope
+        .iter()
+        .find_map(|p| p.object.export(name).map(|v| p.base + v))
+        .or_else(|| exports.lookup(name))
+}
+
+/// Computes every relocation write for the objects of `scope`.
+pub fn relocate(scope: &[Placed], exports: &dyn Exports) -> Result<Vec<Write>, MissingSymbol> {
+    let mut writes = Vec::new();
+    for p in scope {
+        for r in &p.object.relocs {
+            let addr = p.base + r.offset;
+            let value = if r.kind == RelocKind::Relative {
+                p.base.wrapping_add(r.addend as u64)
+            } else {
+                let sym = &p.object.symbols[r.symbol];
+                let s = if sym.defined && sym.binds_locally {
+                    Some(p.base + sym.value)
+                } else {
+                    resolve(scope, exports, &sym.name)
+                };
+                let s = match (s, sym.weak) {
+                    (Some(v), _) => v,
+                    (None, true) => 0,
+                    (None, false) => {
+                        return Err(MissingSymbol {
+                            symbol: sym.name.clone(),
+                            file: p.object.file.to_string(),
+                        })
+                    }
+                };
+                match r.kind {
+                    RelocKind::Abs64 => s.wrapping_add(r.addend as u64),
+                    _ => s,
+                }
+            };
+            writes.push(Write { addr, value });
+        }
+    }
+    Ok(writes)
+}
+
+/// The objects an app needs, app first, then `DT_NEEDED` breadth-first
+/// without repeats. `find` maps a needed name to its object.
+pub fn load_order<'a, E>(
+    app: &'a SharedObject,
+    mut find: impl FnMut(&str) -> Result<&'a SharedObject, E>,
+) -> Result<Vec<&'a SharedObject>, E> {
+    let mut order: Vec<&SharedObject> = alloc::vec![app];
+    let mut i = 0;
+    while i < order.len() {
+        let needed: Vec<String> = order[i].needed.clone();
+        for name in needed {
+            if !order.iter().any(|o| o.file == name) {
+                order.push(find(&name)?);
+            }
+        }
+        i += 1;
+    }
+    Ok(order)
+}

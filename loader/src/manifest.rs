@@ -1,0 +1,453 @@
+//! The manifest: the text in a bundle that says which apps to start.
+//!
+//! ```text
+//! # comment
+//! app hello hello.so
+//! app web   httpd.so --port 8080 "--motd=hello there" "say \"hi\""
+//! ```
+//!
+//! One directive per line; `app <name> <file> [args...]` is the only one.
+//! Words are separated by spaces or tabs. A double-quoted part of a word may
+//! hold spaces, tabs and `#`; inside quotes `\"` and `\\` are the only
+//! escapes (outside quotes a backslash is an ordinary character). Quoted and
+//! unquoted parts next to each other form one word (`--name="a b"`), and `""`
+//! is an empty word. Outside quotes, `#` starts a comment that runs to the
+//! end of the line. Blank lines are ignored; a trailing `\r` is dropped.
+//!
+//! App names are non-empty and use only `A-Z a-z 0-9 _ . -`; each is used
+//! once. `file` is the name of a file in the bundle (see
+//! [`crate::bundle::validate_name`]); `args` are the arguments after the
+//! program name. Apps start in line order.
+
+use crate::bundle::{validate_name, Bundle, NameError};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// One `app` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSpec {
+    pub name: String,
+    /// The bundle file to run.
+    pub file: String,
+    /// Arguments after the program name.
+    pub args: Vec<String>,
+}
+
+/// A manifest error and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestError {
+    /// 1-based line number; 0 when the error is not about one line
+    /// ([`ManifestErrorKind::NoApps`], [`ManifestErrorKind::MissingFile`]).
+    pub line: usize,
+    pub kind: ManifestErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestErrorKind {
+    UnknownDirective(String),
+    MissingAppName,
+    MissingFileName {
+        app: String,
+    },
+    UnterminatedQuote,
+    /// A backslash in quotes followed by something other than `"` or `\`
+    /// (`None`: by the end of the line).
+    BadEscape(Option<char>),
+    DuplicateAppName {
+        name: String,
+        first_line: usize,
+    },
+    BadAppName(String),
+    BadFileName {
+        file: String,
+        reason: NameError,
+    },
+    NoApps,
+    /// From [`check_files`]: the app's file is not in the bundle.
+    MissingFile {
+        app: String,
+        file: String,
+    },
+}
+
+impl fmt::Display for ManifestErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ManifestErrorKind::*;
+        match self {
+            UnknownDirective(d) => {
+                write!(f, "unknown directive {d:?} (the only directive is \"app\")")
+            }
+            MissingAppName => f.write_str("missing app name (expected: app NAME FILE [ARGS...])"),
+            MissingFileName { app } => write!(f, "missing file name for app {app:?}"),
+            UnterminatedQuote => f.write_str("unterminated quote"),
+            BadEscape(Some(c)) => write!(
+                f,
+                "unknown escape \"\\{}\" in quotes (only \\\" and \\\\ are escapes)",
+                c.escape_debug()
+            ),
+            BadEscape(None) => f.write_str("backslash at the end of the line inside quotes"),
+            DuplicateAppName { name, first_line } => {
+                write!(
+                    f,
+                    "duplicate app name {name:?} (first used on line {first_line})"
+                )
+            }
+            BadAppName(name) => write!(
+                f,
+                "bad app name {name:?} (use only letters, digits, '_', '.' and '-')"
+            ),
+            BadFileName { file, reason } => write!(f, "bad file name {file:?}: {reason}"),
+            NoApps => f.write_str("no apps"),
+            MissingFile { app, file } => {
+                write!(
+                    f,
+                    "app {app:?} needs file {file:?}, which is not in the bundle"
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "manifest: {}", self.kind)
+        } else {
+            write!(f, "manifest line {}: {}", self.line, self.kind)
+        }
+    }
+}
+
+impl core::error::Error for ManifestError {}
+
+/// Whether `name` is a valid app name.
+pub fn is_valid_app_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+/// Splits one line (without its newline) into words, dropping any comment.
+fn split_words(line: &str) -> Result<Vec<String>, ManifestErrorKind> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if in_word {
+                    words.push(core::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '#' => break,
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        None => return Err(ManifestErrorKind::UnterminatedQuote),
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(e @ ('"' | '\\')) => word.push(e),
+                            other => return Err(ManifestErrorKind::BadEscape(other)),
+                        },
+                        Some(c) => word.push(c),
+                    }
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// Parses a manifest into its apps, in start order.
+pub fn parse(text: &str) -> Result<Vec<AppSpec>, ManifestError> {
+    let mut apps: Vec<AppSpec> = Vec::new();
+    let mut lines_of: Vec<usize> = Vec::new();
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = i + 1;
+        let err = |kind| ManifestError { line, kind };
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let mut words = split_words(raw).map_err(err)?.into_iter();
+        let Some(directive) = words.next() else {
+            continue;
+        };
+        if directive != "app" {
+            return Err(err(ManifestErrorKind::UnknownDirective(directive)));
+        }
+        let name = words.next().ok_or(err(ManifestErrorKind::MissingAppName))?;
+        if !is_valid_app_name(&name) {
+            return Err(err(ManifestErrorKind::BadAppName(name)));
+        }
+        let Some(file) = words.next() else {
+            return Err(err(ManifestErrorKind::MissingFileName { app: name }));
+        };
+        if let Err(reason) = validate_name(&file) {
+            return Err(err(ManifestErrorKind::BadFileName { file, reason }));
+        }
+        if let Some(j) = apps.iter().position(|a| a.name == name) {
+            let first_line = lines_of[j];
+            return Err(err(ManifestErrorKind::DuplicateAppName {
+                name,
+                first_line,
+            }));
+        }
+        apps.push(AppSpec {
+            name,
+            file,
+            args: words.collect(),
+        });
+        lines_of.push(line);
+    }
+    if apps.is_empty() {
+        return Err(ManifestError {
+            line: 0,
+            kind: ManifestErrorKind::NoApps,
+        });
+    }
+    Ok(apps)
+}
+
+/// Checks that every app's file is in `bundle`.
+pub fn check_files(apps: &[AppSpec], bundle: &Bundle<'_>) -> Result<(), ManifestError> {
+    match apps.iter().find(|a| bundle.file(&a.file).is_none()) {
+        None => Ok(()),
+        Some(a) => Err(ManifestError {
+            line: 0,
+            kind: ManifestErrorKind::MissingFile {
+                app: a.name.clone(),
+                file: a.file.clone(),
+            },
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::BundleBuilder;
+    use alloc::string::ToString;
+    use alloc::vec;
+    use ManifestErrorKind as K;
+
+    fn app(name: &str, file: &str, args: &[&str]) -> AppSpec {
+        AppSpec {
+            name: name.into(),
+            file: file.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    fn err(text: &str) -> ManifestError {
+        parse(text).expect_err("manifest parsed")
+    }
+
+    #[test]
+    fn apps_in_line_order() {
+        let text = "# the apps\n\napp hello hello.so\n  \t\napp web_2 httpd.so --port 8080   # comment\r\napp x.y-z a.so\n";
+        assert_eq!(
+            parse(text).unwrap(),
+            vec![
+                app("hello", "hello.so", &[]),
+                app("web_2", "httpd.so", &["--port", "8080"]),
+                app("x.y-z", "a.so", &[]),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoting() {
+        let text = r#"app a a.so "two words" "tab	and # hash" 'single' "say \"hi\"" "back\\slash" "" --k="v w"x plain\n"#;
+        assert_eq!(
+            parse(text).unwrap()[0].args,
+            [
+                "two words",
+                "tab\tand # hash",
+                "'single'",
+                "say \"hi\"",
+                "back\\slash",
+                "",
+                "--k=v wx",
+                "plain\\n"
+            ]
+        );
+        // Quotes work in every position; a quoted name is still checked.
+        assert_eq!(
+            parse("\"app\" \"a\" \"a.so\"").unwrap(),
+            vec![app("a", "a.so", &[])]
+        );
+        assert_eq!(err("app \"a b\" a.so").kind, K::BadAppName("a b".into()));
+    }
+
+    #[test]
+    fn unterminated_quote() {
+        let e = err("app a a.so\napp b b.so \"open\n");
+        assert_eq!(
+            e,
+            ManifestError {
+                line: 2,
+                kind: K::UnterminatedQuote
+            }
+        );
+        assert_eq!(e.to_string(), "manifest line 2: unterminated quote");
+        assert_eq!(
+            err("app a a.so \"ends in escape\\\"").kind,
+            K::UnterminatedQuote
+        );
+    }
+
+    #[test]
+    fn bad_escape() {
+        let e = err("app a a.so \"x\\n\"");
+        assert_eq!(e.kind, K::BadEscape(Some('n')));
+        assert_eq!(
+            e.to_string(),
+            "manifest line 1: unknown escape \"\\n\" in quotes (only \\\" and \\\\ are escapes)"
+        );
+        assert_eq!(err("app a a.so \"x\\").kind, K::BadEscape(None));
+    }
+
+    #[test]
+    fn unknown_directive() {
+        let e = err("# apps\n\nap hello hello.so\n");
+        assert_eq!(
+            e,
+            ManifestError {
+                line: 3,
+                kind: K::UnknownDirective("ap".into())
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "manifest line 3: unknown directive \"ap\" (the only directive is \"app\")"
+        );
+        assert_eq!(err("App a a.so").kind, K::UnknownDirective("App".into()));
+    }
+
+    #[test]
+    fn missing_names() {
+        assert_eq!(err("app").kind, K::MissingAppName);
+        let e = err("app hello   # no file\n");
+        assert_eq!(
+            e.kind,
+            K::MissingFileName {
+                app: "hello".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "manifest line 1: missing file name for app \"hello\""
+        );
+    }
+
+    #[test]
+    fn bad_app_names() {
+        for name in ["a/b", "a:b", "héllo", "a+b", "\"\""] {
+            let e = err(&alloc::format!("app {name} a.so"));
+            let expected = if name == "\"\"" { "" } else { name };
+            assert_eq!(e.kind, K::BadAppName(expected.into()), "{name}");
+        }
+        assert_eq!(
+            err("app a/b a.so").to_string(),
+            "manifest line 1: bad app name \"a/b\" (use only letters, digits, '_', '.' and '-')"
+        );
+    }
+
+    #[test]
+    fn bad_file_names() {
+        let e = err("app a lib/a.so");
+        assert_eq!(
+            e.kind,
+            K::BadFileName {
+                file: "lib/a.so".into(),
+                reason: NameError::ContainsSlash
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "manifest line 1: bad file name \"lib/a.so\": it contains '/'"
+        );
+        assert_eq!(
+            err("app a \"a b.so\"").kind,
+            K::BadFileName {
+                file: "a b.so".into(),
+                reason: NameError::ContainsWhitespace
+            }
+        );
+        assert_eq!(
+            err("app a \"\"").kind,
+            K::BadFileName {
+                file: "".into(),
+                reason: NameError::Empty
+            }
+        );
+    }
+
+    #[test]
+    fn duplicate_app_name() {
+        let e = err("app x a.so\n\napp y b.so\napp x c.so\n");
+        assert_eq!(
+            e,
+            ManifestError {
+                line: 4,
+                kind: K::DuplicateAppName {
+                    name: "x".into(),
+                    first_line: 1
+                }
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "manifest line 4: duplicate app name \"x\" (first used on line 1)"
+        );
+    }
+
+    #[test]
+    fn no_apps() {
+        for text in ["", "\n\n", "# only a comment\n   \t  \n"] {
+            let e = err(text);
+            assert_eq!(
+                e,
+                ManifestError {
+                    line: 0,
+                    kind: K::NoApps
+                }
+            );
+            assert_eq!(e.to_string(), "manifest: no apps");
+        }
+    }
+
+    #[test]
+    fn files_are_checked_against_the_bundle() {
+        let mut b = BundleBuilder::new();
+        b.add_file("hello.so", vec![1, 2, 3]).unwrap();
+        b.add_file("libc.so", vec![4]).unwrap();
+        let bytes = b.build();
+        let bundle = Bundle::parse(&bytes).unwrap();
+        let apps = parse("app hello hello.so\napp b libc.so").unwrap();
+        assert_eq!(check_files(&apps, &bundle), Ok(()));
+        let apps = parse("app hello hello.so\napp x y.so").unwrap();
+        let e = check_files(&apps, &bundle).unwrap_err();
+        assert_eq!(
+            e.kind,
+            K::MissingFile {
+                app: "x".into(),
+                file: "y.so".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "manifest: app \"x\" needs file \"y.so\", which is not in the bundle"
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! Runs the `ukrt-pack` binary on temporary files.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use ukrt_loader::bundle::Bundle;
+
+/// A fresh, empty folder for one test (tests run in parallel); removed when
+/// the test passes, kept for a look when it fails.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn temp_dir(test: &str) -> TempDir {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("ukrt-pack-cli-{}-{test}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    TempDir(d)
+}
+
+fn pack_cmd(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ukrt-pack"));
+    for a in args {
+        cmd.arg(a);
+    }
+    cmd.output().expect("ukrt-pack runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed))
+        .collect()
+}
+
+#[test]
+fn pack_list_check() {
+    let d = temp_dir("plc");
+    let hello = write(&d, "hello.so", &bytes(5000, 1));
+    std::fs::create_dir_all(d.join("lib")).unwrap();
+    let libc = write(&d, "lib/libc.so", &bytes(100, 2));
+    let manifest = write(
+        &d,
+        "apps.txt",
+        b"# test\napp hello hello.so --greet \"big world\"\napp two libc.so\n",
+    );
+    let out = d.join("out.ukb");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &out,
+        &"--manifest",
+        &manifest,
+        &hello,
+        &libc,
+    ]);
+    assert!(o.status.success(), "pack failed: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2 files, 2 apps, 20480 bytes"),
+        "{}",
+        stdout(&o)
+    );
+
+    let data = std::fs::read(&out).unwrap();
+    let b = Bundle::parse(&data).unwrap();
+    let files: Vec<_> = b.files().collect();
+    assert_eq!(files[0].name, "hello.so");
+    assert_eq!(files[0].data, &bytes(5000, 1)[..]);
+    assert_eq!(files[1].name, "libc.so"); // stored under its base name
+    assert_eq!((files[0].offset, files[1].offset), (0x1000, 0x3000));
+    assert!(b.manifest_text().contains("app two libc.so"));
+
+    let o = pack_cmd(&[&"list", &out]);
+    assert!(o.status.success(), "list failed: {}", stderr(&o));
+    let text = stdout(&o);
+    for want in [
+        "format version 1",
+        "total size: 20480 bytes (5 pages)",
+        &format!("checksum:   {:#010x}", b.checksum()),
+        "0x1000           5000  hello.so",
+        "0x3000            100  libc.so",
+        "hello  hello.so  \"--greet\" \"big world\"",
+        "two    libc.so\n",
+    ] {
+        assert!(text.contains(want), "list output lacks {want:?}:\n{text}");
+    }
+
+    let o = pack_cmd(&[&"check", &out]);
+    assert!(o.status.success(), "check failed: {}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!("{}: ok (2 files, 2 apps)\n", out.display())
+    );
+}
+
+#[test]
+fn manifest_text_option() {
+    let d = temp_dir("text");
+    let so = write(&d, "hello.so", b"not really an ELF file");
+    let out = d.join("t.ukb");
+    let o = pack_cmd(&[
+        &"pack",
+        &"--manifest-text",
+        &"app hello hello.so",
+        &"-o",
+        &out,
+        &so,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = pack_cmd(&[&"check", &out]);
+    assert_eq!(
+        stdout(&o),
+        format!("{}: ok (1 files, 1 apps)\n", out.display())
+    );
+}
+
+#[test]
+fn corrupt_bundle_fails_check() {
+    let d = temp_dir("corrupt");
+    let so = write(&d, "hello.so", &bytes(3000, 3));
+    let out = d.join("c.ukb");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &out,
+        &"--manifest-text",
+        &"app hello hello.so",
+        &so,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut data = std::fs::read(&out).unwrap();
+    data[0x1000 + 10] ^= 0x40;
+    std::fs::write(&out, &data).unwrap();
+
+    for cmd in ["check", "list"] {
+        let o = pack_cmd(&[&cmd, &out]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!("ukrt-pack: {}: checksum mismatch", out.display())),
+            "{err}"
+        );
+        assert!(stdout(&o).is_empty());
+    }
+
+    // Truncated in the middle of the data.
+    std::fs::write(&out, &data[..5000]).unwrap();
+    let o = pack_cmd(&[&"check", &out]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("bundle is truncated: it needs 12288 bytes but only 5000"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Not a bundle at all.
+    let o = pack_cmd(&[&"check", &so]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a ukrt bundle"), "{}", stderr(&o));
+
+    // Missing.
+    let o = pack_cmd(&[&"check", &d.join("nope.ukb")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("nope.ukb: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn manifest_naming_a_missing_file() {
+    let d = temp_dir("missing");
+    let so = write(&d, "hello.so", b"x");
+    let out = d.join("m.ukb");
+    let manifest = write(&d, "apps.txt", b"app hello hello.so\napp web httpd.so\n");
+    let o = pack_cmd(&[&"pack", &"-o", &out, &"--manifest", &manifest, &so]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("app \"web\" needs file \"httpd.so\", which is not in the bundle"),
+        "{err}"
+    );
+    assert!(err.contains("apps.txt"), "{err}");
+    assert!(!out.exists(), "a failed pack left {}", out.display());
+}
+
+#[test]
+fn bad_manifest_and_inputs() {
+    let d = temp_dir("bad");
+    let so = write(&d, "hello.so", b"x");
+    let out = d.join("b.ukb");
+
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &out,
+        &"--manifest-text",
+        &"app hello hello.so\nap x y",
+        &so,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--manifest-text: manifest line 2: unknown directive \"ap\""),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &out,
+        &"--manifest",
+        &d.join("none.txt"),
+        &so,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("none.txt: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &out,
+        &"--manifest-text",
+        &"app a hello.so",
+        &so,
+        &d.join("gone.so"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("gone.so: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    let dup = write(&d, "sub/hello.so", b"y");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &out,
+        &"--manifest-text",
+        &"app a hello.so",
+        &so,
+        &dup,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("has the same base name \"hello.so\""),
+        "{}",
+        stderr(&o)
+    );
+
+    let spaced = write(&d, "a b.so", b"z");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &out,
+        &"--manifest-text",
+        &"app a hello.so",
+        &so,
+        &spaced,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("a b.so: entry #1 has a bad name \"a b.so\": it contains whitespace"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let d = temp_dir("usage");
+    let so = write(&d, "hello.so", b"x");
+    let cases: Vec<Vec<&dyn AsRef<std::ffi::OsStr>>> = vec![
+        vec![],
+        vec![&"frobnicate"],
+        vec![&"pack", &"--manifest-text", &"app a hello.so", &so],
+        vec![&"pack", &"-o", &"x.ukb", &so],
+        vec![
+            &"pack",
+            &"-o",
+            &"x.ukb",
+            &"--manifest-text",
+            &"app a hello.so",
+        ],
+        vec![
+            &"pack",
+            &"-o",
+            &"x.ukb",
+            &"--manifest-text",
+            &"t",
+            &"--manifest",
+            &"m",
+            &so,
+        ],
+        vec![&"pack", &"-o"],
+        vec![&"pack", &"--bogus"],
+        vec![&"list"],
+        vec![&"check", &"a", &"b"],
+    ];
+    for args in cases {
+        let o = pack_cmd(&args);
+        assert_eq!(o.status.code(), Some(2), "{:?}", stderr(&o));
+        assert!(stderr(&o).starts_with("ukrt-pack: "), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--help"));
+    }
+}
+
+#[test]
+fn help_and_image() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["pack", "--help"],
+        &["check", "--help"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_ukrt-pack"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        assert!(
+            stdout(&o).starts_with("usage: ukrt-pack pack"),
+            "{}",
+            stdout(&o)
+        );
+    }
+    let o = pack_cmd(&[&"image"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not built yet"));
+}

@@ -1,0 +1,408 @@
+//! Host tests of ELF validation and linking on real shared objects built
+//! here by gcc and rustc, checked against what readelf says.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use ukrt_loader::elf::{ElfErrorKind, RelocKind, SharedObject};
+use ukrt_loader::link::{load_order, relocate, resolve, Placed};
+
+/// A build folder of the calling test's own (tests run in parallel).
+fn out_dir() -> PathBuf {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("main")
+        .replace("::", "-");
+    let d = std::env::temp_dir().join(format!("ukrt-loader-tests-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Builds a shared object with the flags apps use (docs/writing-apps.md).
+fn gcc(out: &str, src: &str, extra: &[&str]) -> PathBuf {
+    let dir = out_dir();
+    let path = dir.join(out);
+    let mut cmd = Command::new("gcc");
+    cmd.args(["-O2", "-shared", "-nostdlib", "-fno-stack-protector"])
+        .args([
+            "-Wl,-z,max-page-size=0x200000",
+            "-Wl,-z,noseparate-code",
+            "-Wl,-z,norelro",
+        ])
+        .arg("-o")
+        .arg(&path)
+        .arg(fixture(src))
+        .arg(format!("-L{}", dir.display()))
+        .args(extra); // after the source, or --as-needed drops -l libraries
+    let st = cmd.status().expect("gcc runs");
+    assert!(st.success(), "gcc failed for {src}");
+    path
+}
+
+fn pic(out: &str, src: &str, extra: &[&str]) -> PathBuf {
+    let mut flags = vec!["-fPIC", "-mno-red-zone"];
+    flags.extend_from_slice(extra);
+    gcc(out, src, &flags)
+}
+
+fn load(path: &Path) -> SharedObject {
+    let data = std::fs::read(path).unwrap();
+    SharedObject::parse(path.file_name().unwrap().to_str().unwrap(), &data).unwrap()
+}
+
+/// (offset, type name, symbol name or "") for each dynamic relocation, as
+/// readelf prints them.
+fn readelf_relocs(path: &Path) -> Vec<(u64, String, String)> {
+    let out = Command::new("readelf")
+        .args(["-rW"])
+        .arg(path)
+        .output()
+        .expect("readelf runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut v = vec![];
+    for line in text.lines() {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.len() >= 3 && w[2].starts_with("R_X86_64_") {
+            let offset = u64::from_str_radix(w[0], 16).unwrap();
+            let sym = if w.len() >= 5 && !w[3].chars().all(|c| c.is_ascii_hexdigit()) {
+                String::new()
+            } else if w.len() >= 5 {
+                w[4].split('@').next().unwrap().to_string()
+            } else {
+                String::new()
+            };
+            v.push((offset, w[2].to_string(), sym));
+        }
+    }
+    v.sort();
+    v
+}
+
+fn kind_name(k: RelocKind) -> &'static str {
+    match k {
+        RelocKind::Abs64 => "R_X86_64_64",
+        RelocKind::GlobDat => "R_X86_64_GLOB_DAT",
+        RelocKind::JumpSlot => "R_X86_64_JUMP_SLOT",
+        RelocKind::Relative => "R_X86_64_RELATIVE",
+    }
+}
+
+fn our_relocs(o: &SharedObject) -> Vec<(u64, String, String)> {
+    let mut v: Vec<_> = o
+        .relocs
+        .iter()
+        .map(|r| {
+            let sym = if r.symbol == 0 {
+                String::new()
+            } else {
+                o.symbols[r.symbol].name.clone()
+            };
+            (r.offset, kind_name(r.kind).to_string(), sym)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn gcc_objects_parse_like_readelf_says() {
+    let lib = pic("libfix.so", "lib.c", &[]);
+    let app = pic("app.so", "app.c", &["-lfix"]);
+    for path in [&lib, &app] {
+        let o = load(path);
+        assert_eq!(our_relocs(&o), readelf_relocs(path), "{}", path.display());
+    }
+    let app = load(&app);
+    assert_eq!(app.needed, ["libfix.so"]);
+    assert!(app.export("main").is_some());
+    let lib = load(&lib);
+    assert!(
+        lib.init_array.is_some(),
+        "the constructor is in DT_INIT_ARRAY"
+    );
+    assert!(lib.fini_array.is_some());
+    // Code and data fall in different 2 MiB ranges with these link flags.
+    let code_end = lib.code_segments().map(|s| s.page_end()).max().unwrap();
+    let data_start = lib
+        .segments
+        .iter()
+        .filter(|s| s.writable)
+        .map(|s| s.vaddr)
+        .min()
+        .unwrap();
+    assert!(
+        code_end <= (data_start & !0x1f_ffff),
+        "code and data share a 2 MiB range"
+    );
+}
+
+#[test]
+fn rustc_objects_parse_like_readelf_says() {
+    let dir = out_dir();
+    let path = dir.join("librustfix.so");
+    let st = Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "cdylib",
+            "-O",
+            "-C",
+            "panic=abort",
+        ])
+        .args([
+            "-C",
+            "relocation-model=pic",
+            "-C",
+            "link-arg=-nostartfiles",
+            "-C",
+            "link-arg=-nostdlib",
+        ])
+        .args([
+            "-C",
+            "link-arg=-Wl,-z,max-page-size=0x200000",
+            "-C",
+            "link-arg=-Wl,-z,noseparate-code",
+        ])
+        .args(["-C", "link-arg=-Wl,-z,norelro"])
+        .arg("-o")
+        .arg(&path)
+        .arg(fixture("rustlib.rs"))
+        .status()
+        .expect("rustc runs");
+    assert!(st.success());
+    let o = load(&path);
+    assert_eq!(our_relocs(&o), readelf_relocs(&path));
+    assert!(o.export("rust_sum").is_some());
+    // Link it on its own with the runtime's export and apply the writes.
+    let base = 0x4000_0000;
+    let exports = |n: &str| (n == "ukrt_test_export_fn").then_some(0x1234u64);
+    let writes = relocate(&[Placed { object: &o, base }], &exports).unwrap();
+    assert_eq!(writes.len(), o.relocs.len());
+    for w in &writes {
+        assert!(o
+            .segments
+            .iter()
+            .any(|s| s.writable && s.contains(w.addr - base, 8)));
+    }
+}
+
+#[test]
+fn linking_resolves_app_then_libraries_then_runtime() {
+    pic("libfix.so", "lib.c", &[]);
+    let app_path = pic("app.so", "app.c", &["-lfix"]);
+    let app = load(&app_path);
+    let lib = load(&out_dir().join("libfix.so"));
+    let order = load_order(&app, |name| {
+        if name == "libfix.so" {
+            Ok(&lib)
+        } else {
+            Err(name.to_string())
+        }
+    })
+    .unwrap();
+    assert_eq!(order.len(), 2);
+    let scope = [
+        Placed {
+            object: &app,
+            base: 0x1000_0000,
+        },
+        Placed {
+            object: &lib,
+            base: 0x2000_0000,
+        },
+    ];
+    let exports = |n: &str| (n == "ukrt_test_export").then_some(0xabcd_0000u64);
+    let writes = relocate(&scope, &exports).unwrap();
+    let value_at = |obj: &SharedObject, base: u64, sym: &str| {
+        let r = obj
+            .relocs
+            .iter()
+            .find(|r| r.symbol != 0 && obj.symbols[r.symbol].name == sym)
+            .unwrap();
+        writes
+            .iter()
+            .find(|w| w.addr == base + r.offset)
+            .unwrap()
+            .value
+    };
+    // The app's calls land in the library; the library's callback in the app.
+    assert_eq!(
+        value_at(&app, 0x1000_0000, "lib_add"),
+        0x2000_0000 + lib.export("lib_add").unwrap()
+    );
+    assert_eq!(
+        value_at(&lib, 0x2000_0000, "app_callback"),
+        0x1000_0000 + app.export("app_callback").unwrap()
+    );
+    assert_eq!(value_at(&lib, 0x2000_0000, "ukrt_test_export"), 0xabcd_0000);
+    assert_eq!(
+        value_at(&lib, 0x2000_0000, "maybe_missing"),
+        0,
+        "weak and undefined is 0"
+    );
+    // RELATIVE relocations add the object's base.
+    let rel = lib
+        .relocs
+        .iter()
+        .find(|r| r.kind == RelocKind::Relative)
+        .unwrap();
+    let w = writes
+        .iter()
+        .find(|w| w.addr == 0x2000_0000 + rel.offset)
+        .unwrap();
+    assert_eq!(w.value, 0x2000_0000 + rel.addend as u64);
+    assert_eq!(
+        resolve(&scope, &exports, "lib_counter"),
+        Some(0x2000_0000 + lib.export("lib_counter").unwrap())
+    );
+}
+
+#[test]
+fn a_missing_strong_symbol_names_symbol_and_file() {
+    let path = pic("missing.so", "missing.c", &[]);
+    let o = load(&path);
+    let none = |_: &str| None;
+    let e = relocate(
+        &[Placed {
+            object: &o,
+            base: 0,
+        }],
+        &none,
+    )
+    .unwrap_err();
+    assert_eq!(e.symbol, "nonexistent_function");
+    assert_eq!(e.file, "missing.so");
+    assert!(e
+        .to_string()
+        .contains("missing.so: undefined symbol \"nonexistent_function\""));
+}
+
+#[test]
+fn a_missing_library_is_reported_by_name() {
+    pic("libfix.so", "lib.c", &[]);
+    let app = load(&pic("app.so", "app.c", &["-lfix"]));
+    let r = load_order(&app, |name| {
+        Err::<&SharedObject, _>(format!("needs {name}"))
+    });
+    assert_eq!(r.unwrap_err(), "needs libfix.so");
+}
+
+fn reason(name: &str, data: &[u8]) -> ElfErrorKind {
+    SharedObject::parse(name, data).unwrap_err().reason
+}
+
+#[test]
+fn hostile_inputs_give_named_errors_and_never_panic() {
+    let good = std::fs::read(pic("libfix.so", "lib.c", &[])).unwrap();
+    // Truncated at every length up to the program headers, then coarser.
+    for len in (0..256).chain((256..good.len()).step_by(97)) {
+        let _ = SharedObject::parse("t.so", &good[..len]);
+    }
+    assert!(matches!(
+        reason("t.so", &good[..10]),
+        ElfErrorKind::Malformed(_)
+    ));
+    let mut b = good.clone();
+    b[4] = 1; // ELFCLASS32
+    assert_eq!(reason("t.so", &b), ElfErrorKind::NotElf64);
+    let mut b = good.clone();
+    b[18] = 3; // EM_386
+    b[19] = 0;
+    assert_eq!(reason("t.so", &b), ElfErrorKind::WrongMachine(3));
+    let mut b = good.clone();
+    b[16] = 2; // ET_EXEC
+    assert_eq!(reason("t.so", &b), ElfErrorKind::NotSharedObject(2));
+
+    // Edit the program headers: find the PT_LOADs.
+    let phoff = u64::from_le_bytes(good[32..40].try_into().unwrap()) as usize;
+    let phnum = u16::from_le_bytes(good[56..58].try_into().unwrap()) as usize;
+    let loads: Vec<usize> = (0..phnum)
+        .map(|i| phoff + i * 56)
+        .filter(|&p| u32::from_le_bytes(good[p..p + 4].try_into().unwrap()) == 1)
+        .collect();
+    let field = |b: &mut Vec<u8>, ph: usize, off: usize, v: u64| {
+        b[ph + off..ph + off + 8].copy_from_slice(&v.to_le_bytes())
+    };
+    let get = |ph: usize, off: usize| {
+        u64::from_le_bytes(good[ph + off..ph + off + 8].try_into().unwrap())
+    };
+    let mut b = good.clone();
+    field(&mut b, loads[0], 8, get(loads[0], 8) + 1); // p_offset
+    assert!(
+        matches!(reason("t.so", &b), ElfErrorKind::SegmentMisaligned { .. }),
+        "{:?}",
+        reason("t.so", &b)
+    );
+    let mut b = good.clone();
+    field(&mut b, loads[1], 8, good.len() as u64); // p_offset past the end
+    field(
+        &mut b,
+        loads[1],
+        16,
+        good.len() as u64 % 4096 + (get(loads[1], 16) & !0xfff),
+    ); // keep congruent
+    assert!(matches!(
+        reason("t.so", &b),
+        ElfErrorKind::SegmentOutsideFile { .. }
+    ));
+    let mut b = good.clone();
+    field(&mut b, loads[1], 16, get(loads[0], 16)); // p_vaddr onto the first segment
+    field(&mut b, loads[1], 24, get(loads[0], 16));
+    field(&mut b, loads[1], 8, get(loads[0], 8));
+    assert!(matches!(
+        reason("t.so", &b),
+        ElfErrorKind::SegmentsOverlap { .. }
+    ));
+    let mut b = good.clone();
+    field(&mut b, loads[1], 40, 1 << 40); // p_memsz
+    assert!(matches!(reason("t.so", &b), ElfErrorKind::ImageTooLarge(_)));
+
+    // Deterministic random byte edits: errors, never panics.
+    let mut seed = 0x1234_5678u64;
+    for _ in 0..3000 {
+        let mut b = good.clone();
+        for _ in 0..4 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let at = (seed >> 33) as usize % b.len().min(4096);
+            b[at] = (seed >> 20) as u8;
+        }
+        let _ = SharedObject::parse("fuzz.so", &b);
+    }
+}
+
+#[test]
+fn text_relocations_are_refused() {
+    let path = gcc(
+        "textrel.so",
+        "textrel.c",
+        &["-fno-pic", "-mcmodel=large", "-Wl,-z,notext"],
+    );
+    let data = std::fs::read(&path).unwrap();
+    let e = SharedObject::parse("textrel.so", &data).unwrap_err();
+    assert_eq!(e.reason, ElfErrorKind::TextRelocations);
+    assert!(e
+        .to_string()
+        .starts_with("textrel.so: has text relocations"));
+}
+
+#[test]
+fn unsupported_relocations_are_named() {
+    let path = pic("tls.so", "tls.c", &[]);
+    let data = std::fs::read(&path).unwrap();
+    let e = SharedObject::parse("tls.so", &data).unwrap_err();
+    assert!(
+        matches!(
+            e.reason,
+            ElfErrorKind::UnsupportedRelocation { kind: 16, .. }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("R_X86_64_DTPMOD64"), "{e}");
+}

@@ -1,0 +1,92 @@
+//! Running app code on the app's own stack, and leaving it from anywhere
+//! (`exit`) back to the runtime.
+//!
+//! `ukrt_enter_app` saves the runtime's callee-saved registers on the
+//! runtime stack, records that stack pointer, switches to the app stack and
+//! calls the function. Whether the function returns or the app calls
+//! `ukrt_leave_app`, the runtime's stack pointer is restored and the saved
+//! registers popped, so the runtime resumes as from an ordinary call.
+
+core::arch::global_asm!(
+    ".pushsection .text.app_entry, \"ax\"",
+    ".globl ukrt_enter_app",
+    "ukrt_enter_app:", // rdi = function, esi = argc, rdx = argv, rcx = stack top, r8 = &saved rsp
+    "push rbp",
+    "push rbx",
+    "push r12",
+    "push r13",
+    "push r14",
+    "push r15",
+    "mov [r8], rsp",
+    "mov r12, r8", // callee-saved: survives the app's function
+    "mov rsp, rcx",
+    "xor ebp, ebp", // the app's frame-pointer chain ends here
+    "mov rax, rdi",
+    "mov edi, esi",
+    "mov rsi, rdx",
+    "call rax",
+    "mov rsp, [r12]",
+    "pop r15",
+    "pop r14",
+    "pop r13",
+    "pop r12",
+    "pop rbx",
+    "pop rbp",
+    "ret",
+    ".globl ukrt_leave_app",
+    "ukrt_leave_app:", // rdi = &saved rsp, esi = status
+    "mov rsp, [rdi]",
+    "mov eax, esi",
+    "pop r15",
+    "pop r14",
+    "pop r13",
+    "pop r12",
+    "pop rbx",
+    "pop rbp",
+    "ret",
+    ".popsection",
+);
+
+extern "C" {
+    fn ukrt_enter_app(
+        function: u64,
+        argc: i32,
+        argv: u64,
+        stack_top: u64,
+        saved_rsp: *mut u64,
+    ) -> i32;
+    fn ukrt_leave_app(saved_rsp: *const u64, status: i32) -> !;
+}
+
+/// The runtime's stack pointer while app code runs (0 when none does).
+static mut SAVED_RSP: u64 = 0;
+
+/// Calls `function(argc, argv)` on the stack ending at `stack_top` and
+/// returns its result, or the status the app passed to [`leave`].
+///
+/// # Safety
+/// `function` must be app code that follows the SysV ABI; the stack must be
+/// mapped (or demand-mapped) and 16-byte aligned at the top.
+pub unsafe fn enter(function: u64, argc: i32, argv: u64, stack_top: u64) -> i32 {
+    assert_eq!(stack_top % 16, 0, "app stack top must be 16-byte aligned");
+    // SAFETY: one vCPU, and app code never re-enters the runtime's app
+    // runner, so SAVED_RSP has a single user at a time. The caller vouches
+    // for the function and stack.
+    unsafe {
+        let saved = core::ptr::addr_of_mut!(SAVED_RSP);
+        assert_eq!(*saved, 0, "app code is already running");
+        let status = ukrt_enter_app(function, argc, argv, stack_top, saved);
+        *saved = 0;
+        status
+    }
+}
+
+/// Abandons the running app code and returns `status` from [`enter`].
+pub fn leave(status: i32) -> ! {
+    // SAFETY: reading the saved stack pointer; see `enter`.
+    let saved = unsafe { core::ptr::addr_of!(SAVED_RSP).read() };
+    assert_ne!(saved, 0, "exit called while no app code runs");
+    // SAFETY: SAVED_RSP points at the frame `ukrt_enter_app` pushed on the
+    // runtime stack, which is intact: app code runs on its own stack.
+    unsafe { ukrt_leave_app(core::ptr::addr_of!(SAVED_RSP), status) }
+}
