@@ -14,6 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 KERNEL = None
 SELFTEST = None
+EXAMPLES = None
 XEN = None
 
 
@@ -37,10 +38,10 @@ def cargo_version():
 class Boot:
     """One finished run of an image."""
 
-    def __init__(self, args="", memory=64, image=None, timeout=60):
+    def __init__(self, args="", memory=64, image=None, timeout=60, ramdisk=None):
         cmd = [sys.executable, os.path.join(HERE, "xenrun.py"), image or KERNEL,
                "--xen", XEN, "--memory", str(memory), "--timeout", str(timeout),
-               "--args", args]
+               "--args", args] + (["--ramdisk", ramdisk] if ramdisk else [])
         p = subprocess.run(cmd, capture_output=True, timeout=timeout + 30)
         self.status = p.returncode
         self.out = p.stdout.decode(errors="replace")
@@ -277,6 +278,99 @@ class Traps(unittest.TestCase):
         self.assertIn("Fault while accessing guest memory", b.err)
 
 
+def example(name):
+    return os.path.join(EXAMPLES, name)
+
+
+def code_pages(so):
+    """Pages of read-only load segments of a shared object, per readelf."""
+    out = subprocess.run(["readelf", "-lW", so], capture_output=True, text=True).stdout
+    pages = 0
+    for line in out.splitlines():
+        w = line.split()
+        if w and w[0] == "LOAD" and "W" not in w[6:-1] and "RW" not in w[6:-1]:
+            vaddr, memsz = int(w[2], 16), int(w[5], 16)
+            pages += ((vaddr + memsz + 4095) // 4096) - vaddr // 4096
+    return pages
+
+
+class Apps(unittest.TestCase):
+    """Apps loaded from a bundle: C, Rust, shared libraries, failures."""
+
+    def test_c_app_runs_from_an_embedded_bundle(self):
+        b = Boot("one two", image=example("hello-c.xen"))
+        self.assertEqual(b.status, 0, b)
+        self.assertIn("ukrt: bundle (embedded): 1 files, 1 apps", b.lines)
+        i = b.lines.index("Hello from C!")
+        self.assertEqual(b.lines[i + 1:i + 4], ["arg: hello-c", "arg: one", "arg: two"])
+        self.assertIn("uk-app: name=hello-c status=0", b.out)
+
+    def test_app_exit_status_is_the_image_status(self):
+        b = Boot("exit=5", image=example("hello-c.xen"))
+        self.assertEqual(b.status, 5, b)
+        self.assertIn("uk-app: name=hello-c status=5", b.out)
+
+    def test_rust_app_runs(self):
+        b = Boot("x", image=example("hello-rust.xen"))
+        self.assertEqual(b.status, 0, b)
+        i = b.lines.index("Hello from Rust!")
+        self.assertEqual(b.lines[i + 1:i + 4], ["arg: hello-rust", "arg: x", "float: 5.00"])
+        self.assertIn("uk-app: name=hello-rust status=0", b.out)
+
+    def check_greet_run(self, b):
+        self.assertEqual(b.status, 127, b)  # the first non-zero status: broken's
+        order = [l.split(" faults=")[0] for l in b.lines
+                 if l.startswith(("uk-app:", "greetings", "ukrt: app"))]
+        self.assertEqual(order, [
+            "greetings, greet-a",
+            "uk-app: name=greet-a status=0",
+            'ukrt: app "broken" cannot load: broken.so: undefined symbol "no_such_function" '
+            "(not in the app, its libraries or the runtime)",
+            "uk-app: name=broken status=127",
+            "greetings, greet-b",
+            "uk-app: name=greet-b status=0",
+        ])
+        return fields(b.out, "uk-stats: ")
+
+    def test_two_apps_share_a_librarys_code_frames_and_tables(self):
+        b = Boot("uk.stats", image=example("greet.xen"))
+        got = self.check_greet_run(b)
+        lib = code_pages(example("libgreet.so"))
+        apps = code_pages(example("greet-a.so")) + code_pages(example("greet-b.so"))
+        self.assertGreater(lib, 256, "the library has over 1 MiB of code")
+        # The library's code frames are mapped once, into one shared L1
+        # table, which the second app links instead of faulting page by page.
+        self.assertEqual(int(got["shared_code_pages"]), lib + apps)
+        self.assertEqual(int(got["l1_shared_links"]), 1)
+        self.assertEqual(int(got["faults"]), 4, "one fault per 2 MiB of code per app")
+        self.assertEqual(got["frames_used"], got["heap_frames"], "all instances released")
+
+    def test_switching_sharing_off_copies_the_code(self):
+        shared = fields(Boot("uk.stats", image=example("greet.xen")).out, "uk-stats: ")
+        b = Boot("uk.stats uk.share=off", image=example("greet.xen"))
+        got = self.check_greet_run(b)
+        lib = code_pages(example("libgreet.so"))
+        self.assertEqual(int(got["l1_shared_links"]), 0)
+        self.assertEqual(int(got["shared_code_pages"]), 0)
+        self.assertGreaterEqual(int(got["private_pages"]) - int(shared["private_pages"]), 2 * lib)
+
+    def test_bundle_as_the_ramdisk_module(self):
+        b = Boot("uk.stats", ramdisk=example("greet.ukb"))
+        self.assertIn("ukrt: bundle (ramdisk module): 4 files, 3 apps", b.lines)
+        self.check_greet_run(b)
+
+    def test_a_corrupt_bundle_is_reported(self):
+        import tempfile
+        data = bytearray(open(example("greet.ukb"), "rb").read())
+        data[5000] ^= 0xff
+        with tempfile.NamedTemporaryFile(suffix=".ukb") as f:
+            f.write(data)
+            f.flush()
+            b = Boot("", ramdisk=f.name)
+        self.assertEqual(b.status, 127, b)
+        self.assertRegex(b.out, r"ukrt: the app bundle is unusable: .*checksum")
+
+
 class Harness(unittest.TestCase):
     def test_missing_kernel_is_a_clear_error(self):
         b = Boot(image="/nonexistent/kernel")
@@ -300,13 +394,14 @@ class Harness(unittest.TestCase):
 
 
 def main():
-    global KERNEL, SELFTEST, XEN
+    global KERNEL, SELFTEST, XEN, EXAMPLES
     p = argparse.ArgumentParser()
     p.add_argument("--kernel", required=True)
     p.add_argument("--selftest-kernel", required=True)
+    p.add_argument("--examples", required=True, help="the folder of built example apps")
     p.add_argument("--xen", required=True)
     a, rest = p.parse_known_args()
-    KERNEL, SELFTEST, XEN = a.kernel, a.selftest_kernel, a.xen
+    KERNEL, SELFTEST, XEN, EXAMPLES = a.kernel, a.selftest_kernel, a.xen, a.examples
     prog = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False)
     r = prog.result
     failed = len(r.failures) + len(r.errors)

@@ -39,6 +39,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("kernel", help="the PV kernel image (ELF) to boot")
     p.add_argument("--args", default="", help="the guest's command line")
+    p.add_argument("--ramdisk", help="a file Xen hands the guest as its module (an app bundle)")
     p.add_argument("--xen", default=os.environ.get("XEN", "build/xen"),
                    help="the Xen hypervisor binary (ELF, not gzipped)")
     p.add_argument("--memory", type=int, default=64, help="guest memory in MiB")
@@ -54,6 +55,8 @@ def parse_args(argv):
 def qemu_command(a):
     # QEMU splits -initrd at commas; ",," is a literal comma.
     module = " ".join(x for x in (a.kernel, a.args) if x).replace(",", ",,")
+    if a.ramdisk:
+        module += "," + a.ramdisk.replace(",", ",,")
     xen_cmdline = (f"console=com1 com1=115200,8n1 dom0_mem={a.memory}M,max:{a.memory}M "
                    "dom0_max_vcpus=1 loglvl=all guest_loglvl=all")
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "512",
@@ -112,7 +115,10 @@ def err(msg):
 
 def main(argv):
     a = parse_args(argv)
-    for path, what in ((a.kernel, "kernel image"), (a.xen, "Xen binary")):
+    for path, what in ((a.kernel, "kernel image"), (a.xen, "Xen binary"),
+                       (a.ramdisk, "ramdisk")):
+        if path is None:
+            continue
         if not os.path.isfile(path):
             err(f"{what} {path!r} does not exist")
             return HARNESS_ERROR

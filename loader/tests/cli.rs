@@ -360,6 +360,36 @@ fn help_and_image() {
         );
     }
     let o = pack_cmd(&[&"image"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("image: needs --kernel KERNEL --bundle BUNDLE.ukb -o IMAGE"));
+}
+
+#[test]
+fn image_refuses_a_kernel_that_is_not_ukrt() {
+    // Boot tests embed bundles in the real kernel; here, any other ELF (this
+    // very tool) must be refused by name.
+    let dir = std::env::temp_dir().join(format!("ukrt-pack-image-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("b.ukb");
+    let mut b = ukrt_loader::bundle::BundleBuilder::new();
+    b.add_file("a.so", vec![1, 2, 3]).unwrap();
+    b.set_manifest("app a a.so\n");
+    std::fs::write(&bundle, b.build()).unwrap();
+    let tool = env!("CARGO_BIN_EXE_ukrt-pack");
+    let out = dir.join("x.xen");
+    let o = Command::new(tool)
+        .args(["image", "--kernel", tool, "--bundle"])
+        .arg(&bundle)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("not built yet"));
+    assert!(
+        stderr(&o).contains("no .bundle section: not a ukrt kernel"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

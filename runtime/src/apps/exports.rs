@@ -12,7 +12,17 @@ extern "C" fn ukrt_console_write(buf: *const u8, len: usize) -> isize {
     // SAFETY: the app passes a buffer it owns; a bad pointer faults in the
     // fault handler, which reports it.
     let bytes = unsafe { core::slice::from_raw_parts(buf, len) };
-    let _ = embedded_io::Write::write_all(&mut *crate::console::CONSOLE.lock(), bytes);
+    // Xen reads a hypercall's buffer without faulting pages in, and app
+    // pages may not be mapped yet: copy through the runtime's own memory,
+    // which demand-maps them here, in the guest.
+    let mut chunk = [0u8; 256];
+    for part in bytes.chunks(chunk.len()) {
+        chunk[..part.len()].copy_from_slice(part);
+        let _ = embedded_io::Write::write_all(
+            &mut *crate::console::CONSOLE.lock(),
+            &chunk[..part.len()],
+        );
+    }
     len as isize
 }
 

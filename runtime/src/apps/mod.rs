@@ -50,6 +50,7 @@ mod guest {
         let mut instances: Vec<Instance> = Vec::new();
         let mut statuses = Vec::new();
         for (slot, spec) in apps.iter().enumerate() {
+            let before = counts();
             let status = if slot >= super::layout::MAX_SLOTS {
                 println!("ukrt: app {:?} cannot load: no free app slot", spec.name);
                 super::LOAD_FAILED
@@ -66,13 +67,32 @@ mod guest {
                     }
                 }
             };
-            println!("uk-app: name={} status={status}", spec.name);
+            let after = counts();
+            println!(
+                "uk-app: name={} status={status} faults={} hypercalls={} frames={}",
+                spec.name,
+                after.0 - before.0,
+                after.1 - before.1,
+                after.2 as i64 - before.2 as i64,
+            );
             statuses.push(status);
         }
+        let (_, _, frames) = counts();
+        println!(
+            "uk-apps: instances={} frames_used={frames}",
+            instances.len()
+        );
         for inst in &mut instances {
             inst.release();
         }
         super::image_status(statuses)
+    }
+
+    /// (faults, hypercalls, frames in use) so far.
+    fn counts() -> (u64, u64, u64) {
+        let hypercalls =
+            crate::xen::hypercall::HYPERCALLS.load(core::sync::atomic::Ordering::Relaxed);
+        crate::mm::with_space(|s| (s.stats.faults, hypercalls, s.frames.used_count()))
     }
 
     /// Runs the init functions, `main`, and the fini functions.
