@@ -1,8 +1,10 @@
 # ukrt: the user's entry points. `make help` lists them.
 #
-#   make run [ARGS="..."] [V=1]   boot the default image on Xen under QEMU
-#   make test                     lint, host unit tests, boot tests under Xen
-#   make bench                    benchmarks (figures, not pass/fail)
+#   make run [APP=dir] [ARGS="..."] [V=1]  build an app's image and boot it on Xen under QEMU
+#   make image APP=dir                     build build/<name>/<name>.xen and <name>.cfg
+#   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
+#   make test                              lint, host unit tests, boot tests under Xen
+#   make bench                             benchmarks (figures, not pass/fail)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -16,27 +18,35 @@ XEN_GZ   := /boot/xen-4.17-amd64.gz
 PYTHON   := python3
 ARGS     ?=
 MEMORY   ?= 64
+# The app `make run` and `make image` build; the default is the C hello.
+APP      ?= examples/hello-c
 TIMEOUT  ?= 120
 
-# Apps: C with gcc, Rust with the app target; both as PIC shared objects
-# with code and data in different 2 MiB ranges (docs/writing-apps.md).
+# Apps: C with gcc (flags in app-template/mk/c-app.mk), Rust with the app
+# target; both as PIC shared objects with code and data in different 2 MiB
+# ranges (docs/writing-apps.md).
 PACK        := target/release/ukrt-pack
 APP_TARGET  := app-template/targets/x86_64-ukrt-app.json
-APP_CC      := gcc
-APP_CFLAGS  := -O2 -fPIC -mno-red-zone -fno-stack-protector -ffreestanding -fno-builtin \
-               -I app-template/include
-APP_LDFLAGS := -shared -nostdlib -Wl,-z,max-page-size=0x200000 -Wl,-z,noseparate-code \
-               -Wl,-z,norelro
-RUST_APP_FLAGS := -Z build-std=core,compiler_builtins \
+RUST_APP_FLAGS := -Z build-std=core,compiler_builtins,alloc \
                   -Z build-std-features=compiler-builtins-mem -Z json-target-spec
-EX := build/examples
+# libukc provides memcpy & co. itself (in assembly), so no -mem feature.
+LIBC_FLAGS  := -Z build-std=core,compiler_builtins -Z json-target-spec
+LIBDIR      := build/lib
+LIBUKC      := $(LIBDIR)/libukc.so
+
+# make image / make run APP=dir: the app's name is its folder's name.
+APP_NAME := $(notdir $(abspath $(APP)))
+APP_OUT  := build/$(APP_NAME)
+APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: help deps kernel selftest-kernel pack test-images run test lint unit-test boot-test bench clean
+.PHONY: help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test boot-test bench clean
 
 help:
-	@echo "make run [ARGS=\"...\"] [V=1]  boot the hello image on Xen under QEMU; exits with its status"
+	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
+	@echo "make image APP=dir                     build build/<name>/<name>.xen and .cfg"
+	@echo "make new-app NAME=foo [LANG=c|rust]    create apps/foo from app-template"
 	@echo "make test                    lint + host unit tests + boot tests under Xen"
 	@echo "make bench                   benchmarks"
 	@echo "make kernel                  build the runtime ($(KERNEL))"
@@ -53,43 +63,58 @@ selftest-kernel: deps
 	cargo build --release -p ukrt --target $(TARGET) --features selftest --target-dir target/selftest
 
 pack: deps
-	cargo build --release -p ukrt-loader --bin ukrt-pack
+	cargo build --release -p ukrt-loader --bin ukrt-pack -p xen-config --bin xen-config
 
-$(EX)/hello-c.so: examples/hello-c/hello.c app-template/include/ukrt.h | deps
-	@mkdir -p $(dir $@)
-	$(APP_CC) $(APP_CFLAGS) $(APP_LDFLAGS) -o $@ $<
+# The libc-like layer every app links, built for the app target.
+libukc: deps
+	cargo rustc --release -p ukc --target $(APP_TARGET) --crate-type cdylib $(LIBC_FLAGS) \
+		--target-dir target/app
+	@mkdir -p $(LIBDIR)
+	cp target/app/x86_64-ukrt-app/release/libukc.so $(LIBUKC)
 
-$(EX)/libgreet.so: examples/greet/libgreet.c app-template/include/ukrt.h | deps
-	@mkdir -p $(dir $@)
-	$(APP_CC) $(APP_CFLAGS) $(APP_LDFLAGS) -o $@ $<
+# One app folder -> its .so files in build/<name>/ (C: the folder's
+# Makefile; Rust: cargo with the app target).
+app-so: libukc
+	@test -d "$(APP)" || { echo "make: APP=$(APP) is not a folder (try APP=examples/hello-c)"; exit 2; }
+	@mkdir -p $(APP_OUT)
+	cp $(LIBUKC) $(APP_OUT)/
+ifeq ($(APP_KIND),rust)
+	cd $(APP) && UKRT_LIB_DIR=$(abspath $(LIBDIR)) cargo build --release \
+		--target $(abspath $(APP_TARGET)) $(RUST_APP_FLAGS) --target-dir $(abspath $(APP_OUT))/target
+	cp $(APP_OUT)/target/x86_64-ukrt-app/release/*.so $(APP_OUT)/$(APP_NAME).so
+else
+	$(MAKE) -C $(APP) UKRT=$(abspath .) OUT=$(abspath $(APP_OUT))
+endif
 
-$(EX)/greet-a.so $(EX)/greet-b.so: examples/greet/greet-app.c $(EX)/libgreet.so
-	$(APP_CC) $(APP_CFLAGS) $(APP_LDFLAGS) -o $@ $< -L$(EX) -lgreet
+# The image: the kernel with a bundle of the app's .so files and libukc;
+# the manifest is the app's manifest.txt, or one app named after the folder.
+image: app-so kernel pack
+	$(PACK) pack -o $(APP_OUT)/$(APP_NAME).ukb \
+		$(if $(wildcard $(APP)/manifest.txt),--manifest $(APP)/manifest.txt,--manifest-text "app $(APP_NAME) $(APP_NAME).so") \
+		$(APP_OUT)/*.so
+	$(PACK) image --kernel $(KERNEL) --bundle $(APP_OUT)/$(APP_NAME).ukb -o $(APP_OUT)/$(APP_NAME).xen
+	target/release/xen-config --name $(APP_NAME) --kernel $(abspath $(APP_OUT))/$(APP_NAME).xen \
+		--memory $(MEMORY) --extra "$(ARGS)" > $(APP_OUT)/$(APP_NAME).cfg
+	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
 
-$(EX)/broken.so: examples/greet/broken.c | deps
-	@mkdir -p $(dir $@)
-	$(APP_CC) $(APP_CFLAGS) $(APP_LDFLAGS) -o $@ $<
+# A new app from the template. LANG=c (default) or rust.
+LANG_ := $(if $(filter rust,$(LANG)),rust,c)
+new-app:
+	@test -n "$(NAME)" || { echo "make new-app: give NAME=<app name>"; exit 2; }
+	@test ! -e apps/$(NAME) || { echo "make new-app: apps/$(NAME) exists already"; exit 2; }
+	@mkdir -p apps
+	cp -r app-template/$(LANG_) apps/$(NAME)
+	@if [ $(LANG_) = rust ]; then \
+		sed -i 's|^name = "app"|name = "$(NAME)"|; s|path = "../ukrt-app"|path = "../../app-template/ukrt-app"|' apps/$(NAME)/Cargo.toml; fi
+	@echo "created apps/$(NAME) ($(LANG_)); run it with: make run APP=apps/$(NAME)"
 
-$(EX)/hello-rust.so: examples/hello-rust/src/lib.rs examples/hello-rust/Cargo.toml $(APP_TARGET) | deps
-	@mkdir -p $(dir $@)
-	cd examples/hello-rust && cargo build --release --target ../../$(APP_TARGET) $(RUST_APP_FLAGS)
-	cp examples/hello-rust/target/x86_64-ukrt-app/release/libhello_rust.so $@
-
-# The images the boot tests run: one bundle each, embedded in the kernel.
-$(EX)/hello-c.xen: $(EX)/hello-c.so kernel pack
-	$(PACK) pack -o $(EX)/hello-c.ukb --manifest-text "app hello-c hello-c.so" $<
-	$(PACK) image --kernel $(KERNEL) --bundle $(EX)/hello-c.ukb -o $@
-
-$(EX)/hello-rust.xen: $(EX)/hello-rust.so kernel pack
-	$(PACK) pack -o $(EX)/hello-rust.ukb --manifest-text "app hello-rust hello-rust.so" $<
-	$(PACK) image --kernel $(KERNEL) --bundle $(EX)/hello-rust.ukb -o $@
-
-$(EX)/greet.xen: $(EX)/greet-a.so $(EX)/greet-b.so $(EX)/broken.so $(EX)/libgreet.so examples/greet/manifest.txt kernel pack
-	$(PACK) pack -o $(EX)/greet.ukb --manifest examples/greet/manifest.txt \
-		$(EX)/greet-a.so $(EX)/greet-b.so $(EX)/broken.so $(EX)/libgreet.so
-	$(PACK) image --kernel $(KERNEL) --bundle $(EX)/greet.ukb -o $@
-
-test-images: $(EX)/hello-c.xen $(EX)/hello-rust.xen $(EX)/greet.xen
+# The images the boot tests run.
+test-images:
+	$(MAKE) image APP=examples/hello-c
+	$(MAKE) image APP=examples/hello-rust
+	$(MAKE) image APP=examples/greet
+	$(MAKE) image APP=ci/apps/libc-check
+	$(MAKE) image APP=ci/apps/malloc-stress
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)
@@ -97,8 +122,8 @@ $(XEN): $(XEN_GZ)
 
 $(XEN_GZ): | deps
 
-run: kernel $(XEN)
-	@$(XENRUN) $(KERNEL) --args "$(ARGS)"
+run: image $(XEN)
+	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)"
 
 test: lint unit-test boot-test
 
@@ -108,16 +133,18 @@ lint: deps
 	cargo clippy -p ukrt --tests -- -D warnings
 	cargo clippy -p ukrt --release --target $(TARGET) -- -D warnings
 	cargo clippy -p ukrt --release --target $(TARGET) --features selftest --target-dir target/selftest -- -D warnings
+	cargo clippy -p ukc --release --target $(APP_TARGET) $(LIBC_FLAGS) --target-dir target/app -- -D warnings
 
 unit-test: deps
 	cargo test --workspace
 
 boot-test: kernel selftest-kernel test-images $(XEN)
 	$(PYTHON) ci/boot_tests.py --kernel $(KERNEL) --selftest-kernel $(SELFTEST_KERNEL) \
-		--examples $(EX) --xen $(XEN)
+		--build build --xen $(XEN)
 
-bench: selftest-kernel $(XEN)
-	@$(PYTHON) ci/bench.py --selftest-kernel $(SELFTEST_KERNEL) --xen $(XEN)
+bench: selftest-kernel test-images $(XEN)
+	@$(PYTHON) ci/bench.py --selftest-kernel $(SELFTEST_KERNEL) --kernel $(KERNEL) \
+		--greet-image build/greet/greet.xen --pack $(PACK) --examples build/greet --xen $(XEN)
 
 clean:
 	cargo clean

@@ -13,19 +13,26 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def boot(kernel, xen, args):
+def boot(kernel, xen, args, ramdisk=None, ok=(0,)):
+    extra = ["--ramdisk", ramdisk] if ramdisk else []
     p = subprocess.run([sys.executable, os.path.join(HERE, "xenrun.py"), kernel, "--xen", xen,
-                        "--timeout", "120", "--args", args], capture_output=True, text=True)
-    if p.returncode != 0:
+                        "--timeout", "120", "--args", args] + extra,
+                       capture_output=True, text=True)
+    if p.returncode not in ok:
         sys.exit(f"bench: {args!r} failed with status {p.returncode}:\n{p.stdout}{p.stderr}")
     return p.stdout
 
 
+def all_fields(text, prefix):
+    return [dict(w.split("=", 1) for w in line[len(prefix):].split() if "=" in w)
+            for line in text.splitlines() if line.startswith(prefix)]
+
+
 def fields(text, prefix):
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            return dict(w.split("=", 1) for w in line[len(prefix):].split() if "=" in w)
-    sys.exit(f"bench: no {prefix!r} line in:\n{text}")
+    found = all_fields(text, prefix)
+    if not found:
+        sys.exit(f"bench: no {prefix!r} line in:\n{text}")
+    return found[0]
 
 
 def demand_faults(kernel, xen):
@@ -38,12 +45,53 @@ def demand_faults(kernel, xen):
         print("  " + "  ".join(f"{f[c]:>22}" if i else f"{f[c]:<10}" for i, c in enumerate(cols)))
 
 
+def shared_library(kernel, xen, pack, examples):
+    """Two apps linking libgreet.so (1.2 MiB of code), each touching all of
+    the library's code, with the sharing of code pages and tables on and off."""
+    print()
+    print("Shared library code: faults and hypercalls per instance (libgreet.so, 1.2 MiB of code)")
+    print(f"  {'sharing':<8} {'instance':<9} {'faults':>7} {'hypercalls':>11} {'new frames':>11}")
+    for share in ("on", "off"):
+        args = "" if share == "on" else "uk.share=off"
+        out = boot(kernel, xen, args, ok=(127,))
+        for f in all_fields(out, "uk-app: "):
+            if f["name"] == "broken":
+                continue
+            print(f"  {share:<8} {f['name']:<9} {f['faults']:>7} {f['hypercalls']:>11} {f['frames']:>11}")
+
+
+def instances_memory(kernel, xen, pack, examples):
+    """Frames in use with K instances of an app and its 1.2 MiB library."""
+    print()
+    print("Memory of K instances of greet-a (frames in use once all have run; 1 frame = 4 KiB)")
+    print(f"  {'K':>3} {'shared':>10} {'not shared':>12} {'saved':>8}")
+    out_dir = os.path.join("build", "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    for k in (1, 2, 8):
+        bundle = os.path.join(out_dir, f"greet-x{k}.ukb")
+        manifest = "".join(f"app g{i} greet-a.so\n" for i in range(k))
+        subprocess.run([pack, "pack", "-o", bundle, "--manifest-text", manifest,
+                        os.path.join(examples, "greet-a.so"), os.path.join(examples, "libgreet.so")],
+                       check=True, capture_output=True)
+        used = {}
+        for share in ("on", "off"):
+            args = "" if share == "on" else "uk.share=off"
+            used[share] = int(fields(boot(kernel, xen, args, ramdisk=bundle), "uk-apps: ")["frames_used"])
+        print(f"  {k:>3} {used['on']:>10} {used['off']:>12} {used['off'] - used['on']:>8}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--selftest-kernel", required=True)
+    p.add_argument("--kernel", required=True)
+    p.add_argument("--greet-image", required=True)
+    p.add_argument("--pack", required=True)
+    p.add_argument("--examples", required=True)
     p.add_argument("--xen", required=True)
     a = p.parse_args()
     demand_faults(a.selftest_kernel, a.xen)
+    shared_library(a.greet_image, a.xen, a.pack, a.examples)
+    instances_memory(a.kernel, a.xen, a.pack, a.examples)
 
 
 if __name__ == "__main__":

@@ -114,3 +114,55 @@ pub fn load_order<'a, E>(
     }
     Ok(order)
 }
+
+/// The order to run initialisers in: every object after the objects it
+/// needs (a depth-first post-order from the app, `objects[0]`), so a
+/// library is initialised before anything that uses it. Finalisers run in
+/// the reverse order.
+pub fn init_order(objects: &[&SharedObject]) -> Vec<usize> {
+    fn visit(i: usize, objects: &[&SharedObject], seen: &mut [bool], order: &mut Vec<usize>) {
+        if seen[i] {
+            return;
+        }
+        seen[i] = true;
+        for name in &objects[i].needed {
+            if let Some(j) = objects.iter().position(|o| &o.file == name) {
+                visit(j, objects, seen, order);
+            }
+        }
+        order.push(i);
+    }
+    let mut seen = alloc::vec![false; objects.len()];
+    let mut order = Vec::with_capacity(objects.len());
+    for i in 0..objects.len() {
+        visit(i, objects, &mut seen, &mut order);
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(name: &str, needed: &[&str]) -> SharedObject {
+        let mut o = SharedObject::empty_for_tests();
+        o.file = name.to_string();
+        o.needed = needed.iter().map(|s| s.to_string()).collect();
+        o
+    }
+
+    #[test]
+    fn libraries_initialise_before_their_users() {
+        // app needs libc and libgreet; libgreet needs libc too.
+        let (app, libc, greet) = (
+            obj("app", &["libgreet", "libc"]),
+            obj("libc", &[]),
+            obj("libgreet", &["libc"]),
+        );
+        let objects = [&app, &greet, &libc];
+        assert_eq!(init_order(&objects), [2, 1, 0]);
+        // A cycle still lists everyone once.
+        let (a, b) = (obj("a", &["b"]), obj("b", &["a"]));
+        assert_eq!(init_order(&[&a, &b]), [1, 0]);
+    }
+}

@@ -52,12 +52,13 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
     if let Some(test) = cmdline.runtime_options().find(|o| o.key == "test") {
         crate::exit::exit(crate::selftest::run(test.value.unwrap_or(""), &cmdline));
     }
-    let args: heapless::Vec<&str, 64> = cmdline.app_args().take(64).collect();
+    let env: heapless::Vec<&str, 64> = cmdline.environment().take(64).collect();
+    let args: heapless::Vec<&str, 64> = cmdline.arguments().take(64).collect();
     let share = !cmdline
         .runtime_options()
         .any(|o| o.key == "share" && o.value == Some("off"));
     let status = match crate::apps::source::find(&info) {
-        Ok(Some(bundle)) => crate::apps::run_all(&bundle, &args, share),
+        Ok(Some(bundle)) => crate::apps::run_all(&bundle, &env, &args, share),
         Ok(None) => crate::hello::main(&cmdline),
         Err(e) => {
             crate::println!("ukrt: the app bundle is unusable: {e}");

@@ -1,6 +1,8 @@
 //! The guest command line: words separated by white space. Words that start
-//! with `uk.` are options for the runtime (`uk.stats`, `uk.name=value`); all
-//! other words are the app's arguments, in order.
+//! with `uk.` are options for the runtime (`uk.stats`, `uk.name=value`). Of
+//! the other words, those of the form `NAME=VALUE` with an upper-case NAME
+//! (letters, digits, `_`) that come before the first other word are the
+//! apps' environment (`getenv`); the rest are the apps' arguments, in order.
 
 /// A runtime option word, `uk.<key>` or `uk.<key>=<value>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,31 @@ impl<'a> Cmdline<'a> {
             .split_whitespace()
             .filter(|w| !w.starts_with(PREFIX))
     }
+
+    /// The leading `NAME=VALUE` words of `app_args`.
+    pub fn environment(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.app_args().take_while(|w| is_env_word(w))
+    }
+
+    /// `app_args` after the environment words.
+    pub fn arguments(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.app_args().skip_while(|w| is_env_word(w))
+    }
+}
+
+/// `NAME=VALUE` with NAME of upper-case letters, digits and `_`, not
+/// starting with a digit.
+pub fn is_env_word(w: &str) -> bool {
+    match w.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        }
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -79,6 +106,18 @@ mod tests {
             c.app_args().collect::<Vec<_>>(),
             ["exit=3", "hello", "world"]
         );
+    }
+
+    #[test]
+    fn environment_words_come_first_and_are_upper_case() {
+        let c = Cmdline::new("HOME=/ LANG_2=C uk.stats exit=3 PATH=/bin x");
+        assert_eq!(c.environment().collect::<Vec<_>>(), ["HOME=/", "LANG_2=C"]);
+        assert_eq!(
+            c.arguments().collect::<Vec<_>>(),
+            ["exit=3", "PATH=/bin", "x"]
+        );
+        assert!(!is_env_word("2X=1") && !is_env_word("=1") && !is_env_word("lower=1"));
+        assert!(is_env_word("EMPTY="));
     }
 
     #[test]

@@ -26,6 +26,76 @@ extern "C" fn ukrt_console_write(buf: *const u8, len: usize) -> isize {
     len as isize
 }
 
+/// What the exports know about the app that is running.
+#[derive(Debug, Clone)]
+pub struct AppContext {
+    /// The heap region, and how much of it `ukrt_heap_grow` handed out.
+    pub heap: core::ops::Range<u64>,
+    pub brk: u64,
+    pub environ: u64,
+    /// argv[0], the app's name.
+    pub name: u64,
+}
+
+static CURRENT: spin::Mutex<Option<AppContext>> = spin::Mutex::new(None);
+
+pub fn set_current(ctx: AppContext) {
+    *CURRENT.lock() = Some(ctx);
+}
+
+pub fn clear_current() {
+    *CURRENT.lock() = None;
+}
+
+/// `ukrt_heap_grow(increment)`: maps `increment` more bytes (rounded up to
+/// pages) at the end of the app's heap and returns where they start, like
+/// `sbrk`; NULL when the heap region or memory is exhausted. Pages are
+/// mapped now, so running out of memory is this NULL, not a crash later.
+extern "C" fn ukrt_heap_grow(increment: usize) -> *mut u8 {
+    let mut current = CURRENT.lock();
+    let Some(ctx) = current.as_mut() else {
+        return core::ptr::null_mut();
+    };
+    let grow = (increment as u64).div_ceil(4096) * 4096;
+    let start = ctx.brk;
+    if grow > ctx.heap.end - start {
+        return core::ptr::null_mut();
+    }
+    match crate::mm::with_space(|s| s.populate(start, start + grow)) {
+        Ok(()) => {
+            ctx.brk += grow;
+            start as *mut u8
+        }
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// `ukrt_environ()`: the NULL-terminated array of `NAME=VALUE` strings.
+extern "C" fn ukrt_environ() -> *const *const u8 {
+    CURRENT
+        .lock()
+        .as_ref()
+        .map_or(core::ptr::null(), |c| c.environ as *const *const u8)
+}
+
+/// `ukrt_app_name()`: the running app's name (its argv[0]).
+extern "C" fn ukrt_app_name() -> *const u8 {
+    CURRENT
+        .lock()
+        .as_ref()
+        .map_or(core::ptr::null(), |c| c.name as *const u8)
+}
+
+/// `ukrt_mem_stats(out)`: frames in use and free, for tests and monitoring.
+extern "C" fn ukrt_mem_stats(out: *mut u64) {
+    let (used, free) = crate::mm::with_space(|s| (s.frames.used_count(), s.frames.free_count()));
+    // SAFETY: the caller passes room for two u64 values.
+    unsafe {
+        out.write_unaligned(used);
+        out.add(1).write_unaligned(free);
+    }
+}
+
 /// `ukrt_exit(status)`: ends the calling app with `status`.
 extern "C" fn ukrt_exit(status: i32) -> ! {
     crate::arch::app_entry::leave(status)
@@ -39,6 +109,10 @@ pub fn table() -> &'static HashMap<&'static str, u64> {
         let mut t = HashMap::new();
         t.insert("ukrt_console_write", ukrt_console_write as *const () as u64);
         t.insert("ukrt_exit", ukrt_exit as *const () as u64);
+        t.insert("ukrt_heap_grow", ukrt_heap_grow as *const () as u64);
+        t.insert("ukrt_environ", ukrt_environ as *const () as u64);
+        t.insert("ukrt_app_name", ukrt_app_name as *const () as u64);
+        t.insert("ukrt_mem_stats", ukrt_mem_stats as *const () as u64);
         t
     })
 }

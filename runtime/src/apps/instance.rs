@@ -85,6 +85,10 @@ pub struct Instance {
     pub stack_top: u64,
     pub argc: i32,
     pub argv: u64,
+    /// The NULL-terminated `NAME=VALUE` array `getenv` searches.
+    pub environ: u64,
+    /// The heap region `ukrt_heap_grow` maps pages of.
+    pub heap_base: u64,
 }
 
 fn add(inst: &mut Instance, region: Region) -> Result<(), LoadError> {
@@ -106,6 +110,7 @@ impl Instance {
     /// released again.
     pub fn load(
         spec: &AppSpec,
+        env: &[&str],
         extra_args: &[&str],
         bundle: &BundleImage,
         cache: &mut ObjectCache,
@@ -122,8 +127,10 @@ impl Instance {
             stack_top: layout::stack_top(base),
             argc: 0,
             argv: 0,
+            environ: 0,
+            heap_base: layout::heap_base(base),
         };
-        match inst.load_into(spec, extra_args, bundle, cache, base, share) {
+        match inst.load_into(spec, env, extra_args, bundle, cache, base, share) {
             Ok(()) => Ok(inst),
             Err(e) => {
                 inst.release();
@@ -132,9 +139,11 @@ impl Instance {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn load_into(
         &mut self,
         spec: &AppSpec,
+        env: &[&str],
         extra_args: &[&str],
         bundle: &BundleImage,
         cache: &mut ObjectCache,
@@ -193,15 +202,19 @@ impl Instance {
             + app.object.export("main").ok_or_else(|| LoadError::NoMain {
                 file: spec.file.clone(),
             })?;
-        // Libraries initialise before the app that needs them; finalisers
-        // run the other way round.
-        for p in scope.iter().rev() {
+        // Libraries initialise before the objects that need them;
+        // finalisers run the other way round.
+        let objects: Vec<&SharedObject> = scope.iter().map(|p| p.object).collect();
+        let order = link::init_order(&objects);
+        for &i in &order {
+            let p = scope[i];
             if let Some(f) = p.object.init {
                 self.init.push(p.base + f);
             }
             self.init.extend(read_array(p.base, p.object.init_array));
         }
-        for p in &scope {
+        for &i in order.iter().rev() {
+            let p = scope[i];
             let mut fini = read_array(p.base, p.object.fini_array);
             fini.reverse();
             self.fini.extend(fini);
@@ -209,7 +222,12 @@ impl Instance {
                 self.fini.push(p.base + f);
             }
         }
-        self.map_stack_and_args(spec, extra_args, slot_base)
+        let heap = layout::heap_base(slot_base);
+        add(
+            self,
+            Region::new("heap", heap, layout::HEAP_SIZE, Backing::ZeroFill),
+        )?;
+        self.map_stack_and_args(spec, env, extra_args, slot_base)
     }
 
     fn map_object(
@@ -296,6 +314,7 @@ impl Instance {
     fn map_stack_and_args(
         &mut self,
         spec: &AppSpec,
+        env: &[&str],
         extra: &[&str],
         slot_base: u64,
     ) -> Result<(), LoadError> {
@@ -320,31 +339,48 @@ impl Instance {
         crate::mm::with_space(|s| s.populate(args, args + layout::ARGS_SIZE)).map_err(mem_err)?;
 
         // argv[0] is the app's name, then its manifest arguments, then the
-        // command line's; strings after the pointer array.
+        // command line's. The pointer arrays (argv, then environ) come
+        // first, NULL-terminated; the strings follow.
         let words: Vec<&str> = core::iter::once(spec.name.as_str())
             .chain(spec.args.iter().map(String::as_str))
             .chain(extra.iter().copied())
             .collect();
-        let table = (words.len() + 1) as u64 * 8;
-        let need = table + words.iter().map(|w| w.len() as u64 + 1).sum::<u64>();
-        if need > layout::ARGS_SIZE {
+        let tables = (words.len() + 1 + env.len() + 1) as u64 * 8;
+        let strings: u64 = words.iter().chain(env).map(|w| w.len() as u64 + 1).sum();
+        if tables + strings > layout::ARGS_SIZE {
             return Err(LoadError::TooBig {
                 file: "the argument list".to_string(),
             });
         }
-        let mut at = args + table;
-        for (i, w) in words.iter().enumerate() {
-            // SAFETY: the args region was populated above and `need` fits.
-            unsafe {
-                ((args + i as u64 * 8) as *mut u64).write(at);
-                core::ptr::copy_nonoverlapping(w.as_ptr(), at as *mut u8, w.len());
-                ((at + w.len() as u64) as *mut u8).write(0);
+        let environ = args + (words.len() as u64 + 1) * 8;
+        let mut at = args + tables;
+        for (table, list) in [(args, &words[..]), (environ, env)] {
+            for (i, w) in list.iter().enumerate() {
+                // SAFETY: the args region was populated above and everything
+                // fits (checked); the terminating NULLs are its zero fill.
+                unsafe {
+                    ((table + i as u64 * 8) as *mut u64).write(at);
+                    core::ptr::copy_nonoverlapping(w.as_ptr(), at as *mut u8, w.len());
+                    ((at + w.len() as u64) as *mut u8).write(0);
+                }
+                at += w.len() as u64 + 1;
             }
-            at += w.len() as u64 + 1;
         }
         self.argc = words.len() as i32;
         self.argv = args;
+        self.environ = environ;
         Ok(())
+    }
+
+    /// What the runtime's exports need to know about the running instance.
+    pub fn context(&self) -> super::exports::AppContext {
+        super::exports::AppContext {
+            heap: self.heap_base..self.heap_base + layout::HEAP_SIZE,
+            brk: self.heap_base,
+            environ: self.environ,
+            // SAFETY: argv[0] was written by `map_stack_and_args`.
+            name: unsafe { (self.argv as *const u64).read() },
+        }
     }
 
     /// Unmaps the instance and returns its frames.

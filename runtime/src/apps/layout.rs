@@ -3,8 +3,9 @@
 //!
 //! A slot is 1 GiB of the application region. Objects (the app first, then
 //! its libraries) sit at 2 MiB-aligned bases, one unmapped 2 MiB chunk
-//! apart; the argument page and the stack (with a guard page below it) sit
-//! near the top.
+//! apart, in the first 256 MiB; the app's heap (zero-filled, mapped as
+//! `malloc` grows it) follows; the arguments and the stack (with a guard
+//! page below it) sit near the top.
 use crate::mm::region::{APP_REGION_END, APP_REGION_START, CHUNK};
 use ukrt_loader::elf::{SharedObject, PAGE};
 
@@ -13,8 +14,14 @@ pub const MAX_SLOTS: usize = ((APP_REGION_END - APP_REGION_START) / SLOT_SIZE) a
 pub const STACK_SIZE: u64 = 256 * 1024;
 pub const ARGS_SIZE: u64 = 64 * 1024;
 
-/// Where the objects may go: up to here (the rest is args and stack).
-const OBJECTS_END: u64 = SLOT_SIZE - 64 * CHUNK;
+/// Where the objects may go: up to here.
+const OBJECTS_END: u64 = 256 << 20;
+/// The heap: from the end of the objects' space, at most this big.
+pub const HEAP_SIZE: u64 = 512 << 20;
+
+pub fn heap_base(slot_base: u64) -> u64 {
+    slot_base + OBJECTS_END
+}
 
 pub fn slot_base(slot: usize) -> u64 {
     APP_REGION_START + slot as u64 * SLOT_SIZE
@@ -255,8 +262,9 @@ mod tests {
             place(&[0x201000, 0x1000], b).unwrap(),
             vec![b, b + 3 * CHUNK]
         );
-        assert!(place(&[SLOT_SIZE], b).is_none());
+        assert!(place(&[OBJECTS_END], b).is_none());
         assert_eq!(stack_top(b) % 16, 0);
+        assert!(heap_base(b) + HEAP_SIZE <= args_base(b));
         assert!(args_base(b) + ARGS_SIZE < stack_top(b) - STACK_SIZE - PAGE);
     }
 }

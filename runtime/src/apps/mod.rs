@@ -32,7 +32,7 @@ mod guest {
     use alloc::vec::Vec;
 
     /// Runs every app of the bundle; returns the image's status.
-    pub fn run_all(bundle: &BundleImage, cmdline_args: &[&str], share: bool) -> i32 {
+    pub fn run_all(bundle: &BundleImage, env: &[&str], cmdline_args: &[&str], share: bool) -> i32 {
         let apps = match ukrt_loader::manifest::parse(bundle.bundle.manifest_text()) {
             Ok(apps) => apps,
             Err(e) => {
@@ -55,7 +55,7 @@ mod guest {
                 println!("ukrt: app {:?} cannot load: no free app slot", spec.name);
                 super::LOAD_FAILED
             } else {
-                match Instance::load(spec, cmdline_args, bundle, &mut cache, slot, share) {
+                match Instance::load(spec, env, cmdline_args, bundle, &mut cache, slot, share) {
                     Ok(inst) => {
                         let status = run(&inst);
                         instances.push(inst);
@@ -99,18 +99,26 @@ mod guest {
     fn run(inst: &Instance) -> i32 {
         let stack = inst.stack_top - super::layout::STACK_SIZE..inst.stack_top;
         *crate::arch::APP_STACK.lock() = stack;
+        super::exports::set_current(inst.context());
         // SAFETY (each call): the functions are the instance's relocated
         // code; the stack is its demand-mapped stack region.
         for &f in &inst.init {
-            unsafe { crate::arch::app_entry::enter(f, 0, 0, inst.stack_top) };
+            unsafe { crate::arch::app_entry::enter(f, 0, 0, 0, inst.stack_top) };
         }
         let status = unsafe {
-            crate::arch::app_entry::enter(inst.entry, inst.argc, inst.argv, inst.stack_top)
+            crate::arch::app_entry::enter(
+                inst.entry,
+                inst.argc,
+                inst.argv,
+                inst.environ,
+                inst.stack_top,
+            )
         };
         for &f in &inst.fini {
-            unsafe { crate::arch::app_entry::enter(f, 0, 0, inst.stack_top) };
+            unsafe { crate::arch::app_entry::enter(f, 0, 0, 0, inst.stack_top) };
         }
         *crate::arch::APP_STACK.lock() = 0..0;
+        super::exports::clear_current();
         status
     }
 }

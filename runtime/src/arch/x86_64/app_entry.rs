@@ -10,7 +10,9 @@
 core::arch::global_asm!(
     ".pushsection .text.app_entry, \"ax\"",
     ".globl ukrt_enter_app",
-    "ukrt_enter_app:", // rdi = function, esi = argc, rdx = argv, rcx = stack top, r8 = &saved rsp
+    // rdi = function, esi = argc, rdx = argv, rcx = stack top, r8 = &saved
+    // rsp, r9 = envp (main's optional third argument)
+    "ukrt_enter_app:",
     "push rbp",
     "push rbx",
     "push r12",
@@ -24,6 +26,7 @@ core::arch::global_asm!(
     "mov rax, rdi",
     "mov edi, esi",
     "mov rsi, rdx",
+    "mov rdx, r9",
     "call rax",
     "mov rsp, [r12]",
     "pop r15",
@@ -54,6 +57,7 @@ extern "C" {
         argv: u64,
         stack_top: u64,
         saved_rsp: *mut u64,
+        envp: u64,
     ) -> i32;
     fn ukrt_leave_app(saved_rsp: *const u64, status: i32) -> !;
 }
@@ -61,13 +65,13 @@ extern "C" {
 /// The runtime's stack pointer while app code runs (0 when none does).
 static mut SAVED_RSP: u64 = 0;
 
-/// Calls `function(argc, argv)` on the stack ending at `stack_top` and
+/// Calls `function(argc, argv, envp)` on the stack ending at `stack_top` and
 /// returns its result, or the status the app passed to [`leave`].
 ///
 /// # Safety
 /// `function` must be app code that follows the SysV ABI; the stack must be
 /// mapped (or demand-mapped) and 16-byte aligned at the top.
-pub unsafe fn enter(function: u64, argc: i32, argv: u64, stack_top: u64) -> i32 {
+pub unsafe fn enter(function: u64, argc: i32, argv: u64, envp: u64, stack_top: u64) -> i32 {
     assert_eq!(stack_top % 16, 0, "app stack top must be 16-byte aligned");
     // SAFETY: one vCPU, and app code never re-enters the runtime's app
     // runner, so SAVED_RSP has a single user at a time. The caller vouches
@@ -75,7 +79,7 @@ pub unsafe fn enter(function: u64, argc: i32, argv: u64, stack_top: u64) -> i32 
     unsafe {
         let saved = core::ptr::addr_of_mut!(SAVED_RSP);
         assert_eq!(*saved, 0, "app code is already running");
-        let status = ukrt_enter_app(function, argc, argv, stack_top, saved);
+        let status = ukrt_enter_app(function, argc, argv, stack_top, saved, envp);
         *saved = 0;
         status
     }

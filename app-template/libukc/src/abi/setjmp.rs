@@ -1,0 +1,70 @@
+//! setjmp/longjmp: `jmp_buf` holds rbx, rbp, r12-r15, the stack pointer
+//! after setjmp returns, the return address, and MXCSR with the x87
+//! control word (callee-saved under the SysV ABI). Naked functions, so that
+//! no compiler-made prologue disturbs the registers they save.
+
+/// # Safety
+/// `env` must point at a `jmp_buf` (9 words).
+#[unsafe(naked)]
+#[no_mangle]
+pub unsafe extern "C" fn setjmp(env: *mut u64) -> i32 {
+    core::arch::naked_asm!(
+        "mov [rdi], rbx",
+        "mov [rdi + 8], rbp",
+        "mov [rdi + 16], r12",
+        "mov [rdi + 24], r13",
+        "mov [rdi + 32], r14",
+        "mov [rdi + 40], r15",
+        "lea rdx, [rsp + 8]", // the caller's rsp once setjmp has returned
+        "mov [rdi + 48], rdx",
+        "mov rdx, [rsp]", // the return address
+        "mov [rdi + 56], rdx",
+        "stmxcsr [rdi + 64]",
+        "fnstcw [rdi + 68]",
+        "xor eax, eax",
+        "ret",
+    )
+}
+
+/// # Safety
+/// `env` must have been filled by `setjmp` in a function that has not
+/// returned since.
+#[unsafe(naked)]
+#[no_mangle]
+pub unsafe extern "C" fn longjmp(env: *const u64, val: i32) -> ! {
+    core::arch::naked_asm!(
+        "mov eax, esi",
+        "test eax, eax",
+        "jnz 2f",
+        "inc eax", // longjmp(env, 0) makes setjmp return 1
+        "2:",
+        "ldmxcsr [rdi + 64]",
+        "fldcw [rdi + 68]",
+        "mov rbx, [rdi]",
+        "mov rbp, [rdi + 8]",
+        "mov r12, [rdi + 16]",
+        "mov r13, [rdi + 24]",
+        "mov r14, [rdi + 32]",
+        "mov r15, [rdi + 40]",
+        "mov rsp, [rdi + 48]",
+        "jmp qword ptr [rdi + 56]",
+    )
+}
+
+/// glibc's names for the same (no signal mask to save here).
+///
+/// # Safety
+/// As `setjmp`.
+#[unsafe(naked)]
+#[no_mangle]
+pub unsafe extern "C" fn _setjmp(env: *mut u64) -> i32 {
+    core::arch::naked_asm!("jmp {}", sym setjmp)
+}
+
+/// # Safety
+/// As `longjmp`.
+#[no_mangle]
+pub unsafe extern "C" fn _longjmp(env: *const u64, val: i32) -> ! {
+    // SAFETY: as documented.
+    unsafe { longjmp(env, val) }
+}

@@ -1,0 +1,156 @@
+//! stdlib: exit, abort, atexit, getenv, and the C names of the number
+//! conversions, sorting and random numbers in the crate's modules.
+use super::stdio::{fflush, stderr_write};
+use core::ffi::c_char;
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+const ATEXIT_MAX: usize = 32;
+static ATEXIT: [AtomicUsize; ATEXIT_MAX] = [const { AtomicUsize::new(0) }; ATEXIT_MAX];
+static ATEXIT_COUNT: AtomicUsize = AtomicUsize::new(0);
+
+#[no_mangle]
+pub extern "C" fn atexit(f: extern "C" fn()) -> i32 {
+    let n = ATEXIT_COUNT.load(Relaxed);
+    if n == ATEXIT_MAX {
+        return -1;
+    }
+    ATEXIT[n].store(f as usize, Relaxed);
+    ATEXIT_COUNT.store(n + 1, Relaxed);
+    0
+}
+
+/// Runs the atexit handlers (last registered first), flushes the streams
+/// and ends the app; its fini functions then run in the runtime.
+#[no_mangle]
+pub extern "C" fn exit(status: i32) -> ! {
+    while let Some(n) = ATEXIT_COUNT.load(Relaxed).checked_sub(1) {
+        ATEXIT_COUNT.store(n, Relaxed);
+        let f = ATEXIT[n].load(Relaxed);
+        // SAFETY: only atexit stores here, and it stores function pointers.
+        let f: extern "C" fn() = unsafe { core::mem::transmute(f) };
+        f();
+    }
+    // SAFETY: flushing our own streams, then leaving.
+    unsafe {
+        fflush(core::ptr::null_mut());
+        super::ukrt_exit(status)
+    }
+}
+
+/// Ends the app at once with status 134 (as a shell reports SIGABRT). Unlike
+/// glibc it flushes the streams first: on a unikernel console nothing else
+/// would show what the app printed last.
+#[no_mangle]
+pub extern "C" fn abort() -> ! {
+    // SAFETY: as exit.
+    unsafe {
+        fflush(core::ptr::null_mut());
+        stderr_write(c"Aborted\n".as_ptr().cast());
+        super::ukrt_exit(134)
+    }
+}
+
+/// `getenv(name)`: from the `NAME=VALUE` words of the guest command line.
+///
+/// # Safety
+/// `name` must be NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn getenv(name: *const c_char) -> *mut c_char {
+    // SAFETY: NUL-terminated strings from the caller and the runtime.
+    unsafe {
+        let n = super::c_strlen(name.cast());
+        let mut env = super::ukrt_environ();
+        if env.is_null() {
+            return core::ptr::null_mut();
+        }
+        while !(*env).is_null() {
+            let entry = (*env).cast::<u8>();
+            if super::mem::memcmp(entry, name.cast(), n) == 0 && *entry.add(n) == b'=' {
+                return entry.add(n + 1) as *mut c_char;
+            }
+            env = env.add(1);
+        }
+    }
+    core::ptr::null_mut()
+}
+
+#[no_mangle]
+pub extern "C" fn abs(x: i32) -> i32 {
+    x.wrapping_abs()
+}
+
+#[no_mangle]
+pub extern "C" fn labs(x: i64) -> i64 {
+    x.wrapping_abs()
+}
+
+#[no_mangle]
+pub extern "C" fn llabs(x: i64) -> i64 {
+    x.wrapping_abs()
+}
+
+/// Exports a number conversion, setting errno when it says to.
+macro_rules! conversion {
+    ($( fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {$(
+        /// # Safety
+        /// The C function's contract.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name($($arg: $ty),*) -> $ret {
+            // SAFETY: the caller upholds the C contract.
+            let (value, err) = unsafe { crate::strconv::$name($($arg),*) };
+            if let Some(e) = err {
+                super::set_errno(e);
+            }
+            value
+        }
+    )*};
+}
+
+conversion! {
+    fn strtol(p: *const u8, end: *mut *mut u8, base: i32) -> i64;
+    fn strtoll(p: *const u8, end: *mut *mut u8, base: i32) -> i64;
+    fn strtoul(p: *const u8, end: *mut *mut u8, base: i32) -> u64;
+    fn strtoull(p: *const u8, end: *mut *mut u8, base: i32) -> u64;
+    fn strtod(p: *const u8, end: *mut *mut u8) -> f64;
+    fn strtof(p: *const u8, end: *mut *mut u8) -> f32;
+    fn atoi(p: *const u8) -> i32;
+    fn atol(p: *const u8) -> i64;
+    fn atoll(p: *const u8) -> i64;
+    fn atof(p: *const u8) -> f64;
+}
+
+type Compare = unsafe extern "C" fn(*const u8, *const u8) -> i32;
+
+/// # Safety
+/// C's contract: `n` elements of `size` bytes and a consistent comparator.
+#[no_mangle]
+pub unsafe extern "C" fn qsort(base: *mut u8, n: usize, size: usize, cmp: Compare) {
+    // SAFETY: as documented; the comparator gets pointers into the array.
+    // SAFETY: as documented; the comparator is given elements of the array.
+    unsafe { crate::sort::qsort(base, n, size, |a, b| cmp(a, b)) }
+}
+
+/// # Safety
+/// C's contract: a sorted array of `n` elements of `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn bsearch(
+    key: *const u8,
+    base: *const u8,
+    n: usize,
+    size: usize,
+    cmp: Compare,
+) -> *mut u8 {
+    // SAFETY: as documented.
+    // SAFETY: as documented; the comparator is given the key and elements.
+    unsafe { crate::sort::bsearch(key, base, n, size, |a, b| cmp(a, b)) }
+}
+
+#[no_mangle]
+pub extern "C" fn rand() -> i32 {
+    crate::rand::rand()
+}
+
+#[no_mangle]
+pub extern "C" fn srand(seed: u32) {
+    crate::rand::srand(seed)
+}

@@ -1,0 +1,19 @@
+//! ukc: the libc-like layer that every ukrt app links (as `libukc.so`, a
+//! shared library in the bundle, so its code pages are shared).
+//!
+//! The logic lives in plain Rust modules that build and are tested on the
+//! host against glibc; `abi` (only for the app target) exports them under
+//! their C names and talks to the runtime through its few `ukrt_*` calls.
+#![cfg_attr(not(test), no_std)]
+#![cfg_attr(target_os = "none", feature(c_variadic))]
+
+pub mod ctype;
+pub mod errno;
+pub mod format;
+pub mod rand;
+pub mod sort;
+pub mod strconv;
+pub mod string;
+
+#[cfg(target_os = "none")]
+mod abi;

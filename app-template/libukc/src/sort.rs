@@ -1,0 +1,205 @@
+//! qsort and bsearch, without a heap.
+//!
+//! `qsort` is a stable, in-place merge sort: insertion sort on runs of 20
+//! elements, then merges by SymMerge (Kim and Kutzner, "Stable minimum
+//! storage merging by symmetric comparisons", 2004), which needs no buffer:
+//! O(n log n) comparisons and O(n log² n) element swaps. C does not ask
+//! qsort to be stable, but glibc's is in practice (a merge sort whenever it
+//! can get the memory), so programs that sort records with equal keys print
+//! the same order with both. The order and number of comparator calls
+//! differ from glibc's. A comparator that is not a consistent ordering
+//! leaves the elements in some order, but never makes the sort touch memory
+//! outside the array.
+//!
+//! The comparator is a Rust closure over the elements' addresses; the C ABI
+//! layer wraps the C function pointer in one.
+
+/// Elements up to this many are sorted by insertion before merging.
+const RUN: usize = 20;
+
+/// The array being sorted.
+struct Array<F> {
+    base: *mut u8,
+    size: usize,
+    cmp: F,
+}
+
+impl<F: FnMut(*const u8, *const u8) -> i32> Array<F> {
+    #[inline(always)]
+    fn at(&self, i: usize) -> *mut u8 {
+        // SAFETY: callers only pass indices below the array's length, so
+        // the offset stays inside the caller's array (see `qsort`).
+        unsafe { self.base.add(i * self.size) }
+    }
+
+    /// Whether element `i` sorts strictly before element `j`.
+    #[inline(always)]
+    fn less(&mut self, i: usize, j: usize) -> bool {
+        let (x, y) = (self.at(i), self.at(j));
+        (self.cmp)(x, y) < 0
+    }
+
+    /// Swaps the `len` elements from `i` with the `len` from `j`; the two
+    /// ranges must not overlap.
+    fn swap_range(&mut self, i: usize, j: usize, len: usize) {
+        // SAFETY: both ranges are inside the array and apart (callers).
+        unsafe { core::ptr::swap_nonoverlapping(self.at(i), self.at(j), len * self.size) }
+    }
+
+    /// Stable insertion sort of `[a, b)`.
+    fn insertion_sort(&mut self, a: usize, b: usize) {
+        for i in a + 1..b {
+            let mut j = i;
+            while j > a && self.less(j, j - 1) {
+                self.swap_range(j, j - 1, 1);
+                j -= 1;
+            }
+        }
+    }
+
+    /// Exchanges the blocks `[a, m)` and `[m, b)` by block swaps.
+    fn rotate(&mut self, a: usize, m: usize, b: usize) {
+        let mut i = m - a;
+        let mut j = b - m;
+        while i != j {
+            if i > j {
+                self.swap_range(m - i, m, j);
+                i -= j;
+            } else {
+                self.swap_range(m - i, m + j - i, i);
+                j -= i;
+            }
+        }
+        self.swap_range(m - i, m, i);
+    }
+
+    /// Merges the sorted runs `[a, m)` and `[m, b)`, stably (on equal keys
+    /// the left run's elements come first).
+    fn sym_merge(&mut self, a: usize, m: usize, b: usize) {
+        if m - a == 1 {
+            // One element on the left: it goes before the first element
+            // of the right run that is not less than it.
+            let (mut lo, mut hi) = (m, b);
+            while lo < hi {
+                let h = lo + (hi - lo) / 2;
+                if self.less(h, a) {
+                    lo = h + 1;
+                } else {
+                    hi = h;
+                }
+            }
+            for k in a..lo - 1 {
+                self.swap_range(k, k + 1, 1);
+            }
+            return;
+        }
+        if b - m == 1 {
+            // One element on the right: it goes before the first element
+            // of the left run that is greater than it.
+            let (mut lo, mut hi) = (a, m);
+            while lo < hi {
+                let h = lo + (hi - lo) / 2;
+                if self.less(m, h) {
+                    hi = h;
+                } else {
+                    lo = h + 1;
+                }
+            }
+            for k in (lo..m).rev() {
+                self.swap_range(k, k + 1, 1);
+            }
+            return;
+        }
+        // Find the split `start` so that exchanging [start, m) with
+        // [m, end), end = mid + m - start, leaves two independent merges
+        // around `mid`; found by comparing symmetric pairs.
+        let mid = a + (b - a) / 2;
+        let n = mid + m;
+        let (mut start, mut r) = if m > mid { (n - b, mid) } else { (a, m) };
+        let p = n - 1;
+        while start < r {
+            let c = start + (r - start) / 2;
+            if !self.less(p - c, c) {
+                start = c + 1;
+            } else {
+                r = c;
+            }
+        }
+        let end = n - start;
+        if start < m && m < end {
+            self.rotate(start, m, end);
+        }
+        if a < start && start < mid {
+            self.sym_merge(a, start, mid);
+        }
+        if mid < end && end < b {
+            self.sym_merge(mid, end, b);
+        }
+    }
+}
+
+/// `qsort`: sorts `n` elements of `size` bytes at `base` in the order of
+/// `cmp` (negative, zero or positive as the first element sorts before,
+/// with or after the second). Stable; see the module notes.
+///
+/// # Safety
+/// `n * size` bytes at `base` must be readable and writable; `cmp` gets
+/// addresses of elements of the array.
+pub unsafe fn qsort<F: FnMut(*const u8, *const u8) -> i32>(
+    base: *mut u8,
+    n: usize,
+    size: usize,
+    cmp: F,
+) {
+    if n < 2 || size == 0 {
+        return;
+    }
+    let mut array = Array { base, size, cmp };
+    let mut a = 0;
+    while n - a > RUN {
+        array.insertion_sort(a, a + RUN);
+        a += RUN;
+    }
+    array.insertion_sort(a, n);
+    let mut block = RUN;
+    while block < n {
+        let mut a = 0;
+        while n - a > 2 * block {
+            array.sym_merge(a, a + block, a + 2 * block);
+            a += 2 * block;
+        }
+        if n - a > block {
+            array.sym_merge(a, a + block, n);
+        }
+        block = block.saturating_mul(2);
+    }
+}
+
+/// `bsearch`: an element of the sorted array at `base` for which
+/// `cmp(key, element)` is 0, or NULL. It probes the same elements as glibc's
+/// (the middle of the remaining range, rounded down), so among equal
+/// elements it finds the same one.
+///
+/// # Safety
+/// `n * size` bytes at `base` must be readable; `cmp` gets `key` and
+/// addresses of elements of the array.
+pub unsafe fn bsearch<F: FnMut(*const u8, *const u8) -> i32>(
+    key: *const u8,
+    base: *const u8,
+    n: usize,
+    size: usize,
+    mut cmp: F,
+) -> *mut u8 {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        // SAFETY: mid < n, so the element is inside the caller's array.
+        let p = unsafe { base.add(mid * size) };
+        match cmp(key, p) {
+            c if c < 0 => hi = mid,
+            c if c > 0 => lo = mid + 1,
+            _ => return p as *mut u8,
+        }
+    }
+    core::ptr::null_mut()
+}

@@ -1,0 +1,700 @@
+//! string.h and strings.h in the C locale: the logic behind the C functions
+//! of the same names, over raw pointers as C passes them.
+//!
+//! memcpy, memmove, memset and bcmp are not here: they are written in
+//! assembly in the C ABI layer (written in Rust, the compiler could turn
+//! their loops into calls to themselves). Functions that allocate take the
+//! allocator as an argument (`strdup_with`, `strndup_with`).
+//!
+//! Comparisons return the difference of the first differing bytes, taken
+//! as `unsigned char` (after `tolower` for the case-insensitive ones), as
+//! glibc's x86_64 `strcmp` family does. C promises only the sign.
+//!
+//! Every function reads and writes memory the way C allows: bytes are
+//! visited in order and a search stops at the first match or NUL, so no
+//! byte past the end of a string or past a match is read.
+use crate::ctype::tolower;
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicPtr, Ordering::Relaxed};
+
+/// A set of bytes, for strspn and friends.
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    /// The bytes of the NUL-terminated `s`, plus NUL itself when `with_nul`.
+    ///
+    /// # Safety
+    /// `s` must point at a NUL-terminated string.
+    unsafe fn of(s: *const u8, with_nul: bool) -> ByteSet {
+        let mut set = ByteSet([0; 4]);
+        if with_nul {
+            set.insert(0);
+        }
+        let mut p = s;
+        // SAFETY: the caller guarantees the NUL, which ends the walk.
+        unsafe {
+            while *p != 0 {
+                set.insert(*p);
+                p = p.add(1);
+            }
+        }
+        set
+    }
+
+    fn insert(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+}
+
+/// `memchr`: the first byte equal to `(unsigned char)c` among the first `n`
+/// bytes at `s`, or NULL.
+///
+/// # Safety
+/// The bytes from `s` up to the first match, or `n` bytes when there is
+/// none, must be readable.
+pub unsafe fn memchr(s: *const u8, c: i32, n: usize) -> *mut u8 {
+    let c = c as u8;
+    for i in 0..n {
+        // SAFETY: i < n and no match was found before i (see above).
+        let p = unsafe { s.add(i) };
+        // SAFETY: as above.
+        if unsafe { *p } == c {
+            return p as *mut u8;
+        }
+    }
+    null_mut()
+}
+
+/// `memrchr` (GNU): the last byte equal to `(unsigned char)c` among the
+/// first `n` bytes at `s`, or NULL.
+///
+/// # Safety
+/// `n` bytes at `s` must be readable.
+pub unsafe fn memrchr(s: *const u8, c: i32, n: usize) -> *mut u8 {
+    let c = c as u8;
+    let mut i = n;
+    while i > 0 {
+        i -= 1;
+        // SAFETY: i < n.
+        let p = unsafe { s.add(i) };
+        // SAFETY: as above.
+        if unsafe { *p } == c {
+            return p as *mut u8;
+        }
+    }
+    null_mut()
+}
+
+/// `memcmp`: compares `n` bytes as `unsigned char`.
+///
+/// # Safety
+/// `n` bytes at `a` and at `b` must be readable.
+pub unsafe fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    for i in 0..n {
+        // SAFETY: i < n.
+        let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
+        if x != y {
+            return x as i32 - y as i32;
+        }
+    }
+    0
+}
+
+/// `memccpy`: copies bytes from `src` to `dst` up to and including the
+/// first `(unsigned char)c`, at most `n`. Returns the byte after the copied
+/// `c` in `dst`, or NULL when `c` was not among the `n` bytes.
+///
+/// # Safety
+/// The bytes copied must be readable at `src` and writable at `dst`; the
+/// ranges must not overlap.
+pub unsafe fn memccpy(dst: *mut u8, src: *const u8, c: i32, n: usize) -> *mut u8 {
+    let c = c as u8;
+    for i in 0..n {
+        // SAFETY: i < n and the copy has not reached `c` yet.
+        unsafe {
+            let b = *src.add(i);
+            *dst.add(i) = b;
+            if b == c {
+                return dst.add(i + 1);
+            }
+        }
+    }
+    null_mut()
+}
+
+/// `strlen`.
+///
+/// # Safety
+/// `s` must point at a NUL-terminated string.
+pub unsafe fn strlen(s: *const u8) -> usize {
+    let mut n = 0;
+    // SAFETY: the caller guarantees the NUL, which ends the walk.
+    while unsafe { *s.add(n) } != 0 {
+        n += 1;
+    }
+    n
+}
+
+/// `strnlen`: `strlen`, but at most `n`.
+///
+/// # Safety
+/// The bytes up to the first NUL or the `n`th, whichever comes first, must
+/// be readable.
+pub unsafe fn strnlen(s: *const u8, n: usize) -> usize {
+    let mut i = 0;
+    // SAFETY: i < n and no NUL before i.
+    while i < n && unsafe { *s.add(i) } != 0 {
+        i += 1;
+    }
+    i
+}
+
+/// `stpcpy`: copies the string and its NUL; returns the NUL in `dst`.
+///
+/// # Safety
+/// `src` must be NUL-terminated, `dst` must have room for it, and the two
+/// must not overlap.
+pub unsafe fn stpcpy(dst: *mut u8, src: *const u8) -> *mut u8 {
+    let mut i = 0;
+    loop {
+        // SAFETY: up to and including src's NUL; the caller gives the room.
+        unsafe {
+            let b = *src.add(i);
+            *dst.add(i) = b;
+            if b == 0 {
+                return dst.add(i);
+            }
+        }
+        i += 1;
+    }
+}
+
+/// `strcpy`: copies the string and its NUL; returns `dst`.
+///
+/// # Safety
+/// As [`stpcpy`].
+pub unsafe fn strcpy(dst: *mut u8, src: *const u8) -> *mut u8 {
+    // SAFETY: the same contract.
+    unsafe { stpcpy(dst, src) };
+    dst
+}
+
+/// `stpncpy`: copies at most `n` bytes of the string and fills the rest of
+/// the `n` bytes with NULs. Returns the first NUL written in `dst`, or
+/// `dst + n` when the string filled all `n` (then `dst` is unterminated).
+///
+/// # Safety
+/// `n` bytes at `dst` must be writable, and `src` readable up to its NUL or
+/// `n` bytes; they must not overlap.
+pub unsafe fn stpncpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    // SAFETY: the caller's contract covers these reads and writes.
+    unsafe {
+        let len = strnlen(src, n);
+        for i in 0..len {
+            *dst.add(i) = *src.add(i);
+        }
+        for i in len..n {
+            *dst.add(i) = 0;
+        }
+        dst.add(len)
+    }
+}
+
+/// `strncpy`: as [`stpncpy`], but returns `dst`.
+///
+/// # Safety
+/// As [`stpncpy`].
+pub unsafe fn strncpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    // SAFETY: the same contract.
+    unsafe { stpncpy(dst, src, n) };
+    dst
+}
+
+/// `strcat`: appends `src` to the string at `dst`; returns `dst`.
+///
+/// # Safety
+/// Both must be NUL-terminated, `dst` must have room for the result, and
+/// they must not overlap.
+pub unsafe fn strcat(dst: *mut u8, src: *const u8) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe { stpcpy(dst.add(strlen(dst)), src) };
+    dst
+}
+
+/// `strncat`: appends at most `n` bytes of `src`, then a NUL; returns `dst`.
+///
+/// # Safety
+/// `dst` must be NUL-terminated with room for the result (up to `n + 1`
+/// more bytes); `src` readable up to its NUL or `n` bytes; no overlap.
+pub unsafe fn strncat(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let d = dst.add(strlen(dst));
+        let len = strnlen(src, n);
+        for i in 0..len {
+            *d.add(i) = *src.add(i);
+        }
+        *d.add(len) = 0;
+    }
+    dst
+}
+
+/// Compares up to `n` bytes of two strings, mapping each byte with `map`.
+///
+/// # Safety
+/// Both readable up to their NUL or the first difference or `n` bytes.
+#[inline(always)]
+unsafe fn compare(a: *const u8, b: *const u8, n: usize, map: impl Fn(u8) -> i32) -> i32 {
+    for i in 0..n {
+        // SAFETY: before i the strings were equal and not at their NUL.
+        let (x, y) = unsafe { (map(*a.add(i)), map(*b.add(i))) };
+        if x != y || x == 0 {
+            return x - y;
+        }
+    }
+    0
+}
+
+/// `strcmp`.
+///
+/// # Safety
+/// Both must be NUL-terminated.
+pub unsafe fn strcmp(a: *const u8, b: *const u8) -> i32 {
+    // SAFETY: the walk ends at a NUL or a difference.
+    unsafe { compare(a, b, usize::MAX, |c| c as i32) }
+}
+
+/// `strncmp`: `strcmp` of at most `n` bytes.
+///
+/// # Safety
+/// Both readable up to their NUL or `n` bytes.
+pub unsafe fn strncmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    // SAFETY: the caller's contract.
+    unsafe { compare(a, b, n, |c| c as i32) }
+}
+
+/// `strcoll`: in the C locale, `strcmp`.
+///
+/// # Safety
+/// As [`strcmp`].
+pub unsafe fn strcoll(a: *const u8, b: *const u8) -> i32 {
+    // SAFETY: the same contract.
+    unsafe { strcmp(a, b) }
+}
+
+/// `strxfrm`: in the C locale the transformed string is the string itself.
+/// Copies `min(strlen(src) + 1, n)` bytes (so the copy lacks its NUL when
+/// it does not fit, as glibc's) and returns `strlen(src)`.
+///
+/// # Safety
+/// `src` must be NUL-terminated; `n` bytes at `dst` writable (`dst` may be
+/// NULL when `n` is 0); no overlap.
+pub unsafe fn strxfrm(dst: *mut u8, src: *const u8, n: usize) -> usize {
+    // SAFETY: the caller's contract; at most n bytes are written.
+    unsafe {
+        let len = strlen(src);
+        for i in 0..n.min(len + 1) {
+            *dst.add(i) = *src.add(i);
+        }
+        len
+    }
+}
+
+/// `strchrnul` (GNU): the first `(char)c` in `s`, or its NUL.
+///
+/// # Safety
+/// `s` must be NUL-terminated.
+pub unsafe fn strchrnul(s: *const u8, c: i32) -> *mut u8 {
+    let c = c as u8;
+    let mut p = s;
+    // SAFETY: the walk ends at the NUL at the latest.
+    unsafe {
+        while *p != c && *p != 0 {
+            p = p.add(1);
+        }
+    }
+    p as *mut u8
+}
+
+/// `strchr`: the first `(char)c` in `s` (its NUL when `c` is 0), or NULL.
+///
+/// # Safety
+/// `s` must be NUL-terminated.
+pub unsafe fn strchr(s: *const u8, c: i32) -> *mut u8 {
+    // SAFETY: the same contract.
+    let p = unsafe { strchrnul(s, c) };
+    // SAFETY: p points into the string.
+    if unsafe { *p } == c as u8 {
+        p
+    } else {
+        null_mut()
+    }
+}
+
+/// `strrchr`: the last `(char)c` in `s` (its NUL when `c` is 0), or NULL.
+///
+/// # Safety
+/// `s` must be NUL-terminated.
+pub unsafe fn strrchr(s: *const u8, c: i32) -> *mut u8 {
+    let c = c as u8;
+    let mut last = null_mut();
+    let mut p = s;
+    // SAFETY: the walk ends at the NUL.
+    unsafe {
+        loop {
+            if *p == c {
+                last = p as *mut u8;
+            }
+            if *p == 0 {
+                return last;
+            }
+            p = p.add(1);
+        }
+    }
+}
+
+/// `strspn`: the length of the leading run of bytes that are in `accept`.
+///
+/// # Safety
+/// Both must be NUL-terminated.
+pub unsafe fn strspn(s: *const u8, accept: *const u8) -> usize {
+    // SAFETY: the set has no NUL, so the walk stops at s's NUL.
+    unsafe {
+        let set = ByteSet::of(accept, false);
+        let mut i = 0;
+        while set.contains(*s.add(i)) {
+            i += 1;
+        }
+        i
+    }
+}
+
+/// `strcspn`: the length of the leading run of bytes not in `reject`.
+///
+/// # Safety
+/// Both must be NUL-terminated.
+pub unsafe fn strcspn(s: *const u8, reject: *const u8) -> usize {
+    // SAFETY: the set has NUL, so the walk stops at s's NUL.
+    unsafe {
+        let set = ByteSet::of(reject, true);
+        let mut i = 0;
+        while !set.contains(*s.add(i)) {
+            i += 1;
+        }
+        i
+    }
+}
+
+/// `strpbrk`: the first byte of `s` that is in `accept`, or NULL.
+///
+/// # Safety
+/// Both must be NUL-terminated.
+pub unsafe fn strpbrk(s: *const u8, accept: *const u8) -> *mut u8 {
+    // SAFETY: the same contract; the result is within s.
+    unsafe {
+        let p = s.add(strcspn(s, accept));
+        if *p == 0 {
+            null_mut()
+        } else {
+            p as *mut u8
+        }
+    }
+}
+
+/// The longest suffix of `x` that is maximal in lexicographic order (in
+/// reversed order when `reversed`): returns its start minus one (-1 for all
+/// of `x`) and the period of that suffix.
+fn maximal_suffix(x: &[u8], reversed: bool) -> (isize, usize) {
+    let m = x.len();
+    // `ms` is one before the best suffix's start found so far, `j + k` the
+    // position compared with `ms + k`, and `p` the best suffix's period.
+    let mut ms: isize = -1;
+    let mut j = 0usize;
+    let mut k = 1usize;
+    let mut p = 1usize;
+    while j + k < m {
+        let a = x[j + k];
+        let b = x[(ms + k as isize) as usize];
+        let (a, b) = if reversed { (b, a) } else { (a, b) };
+        if a < b {
+            // The suffix at j + k loses: everything so far is one period.
+            j += k;
+            k = 1;
+            p = (j as isize - ms) as usize;
+        } else if a == b {
+            if k == p {
+                j += p;
+                k = 1;
+            } else {
+                k += 1;
+            }
+        } else {
+            // A greater suffix starts after j.
+            ms = j as isize;
+            j += 1;
+            k = 1;
+            p = 1;
+        }
+    }
+    (ms, p)
+}
+
+/// The first occurrence of `needle` in `hay`, by the Two-Way algorithm of
+/// Crochemore and Perrin: linear time, constant space.
+fn two_way(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (n, m) = (hay.len(), needle.len());
+    if m == 0 {
+        return Some(0);
+    }
+    if m > n {
+        return None;
+    }
+    // The critical factorisation: needle = needle[..=ell] needle[ell + 1..].
+    let (ms1, p1) = maximal_suffix(needle, false);
+    let (ms2, p2) = maximal_suffix(needle, true);
+    let (ell, per) = if ms1 > ms2 { (ms1, p1) } else { (ms2, p2) };
+    let left = (ell + 1) as usize;
+    let mut j = 0usize;
+    if per + left <= m && needle[..left] == needle[per..per + left] {
+        // The needle is periodic with period `per`: after a full match of
+        // the right part, the prefix that matched is remembered.
+        let mut memory: isize = -1;
+        while j <= n - m {
+            let mut i = (ell.max(memory) + 1) as usize;
+            while i < m && needle[i] == hay[i + j] {
+                i += 1;
+            }
+            if i >= m {
+                let mut i = ell;
+                while i > memory && needle[i as usize] == hay[i as usize + j] {
+                    i -= 1;
+                }
+                if i <= memory {
+                    return Some(j);
+                }
+                j += per;
+                memory = (m - per) as isize - 1;
+            } else {
+                j += i - left + 1;
+                memory = -1;
+            }
+        }
+    } else {
+        // Not periodic: shift by more than the longer half on a mismatch
+        // in the left part.
+        let shift = left.max(m - left) + 1;
+        while j <= n - m {
+            let mut i = left;
+            while i < m && needle[i] == hay[i + j] {
+                i += 1;
+            }
+            if i >= m {
+                let mut i = ell;
+                while i >= 0 && needle[i as usize] == hay[i as usize + j] {
+                    i -= 1;
+                }
+                if i < 0 {
+                    return Some(j);
+                }
+                j += shift;
+            } else {
+                j += i - left + 1;
+            }
+        }
+    }
+    None
+}
+
+/// `strstr`: the first occurrence of `needle` in `haystack` (`haystack`
+/// itself for an empty needle), or NULL. Linear time (Two-Way).
+///
+/// # Safety
+/// Both must be NUL-terminated.
+pub unsafe fn strstr(haystack: *const u8, needle: *const u8) -> *mut u8 {
+    // SAFETY: the caller's contract: whole strings, up to their NULs.
+    unsafe {
+        let m = strlen(needle);
+        if m == 0 {
+            return haystack as *mut u8;
+        }
+        if m == 1 {
+            return strchr(haystack, *needle as i32);
+        }
+        let hay = core::slice::from_raw_parts(haystack, strlen(haystack));
+        let needle = core::slice::from_raw_parts(needle, m);
+        match two_way(hay, needle) {
+            Some(at) => haystack.add(at) as *mut u8,
+            None => null_mut(),
+        }
+    }
+}
+
+/// `memmem` (GNU): the first occurrence of the `needle_len` bytes at
+/// `needle` in the `hay_len` bytes at `hay` (`hay` for an empty needle), or
+/// NULL. Linear time (Two-Way).
+///
+/// # Safety
+/// `hay_len` bytes at `hay` and `needle_len` at `needle` must be readable.
+pub unsafe fn memmem(
+    hay: *const u8,
+    hay_len: usize,
+    needle: *const u8,
+    needle_len: usize,
+) -> *mut u8 {
+    if needle_len == 0 {
+        return hay as *mut u8;
+    }
+    if needle_len > hay_len {
+        return null_mut();
+    }
+    // SAFETY: the caller's contract; neither length is 0 here.
+    unsafe {
+        let h = core::slice::from_raw_parts(hay, hay_len);
+        let n = core::slice::from_raw_parts(needle, needle_len);
+        match two_way(h, n) {
+            Some(at) => hay.add(at) as *mut u8,
+            None => null_mut(),
+        }
+    }
+}
+
+/// `strtok_r`: the next token of `s` (or, when `s` is NULL, of the string
+/// `*save` continues) delimited by bytes of `delim`; the delimiter after it
+/// is overwritten with NUL and `*save` set to continue after it. NULL when
+/// no token is left (also, unlike glibc, which crashes, when `s` and
+/// `*save` are both NULL).
+///
+/// # Safety
+/// `save` must be valid; `s` (or `*save`) a writable NUL-terminated string
+/// or NULL; `delim` NUL-terminated.
+pub unsafe fn strtok_r(s: *mut u8, delim: *const u8, save: *mut *mut u8) -> *mut u8 {
+    // SAFETY: the caller's contract; every pointer stays within the string.
+    unsafe {
+        let mut s = if s.is_null() { *save } else { s };
+        if s.is_null() {
+            return null_mut();
+        }
+        s = s.add(strspn(s, delim));
+        if *s == 0 {
+            *save = s;
+            return null_mut();
+        }
+        let end = s.add(strcspn(s, delim));
+        if *end == 0 {
+            *save = end;
+        } else {
+            *end = 0;
+            *save = end.add(1);
+        }
+        s
+    }
+}
+
+/// Where `strtok` continues.
+static STRTOK_SAVE: AtomicPtr<u8> = AtomicPtr::new(null_mut());
+
+/// `strtok`: [`strtok_r`] with its position kept in the library.
+///
+/// # Safety
+/// As [`strtok_r`]; a NULL `s` continues the string of the previous call,
+/// which must still be live.
+pub unsafe fn strtok(s: *mut u8, delim: *const u8) -> *mut u8 {
+    let mut save = STRTOK_SAVE.load(Relaxed);
+    // SAFETY: the caller's contract; `save` is a local.
+    let token = unsafe { strtok_r(s, delim, &mut save) };
+    STRTOK_SAVE.store(save, Relaxed);
+    token
+}
+
+/// `strsep`: the token at `*sp`, ended by the first byte of `delim`, which
+/// is overwritten with NUL; `*sp` is moved past it, or set to NULL when the
+/// string ended. Returns the old `*sp` (NULL when it was NULL).
+///
+/// # Safety
+/// `sp` must be valid; `*sp` a writable NUL-terminated string or NULL;
+/// `delim` NUL-terminated.
+pub unsafe fn strsep(sp: *mut *mut u8, delim: *const u8) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let s = *sp;
+        if s.is_null() {
+            return null_mut();
+        }
+        let end = s.add(strcspn(s, delim));
+        if *end == 0 {
+            *sp = null_mut();
+        } else {
+            *end = 0;
+            *sp = end.add(1);
+        }
+        s
+    }
+}
+
+/// `strcasecmp`: `strcmp` of the strings' `tolower` bytes (ASCII letters
+/// only, the C locale).
+///
+/// # Safety
+/// Both must be NUL-terminated.
+pub unsafe fn strcasecmp(a: *const u8, b: *const u8) -> i32 {
+    // SAFETY: the walk ends at a NUL or a difference.
+    unsafe { compare(a, b, usize::MAX, |c| tolower(c as i32)) }
+}
+
+/// `strncasecmp`: `strcasecmp` of at most `n` bytes.
+///
+/// # Safety
+/// Both readable up to their NUL or `n` bytes.
+pub unsafe fn strncasecmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    // SAFETY: the caller's contract.
+    unsafe { compare(a, b, n, |c| tolower(c as i32)) }
+}
+
+/// `strdup`, with the allocator (malloc) passed in: a copy of `s` in
+/// `alloc(strlen(s) + 1)` bytes, or NULL when `alloc` returns NULL.
+///
+/// # Safety
+/// `s` must be NUL-terminated; `alloc(n)` must return NULL or `n` writable
+/// bytes apart from `s`.
+pub unsafe fn strdup_with(s: *const u8, alloc: impl FnOnce(usize) -> *mut u8) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let len = strlen(s);
+        let p = alloc(len + 1);
+        if !p.is_null() {
+            for i in 0..=len {
+                *p.add(i) = *s.add(i);
+            }
+        }
+        p
+    }
+}
+
+/// `strndup`, with the allocator passed in: a NUL-terminated copy of at
+/// most `n` bytes of `s`, or NULL when `alloc` returns NULL.
+///
+/// # Safety
+/// `s` readable up to its NUL or `n` bytes; `alloc(n)` must return NULL or
+/// `n` writable bytes apart from `s`.
+pub unsafe fn strndup_with(
+    s: *const u8,
+    n: usize,
+    alloc: impl FnOnce(usize) -> *mut u8,
+) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let len = strnlen(s, n);
+        let p = alloc(len + 1);
+        if !p.is_null() {
+            for i in 0..len {
+                *p.add(i) = *s.add(i);
+            }
+            *p.add(len) = 0;
+        }
+        p
+    }
+}
