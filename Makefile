@@ -32,6 +32,8 @@ RUST_APP_FLAGS := -Z build-std=core,compiler_builtins,alloc \
 # libukc provides memcpy & co. itself (in assembly), so no -mem feature.
 LIBC_FLAGS  := -Z build-std=core,compiler_builtins -Z json-target-spec
 LIBDIR      := build/lib
+# The pinned toolchain, also for apps outside this checkout.
+TOOLCHAIN   := $(shell sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
 LIBUKC      := $(LIBDIR)/libukc.so
 
 # make image / make run APP=dir: the app's name is its folder's name.
@@ -79,7 +81,7 @@ app-so: libukc
 	@mkdir -p $(APP_OUT)
 	cp $(LIBUKC) $(APP_OUT)/
 ifeq ($(APP_KIND),rust)
-	cd $(APP) && UKRT_LIB_DIR=$(abspath $(LIBDIR)) cargo build --release \
+	cd $(APP) && RUSTUP_TOOLCHAIN=$(TOOLCHAIN) UKRT_LIB_DIR=$(abspath $(LIBDIR)) cargo build --release \
 		--target $(abspath $(APP_TARGET)) $(RUST_APP_FLAGS) --target-dir $(abspath $(APP_OUT))/target
 	cp $(APP_OUT)/target/x86_64-ukrt-app/release/*.so $(APP_OUT)/$(APP_NAME).so
 else
@@ -97,30 +99,20 @@ image: app-so kernel pack
 		--memory $(MEMORY) --extra "$(ARGS)" > $(APP_OUT)/$(APP_NAME).cfg
 	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
 
-# A new app from the template. LANG=c (default) or rust.
+# A new app from the template: APPS_DIR/NAME (default apps/NAME).
+# LANG=c (default) or rust.
+APPS_DIR ?= apps
 LANG_ := $(if $(filter rust,$(LANG)),rust,c)
 new-app:
 	@test -n "$(NAME)" || { echo "make new-app: give NAME=<app name>"; exit 2; }
-	@test ! -e apps/$(NAME) || { echo "make new-app: apps/$(NAME) exists already"; exit 2; }
-	@mkdir -p apps
-	cp -r app-template/$(LANG_) apps/$(NAME)
+	@test ! -e $(APPS_DIR)/$(NAME) || { echo "make new-app: $(APPS_DIR)/$(NAME) exists already"; exit 2; }
+	@mkdir -p $(APPS_DIR)
+	cp -r app-template/$(LANG_) $(APPS_DIR)/$(NAME)
 	@if [ $(LANG_) = rust ]; then \
-		sed -i 's|^name = "app"|name = "$(NAME)"|; s|path = "../ukrt-app"|path = "../../app-template/ukrt-app"|' apps/$(NAME)/Cargo.toml; fi
-	@echo "created apps/$(NAME) ($(LANG_)); run it with: make run APP=apps/$(NAME)"
-
-# The images the boot tests run.
-test-images:
-	$(MAKE) image APP=examples/hello-c
-	$(MAKE) image APP=examples/hello-rust
-	$(MAKE) image APP=examples/greet
-	$(MAKE) image APP=ci/apps/libc-check
-	$(MAKE) image APP=ci/apps/malloc-stress
-
-$(XEN): $(XEN_GZ)
-	@mkdir -p $(dir $@)
-	zcat $< > $@
-
-$(XEN_GZ): | deps
+		rel=$$(realpath -m --relative-to=$(APPS_DIR)/$(NAME) app-template/ukrt-app); \
+		sed -i "s|^name = \"app\"|name = \"$(NAME)\"|; s|path = \"../ukrt-app\"|path = \"$$rel\"|" \
+			$(APPS_DIR)/$(NAME)/Cargo.toml; fi
+	@echo "created $(APPS_DIR)/$(NAME) ($(LANG_)); run it with: make run APP=$(APPS_DIR)/$(NAME)"
 
 run: image $(XEN)
 	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)"

@@ -438,6 +438,32 @@ class LibC(unittest.TestCase):
         self.assertIn("float: 5.00", b.lines)
 
 
+class Templates(unittest.TestCase):
+    """`make new-app` gives an app that builds into an image and runs."""
+
+    def test_new_c_and_rust_apps_build_and_run(self):
+        import shutil
+        import tempfile
+        apps = tempfile.mkdtemp(prefix="ukrt-new-app-")
+        try:
+            for lang in ("c", "rust"):
+                with self.subTest(lang=lang):
+                    name = f"t{lang}"
+                    subprocess.run(["make", "-s", "new-app", f"NAME={name}", f"LANG={lang}",
+                                    f"APPS_DIR={apps}"], cwd=ROOT, check=True,
+                                   capture_output=True)
+                    p = subprocess.run(["make", "-s", "image", f"APP={apps}/{name}"], cwd=ROOT,
+                                       capture_output=True, text=True)
+                    self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                    self.assertTrue(os.path.exists(os.path.join(BUILD, name, name + ".cfg")))
+                    b = Boot("GREETING=hi one", image=app_image(name))
+                    self.assertEqual(b.status, 0, b)
+                    self.assertIn(f"Hello from {name}!", b.lines)
+                    self.assertIn("GREETING is hi", b.lines)
+        finally:
+            shutil.rmtree(apps)
+
+
 class Harness(unittest.TestCase):
     def test_missing_kernel_is_a_clear_error(self):
         b = Boot(image="/nonexistent/kernel")

@@ -112,11 +112,76 @@ fn pack_list_check() {
         assert!(text.contains(want), "list output lacks {want:?}:\n{text}");
     }
 
+    // The container is sound, but these files are no shared objects.
     let o = pack_cmd(&[&"check", &out]);
-    assert!(o.status.success(), "check failed: {}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("hello.so: malformed ELF: no ELF magic"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A real shared object, built by gcc like an app's library.
+fn gcc_so(dir: &Path, name: &str, src: &str, extra: &[&str]) -> PathBuf {
+    let c = write(dir, &format!("{name}.c"), src.as_bytes());
+    let out = dir.join(name);
+    let st = Command::new("gcc")
+        .args(["-shared", "-fPIC", "-nostdlib", "-o"])
+        .arg(&out)
+        .arg(&c)
+        .arg(format!("-L{}", dir.display()))
+        .args(extra)
+        .status()
+        .expect("gcc runs");
+    assert!(st.success());
+    out
+}
+
+#[test]
+fn check_follows_elf_and_needed_libraries() {
+    let d = temp_dir("elf");
+    let lib = gcc_so(&d, "libx.so", "int x(void) { return 1; }", &[]);
+    let app = gcc_so(
+        &d,
+        "app.so",
+        "int x(void); int main(void) { return x(); }",
+        &["-lx"],
+    );
+    let full = d.join("full.ukb");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &full,
+        &"--manifest-text",
+        &"app a app.so",
+        &app,
+        &lib,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = pack_cmd(&[&"check", &full]);
     assert_eq!(
         stdout(&o),
-        format!("{}: ok (2 files, 2 apps)\n", out.display())
+        format!("{}: ok (2 files, 1 apps)\n", full.display()),
+        "{}",
+        stderr(&o)
+    );
+    let partial = d.join("partial.ukb");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &partial,
+        &"--manifest-text",
+        &"app a app.so",
+        &app,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = pack_cmd(&[&"check", &partial]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("app \"a\": app.so needs libx.so, which is not in the bundle"),
+        "{}",
+        stderr(&o)
     );
 }
 
@@ -134,11 +199,8 @@ fn manifest_text_option() {
         &so,
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = pack_cmd(&[&"check", &out]);
-    assert_eq!(
-        stdout(&o),
-        format!("{}: ok (1 files, 1 apps)\n", out.display())
-    );
+    let o = pack_cmd(&[&"list", &out]);
+    assert!(stdout(&o).contains("hello  hello.so"), "{}", stdout(&o));
 }
 
 #[test]

@@ -291,6 +291,29 @@ fn check(args: &[OsString]) -> Result {
     let bundle = Bundle::parse(&bytes).or_else(|e| input(path.display(), e))?;
     let apps = manifest::parse(bundle.manifest_text()).or_else(|e| input(path.display(), e))?;
     manifest::check_files(&apps, &bundle).or_else(|e| input(path.display(), e))?;
+    // Every file must be a loadable shared object, and every library an
+    // app needs must be in the bundle.
+    let mut objects = Vec::new();
+    for f in bundle.files() {
+        let o = ukrt_loader::elf::SharedObject::parse(f.name, f.data)
+            .or_else(|e| input(path.display(), e))?;
+        objects.push(o);
+    }
+    for app in &apps {
+        let main = objects
+            .iter()
+            .find(|o| o.file == app.file)
+            .expect("check_files found it");
+        ukrt_loader::link::load_order(main, |name| {
+            objects.iter().find(|o| o.file == name).ok_or_else(|| {
+                format!(
+                    "app {:?}: {} needs {name}, which is not in the bundle",
+                    app.name, main.file
+                )
+            })
+        })
+        .or_else(|e| input(path.display(), e))?;
+    }
     print(&format!(
         "{}: ok ({} files, {} apps)\n",
         path.display(),

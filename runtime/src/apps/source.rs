@@ -17,20 +17,42 @@ pub struct BundleImage {
     pub origin: &'static str,
 }
 
-/// The extent of the embedded bundle, if the image has one: the kernel's
-/// placeholder page starts with zeros, which is no bundle.
+/// The most an embedded bundle may claim: Xen puts the p2m list right
+/// after the image, so a size that reaches past it is a corrupt header.
+static IMAGE_LIMIT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Records where the image ends (start_info's p2m list follows it).
+pub fn set_image_limit(info: &BootInfo) {
+    IMAGE_LIMIT.store(info.mfn_list, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// The extent of the embedded bundle, if the image has one and it fits in
+/// the image: the kernel's placeholder page starts with zeros (no bundle).
 pub fn embedded_extent() -> Option<(u64, u64)> {
     let va = core::ptr::addr_of!(__bundle_start) as u64;
     // SAFETY: the placeholder page (at least) is mapped as part of the image.
     let head = unsafe { core::slice::from_raw_parts(va as *const u8, PAGE as usize) };
-    peek_total_size(head).map(|len| (va, len))
+    let len = peek_total_size(head)?;
+    let limit = IMAGE_LIMIT.load(core::sync::atomic::Ordering::Relaxed);
+    (va.checked_add(len).is_some_and(|end| end <= limit)).then_some((va, len))
+}
+
+/// Whether the image carries a bundle header whose size is impossible.
+fn embedded_corrupt_size() -> Option<u64> {
+    let va = core::ptr::addr_of!(__bundle_start) as u64;
+    // SAFETY: as in `embedded_extent`.
+    let head = unsafe { core::slice::from_raw_parts(va as *const u8, PAGE as usize) };
+    peek_total_size(head).filter(|_| embedded_extent().is_none())
 }
 
 /// Finds and checks the bundle. `Ok(None)`: the image carries none.
 pub fn find(info: &BootInfo) -> Result<Option<BundleImage>, BundleError> {
+    if let Some(size) = embedded_corrupt_size() {
+        return Err(BundleError::BadTotalSize(size));
+    }
     let (va, len, origin) = if let Some((va, len)) = embedded_extent() {
         (va, len, "embedded")
-    } else if info.mod_start != 0 && info.mod_len != 0 {
+    } else if info.mod_start != 0 && info.mod_len != 0 && !info.module_is_pfn() {
         (info.mod_start, info.mod_len, "ramdisk module")
     } else {
         return Ok(None);

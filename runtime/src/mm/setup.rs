@@ -108,6 +108,7 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
 
     // 2. Boot structures end before `first_free`.
     let pt_end = va_to_pfn(info.pt_base) + info.nr_pt_frames + 1; // + Xen's boot stack
+    crate::apps::source::set_image_limit(info);
     let image_end = match crate::apps::source::embedded_extent() {
         Some((va, len)) => va + len,
         None => core::ptr::addr_of!(__image_end) as u64,

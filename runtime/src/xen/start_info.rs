@@ -39,6 +39,12 @@ impl BootInfo {
         self.flags & x::SIF_INITDOMAIN != 0
     }
 
+    /// Whether `mod_start` is a pfn rather than an address
+    /// (`SIF_MOD_START_PFN`); the runtime only takes modules by address.
+    pub fn module_is_pfn(&self) -> bool {
+        self.flags & x::SIF_MOD_START_PFN != 0
+    }
+
     pub fn memory_bytes(&self) -> u64 {
         self.nr_pages * 4096
     }
