@@ -114,6 +114,12 @@ new-app:
 			$(APPS_DIR)/$(NAME)/Cargo.toml; fi
 	@echo "created $(APPS_DIR)/$(NAME) ($(LANG_)); run it with: make run APP=$(APPS_DIR)/$(NAME)"
 
+$(XEN): $(XEN_GZ)
+	@mkdir -p $(dir $@)
+	zcat $< > $@
+
+$(XEN_GZ): | deps
+
 run: image $(XEN)
 	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)"
 
