@@ -72,7 +72,7 @@ libukc: deps
 	cargo rustc --release -p ukc --target $(APP_TARGET) --crate-type cdylib $(LIBC_FLAGS) \
 		--target-dir target/app
 	@mkdir -p $(LIBDIR)
-	cp target/app/x86_64-ukrt-app/release/libukc.so $(LIBUKC)
+	strip --strip-debug -o $(LIBUKC) target/app/x86_64-ukrt-app/release/libukc.so
 
 # One app folder -> its .so files in build/<name>/ (C: the folder's
 # Makefile; Rust: cargo with the app target).
@@ -113,6 +113,15 @@ new-app:
 		sed -i "s|^name = \"app\"|name = \"$(NAME)\"|; s|path = \"../ukrt-app\"|path = \"$$rel\"|" \
 			$(APPS_DIR)/$(NAME)/Cargo.toml; fi
 	@echo "created $(APPS_DIR)/$(NAME) ($(LANG_)); run it with: make run APP=$(APPS_DIR)/$(NAME)"
+
+# The images the boot tests run.
+test-images:
+	$(MAKE) image APP=examples/hello-c
+	$(MAKE) image APP=examples/hello-rust
+	$(MAKE) image APP=examples/greet
+	$(MAKE) image APP=ci/apps/libc-check
+	$(MAKE) image APP=ci/apps/malloc-stress
+	$(MAKE) image APP=ci/apps/timing
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)

@@ -438,6 +438,82 @@ class LibC(unittest.TestCase):
         self.assertIn("float: 5.00", b.lines)
 
 
+def timing_bundle(manifest):
+    """A bundle of the timing test app with `manifest`, for --ramdisk."""
+    import tempfile
+    out = tempfile.NamedTemporaryFile(suffix=".ukb", delete=False).name
+    app = os.path.join(BUILD, "timing")
+    subprocess.run([os.path.join(ROOT, "target/release/ukrt-pack"), "pack", "-o", out,
+                    "--manifest-text", manifest, os.path.join(app, "timing.so"),
+                    os.path.join(app, "libukc.so")], check=True, capture_output=True)
+    return out
+
+
+class Events(unittest.TestCase):
+    """Time, timers, blocking, concurrent apps and console input."""
+
+    def boot(self, manifest, args="uk.stats", **kw):
+        bundle = timing_bundle(manifest)
+        try:
+            return Boot(args, ramdisk=bundle, **kw)
+        finally:
+            os.unlink(bundle)
+
+    def test_a_sleep_takes_at_least_as_long_and_not_much_more(self):
+        b = self.boot("app s timing.so sleep 10 50 200 3")
+        self.assertEqual(b.status, 0, b)
+        slept = [fields(l, "slept ") for l in b.lines if l.startswith("slept ")]
+        self.assertEqual([s["requested_ms"] for s in slept], ["10", "50", "200", "3"])
+        for s in slept:
+            want = int(s["requested_ms"]) * 1000
+            self.assertGreaterEqual(int(s["measured_us"]), want, s)
+            # "Not much more": within 50 ms, a bound loose enough for QEMU's
+            # emulation on a busy machine (measured: 1 to 3 ms over).
+            self.assertLess(int(s["measured_us"]), want + 50000, s)
+        stats = fields(b.out, "uk-stats: ")
+        self.assertGreaterEqual(int(stats["blocks"]), 4, "the vCPU blocked while asleep")
+
+    def test_two_apps_that_sleep_interleave(self):
+        b = self.boot("app a timing.so tick A 100 100 2\napp b timing.so tick B 50 100 2")
+        self.assertEqual(b.status, 0, b)
+        ticks = [l.split(" at_ms")[0] for l in b.lines if l[:2] in ("A ", "B ")]
+        self.assertEqual(ticks, ["B 0", "A 0", "B 1", "A 1"])
+        order = [l.split()[1] for l in b.lines if l.startswith("uk-app:")]
+        self.assertEqual(order, ["name=b", "name=a"], "b finishes first")
+
+    def test_a_thousand_timers_fire_and_the_vcpu_blocks_between_them(self):
+        b = self.boot("app t timing.so timers 1000")
+        self.assertEqual(b.status, 0, b)
+        self.assertIn("timers n=1000", b.out)
+        stats = fields(b.out, "uk-stats: ")
+        # Each 100 us sleep ends with a timer event after a block; a sleep
+        # whose deadline has passed by the time the scheduler looks needs none.
+        self.assertGreaterEqual(int(stats["timer_events"]), 990, stats)
+        self.assertLessEqual(int(stats["timer_events"]), 1000, stats)
+        self.assertGreaterEqual(int(stats["blocks"]), 990, stats)
+        self.assertLessEqual(int(stats["blocks"]), 1000, stats)
+
+    def test_clocks_and_yield(self):
+        import time as host_time
+        b = self.boot("app c timing.so clock")
+        self.assertEqual(b.status, 0, b)
+        got = fields(b.out, "clock ")
+        self.assertLess(abs(int(got["time"]) - host_time.time()), 120, "the wall clock is the host's")
+        self.assertEqual(got["same_second"], "1")
+        self.assertIn("clock yielded", b.lines)
+
+    def test_console_input_reaches_the_app(self):
+        bundle = timing_bundle("app e timing.so echo")
+        try:
+            p = subprocess.run([sys.executable, os.path.join(HERE, "xenrun.py"), KERNEL, "--xen", XEN,
+                                "--ramdisk", bundle, "--timeout", "60",
+                                "--input", "hello there\\nquit\\n"], capture_output=True, text=True)
+        finally:
+            os.unlink(bundle)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("got: hello there\ngot: quit\n", p.stdout)
+
+
 class Templates(unittest.TestCase):
     """`make new-app` gives an app that builds into an image and runs."""
 

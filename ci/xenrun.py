@@ -47,6 +47,10 @@ def parse_args(argv):
                    help="seconds from QEMU start to the guest's exit")
     p.add_argument("--shutdown-timeout", type=float, default=15.0,
                    help="seconds from the exit marker to Xen's confirmation")
+    p.add_argument("--input", help="text to type on the guest console (\\n for Enter), "
+                   "once the guest prints a line containing --input-after")
+    p.add_argument("--input-after", default="ready for input",
+                   help="the guest line to wait for before typing --input")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also show Xen's own console lines")
     return p.parse_args(argv)
@@ -124,7 +128,8 @@ def main(argv):
             return HARNESS_ERROR
     start = time.monotonic()
     try:
-        qemu = subprocess.Popen(qemu_command(a), stdin=subprocess.DEVNULL,
+        qemu = subprocess.Popen(qemu_command(a),
+                                stdin=subprocess.PIPE if a.input else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     except OSError as e:
@@ -159,6 +164,11 @@ def main(argv):
                 if run.line(raw):
                     outcome = "ended"
                     break
+                if a.input and a.input_after.encode() in raw:
+                    # Typed on the serial line; Xen passes it to the first domain.
+                    qemu.stdin.write(a.input.encode().decode("unicode_escape").encode())
+                    qemu.stdin.flush()
+                    a.input = None
     except KeyboardInterrupt:
         err("interrupted")
         outcome = "interrupted"

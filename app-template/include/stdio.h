@@ -7,8 +7,10 @@
 #include <stddef.h>
 
 typedef struct FILE FILE;
+extern FILE *stdin;
 extern FILE *stdout;
 extern FILE *stderr;
+#define stdin stdin
 #define stdout stdout
 #define stderr stderr
 #define EOF (-1)
@@ -28,5 +30,8 @@ int fputc(int c, FILE *f);
 int putc(int c, FILE *f);
 size_t fwrite(const void *p, size_t size, size_t n, FILE *f);
 int fflush(FILE *f);
+int getchar(void);
+int fgetc(FILE *f);
+char *fgets(char *s, int n, FILE *f);
 
 #endif

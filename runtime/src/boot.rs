@@ -47,6 +47,7 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
         panic!("set_trap_table refused: {e}");
     }
     crate::mm::init(&info, start_info as u64);
+    start_events();
 
     #[cfg(feature = "selftest")]
     if let Some(test) = cmdline.runtime_options().find(|o| o.key == "test") {
@@ -67,6 +68,30 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
     };
     crate::exit::exit(status)
 }
+
+/// Events and time: callbacks registered, the periodic tick stopped (timers
+/// are one-shot), the timer VIRQ bound, console input enabled.
+#[cfg(target_os = "none")]
+fn start_events() {
+    use crate::xen::hypercall;
+    if let Err(e) = crate::arch::traps::install_callbacks() {
+        panic!("set_callbacks refused: {e}");
+    }
+    if let Err(e) = hypercall::stop_periodic_timer() {
+        panic!("VCPUOP_stop_periodic_timer refused: {e}");
+    }
+    fn timer(_port: u32) {
+        TIMER_EVENTS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
+    match hypercall::bind_virq(xen_sys::VIRQ_TIMER) {
+        Ok(port) => crate::xen::events::bind(port, timer),
+        Err(e) => panic!("binding VIRQ_TIMER failed: {e}"),
+    }
+    crate::console::enable_input();
+}
+
+/// Timer events seen (for the stats line).
+pub static TIMER_EVENTS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// The runtime options (`uk.<key>` words) this version understands.
 pub const KNOWN_OPTIONS: &[&str] = &[

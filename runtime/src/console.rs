@@ -142,6 +142,33 @@ pub fn print_fmt(args: core::fmt::Arguments) {
     let _ = embedded_io::Write::write_fmt(&mut *CONSOLE.lock(), args);
 }
 
+/// Takes console input that has arrived (0 bytes if none yet).
+#[cfg(target_os = "none")]
+pub fn read_input(buf: &mut [u8]) -> usize {
+    match &CONSOLE.lock().backend {
+        Backend::Hypervisor => crate::xen::hypercall::console_read(buf).unwrap_or(0),
+        Backend::Ring { ring, .. } => ring.pull(buf),
+        Backend::None => 0,
+    }
+}
+
+/// Starts input: a console event marks input ready for waiting threads.
+#[cfg(target_os = "none")]
+pub fn enable_input() {
+    fn ready(_port: u32) {
+        crate::sched::INPUT_READY.store(true, core::sync::atomic::Ordering::Relaxed);
+    }
+    let port = match &CONSOLE.lock().backend {
+        Backend::Hypervisor => crate::xen::hypercall::bind_virq(xen_sys::VIRQ_CONSOLE),
+        Backend::Ring { evtchn, .. } => Ok(*evtchn),
+        Backend::None => return,
+    };
+    match port {
+        Ok(port) => crate::xen::events::bind(port, ready),
+        Err(e) => crate::println!("ukrt: warning: no console input: {e}"),
+    }
+}
+
 /// Waits for the console backend to take all output (bounded).
 #[cfg(target_os = "none")]
 pub fn flush() {

@@ -23,6 +23,7 @@ mod hello;
 // the loader lands; the self-tests use them.
 #[allow(dead_code)]
 mod mm;
+mod sched;
 mod time;
 mod trap;
 mod xen;

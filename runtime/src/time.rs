@@ -12,6 +12,12 @@ pub fn tsc_delta_to_ns(delta: u64, mul: u32, shift: i8) -> u64 {
     ((shifted as u128 * mul as u128) >> 32) as u64
 }
 
+/// The wall clock: Xen publishes the time of day at system time 0
+/// (`wc_sec`, `wc_nsec`, guarded by `wc_version` like the vCPU record).
+pub fn wall_clock_ns(wc_sec: u64, wc_nsec: u32, system_ns: u64) -> u64 {
+    wc_sec * 1_000_000_000 + wc_nsec as u64 + system_ns
+}
+
 /// Nanoseconds since the domain started, or 0 before shared info is mapped.
 #[cfg(target_os = "none")]
 pub fn now_ns() -> u64 {
@@ -22,6 +28,13 @@ pub fn now_ns() -> u64 {
         }
         None => 0,
     }
+}
+
+/// Nanoseconds since 1970 (UTC), from Xen's wall clock.
+#[cfg(target_os = "none")]
+pub fn realtime_ns() -> u64 {
+    let (sec, nsec) = crate::xen::shared_info::wall_clock();
+    wall_clock_ns(sec, nsec, now_ns())
 }
 
 #[cfg(test)]
@@ -36,6 +49,10 @@ mod tests {
         assert_eq!(tsc_delta_to_ns(2_000_000_000, u32::MAX, -1), 999_999_999);
         // A 500 MHz TSC: shift +1, mul 2^32 - 1.
         assert_eq!(tsc_delta_to_ns(500_000_000, u32::MAX, 1), 999_999_999);
+        assert_eq!(
+            wall_clock_ns(1_700_000_000, 5, 10),
+            1_700_000_000_000_000_015
+        );
         // No overflow on large deltas.
         assert_eq!(
             tsc_delta_to_ns(u64::MAX >> 1, 1 << 31, 0),

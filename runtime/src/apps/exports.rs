@@ -37,14 +37,9 @@ pub struct AppContext {
     pub name: u64,
 }
 
-static CURRENT: spin::Mutex<Option<AppContext>> = spin::Mutex::new(None);
-
-pub fn set_current(ctx: AppContext) {
-    *CURRENT.lock() = Some(ctx);
-}
-
-pub fn clear_current() {
-    *CURRENT.lock() = None;
+/// The running app's context (each app runs as a thread).
+fn current() -> Option<&'static mut AppContext> {
+    crate::sched::try_current().and_then(|t| t.app.as_mut())
 }
 
 /// `ukrt_heap_grow(increment)`: maps `increment` more bytes (rounded up to
@@ -52,8 +47,7 @@ pub fn clear_current() {
 /// `sbrk`; NULL when the heap region or memory is exhausted. Pages are
 /// mapped now, so running out of memory is this NULL, not a crash later.
 extern "C" fn ukrt_heap_grow(increment: usize) -> *mut u8 {
-    let mut current = CURRENT.lock();
-    let Some(ctx) = current.as_mut() else {
+    let Some(ctx) = current() else {
         return core::ptr::null_mut();
     };
     let grow = (increment as u64).div_ceil(4096) * 4096;
@@ -72,18 +66,12 @@ extern "C" fn ukrt_heap_grow(increment: usize) -> *mut u8 {
 
 /// `ukrt_environ()`: the NULL-terminated array of `NAME=VALUE` strings.
 extern "C" fn ukrt_environ() -> *const *const u8 {
-    CURRENT
-        .lock()
-        .as_ref()
-        .map_or(core::ptr::null(), |c| c.environ as *const *const u8)
+    current().map_or(core::ptr::null(), |c| c.environ as *const *const u8)
 }
 
 /// `ukrt_app_name()`: the running app's name (its argv[0]).
 extern "C" fn ukrt_app_name() -> *const u8 {
-    CURRENT
-        .lock()
-        .as_ref()
-        .map_or(core::ptr::null(), |c| c.name as *const u8)
+    current().map_or(core::ptr::null(), |c| c.name as *const u8)
 }
 
 /// `ukrt_mem_stats(out)`: frames in use and free, for tests and monitoring.
@@ -98,7 +86,47 @@ extern "C" fn ukrt_mem_stats(out: *mut u64) {
 
 /// `ukrt_exit(status)`: ends the calling app with `status`.
 extern "C" fn ukrt_exit(status: i32) -> ! {
-    crate::arch::app_entry::leave(status)
+    let saved = &raw const crate::sched::current().app_saved_rsp;
+    // SAFETY: app code calls this, so this thread is inside `enter`.
+    unsafe { crate::arch::app_entry::leave(saved, status) }
+}
+
+/// `ukrt_clock_ns(clock)`: 0 = the wall clock (ns since 1970, UTC), 1 = the
+/// monotonic clock (ns since the domain started).
+extern "C" fn ukrt_clock_ns(clock: i32) -> u64 {
+    match clock {
+        0 => crate::time::realtime_ns(),
+        _ => crate::time::now_ns(),
+    }
+}
+
+/// `ukrt_sleep_ns(ns)`: sleeps at least `ns`; other apps run meanwhile.
+extern "C" fn ukrt_sleep_ns(ns: u64) {
+    crate::sched::sleep_until(crate::time::now_ns().saturating_add(ns));
+}
+
+/// `ukrt_yield()`: lets the other apps run.
+extern "C" fn ukrt_yield() {
+    crate::sched::yield_now();
+}
+
+/// `ukrt_console_read(buf, len)`: waits for console input and returns
+/// how many bytes (at least 1) were copied into `buf`.
+extern "C" fn ukrt_console_read(buf: *mut u8, len: usize) -> isize {
+    if buf.is_null() {
+        return -1;
+    }
+    let mut chunk = [0u8; 256];
+    loop {
+        let n = crate::console::read_input(&mut chunk[..len.min(256)]);
+        if n > 0 {
+            // SAFETY: the app gives `len` writable bytes; copying in guest
+            // context faults its pages in if needed.
+            unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), buf, n) };
+            return n as isize;
+        }
+        crate::sched::wait_input();
+    }
 }
 
 static EXPORTS: spin::Once<HashMap<&'static str, u64>> = spin::Once::new();
@@ -113,6 +141,10 @@ pub fn table() -> &'static HashMap<&'static str, u64> {
         t.insert("ukrt_environ", ukrt_environ as *const () as u64);
         t.insert("ukrt_app_name", ukrt_app_name as *const () as u64);
         t.insert("ukrt_mem_stats", ukrt_mem_stats as *const () as u64);
+        t.insert("ukrt_clock_ns", ukrt_clock_ns as *const () as u64);
+        t.insert("ukrt_sleep_ns", ukrt_sleep_ns as *const () as u64);
+        t.insert("ukrt_yield", ukrt_yield as *const () as u64);
+        t.insert("ukrt_console_read", ukrt_console_read as *const () as u64);
         t
     })
 }

@@ -372,6 +372,19 @@ impl Instance {
         Ok(())
     }
 
+    /// What its thread needs to run the instance.
+    pub fn launch(&self) -> Launch {
+        Launch {
+            entry: self.entry,
+            init: self.init.clone(),
+            fini: self.fini.clone(),
+            stack_top: self.stack_top,
+            argc: self.argc,
+            argv: self.argv,
+            environ: self.environ,
+        }
+    }
+
     /// What the runtime's exports need to know about the running instance.
     pub fn context(&self) -> super::exports::AppContext {
         super::exports::AppContext {
@@ -393,6 +406,17 @@ impl Instance {
             crate::mm::with_space(|s| s.frames.free(f));
         }
     }
+}
+
+/// Where an instance's code starts, and with what.
+pub struct Launch {
+    pub entry: u64,
+    pub init: Vec<u64>,
+    pub fini: Vec<u64>,
+    pub stack_top: u64,
+    pub argc: i32,
+    pub argv: u64,
+    pub environ: u64,
 }
 
 /// The function addresses in an init or fini array, after relocation.

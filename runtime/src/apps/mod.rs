@@ -26,7 +26,7 @@ pub fn image_status(statuses: impl IntoIterator<Item = i32>) -> i32 {
 
 #[cfg(target_os = "none")]
 mod guest {
-    use super::instance::{Instance, ObjectCache};
+    use super::instance::{Instance, Launch, ObjectCache};
     use super::source::BundleImage;
     use crate::println;
     use alloc::vec::Vec;
@@ -46,38 +46,46 @@ mod guest {
             bundle.bundle.file_count(),
             apps.len()
         );
+        // Load every app first (so later instances share the code pages and
+        // tables of earlier ones), then run them all as threads.
         let mut cache = ObjectCache::default();
         let mut instances: Vec<Instance> = Vec::new();
-        let mut statuses = Vec::new();
         for (slot, spec) in apps.iter().enumerate() {
-            let before = counts();
-            let status = if slot >= super::layout::MAX_SLOTS {
-                println!("ukrt: app {:?} cannot load: no free app slot", spec.name);
-                super::LOAD_FAILED
+            let before = crate::sched::counters();
+            let loaded = if slot >= super::layout::MAX_SLOTS {
+                Err(alloc::string::String::from("no free app slot"))
             } else {
-                match Instance::load(spec, env, cmdline_args, bundle, &mut cache, slot, share) {
-                    Ok(inst) => {
-                        let status = run(&inst);
-                        instances.push(inst);
-                        status
-                    }
-                    Err(e) => {
-                        println!("ukrt: app {:?} cannot load: {e}", spec.name);
-                        super::LOAD_FAILED
-                    }
-                }
+                Instance::load(spec, env, cmdline_args, bundle, &mut cache, slot, share)
+                    .map_err(|e| alloc::format!("{e}"))
             };
-            let after = counts();
-            println!(
-                "uk-app: name={} status={status} faults={} hypercalls={} frames={}",
-                spec.name,
-                after.0 - before.0,
-                after.1 - before.1,
-                after.2 as i64 - before.2 as i64,
-            );
-            statuses.push(status);
+            let load = delta(crate::sched::counters(), before);
+            match loaded {
+                Ok(inst) => {
+                    let (name, launch, id) =
+                        (spec.name.clone(), inst.launch(), STATUSES.lock().len());
+                    STATUSES.lock().push(None);
+                    let t = crate::sched::spawn(move || run(&launch, &name, id));
+                    let thread = crate::sched::thread(t);
+                    thread.app = Some(inst.context());
+                    thread.counts = load;
+                    instances.push(inst);
+                }
+                Err(e) => {
+                    println!("ukrt: app {:?} cannot load: {e}", spec.name);
+                    println!(
+                        "uk-app: name={} status={} faults={} hypercalls={} frames={}",
+                        spec.name,
+                        super::LOAD_FAILED,
+                        load.0,
+                        load.1,
+                        load.2
+                    );
+                    STATUSES.lock().push(Some(super::LOAD_FAILED));
+                }
+            }
         }
-        let (_, _, frames) = counts();
+        crate::sched::run();
+        let (_, _, frames) = crate::sched::counters();
         println!(
             "uk-apps: instances={} frames_used={frames}",
             instances.len()
@@ -85,25 +93,32 @@ mod guest {
         for inst in &mut instances {
             inst.release();
         }
+        let statuses: Vec<i32> = STATUSES
+            .lock()
+            .iter()
+            .map(|s| s.unwrap_or(super::LOAD_FAILED))
+            .collect();
         super::image_status(statuses)
     }
 
-    /// (faults, hypercalls, frames in use) so far.
-    fn counts() -> (u64, u64, u64) {
-        let hypercalls =
-            crate::xen::hypercall::HYPERCALLS.load(core::sync::atomic::Ordering::Relaxed);
-        crate::mm::with_space(|s| (s.stats.faults, hypercalls, s.frames.used_count()))
+    /// Each app's status, in manifest order (None while it runs).
+    static STATUSES: spin::Mutex<Vec<Option<i32>>> = spin::Mutex::new(Vec::new());
+
+    fn delta(a: (u64, u64, i64), b: (u64, u64, i64)) -> (u64, u64, i64) {
+        (a.0 - b.0, a.1 - b.1, a.2 - b.2)
     }
 
-    /// Runs the init functions, `main`, and the fini functions.
-    fn run(inst: &Instance) -> i32 {
-        let stack = inst.stack_top - super::layout::STACK_SIZE..inst.stack_top;
-        *crate::arch::APP_STACK.lock() = stack;
-        super::exports::set_current(inst.context());
+    /// A thread's body: init functions, `main`, fini functions on the app's
+    /// stack; then the `uk-app` line.
+    fn run(inst: &Launch, name: &str, id: usize) {
+        let thread = crate::sched::current();
+        thread.app_stack = inst.stack_top - super::layout::STACK_SIZE..inst.stack_top;
+        let saved = &raw mut thread.app_saved_rsp;
         // SAFETY (each call): the functions are the instance's relocated
-        // code; the stack is its demand-mapped stack region.
+        // code; the stack is its mapped stack region; `saved` lives in the
+        // thread, which outlives the call.
         for &f in &inst.init {
-            unsafe { crate::arch::app_entry::enter(f, 0, 0, 0, inst.stack_top) };
+            unsafe { crate::arch::app_entry::enter(f, 0, 0, 0, inst.stack_top, saved) };
         }
         let status = unsafe {
             crate::arch::app_entry::enter(
@@ -112,14 +127,18 @@ mod guest {
                 inst.argv,
                 inst.environ,
                 inst.stack_top,
+                saved,
             )
         };
         for &f in &inst.fini {
-            unsafe { crate::arch::app_entry::enter(f, 0, 0, 0, inst.stack_top) };
+            unsafe { crate::arch::app_entry::enter(f, 0, 0, 0, inst.stack_top, saved) };
         }
-        *crate::arch::APP_STACK.lock() = 0..0;
-        super::exports::clear_current();
-        status
+        let c = crate::sched::current_counts();
+        println!(
+            "uk-app: name={name} status={status} faults={} hypercalls={} frames={}",
+            c.0, c.1, c.2
+        );
+        STATUSES.lock()[id] = Some(status);
     }
 }
 

@@ -79,7 +79,8 @@ mod guest {
                 "faults={} tables={} hypercalls={} mmu_updates={} frames_used={} frames_free={} \
                  tables_l1={} tables_l2={} tables_l3={} tables_freed={} multicalls={} \
                  multicall_entries={} mmuext_ops={} zero_fills={} cow_copies={} shared_maps={} \
-                 shared_code_pages={} private_pages={} l1_shared_links={} boot_frames={} heap_frames={}",
+                 shared_code_pages={} private_pages={} l1_shared_links={} boot_frames={} heap_frames={} \
+                 timer_events={} blocks={} upcalls={} switches={}",
                 st.faults,
                 st.tables_total(),
                 hypercalls,
@@ -101,6 +102,10 @@ mod guest {
                 st.l1_shared_links,
                 boot,
                 heap,
+                crate::boot::TIMER_EVENTS.load(core::sync::atomic::Ordering::Relaxed),
+                crate::sched::BLOCKS.load(core::sync::atomic::Ordering::Relaxed),
+                crate::xen::events::UPCALLS.load(core::sync::atomic::Ordering::Relaxed),
+                crate::sched::SWITCHES.load(core::sync::atomic::Ordering::Relaxed),
             )
         })
     }

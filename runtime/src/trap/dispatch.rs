@@ -26,6 +26,15 @@ fn access(error_code: u64) -> Access {
 
 /// Called by the entry stubs with the saved registers.
 pub fn dispatch(frame: &mut TrapFrame) {
+    match frame.vector {
+        crate::arch::traps::EVENT_UPCALL => return crate::xen::events::upcall(),
+        crate::arch::traps::FAILSAFE => fatal(
+            frame,
+            None,
+            Some(&"Xen's failsafe callback: it could not return to the guest (bad segment state)"),
+        ),
+        _ => {}
+    }
     // Read cr2 first: a nested fault would overwrite it.
     let cr2 = (frame.vector == 14).then(crate::xen::shared_info::cr2);
     match DEPTH.fetch_add(1, SeqCst) {

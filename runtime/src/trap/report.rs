@@ -22,6 +22,7 @@ pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
         16 => ("#MF", "x87 floating-point error"),
         17 => ("#AC", "alignment check"),
         19 => ("#XM", "SIMD floating-point error"),
+        257 => ("failsafe", "failsafe callback"),
         _ => ("#??", "unknown exception"),
     }
 }

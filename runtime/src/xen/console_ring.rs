@@ -4,6 +4,9 @@
 use core::ptr::NonNull;
 use core::sync::atomic::{fence, Ordering};
 
+const IN_SIZE: u32 = 1024;
+const IN_CONS: usize = 3072;
+const IN_PROD: usize = 3076;
 const OUT: usize = 1024;
 const OUT_SIZE: u32 = 2048;
 const OUT_CONS: usize = 3080;
@@ -36,6 +39,27 @@ impl ConsoleRing {
         let cons = self.read_index(OUT_CONS);
         let prod = self.read_index(OUT_PROD);
         prod.wrapping_sub(cons)
+    }
+
+    /// Takes up to `buf.len()` bytes of input; returns how many.
+    pub fn pull(&self, buf: &mut [u8]) -> usize {
+        let cons = self.read_index(IN_CONS);
+        let prod = self.read_index(IN_PROD);
+        fence(Ordering::Acquire);
+        let avail = prod.wrapping_sub(cons).min(IN_SIZE) as usize;
+        let n = avail.min(buf.len());
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            let slot = (cons.wrapping_add(i as u32) % IN_SIZE) as usize;
+            // SAFETY: slot < IN_SIZE lies in the input ring at offset 0.
+            *b = unsafe { self.page.as_ptr().add(slot).read_volatile() };
+        }
+        fence(Ordering::Release);
+        // SAFETY: IN_CONS is an aligned u32 field inside the page.
+        unsafe {
+            let p = self.page.as_ptr().add(IN_CONS).cast::<u32>();
+            p.write_volatile(cons.wrapping_add(n as u32));
+        }
+        n
     }
 
     /// Copies as much of `bytes` as fits into the ring; returns how many.
@@ -121,6 +145,24 @@ mod tests {
             got.extend(be.drain());
         }
         assert_eq!(got, msg, "every byte arrives once, in order");
+    }
+
+    #[test]
+    fn input_is_taken_in_order_across_the_wrap() {
+        let mut be = Backend::new();
+        let start = u32::MAX - 2;
+        be.0 .0[IN_CONS..IN_CONS + 4].copy_from_slice(&start.to_le_bytes());
+        for (i, b) in b"hello".iter().enumerate() {
+            be.0 .0[(start.wrapping_add(i as u32) % IN_SIZE) as usize] = *b;
+        }
+        be.0 .0[IN_PROD..IN_PROD + 4].copy_from_slice(&start.wrapping_add(5).to_le_bytes());
+        let ring = be.ring();
+        let mut buf = [0u8; 3];
+        assert_eq!(ring.pull(&mut buf), 3);
+        assert_eq!(&buf, b"hel");
+        assert_eq!(ring.pull(&mut buf), 2);
+        assert_eq!(&buf[..2], b"lo");
+        assert_eq!(ring.pull(&mut buf), 0);
     }
 
     #[test]

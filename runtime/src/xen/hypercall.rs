@@ -210,3 +210,71 @@ pub fn set_trap_table(table: &[x::trap_info]) -> Result<(), XenError> {
     ))
     .map(|_| ())
 }
+
+/// `sched_op(SCHEDOP_block)`: sleeps until an event is pending. Xen
+/// unmasks event delivery as it blocks, so the upcall runs on wake-up.
+pub fn sched_block() {
+    call(
+        x::__HYPERVISOR_sched_op,
+        [x::SCHEDOP_block as u64, 0, 0, 0, 0],
+    );
+}
+
+/// `set_timer_op(deadline)`: one VIRQ_TIMER at system time `deadline` (ns);
+/// 0 cancels it.
+pub fn set_timer(deadline_ns: u64) -> Result<(), XenError> {
+    check(call(
+        x::__HYPERVISOR_set_timer_op,
+        [deadline_ns, 0, 0, 0, 0],
+    ))
+    .map(|_| ())
+}
+
+/// `vcpu_op(VCPUOP_stop_periodic_timer, 0)`: no tick unless asked for.
+pub fn stop_periodic_timer() -> Result<(), XenError> {
+    const VCPUOP_STOP_PERIODIC_TIMER: u64 = 7;
+    check(call(
+        x::__HYPERVISOR_vcpu_op,
+        [VCPUOP_STOP_PERIODIC_TIMER, 0, 0, 0, 0],
+    ))
+    .map(|_| ())
+}
+
+/// `event_channel_op(EVTCHNOP_bind_virq)`: a port for virtual IRQ `virq`
+/// on vCPU 0.
+pub fn bind_virq(virq: u32) -> Result<u32, XenError> {
+    const EVTCHNOP_BIND_VIRQ: u64 = 1;
+    // struct evtchn_bind_virq { uint32_t virq, vcpu; evtchn_port_t port; }
+    let mut arg: [u32; 3] = [virq, 0, 0];
+    check(call(
+        x::__HYPERVISOR_event_channel_op,
+        [EVTCHNOP_BIND_VIRQ, arg.as_mut_ptr() as u64, 0, 0, 0],
+    ))?;
+    Ok(arg[2])
+}
+
+/// `set_callbacks(event, failsafe, syscall)`: where Xen delivers event
+/// upcalls and reports a failed return to the guest.
+pub fn set_callbacks(event: u64, failsafe: u64) -> Result<(), XenError> {
+    check(call(
+        x::__HYPERVISOR_set_callbacks,
+        [event, failsafe, 0, 0, 0],
+    ))
+    .map(|_| ())
+}
+
+/// `console_io(CONSOLEIO_read)`: console input waiting for the first
+/// domain; returns how many bytes were read.
+pub fn console_read(buf: &mut [u8]) -> Result<usize, XenError> {
+    check(call(
+        x::__HYPERVISOR_console_io,
+        [
+            x::CONSOLEIO_read as u64,
+            buf.len() as u64,
+            buf.as_mut_ptr() as u64,
+            0,
+            0,
+        ],
+    ))
+    .map(|n| n as usize)
+}

@@ -3,6 +3,7 @@
 pub mod console_ring;
 #[cfg(target_os = "none")]
 mod elfnotes;
+pub mod events;
 #[cfg(target_os = "none")]
 pub mod hypercall;
 #[cfg(target_os = "none")]

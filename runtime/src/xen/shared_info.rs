@@ -68,3 +68,26 @@ pub fn cr2() -> u64 {
         None => 0,
     }
 }
+
+/// Xen's wall clock at system time 0: (seconds, nanoseconds), read with the
+/// `wc_version` protocol (odd while Xen updates it).
+pub fn wall_clock() -> (u64, u32) {
+    let Some(s) = get() else { return (0, 0) };
+    for _ in 0..1000 {
+        // SAFETY: the page is mapped; Xen updates these fields concurrently,
+        // so they are read with volatile loads between version checks.
+        unsafe {
+            let v = core::ptr::addr_of!((*s).wc_version).read_volatile();
+            core::sync::atomic::fence(core::sync::atomic::Ordering::Acquire);
+            let lo = core::ptr::addr_of!((*s).wc_sec).read_volatile() as u64;
+            let hi = core::ptr::addr_of!((*s).wc_sec_hi).read_volatile() as u64;
+            let nsec = core::ptr::addr_of!((*s).wc_nsec).read_volatile();
+            core::sync::atomic::fence(core::sync::atomic::Ordering::Acquire);
+            if v & 1 == 0 && v == core::ptr::addr_of!((*s).wc_version).read_volatile() {
+                return (hi << 32 | lo, nsec);
+            }
+        }
+        core::hint::spin_loop();
+    }
+    panic!("shared_info: wc_version stayed odd for 1000 reads");
+}

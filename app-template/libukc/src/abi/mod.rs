@@ -9,6 +9,7 @@ mod setjmp;
 mod stdio;
 mod stdlib;
 mod string;
+mod time;
 
 use core::ffi::c_char;
 
@@ -19,6 +20,7 @@ extern "C" {
     pub fn ukrt_heap_grow(increment: usize) -> *mut u8;
     pub fn ukrt_environ() -> *const *const c_char;
     pub fn ukrt_app_name() -> *const c_char;
+    pub fn ukrt_console_read(buf: *mut u8, len: usize) -> isize;
 }
 
 /// `errno`: one per app instance (each instance has its own copy of the

@@ -28,6 +28,18 @@ static mut STDERR_FILE: FILE = FILE {
     buf: [0; BUF],
 };
 
+/// stdin: reads come from the console, a line at a time as typed.
+static mut STDIN_FILE: FILE = FILE {
+    line_buffered: true,
+    unbuffered: false,
+    len: 0,
+    buf: [0; BUF],
+};
+/// Read position in stdin's buffer (bytes before it were consumed).
+static mut STDIN_POS: usize = 0;
+
+#[no_mangle]
+pub static mut stdin: *mut FILE = core::ptr::addr_of_mut!(STDIN_FILE);
 #[no_mangle]
 pub static mut stdout: *mut FILE = core::ptr::addr_of_mut!(STDOUT_FILE);
 #[no_mangle]
@@ -280,4 +292,91 @@ pub unsafe extern "C" fn fflush(f: *mut FILE) -> i32 {
         }
     }
     0
+}
+
+/// The next byte of console input, waiting for it if need be.
+fn stdin_byte() -> u8 {
+    // SAFETY: one thread of control per app instance; stdin's buffer is
+    // ours and the runtime fills at most BUF bytes.
+    unsafe {
+        let f = &mut *core::ptr::addr_of_mut!(STDIN_FILE);
+        let pos = &mut *core::ptr::addr_of_mut!(STDIN_POS);
+        if *pos == f.len {
+            // Show what was printed (a prompt) before waiting for input.
+            fflush(core::ptr::null_mut());
+            let n = super::ukrt_console_read(f.buf.as_mut_ptr(), BUF);
+            f.len = n.max(0) as usize;
+            *pos = 0;
+        }
+        let b = f.buf[*pos];
+        *pos += 1;
+        b
+    }
+}
+
+/// `read(fd, buf, n)`: fd 0 is console input (waits for at least one
+/// byte); other descriptors do not exist here.
+///
+/// # Safety
+/// `buf` must hold `n` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn read(fd: i32, buf: *mut u8, n: usize) -> isize {
+    if fd != 0 {
+        super::set_errno(crate::errno::EBADF);
+        return -1;
+    }
+    if n == 0 {
+        return 0;
+    }
+    // SAFETY: as documented.
+    unsafe { buf.write(stdin_byte()) };
+    let mut got = 1;
+    // SAFETY: stdin's state is ours (see stdin_byte).
+    while got < n && unsafe { STDIN_POS < (*core::ptr::addr_of!(STDIN_FILE)).len } {
+        // SAFETY: got < n.
+        unsafe { buf.add(got).write(stdin_byte()) };
+        got += 1;
+    }
+    got as isize
+}
+
+#[no_mangle]
+pub extern "C" fn getchar() -> i32 {
+    stdin_byte() as i32
+}
+
+/// # Safety
+/// `f` must be a stream from this library.
+#[no_mangle]
+pub unsafe extern "C" fn fgetc(f: *mut FILE) -> i32 {
+    // SAFETY: comparing stream pointers only.
+    if f != unsafe { stdin } {
+        return -1;
+    }
+    stdin_byte() as i32
+}
+
+/// Reads a line (up to `n - 1` bytes, keeping the newline) from stdin.
+///
+/// # Safety
+/// `s` must hold `n` writable bytes; `f` must be a stream from this library.
+#[no_mangle]
+pub unsafe extern "C" fn fgets(s: *mut u8, n: i32, f: *mut FILE) -> *mut u8 {
+    // SAFETY: comparing stream pointers only.
+    if n <= 0 || f != unsafe { stdin } {
+        return core::ptr::null_mut();
+    }
+    let mut i = 0;
+    while i + 1 < n as usize {
+        let b = stdin_byte();
+        // SAFETY: i + 1 < n.
+        unsafe { s.add(i).write(b) };
+        i += 1;
+        if b == b'\n' {
+            break;
+        }
+    }
+    // SAFETY: i < n.
+    unsafe { s.add(i).write(0) };
+    s
 }

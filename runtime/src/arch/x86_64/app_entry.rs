@@ -62,35 +62,42 @@ extern "C" {
     fn ukrt_leave_app(saved_rsp: *const u64, status: i32) -> !;
 }
 
-/// The runtime's stack pointer while app code runs (0 when none does).
-static mut SAVED_RSP: u64 = 0;
-
 /// Calls `function(argc, argv, envp)` on the stack ending at `stack_top` and
-/// returns its result, or the status the app passed to [`leave`].
+/// returns its result, or the status the app passed to [`leave`]. `saved`
+/// holds the runtime's stack pointer meanwhile (one per thread).
 ///
 /// # Safety
 /// `function` must be app code that follows the SysV ABI; the stack must be
-/// mapped (or demand-mapped) and 16-byte aligned at the top.
-pub unsafe fn enter(function: u64, argc: i32, argv: u64, envp: u64, stack_top: u64) -> i32 {
+/// mapped and 16-byte aligned at the top; `saved` must stay valid while the
+/// app code runs.
+pub unsafe fn enter(
+    function: u64,
+    argc: i32,
+    argv: u64,
+    envp: u64,
+    stack_top: u64,
+    saved: *mut u64,
+) -> i32 {
     assert_eq!(stack_top % 16, 0, "app stack top must be 16-byte aligned");
-    // SAFETY: one vCPU, and app code never re-enters the runtime's app
-    // runner, so SAVED_RSP has a single user at a time. The caller vouches
-    // for the function and stack.
+    // SAFETY: the caller vouches for the function, stack and slot.
     unsafe {
-        let saved = core::ptr::addr_of_mut!(SAVED_RSP);
-        assert_eq!(*saved, 0, "app code is already running");
+        assert_eq!(*saved, 0, "this thread already runs app code");
         let status = ukrt_enter_app(function, argc, argv, stack_top, saved, envp);
         *saved = 0;
         status
     }
 }
 
-/// Abandons the running app code and returns `status` from [`enter`].
-pub fn leave(status: i32) -> ! {
-    // SAFETY: reading the saved stack pointer; see `enter`.
-    let saved = unsafe { core::ptr::addr_of!(SAVED_RSP).read() };
-    assert_ne!(saved, 0, "exit called while no app code runs");
-    // SAFETY: SAVED_RSP points at the frame `ukrt_enter_app` pushed on the
-    // runtime stack, which is intact: app code runs on its own stack.
-    unsafe { ukrt_leave_app(core::ptr::addr_of!(SAVED_RSP), status) }
+/// Abandons the app code running on this thread and returns `status` from
+/// [`enter`]; `saved` is the slot `enter` was given.
+///
+/// # Safety
+/// `saved` must be the slot of an `enter` that has not returned.
+pub unsafe fn leave(saved: *const u64, status: i32) -> ! {
+    // SAFETY: the slot holds the frame `ukrt_enter_app` pushed on the
+    // thread's runtime stack, which is intact: app code runs on its own.
+    unsafe {
+        assert_ne!(*saved, 0, "exit called while no app code runs");
+        ukrt_leave_app(saved, status)
+    }
 }

@@ -7,6 +7,8 @@ mod entry;
 #[cfg(target_os = "none")]
 pub use entry::{boot_stack, boot_stack_guard};
 pub mod hypercall;
+#[cfg(target_os = "none")]
+pub mod switch;
 pub mod traps;
 
 /// Reads the time-stamp counter.
@@ -17,15 +19,11 @@ pub fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
-/// The app stack in use, registered by the app runner for backtraces.
-#[cfg(target_os = "none")]
-pub static APP_STACK: spin::Mutex<core::ops::Range<u64>> = spin::Mutex::new(0..0);
-
 /// The bounds of the known stack that holds `rsp`, for backtraces.
 #[cfg(target_os = "none")]
 pub fn stack_containing(rsp: u64) -> Option<core::ops::Range<u64>> {
     let boot = boot_stack();
-    let app = APP_STACK.try_lock().map(|s| s.clone()).unwrap_or(0..0);
+    let app = crate::sched::try_current().map_or(0..0, |t| t.app_stack.clone());
     [boot, app]
         .into_iter()
         .find(|s| s.start <= rsp && rsp <= s.end)

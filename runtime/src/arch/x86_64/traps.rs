@@ -96,6 +96,22 @@ mod entry {
         "TRAP_STUB 16, 0",
         "TRAP_STUB 17, 1",
         "TRAP_STUB 19, 0",
+        // Xen's event upcall and failsafe callback: the same frame as an
+        // exception without an error code; "vectors" 256 and 257.
+        ".globl ukrt_event_callback",
+        "ukrt_event_callback:",
+        "pop rcx",
+        "pop r11",
+        "push 0",
+        "push 256",
+        "jmp ukrt_trap_common",
+        ".globl ukrt_failsafe_callback",
+        "ukrt_failsafe_callback:",
+        "pop rcx",
+        "pop r11",
+        "push 0",
+        "push 257",
+        "jmp ukrt_trap_common",
         "ukrt_trap_common:",
         "push rax",
         "push rbx",
@@ -151,6 +167,16 @@ mod entry {
     extern "C" {
         /// Entry addresses of the stubs, in the order of `VECTORS`.
         static ukrt_trap_stubs: [u64; 16];
+        fn ukrt_event_callback();
+        fn ukrt_failsafe_callback();
+    }
+
+    /// Registers the event upcall and the failsafe callback with Xen.
+    pub fn install_callbacks() -> Result<(), crate::xen::hypercall::XenError> {
+        crate::xen::hypercall::set_callbacks(
+            ukrt_event_callback as *const () as u64,
+            ukrt_failsafe_callback as *const () as u64,
+        )
     }
 
     /// Registers the stubs with Xen.
@@ -182,7 +208,12 @@ mod entry {
 }
 
 #[cfg(target_os = "none")]
-pub use entry::install;
+pub use entry::{install, install_callbacks};
+
+/// The trap frame's "vector" for an event upcall.
+pub const EVENT_UPCALL: u64 = 256;
+/// The trap frame's "vector" for Xen's failsafe callback.
+pub const FAILSAFE: u64 = 257;
 
 #[cfg(test)]
 mod tests {
