@@ -328,12 +328,13 @@ class Apps(unittest.TestCase):
         self.assertEqual(b.status, 127, b)  # the first non-zero status: broken's
         order = [l.split(" faults=")[0] for l in b.lines
                  if l.startswith(("uk-app:", "greetings", "ukrt: app"))]
+        # Every app is loaded before any runs, so the load failure comes first.
         self.assertEqual(order, [
-            "greetings, greet-a",
-            "uk-app: name=greet-a status=0",
             'ukrt: app "broken" cannot load: broken.so: undefined symbol "no_such_function" '
             "(not in the app, its libraries or the runtime)",
             "uk-app: name=broken status=127",
+            "greetings, greet-a",
+            "uk-app: name=greet-a status=0",
             "greetings, greet-b",
             "uk-app: name=greet-b status=0",
         ])
@@ -501,6 +502,18 @@ class Events(unittest.TestCase):
         self.assertLess(abs(int(got["time"]) - host_time.time()), 120, "the wall clock is the host's")
         self.assertEqual(got["same_second"], "1")
         self.assertIn("clock yielded", b.lines)
+
+    def test_a_shutdown_request_stops_apps_in_order(self):
+        # uk.shutdown-after asks for the poweroff the toolstack would ask for
+        # through xenstore; the sleeping app ends through its own exit().
+        b = self.boot("app f timing.so forever\napp g timing.so tick G 10 100 3",
+                      args="uk.shutdown-after=500")
+        self.assertEqual(b.status, 0, b)
+        i = b.lines.index("ukrt: shutdown requested (poweroff): stopping the apps")
+        self.assertEqual([l.split(" at_ms")[0] for l in b.lines[:i] if l.startswith("G ")],
+                         ["G 0", "G 1", "G 2"], "the other app finished first")
+        self.assertEqual(b.lines[i + 1], "atexit handler ran")
+        self.assertTrue(b.lines[i + 2].startswith("uk-app: name=f status=0"), b)
 
     def test_console_input_reaches_the_app(self):
         bundle = timing_bundle("app e timing.so echo")

@@ -48,6 +48,16 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
     }
     crate::mm::init(&info, start_info as u64);
     start_events();
+    let after = cmdline
+        .runtime_options()
+        .find(|o| o.key == "shutdown-after")
+        .map(|o| crate::control::parse_after_ms(o.value));
+    let after = match after {
+        Some(Err(e)) => panic!("{e}"),
+        Some(Ok(ms)) => Some(ms),
+        None => None,
+    };
+    crate::control::init(&info, after);
 
     #[cfg(feature = "selftest")]
     if let Some(test) = cmdline.runtime_options().find(|o| o.key == "test") {
@@ -66,7 +76,10 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
             crate::apps::LOAD_FAILED
         }
     };
-    crate::exit::exit(status)
+    match crate::control::requested() {
+        Some(crate::control::REBOOT) => crate::exit::reboot(status),
+        _ => crate::exit::exit(status),
+    }
 }
 
 /// Events and time: callbacks registered, the periodic tick stopped (timers
@@ -95,8 +108,9 @@ pub static TIMER_EVENTS: core::sync::atomic::AtomicU64 = core::sync::atomic::Ato
 
 /// The runtime options (`uk.<key>` words) this version understands.
 pub const KNOWN_OPTIONS: &[&str] = &[
-    "stats", // print the uk-stats line at exit
-    "share", // uk.share=off: private copies of code (for comparison)
+    "stats",          // print the uk-stats line at exit
+    "share",          // uk.share=off: private copies of code (for comparison)
+    "shutdown-after", // uk.shutdown-after=<ms>: stop the apps and power off then
     #[cfg(feature = "selftest")]
     "test", // run a built-in self-test instead of the app
 ];

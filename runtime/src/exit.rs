@@ -48,6 +48,14 @@ mod imp {
         )
     }
 
+    /// Ends the domain with a reboot (as the toolstack asked).
+    pub fn reboot(status: i32) -> ! {
+        end(
+            ShutdownReason::Reboot,
+            format_args!("{MARKER} status={status}"),
+        )
+    }
+
     /// Ends the domain as crashed (after a crash report was printed).
     pub fn crash() -> ! {
         end(ShutdownReason::Crash, format_args!("{MARKER} crashed"))

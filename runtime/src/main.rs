@@ -17,6 +17,7 @@ mod arch;
 mod boot;
 mod cmdline;
 mod console;
+mod control;
 mod exit;
 mod hello;
 // Parts of the application-region API have no user in the plain kernel until

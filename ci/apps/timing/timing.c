@@ -3,7 +3,8 @@
      tick NAME FIRST PERIOD N    print "NAME i" at FIRST, FIRST+PERIOD, ... ms
      timers N                    N sleeps of 100 us
      clock                       the wall clock and the calendar functions
-     echo                        read lines from the console and print them */
+     echo                        read lines from the console and print them
+     forever                     sleep until stopped (for shutdown requests) */
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+static void goodbye(void) { printf("atexit handler ran\n"); }
 
 static long long now_us(void) {
     struct timespec ts;
@@ -63,6 +66,10 @@ int main(int argc, char **argv) {
             printf("got: %s\n", line);
             if (strcmp(line, "quit") == 0) break;
         }
+    } else if (strcmp(mode, "forever") == 0) {
+        atexit(goodbye);
+        printf("sleeping until stopped\n");
+        for (;;) sleep(1);
     } else {
         return 2;
     }

@@ -87,6 +87,8 @@ pub struct Instance {
     pub argv: u64,
     /// The NULL-terminated `NAME=VALUE` array `getenv` searches.
     pub environ: u64,
+    /// The instance's `exit` (from libukc), 0 when it links none.
+    pub exit_fn: u64,
     /// The heap region `ukrt_heap_grow` maps pages of.
     pub heap_base: u64,
 }
@@ -128,6 +130,7 @@ impl Instance {
             argc: 0,
             argv: 0,
             environ: 0,
+            exit_fn: 0,
             heap_base: layout::heap_base(base),
         };
         match inst.load_into(spec, env, extra_args, bundle, cache, base, share) {
@@ -198,6 +201,8 @@ impl Instance {
         }
 
         let app = scope[0];
+        let no_exports = |_: &str| None;
+        self.exit_fn = link::resolve(&scope, &no_exports, "exit").unwrap_or(0);
         self.entry = app.base
             + app.object.export("main").ok_or_else(|| LoadError::NoMain {
                 file: spec.file.clone(),
@@ -382,6 +387,7 @@ impl Instance {
             argc: self.argc,
             argv: self.argv,
             environ: self.environ,
+            exit_fn: self.exit_fn,
         }
     }
 
@@ -417,6 +423,7 @@ pub struct Launch {
     pub argc: i32,
     pub argv: u64,
     pub environ: u64,
+    pub exit_fn: u64,
 }
 
 /// The function addresses in an init or fini array, after relocation.

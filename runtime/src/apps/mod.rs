@@ -113,6 +113,7 @@ mod guest {
     fn run(inst: &Launch, name: &str, id: usize) {
         let thread = crate::sched::current();
         thread.app_stack = inst.stack_top - super::layout::STACK_SIZE..inst.stack_top;
+        thread.stop_fn = inst.exit_fn;
         let saved = &raw mut thread.app_saved_rsp;
         // SAFETY (each call): the functions are the instance's relocated
         // code; the stack is its mapped stack region; `saved` lives in the

@@ -28,6 +28,11 @@ pub struct Thread {
     pub app: Option<crate::apps::exports::AppContext>,
     /// The app stack, for crash backtraces.
     pub app_stack: core::ops::Range<u64>,
+    /// The app's `exit` (libukc's, or 0 for the runtime's own), called at
+    /// the thread's next sleep, wait or yield once a shutdown is requested.
+    pub stop_fn: u64,
+    stopping: bool,
+    stop_called: bool,
     /// Faults, hypercalls and frames while this thread ran.
     pub counts: (u64, u64, i64),
     snapshot: (u64, u64, i64),
@@ -49,7 +54,7 @@ unsafe impl Sync for Cell {}
 static SCHED: Cell = Cell(UnsafeCell::new(Scheduler {
     threads: Vec::new(),
     current: None,
-    last: 0,
+    last: usize::MAX,
     idle_rsp: 0,
 }));
 
@@ -79,6 +84,9 @@ pub fn spawn(body: impl FnOnce() + 'static) -> usize {
         app_saved_rsp: 0,
         app: None,
         app_stack: 0..0,
+        stop_fn: 0,
+        stopping: false,
+        stop_called: false,
         counts: (0, 0, 0),
         snapshot: (0, 0, 0),
     });
@@ -125,7 +133,28 @@ fn to_scheduler() {
 pub fn yield_now() {
     if try_current().is_some() {
         to_scheduler();
+        check_stop();
     }
+}
+
+/// After a shutdown request: ends the app through its own `exit(0)`, once
+/// (so atexit handlers, fini functions and flushes run).
+fn check_stop() {
+    let t = current();
+    if !t.stopping || t.stop_called || t.app_saved_rsp == 0 {
+        return;
+    }
+    t.stop_called = true;
+    if t.stop_fn != 0 {
+        // SAFETY: the address of the instance's `exit(int)`, resolved at
+        // load; we are inside the app's call into the runtime, on its stack,
+        // just as if the app had called exit(0) itself.
+        let exit: extern "C" fn(i32) -> ! = unsafe { core::mem::transmute(t.stop_fn) };
+        exit(0);
+    }
+    let saved = &raw const t.app_saved_rsp;
+    // SAFETY: app code is running on this thread (app_saved_rsp != 0).
+    unsafe { crate::arch::app_entry::leave(saved, 0) }
 }
 
 /// Sleeps until system time `deadline_ns`.
@@ -140,12 +169,14 @@ pub fn sleep_until(deadline_ns: u64) {
     }
     current().state = State::Sleeping(deadline_ns);
     to_scheduler();
+    check_stop();
 }
 
 /// Waits until console input arrives.
 pub fn wait_input() {
     current().state = State::WaitingInput;
     to_scheduler();
+    check_stop();
 }
 
 fn delta(a: (u64, u64, i64), b: (u64, u64, i64)) -> (u64, u64, i64) {
@@ -156,9 +187,17 @@ fn delta(a: (u64, u64, i64), b: (u64, u64, i64)) -> (u64, u64, i64) {
 pub fn run() {
     loop {
         let s = sched();
+        crate::control::poll();
+        let stop = crate::control::requested().is_some();
         let now = crate::time::now_ns();
         let input = INPUT_READY.swap(false, Relaxed);
         for t in &mut s.threads {
+            if stop && t.state != State::Done {
+                t.stopping = true;
+                if !t.stop_called {
+                    t.state = State::Runnable;
+                }
+            }
             match t.state {
                 State::Sleeping(d) if d <= now => t.state = State::Runnable,
                 State::WaitingInput if input => t.state = State::Runnable,
@@ -183,10 +222,15 @@ pub fn run() {
         }
         if states.iter().all(|&st| st == State::Done) {
             s.threads.clear();
+            s.last = usize::MAX;
             return;
         }
         // Nothing can run: sleep until the first deadline or an event.
-        let _ = crate::xen::hypercall::set_timer(earliest_deadline(&states).unwrap_or(0));
+        let deadline = [earliest_deadline(&states), crate::control::next_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        let _ = crate::xen::hypercall::set_timer(deadline.unwrap_or(0));
         BLOCKS.fetch_add(1, Relaxed);
         crate::xen::events::block();
     }

@@ -54,6 +54,11 @@ mod tests {
         assert_eq!(next_runnable(&s, 2), Some(0));
         assert_eq!(next_runnable(&[Done, WaitingInput], 0), None);
         assert_eq!(
+            next_runnable(&s, usize::MAX),
+            Some(0),
+            "the first thread goes first"
+        );
+        assert_eq!(
             earliest_deadline(&[Sleeping(9), Runnable, Sleeping(4)]),
             Some(4)
         );

@@ -102,9 +102,10 @@ mod guest {
                 words(core::ptr::addr_of!((*s).evtchn_mask)),
             )
         };
-        let handlers = *HANDLERS.lock();
         take_pending(sel, pending, mask, |port| {
-            if let Some(h) = handlers[port as usize] {
+            // Look the handler up alone: the table is large, never copy it.
+            let handler = HANDLERS.lock()[port as usize];
+            if let Some(h) = handler {
                 h(port);
             }
         })

@@ -80,6 +80,7 @@ pub fn xen_extraversion() -> heapless::String<16> {
 #[repr(u32)]
 pub enum ShutdownReason {
     Poweroff = 0,
+    Reboot = 1,
     Crash = 3,
 }
 

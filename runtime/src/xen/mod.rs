@@ -11,3 +11,6 @@ pub mod p2m;
 #[cfg(target_os = "none")]
 pub mod shared_info;
 pub mod start_info;
+// The whole client API; the runtime uses part of it so far.
+#[allow(dead_code, unused_imports)]
+pub mod xenstore;

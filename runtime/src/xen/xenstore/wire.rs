@@ -94,9 +94,12 @@ pub struct Header {
 }
 
 impl Header {
-    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+    pub fn to_bytes(self) -> [u8; HEADER_LEN] {
         let mut b = [0; HEADER_LEN];
-        for (i, v) in [self.ty, self.req_id, self.tx_id, self.len].into_iter().enumerate() {
+        for (i, v) in [self.ty, self.req_id, self.tx_id, self.len]
+            .into_iter()
+            .enumerate()
+        {
             b[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
         }
         b
@@ -105,8 +108,14 @@ impl Header {
     /// Decodes a header, refusing a payload length over [`PAYLOAD_MAX`]
     /// (after which the byte stream cannot be trusted to be in step).
     pub fn parse(b: &[u8; HEADER_LEN]) -> Result<Self, Malformed> {
-        let word = |i: usize| u32::from_le_bytes([b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]]);
-        let h = Header { ty: word(0), req_id: word(1), tx_id: word(2), len: word(3) };
+        let word =
+            |i: usize| u32::from_le_bytes([b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]]);
+        let h = Header {
+            ty: word(0),
+            req_id: word(1),
+            tx_id: word(2),
+            len: word(3),
+        };
         if h.len as usize > PAYLOAD_MAX {
             return Err(Malformed::PayloadTooLong(h.len));
         }
@@ -128,8 +137,14 @@ pub enum Request<'a> {
     Mkdir(&'a str),
     Rm(&'a str),
     GetDomainPath(u32),
-    Watch { path: &'a str, token: &'a str },
-    Unwatch { path: &'a str, token: &'a str },
+    Watch {
+        path: &'a str,
+        token: &'a str,
+    },
+    Unwatch {
+        path: &'a str,
+        token: &'a str,
+    },
     TransactionStart,
     /// `true` commits, `false` aborts.
     TransactionEnd(bool),
@@ -172,7 +187,9 @@ impl Request<'_> {
             Ok(())
         };
         match *self {
-            Request::Read(p) | Request::Directory(p) | Request::Mkdir(p) | Request::Rm(p) => string(p.as_bytes()),
+            Request::Read(p) | Request::Directory(p) | Request::Mkdir(p) | Request::Rm(p) => {
+                string(p.as_bytes())
+            }
             Request::Write(p, value) => {
                 string(p.as_bytes())?;
                 out.extend_from_slice(value);
@@ -203,7 +220,12 @@ impl Request<'_> {
             out.truncate(start);
             return Err(EncodeError::PayloadTooLarge(len));
         }
-        let header = Header { ty: self.msg_type() as u32, req_id, tx_id, len: len as u32 };
+        let header = Header {
+            ty: self.msg_type() as u32,
+            req_id,
+            tx_id,
+            len: len as u32,
+        };
         out[start..start + HEADER_LEN].copy_from_slice(&header.to_bytes());
         Ok(())
     }
@@ -234,7 +256,9 @@ pub fn parse_decimal(s: &[u8]) -> Result<u32, Malformed> {
         if !c.is_ascii_digit() {
             return Err(Malformed::BadNumber);
         }
-        acc.checked_mul(10).and_then(|a| a.checked_add(u32::from(c - b'0'))).ok_or(Malformed::BadNumber)
+        acc.checked_mul(10)
+            .and_then(|a| a.checked_add(u32::from(c - b'0')))
+            .ok_or(Malformed::BadNumber)
     })
 }
 
@@ -268,9 +292,15 @@ pub fn parse_tx_id(payload: &[u8]) -> Result<u32, Malformed> {
 /// Splits NUL-terminated strings; every string must be terminated.
 fn split_terminated(payload: &[u8]) -> Result<Vec<&str>, Malformed> {
     let Some(body) = payload.strip_suffix(&[0]) else {
-        return if payload.is_empty() { Ok(Vec::new()) } else { Err(Malformed::MissingNul) };
+        return if payload.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err(Malformed::MissingNul)
+        };
     };
-    body.split(|&b| b == 0).map(|s| core::str::from_utf8(s).map_err(|_| Malformed::NotUtf8)).collect()
+    body.split(|&b| b == 0)
+        .map(|s| core::str::from_utf8(s).map_err(|_| Malformed::NotUtf8))
+        .collect()
 }
 
 /// The reply to a directory listing: each child name NUL-terminated; an
@@ -293,7 +323,10 @@ pub struct WatchEvent {
 /// The payload of an `XS_WATCH_EVENT`: path and token, each NUL-terminated.
 pub fn parse_watch_event(payload: &[u8]) -> Result<WatchEvent, Malformed> {
     match split_terminated(payload).map_err(|_| Malformed::BadWatchEvent)?[..] {
-        [path, token] if !path.is_empty() => Ok(WatchEvent { path: path.into(), token: token.into() }),
+        [path, token] if !path.is_empty() => Ok(WatchEvent {
+            path: path.into(),
+            token: token.into(),
+        }),
         _ => Err(Malformed::BadWatchEvent),
     }
 }
@@ -327,8 +360,8 @@ impl ErrnoName {
     pub const ALL: [ErrnoName; 17] = {
         use ErrnoName::*;
         [
-            EINVAL, EACCES, EEXIST, EISDIR, ENOENT, ENOMEM, ENOSPC, EIO, ENOTEMPTY, ENOSYS, EROFS, EBUSY, EAGAIN,
-            EISCONN, E2BIG, EPERM, EQUOTA,
+            EINVAL, EACCES, EEXIST, EISDIR, ENOENT, ENOMEM, ENOSPC, EIO, ENOTEMPTY, ENOSYS, EROFS,
+            EBUSY, EAGAIN, EISCONN, E2BIG, EPERM, EQUOTA,
         ]
     };
 
@@ -445,7 +478,12 @@ mod tests {
 
     #[test]
     fn header_round_trip_and_length_limit() {
-        let h = Header { ty: 2, req_id: 0x0102_0304, tx_id: 9, len: 4096 };
+        let h = Header {
+            ty: 2,
+            req_id: 0x0102_0304,
+            tx_id: 9,
+            len: 4096,
+        };
         let b = h.to_bytes();
         assert_eq!(b, [2, 0, 0, 0, 4, 3, 2, 1, 9, 0, 0, 0, 0, 0x10, 0, 0]);
         assert_eq!(Header::parse(&b), Ok(h));
@@ -470,7 +508,13 @@ mod tests {
             (Request::Directory("device"), b"device\0"),
             (Request::Mkdir("data"), b"data\0"),
             (Request::GetDomainPath(4_000_000_000), b"4000000000\0"),
-            (Request::Watch { path: "control/shutdown", token: "t" }, b"control/shutdown\0t\0"),
+            (
+                Request::Watch {
+                    path: "control/shutdown",
+                    token: "t",
+                },
+                b"control/shutdown\0t\0",
+            ),
             (Request::TransactionStart, b"\0"),
             (Request::TransactionEnd(true), b"T\0"),
             (Request::TransactionEnd(false), b"F\0"),
@@ -478,7 +522,15 @@ mod tests {
         for (r, payload) in cases {
             let m = encoded(r, 3, 5);
             let h = Header::parse(m[..16].try_into().unwrap()).unwrap();
-            assert_eq!(h, Header { ty: r.msg_type() as u32, req_id: 3, tx_id: 5, len: payload.len() as u32 });
+            assert_eq!(
+                h,
+                Header {
+                    ty: r.msg_type() as u32,
+                    req_id: 3,
+                    tx_id: 5,
+                    len: payload.len() as u32
+                }
+            );
             assert_eq!(&m[16..], payload, "{r:?}");
         }
     }
@@ -491,9 +543,22 @@ mod tests {
         assert_eq!(out.len(), 2 + 16 + 4096);
         out.truncate(2);
         let value = vec![7; 4094];
-        assert_eq!(Request::Write("ab", &value).encode(1, 0, &mut out), Err(EncodeError::PayloadTooLarge(4097)));
-        assert_eq!(Request::Rm("a\0b").encode(1, 0, &mut out), Err(EncodeError::NulInArgument));
-        assert_eq!(Request::Unwatch { path: "a", token: "t\0" }.encode(1, 0, &mut out), Err(EncodeError::NulInArgument));
+        assert_eq!(
+            Request::Write("ab", &value).encode(1, 0, &mut out),
+            Err(EncodeError::PayloadTooLarge(4097))
+        );
+        assert_eq!(
+            Request::Rm("a\0b").encode(1, 0, &mut out),
+            Err(EncodeError::NulInArgument)
+        );
+        assert_eq!(
+            Request::Unwatch {
+                path: "a",
+                token: "t\0"
+            }
+            .encode(1, 0, &mut out),
+            Err(EncodeError::NulInArgument)
+        );
         assert_eq!(out, [1, 2], "a refused request leaves nothing behind");
     }
 
@@ -503,7 +568,16 @@ mod tests {
         assert_eq!(decimal(u32::MAX), "4294967295");
         assert_eq!(parse_decimal(b"0042"), Ok(42));
         assert_eq!(parse_decimal(b"4294967295"), Ok(u32::MAX));
-        for bad in [&b""[..], b"4294967296", b"-1", b"+1", b" 1", b"1 ", b"0x10", b"1\n"] {
+        for bad in [
+            &b""[..],
+            b"4294967296",
+            b"-1",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"0x10",
+            b"1\n",
+        ] {
             assert_eq!(parse_decimal(bad), Err(Malformed::BadNumber), "{bad:?}");
         }
     }
@@ -526,7 +600,10 @@ mod tests {
         assert_eq!(parse_tx_id(b"x\0"), Err(Malformed::BadNumber));
         assert_eq!(parse_tx_id(b"\0"), Err(Malformed::BadNumber));
 
-        assert_eq!(parse_directory(b"backend\0device\0"), Ok(vec!["backend".into(), "device".into()]));
+        assert_eq!(
+            parse_directory(b"backend\0device\0"),
+            Ok(vec!["backend".into(), "device".into()])
+        );
         assert_eq!(parse_directory(b""), Ok(vec![]));
         assert_eq!(parse_directory(b"backend\0dev"), Err(Malformed::MissingNul));
         assert_eq!(parse_directory(b"a\0\0"), Err(Malformed::EmptyName));
@@ -534,16 +611,32 @@ mod tests {
         assert_eq!(parse_directory(b"\xc3\0"), Err(Malformed::NotUtf8));
 
         let ev = parse_watch_event(b"control/shutdown\0tok\0").unwrap();
-        assert_eq!((ev.path.as_str(), ev.token.as_str()), ("control/shutdown", "tok"));
+        assert_eq!(
+            (ev.path.as_str(), ev.token.as_str()),
+            ("control/shutdown", "tok")
+        );
         assert_eq!(parse_watch_event(b"p\0\0").unwrap().token, "");
         for bad in [&b""[..], b"p\0", b"p\0t", b"p\0t\0x\0", b"\0t\0"] {
-            assert_eq!(parse_watch_event(bad), Err(Malformed::BadWatchEvent), "{bad:?}");
+            assert_eq!(
+                parse_watch_event(bad),
+                Err(Malformed::BadWatchEvent),
+                "{bad:?}"
+            );
         }
 
-        assert_eq!(parse_error(b"ENOENT\0"), Ok(DaemonError::Known(ErrnoName::ENOENT)));
-        assert_eq!(parse_error(b"EWHAT\0"), Ok(DaemonError::Unknown("EWHAT".into())));
+        assert_eq!(
+            parse_error(b"ENOENT\0"),
+            Ok(DaemonError::Known(ErrnoName::ENOENT))
+        );
+        assert_eq!(
+            parse_error(b"EWHAT\0"),
+            Ok(DaemonError::Unknown("EWHAT".into()))
+        );
         let long = [b'E'; 100];
-        assert_eq!(parse_error(&long), Ok(DaemonError::Unknown("E".repeat(UNKNOWN_NAME_MAX))));
+        assert_eq!(
+            parse_error(&long),
+            Ok(DaemonError::Unknown("E".repeat(UNKNOWN_NAME_MAX)))
+        );
         assert_eq!(parse_error(b"\0"), Err(Malformed::EmptyName));
     }
 
