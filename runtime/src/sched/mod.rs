@@ -20,11 +20,12 @@ pub enum State {
     Done,
 }
 
-/// The next thread to run: round-robin from the one after `last`.
+/// The next thread to run: round-robin from the one after `last`
+/// (`usize::MAX` before any ran, so thread 0 goes first).
 pub fn next_runnable(states: &[State], last: usize) -> Option<usize> {
     let n = states.len();
     (1..=n)
-        .map(|k| (last + k) % n)
+        .map(|k| last.wrapping_add(k) % n)
         .find(|&i| states[i] == State::Runnable)
 }
 
