@@ -95,8 +95,8 @@ image: app-so kernel pack
 		$(if $(wildcard $(APP)/manifest.txt),--manifest $(APP)/manifest.txt,--manifest-text "app $(APP_NAME) $(APP_NAME).so") \
 		$(APP_OUT)/*.so
 	$(PACK) image --kernel $(KERNEL) --bundle $(APP_OUT)/$(APP_NAME).ukb -o $(APP_OUT)/$(APP_NAME).xen
-	target/release/xen-config --name $(APP_NAME) --kernel $(abspath $(APP_OUT))/$(APP_NAME).xen \
-		--memory $(MEMORY) --extra "$(ARGS)" > $(APP_OUT)/$(APP_NAME).cfg
+	target/release/xen-config generate --image $(abspath $(APP_OUT))/$(APP_NAME).xen \
+		--name $(APP_NAME) --extra "$(ARGS)" > $(APP_OUT)/$(APP_NAME).cfg
 	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
 
 # A new app from the template: APPS_DIR/NAME (default apps/NAME).

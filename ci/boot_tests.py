@@ -544,7 +544,10 @@ class Templates(unittest.TestCase):
                     p = subprocess.run(["make", "-s", "image", f"APP={apps}/{name}"], cwd=ROOT,
                                        capture_output=True, text=True)
                     self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-                    self.assertTrue(os.path.exists(os.path.join(BUILD, name, name + ".cfg")))
+                    cfg = os.path.join(BUILD, name, name + ".cfg")
+                    c = subprocess.run([os.path.join(ROOT, "target/release/xen-config"), "check", cfg],
+                                       cwd=ROOT, capture_output=True, text=True)
+                    self.assertEqual(c.returncode, 0, c.stderr)
                     b = Boot("GREETING=hi one", image=app_image(name))
                     self.assertEqual(b.status, 0, b)
                     self.assertIn(f"Hello from {name}!", b.lines)

@@ -89,3 +89,19 @@ pub fn embed(kernel: &[u8], bundle: &[u8]) -> Result<Vec<u8>, ImageError> {
     put(&mut out, sh_at + 32, size);
     Ok(out)
 }
+
+/// The bundle embedded in a ukrt image, if any (the `.bundle` segment's
+/// bytes; a kernel as built carries a page of zeros there).
+pub fn bundle_bytes(image: &[u8]) -> Option<&[u8]> {
+    let elf = Elf::parse(image).ok()?;
+    let shdr = elf
+        .section_headers
+        .iter()
+        .find(|s| elf.shdr_strtab.get_at(s.sh_name) == Some(".bundle"))?;
+    let seg = elf
+        .program_headers
+        .iter()
+        .find(|p| p.p_type == ph::PT_LOAD && p.p_vaddr == shdr.sh_addr)?;
+    let bytes = image.get(seg.p_offset as usize..(seg.p_offset + seg.p_filesz) as usize)?;
+    crate::bundle::peek_total_size(bytes).map(|_| bytes)
+}

@@ -1,12 +1,28 @@
 //! xen-config: the xl domain configuration for a ukrt image.
 //!
-//! Generates the config `xl create` takes for an image (name, PV type, kernel,
-//! memory, command line, lifecycle actions). Validation of edited configs and
-//! the memory formula from an image's manifest come with the deploy work.
-use core::fmt::Write;
+//! - [`DomainConfig::for_image`] derives a config from an image: its name,
+//!   the kernel, and the memory its bundle needs ([`memory_for`]).
+//! - [`check`] validates a config a user edited: unknown or misspelt keys,
+//!   wrong types, memory below what the image needs, a kernel that is not a
+//!   ukrt image; each error names the line.
+use std::fmt::Write;
+
+/// The smallest memory a ukrt domain gets (MiB).
+pub const MEMORY_FLOOR_MIB: u32 = 32;
+/// The runtime's own share: image, page tables, kernel heap, boot structures.
+pub const RUNTIME_MIB: u64 = 16;
+/// Per app: stack, arguments, data and a first heap, rounded up generously.
+pub const PER_APP_MIB: u64 = 4;
+
+/// Memory for an image whose bundle is `bundle_bytes` with `apps` apps:
+/// `max(32, 16 + ceil(bundle / 1 MiB) + 4 × apps)` MiB.
+pub fn memory_for(bundle_bytes: u64, apps: usize) -> u32 {
+    let mib = RUNTIME_MIB + bundle_bytes.div_ceil(1 << 20) + PER_APP_MIB * apps as u64;
+    (mib as u32).max(MEMORY_FLOOR_MIB)
+}
 
 /// What a domain needs to be created.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainConfig {
     pub name: String,
     pub kernel: String,
@@ -15,7 +31,36 @@ pub struct DomainConfig {
     pub cmdline: String,
 }
 
+/// The image's bundle: (total bytes, number of apps).
+pub fn image_needs(image: &[u8]) -> Result<(u64, usize), String> {
+    if !ukrt_loader::image::is_ukrt_kernel(image) {
+        return Err("not a ukrt kernel image (no .bundle section)".into());
+    }
+    let elf = ukrt_loader::image::bundle_bytes(image).ok_or("the image carries no bundle")?;
+    let bundle = ukrt_loader::bundle::Bundle::parse(elf).map_err(|e| format!("its bundle: {e}"))?;
+    let apps = ukrt_loader::manifest::parse(bundle.manifest_text())
+        .map_err(|e| format!("its bundle: {e}"))?;
+    Ok((bundle.total_size(), apps.len()))
+}
+
 impl DomainConfig {
+    /// The config for `image` (at path `kernel`), named `name`.
+    pub fn for_image(
+        name: &str,
+        kernel: &str,
+        image: &[u8],
+        cmdline: &str,
+    ) -> Result<Self, String> {
+        let (bytes, apps) = image_needs(image)?;
+        Ok(DomainConfig {
+            name: name.into(),
+            kernel: kernel.into(),
+            memory_mib: memory_for(bytes, apps),
+            vcpus: 1,
+            cmdline: cmdline.into(),
+        })
+    }
+
     /// Renders the config in xl's syntax.
     pub fn to_xl(&self) -> String {
         let mut s = String::new();
@@ -46,6 +91,232 @@ fn quote(s: &str) -> String {
     out
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Str,
+    Int,
+    Action,
+}
+
+/// The keys a ukrt domain's config may use, and their types.
+const KEYS: &[(&str, Kind)] = &[
+    ("name", Kind::Str),
+    ("type", Kind::Str),
+    ("kernel", Kind::Str),
+    ("ramdisk", Kind::Str),
+    ("memory", Kind::Int),
+    ("maxmem", Kind::Int),
+    ("vcpus", Kind::Int),
+    ("extra", Kind::Str),
+    ("cmdline", Kind::Str),
+    ("uuid", Kind::Str),
+    ("on_poweroff", Kind::Action),
+    ("on_reboot", Kind::Action),
+    ("on_crash", Kind::Action),
+    ("on_watchdog", Kind::Action),
+];
+
+const ACTIONS: &[&str] = &[
+    "destroy",
+    "restart",
+    "rename-restart",
+    "preserve",
+    "coredump-destroy",
+    "coredump-restart",
+    "soft-reset",
+];
+
+/// One error in a config, with its line (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + (ca != *cb) as usize)
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A parsed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Str(String),
+    Int(i64),
+}
+
+fn parse_value(raw: &str) -> Option<Value> {
+    let raw = raw.trim();
+    if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.push(chars.next()?),
+                '"' => return None,
+                c => out.push(c),
+            }
+        }
+        return Some(Value::Str(out));
+    }
+    if let Some(inner) = raw.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        return Some(Value::Str(inner.to_string()));
+    }
+    raw.parse().ok().map(Value::Int)
+}
+
+/// Parses `text` (xl syntax: `key = value` lines, `#` comments) into
+/// (line, key, value), checking keys and types.
+pub fn parse(text: &str) -> Result<Vec<(usize, String, Value)>, Vec<ConfigError>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let code = line.split('#').next().unwrap_or("").trim();
+        if code.is_empty() {
+            continue;
+        }
+        let Some((key, raw)) = code.split_once('=') else {
+            errors.push(ConfigError {
+                line: n,
+                message: format!("expected `key = value`, found {code:?}"),
+            });
+            continue;
+        };
+        let key = key.trim();
+        let Some(&(_, kind)) = KEYS.iter().find(|(k, _)| *k == key) else {
+            let near = KEYS
+                .iter()
+                .map(|(k, _)| (edit_distance(key, k), *k))
+                .min()
+                .filter(|(d, _)| *d <= 2);
+            let hint = near
+                .map(|(_, k)| format!(" (did you mean {k:?}?)"))
+                .unwrap_or_default();
+            errors.push(ConfigError {
+                line: n,
+                message: format!("unknown key {key:?}{hint}"),
+            });
+            continue;
+        };
+        let Some(value) = parse_value(raw) else {
+            errors.push(ConfigError {
+                line: n,
+                message: format!("{key}: cannot read the value {:?}", raw.trim()),
+            });
+            continue;
+        };
+        let ok = match (kind, &value) {
+            (Kind::Str, Value::Str(_)) | (Kind::Int, Value::Int(_)) => true,
+            (Kind::Action, Value::Str(s)) => ACTIONS.contains(&s.as_str()),
+            _ => false,
+        };
+        if !ok {
+            let want = match kind {
+                Kind::Str => "a quoted string".to_string(),
+                Kind::Int => "a whole number".to_string(),
+                Kind::Action => format!("one of {ACTIONS:?}"),
+            };
+            errors.push(ConfigError {
+                line: n,
+                message: format!("{key} must be {want}"),
+            });
+            continue;
+        }
+        out.push((n, key.to_string(), value));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks an edited config. `read_kernel` reads the file the `kernel` key
+/// names (relative to the config's folder, as xl does).
+pub fn check(
+    text: &str,
+    read_kernel: impl Fn(&str) -> std::io::Result<Vec<u8>>,
+) -> Vec<ConfigError> {
+    let entries = match parse(text) {
+        Ok(e) => e,
+        Err(errors) => return errors,
+    };
+    let mut errors = Vec::new();
+    let get = |k: &str| entries.iter().find(|(_, key, _)| key == k);
+    for required in ["name", "kernel", "memory"] {
+        if get(required).is_none() {
+            errors.push(ConfigError {
+                line: 0,
+                message: format!("missing {required}"),
+            });
+        }
+    }
+    if let Some((n, _, Value::Str(t))) = get("type") {
+        if t != "pv" {
+            errors.push(ConfigError {
+                line: *n,
+                message: format!("type is {t:?}; ukrt images are PV kernels: type = \"pv\""),
+            });
+        }
+    }
+    if let Some((n, _, Value::Str(kernel))) = get("kernel") {
+        match read_kernel(kernel) {
+            Err(e) => errors.push(ConfigError {
+                line: *n,
+                message: format!("kernel {kernel:?}: cannot read: {e}"),
+            }),
+            Ok(image) => match image_needs(&image) {
+                Err(e) => errors.push(ConfigError {
+                    line: *n,
+                    message: format!("kernel {kernel:?}: {e}"),
+                }),
+                Ok((bytes, apps)) => {
+                    let need = memory_for(bytes, apps);
+                    if let Some((m, _, Value::Int(mem))) = get("memory") {
+                        if *mem < need as i64 {
+                            errors.push(ConfigError {
+                                line: *m,
+                                message: format!(
+                                    "memory = {mem} MiB is below the {need} MiB this image needs ({apps} apps, {} KiB bundle)",
+                                    bytes / 1024
+                                ),
+                            });
+                        }
+                    }
+                }
+            },
+        }
+    }
+    if let Some((n, _, Value::Int(v))) = get("vcpus") {
+        if *v != 1 {
+            errors.push(ConfigError {
+                line: *n,
+                message: format!("vcpus = {v}: the runtime uses one vCPU"),
+            });
+        }
+    }
+    errors
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +335,61 @@ mod tests {
         assert!(xl.contains("kernel = \"/srv/hello.xen\"\n"));
         assert!(xl.contains("memory = 32\n"));
         assert!(xl.contains("extra = \"say \\\"hi\\\"\"\n"));
+        // What it renders, it reads back.
+        let parsed = parse(&xl).unwrap();
+        assert!(parsed.contains(&(7, "extra".into(), Value::Str("say \"hi\"".into()))));
+    }
+
+    #[test]
+    fn memory_formula_has_a_floor() {
+        assert_eq!(memory_for(4096, 1), 32);
+        assert_eq!(memory_for(20 << 20, 4), 16 + 20 + 16);
+        assert_eq!(memory_for((20 << 20) + 1, 4), 16 + 21 + 16);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let text = "name = \"x\"\nmemroy = 64\nvcpus = \"two\"\non_crash = \"explode\"\nkernel \"k\"\nfoo = 1\n";
+        let errors = parse(text).unwrap_err();
+        let msgs: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "line 2: unknown key \"memroy\" (did you mean \"memory\"?)",
+                "line 3: vcpus must be a whole number",
+                "line 4: on_crash must be one of [\"destroy\", \"restart\", \"rename-restart\", \"preserve\", \"coredump-destroy\", \"coredump-restart\", \"soft-reset\"]",
+                "line 5: expected `key = value`, found \"kernel \\\"k\\\"\"",
+                "line 6: unknown key \"foo\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_kernel_that_is_not_a_ukrt_image_is_named() {
+        let text = "name = \"x\"\nkernel = \"/bin/sh\"\nmemory = 64\ntype = \"hvm\"\n";
+        let errors = check(text, |_| Ok(b"\x7fELF not really".to_vec()));
+        let msgs: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert!(
+            msgs.contains(
+                &"line 4: type is \"hvm\"; ukrt images are PV kernels: type = \"pv\"".to_string()
+            ),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("line 2: kernel \"/bin/sh\": not a ukrt kernel image")),
+            "{msgs:?}"
+        );
+        let errors = check("name = \"x\"\nkernel = \"nope\"\nmemory = 64\n", |_| {
+            Err(std::io::Error::other("gone"))
+        });
+        assert_eq!(
+            errors[0].to_string(),
+            "line 2: kernel \"nope\": cannot read: gone"
+        );
+        assert_eq!(
+            check("kernel = \"k\"\n", |_| Err(std::io::Error::other("x")))[0].to_string(),
+            "line 0: missing name"
+        );
     }
 }

@@ -1,41 +1,96 @@
-//! xen-config: prints the xl config for a ukrt image.
+//! xen-config: the xl config of a ukrt image, generated or checked.
 //!
-//! usage: xen-config --name NAME --kernel PATH [--memory MIB] [--extra CMDLINE]
+//! usage: xen-config generate --image PATH [--name NAME] [--memory MIB] [--extra CMDLINE]
+//!        xen-config check CONFIG
+use std::path::Path;
 use std::process::ExitCode;
 use xen_config::DomainConfig;
 
-fn main() -> ExitCode {
-    let mut c = DomainConfig {
-        name: String::new(),
-        kernel: String::new(),
-        memory_mib: 64,
-        vcpus: 1,
-        cmdline: String::new(),
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
+const USAGE: &str =
+    "usage: xen-config generate --image PATH [--name NAME] [--memory MIB] [--extra CMDLINE]
+       xen-config check CONFIG";
+
+fn generate(args: &[String]) -> Result<String, String> {
+    let (mut image, mut name, mut memory, mut extra) = (None, None, None, String::new());
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{a} needs a value"));
-        let r = match a.as_str() {
-            "--name" => value().map(|v| c.name = v),
-            "--kernel" => value().map(|v| c.kernel = v),
-            "--extra" => value().map(|v| c.cmdline = v),
-            "--memory" => value().and_then(|v| {
-                v.parse()
-                    .map(|m| c.memory_mib = m)
-                    .map_err(|_| format!("--memory: {v:?} is not a number of MiB"))
-            }),
-            other => Err(format!("unknown argument {other:?}")),
-        };
-        if let Err(e) = r {
-            eprintln!("xen-config: {e}\nusage: xen-config --name NAME --kernel PATH [--memory MIB] [--extra CMDLINE]");
-            return ExitCode::from(2);
+        let v = it.next().ok_or(format!("{a} needs a value"))?;
+        match a.as_str() {
+            "--image" => image = Some(v.clone()),
+            "--name" => name = Some(v.clone()),
+            "--extra" => extra = v.clone(),
+            "--memory" => {
+                memory = Some(
+                    v.parse::<u32>()
+                        .map_err(|_| format!("--memory: {v:?} is not a number of MiB"))?,
+                )
+            }
+            other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    if c.name.is_empty() || c.kernel.is_empty() {
-        eprintln!("xen-config: --name and --kernel are required");
-        return ExitCode::from(2);
+    let image = image.ok_or("--image is required")?;
+    let bytes = std::fs::read(&image).map_err(|e| format!("{image}: cannot read: {e}"))?;
+    let name = name.unwrap_or_else(|| {
+        Path::new(&image)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or("ukrt".into())
+    });
+    let mut c = DomainConfig::for_image(&name, &image, &bytes, &extra)
+        .map_err(|e| format!("{image}: {e}"))?;
+    if let Some(m) = memory {
+        if m < c.memory_mib {
+            return Err(format!(
+                "--memory {m} is below the {} MiB {image} needs",
+                c.memory_mib
+            ));
+        }
+        c.memory_mib = m;
     }
-    print!("{}", c.to_xl());
-    ExitCode::SUCCESS
+    Ok(c.to_xl())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("generate") => match generate(&args[1..]) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("xen-config: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Some("check") if args.len() == 2 => {
+            let path = Path::new(&args[1]);
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("xen-config: {}: cannot read: {e}", path.display());
+                    return ExitCode::from(1);
+                }
+            };
+            let dir = path.parent().unwrap_or(Path::new("."));
+            // As given (xl reads it from its working directory), else next to
+            // the config.
+            let errors = xen_config::check(&text, |k| {
+                std::fs::read(k).or_else(|_| std::fs::read(dir.join(k)))
+            });
+            for e in &errors {
+                eprintln!("xen-config: {}: {e}", path.display());
+            }
+            if errors.is_empty() {
+                println!("{}: ok", path.display());
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
 }
