@@ -43,7 +43,7 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test boot-test bench clean
+.PHONY: deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test boot-test bench clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
@@ -98,6 +98,11 @@ image: app-so kernel pack
 	target/release/xen-config generate --image $(abspath $(APP_OUT))/$(APP_NAME).xen \
 		--name $(APP_NAME) --extra "$(ARGS)" > $(APP_OUT)/$(APP_NAME).cfg
 	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
+
+# Copy the app's image and config to a Xen host and start it: HOST=[user@]host.
+deploy: image
+	@test -n "$(HOST)" || { echo "make deploy: give HOST=[user@]host (docs/deploy.md)"; exit 2; }
+	ci/deploy.sh $(APP_OUT)/$(APP_NAME).xen $(APP_OUT)/$(APP_NAME).cfg $(HOST) $(REMOTE_DIR)
 
 # A new app from the template: APPS_DIR/NAME (default apps/NAME).
 # LANG=c (default) or rust.
