@@ -78,17 +78,8 @@ pub struct Instance {
     regions: Vec<u64>,
     /// Private frames made at load time (boundary pages).
     owned_frames: Vec<u64>,
-    pub entry: u64,
-    /// Functions to call before `main`, and after it, in order.
-    pub init: Vec<u64>,
-    pub fini: Vec<u64>,
-    pub stack_top: u64,
-    pub argc: i32,
-    pub argv: u64,
-    /// The NULL-terminated `NAME=VALUE` array `getenv` searches.
-    pub environ: u64,
-    /// The instance's `exit` (from libukc), 0 when it links none.
-    pub exit_fn: u64,
+    /// What its thread runs.
+    pub launch: Launch,
     /// The heap region `ukrt_heap_grow` maps pages of.
     pub heap_base: u64,
 }
@@ -123,14 +114,16 @@ impl Instance {
         let mut inst = Instance {
             regions: Vec::new(),
             owned_frames: Vec::new(),
-            entry: 0,
-            init: Vec::new(),
-            fini: Vec::new(),
-            stack_top: layout::stack_top(base),
-            argc: 0,
-            argv: 0,
-            environ: 0,
-            exit_fn: 0,
+            launch: Launch {
+                entry: 0,
+                init: Vec::new(),
+                fini: Vec::new(),
+                stack_top: layout::stack_top(base),
+                argc: 0,
+                argv: 0,
+                environ: 0,
+                exit_fn: 0,
+            },
             heap_base: layout::heap_base(base),
         };
         match inst.load_into(spec, env, extra_args, bundle, cache, base, share) {
@@ -202,8 +195,8 @@ impl Instance {
 
         let app = scope[0];
         let no_exports = |_: &str| None;
-        self.exit_fn = link::resolve(&scope, &no_exports, "exit").unwrap_or(0);
-        self.entry = app.base
+        self.launch.exit_fn = link::resolve(&scope, &no_exports, "exit").unwrap_or(0);
+        self.launch.entry = app.base
             + app.object.export("main").ok_or_else(|| LoadError::NoMain {
                 file: spec.file.clone(),
             })?;
@@ -214,17 +207,19 @@ impl Instance {
         for &i in &order {
             let p = scope[i];
             if let Some(f) = p.object.init {
-                self.init.push(p.base + f);
+                self.launch.init.push(p.base + f);
             }
-            self.init.extend(read_array(p.base, p.object.init_array));
+            self.launch
+                .init
+                .extend(read_array(p.base, p.object.init_array));
         }
         for &i in order.iter().rev() {
             let p = scope[i];
             let mut fini = read_array(p.base, p.object.fini_array);
             fini.reverse();
-            self.fini.extend(fini);
+            self.launch.fini.extend(fini);
             if let Some(f) = p.object.fini {
-                self.fini.push(p.base + f);
+                self.launch.fini.push(p.base + f);
             }
         }
         let heap = layout::heap_base(slot_base);
@@ -371,24 +366,10 @@ impl Instance {
                 at += w.len() as u64 + 1;
             }
         }
-        self.argc = words.len() as i32;
-        self.argv = args;
-        self.environ = environ;
+        self.launch.argc = words.len() as i32;
+        self.launch.argv = args;
+        self.launch.environ = environ;
         Ok(())
-    }
-
-    /// What its thread needs to run the instance.
-    pub fn launch(&self) -> Launch {
-        Launch {
-            entry: self.entry,
-            init: self.init.clone(),
-            fini: self.fini.clone(),
-            stack_top: self.stack_top,
-            argc: self.argc,
-            argv: self.argv,
-            environ: self.environ,
-            exit_fn: self.exit_fn,
-        }
     }
 
     /// What the runtime's exports need to know about the running instance.
@@ -396,9 +377,9 @@ impl Instance {
         super::exports::AppContext {
             heap: self.heap_base..self.heap_base + layout::HEAP_SIZE,
             brk: self.heap_base,
-            environ: self.environ,
+            environ: self.launch.environ,
             // SAFETY: argv[0] was written by `map_stack_and_args`.
-            name: unsafe { (self.argv as *const u64).read() },
+            name: unsafe { (self.launch.argv as *const u64).read() },
         }
     }
 
@@ -415,6 +396,7 @@ impl Instance {
 }
 
 /// Where an instance's code starts, and with what.
+#[derive(Clone)]
 pub struct Launch {
     pub entry: u64,
     pub init: Vec<u64>,

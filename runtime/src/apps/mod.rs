@@ -61,8 +61,11 @@ mod guest {
             let load = delta(crate::sched::counters(), before);
             match loaded {
                 Ok(inst) => {
-                    let (name, launch, id) =
-                        (spec.name.clone(), inst.launch(), STATUSES.lock().len());
+                    let (name, launch, id) = (
+                        spec.name.clone(),
+                        inst.launch.clone(),
+                        STATUSES.lock().len(),
+                    );
                     STATUSES.lock().push(None);
                     let t = crate::sched::spawn(move || run(&launch, &name, id));
                     let thread = crate::sched::thread(t);
