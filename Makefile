@@ -43,7 +43,7 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test boot-test bench clean
+.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test boot-test bench clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
@@ -98,6 +98,13 @@ image: app-so kernel pack
 	target/release/xen-config generate --image $(abspath $(APP_OUT))/$(APP_NAME).xen \
 		--name $(APP_NAME) --extra "$(ARGS)" > $(APP_OUT)/$(APP_NAME).cfg
 	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
+
+# Run the app's image as a domU with xl: a Linux dom0 on Xen under QEMU
+# (built and cached in build/xl-dom0). SCENARIO=run|shutdown|destroy|crash.
+SCENARIO ?= run
+xl-run: image $(XEN)
+	@$(PYTHON) ci/xl/xlrun.py $(APP_OUT)/$(APP_NAME).xen --cfg $(APP_OUT)/$(APP_NAME).cfg \
+		--xen $(XEN) --scenario $(SCENARIO) $(if $(WAIT_FOR),--wait-for "$(WAIT_FOR)") $(if $(V),-v)
 
 # Copy the app's image and config to a Xen host and start it: HOST=[user@]host.
 deploy: image

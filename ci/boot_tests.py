@@ -527,6 +527,63 @@ class Events(unittest.TestCase):
         self.assertIn("got: hello there\ngot: quit\n", p.stdout)
 
 
+class XL(unittest.TestCase):
+    """Images as real domUs: a Linux dom0 with the xl toolstack on Xen
+    under QEMU (ci/xl/xlrun.py)."""
+
+    def xl(self, image, cfg, *extra, timeout=150):
+        p = subprocess.run([sys.executable, os.path.join(HERE, "xl/xlrun.py"), image, "--cfg", cfg,
+                            "--xen", XEN, "--dom0", os.path.join(BUILD, "xl-dom0"), *extra],
+                           capture_output=True, text=True, timeout=timeout + 60)
+        return p
+
+    def test_console_ring_xenstore_and_xl_list(self):
+        p = self.xl(app_image("hello-c"), os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+                    "--set", 'extra="one exit=3"')
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertRegex(lines[0], r"^ukrt 0\.1\.0 on Xen 4\.17\.\d+ \(domU\): 32 MiB")
+        self.assertRegex(p.stdout, r"ukrt: domain \d+ \(hello-c\)\n", "read from xenstore")
+        self.assertIn("Hello from C!\narg: hello-c\narg: one\narg: exit=3\n", p.stdout)
+        self.assertEqual(lines[-1], "uk-exit: status=3")
+        self.assertRegex(p.stderr, r"hello-c +\d+ +32 +1 ", "xl list shows the domain")
+
+    def test_shared_library_image_as_a_domu(self):
+        p = self.xl(app_image("greet"), os.path.join(BUILD, "greet", "greet.cfg"),
+                    "--set", 'extra="uk.stats"')
+        self.assertEqual(p.returncode, 127, p.stdout + p.stderr)
+        got = fields(p.stdout, "uk-stats: ")
+        self.assertEqual(got["l1_shared_links"], "1")
+        self.assertIn("uk-app: name=greet-b status=0", p.stdout)
+
+    def test_xl_shutdown_stops_the_apps_through_xenstore(self):
+        p = self.xl(app_image("timing"), os.path.join(BUILD, "timing", "timing.cfg"),
+                    "--set", 'extra="forever"', "--scenario", "shutdown",
+                    "--wait-for", "sleeping until stopped")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("ukrt: shutdown requested (poweroff): stopping the apps\n"
+                      "atexit handler ran\nuk-app: name=timing status=0", p.stdout)
+        self.assertEqual(p.stdout.splitlines()[-1], "uk-exit: status=0")
+        self.assertRegex(p.stderr, r"timing +\d+ +\d+ +1 +-b----", "blocked while asleep")
+
+    def test_xl_destroy(self):
+        p = self.xl(app_image("timing"), os.path.join(BUILD, "timing", "timing.cfg"),
+                    "--set", 'extra="forever"', "--scenario", "destroy",
+                    "--wait-for", "sleeping until stopped")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("sleeping until stopped", p.stdout)
+        self.assertNotIn("uk-exit", p.stdout)
+        self.assertIn("destroyed", p.stderr)
+
+    def test_a_crash_leads_to_the_on_crash_action(self):
+        p = self.xl(KERNEL, os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+                    "--set", 'extra="panic=boom"', "--scenario", "crash")
+        self.assertEqual(p.returncode, 134, p.stdout + p.stderr)
+        self.assertIn("*** ukrt panic at runtime/src/hello.rs", p.stdout)
+        self.assertIn("uk-exit: crashed", p.stdout)
+        self.assertRegex(p.stderr, r"hello-c +\d+ +\d+ +1 +-+sc-", "on_crash=preserve keeps it, crashed")
+
+
 class Templates(unittest.TestCase):
     """`make new-app` gives an app that builds into an image and runs."""
 
