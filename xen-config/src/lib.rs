@@ -78,6 +78,42 @@ impl DomainConfig {
     }
 }
 
+impl DomainConfig {
+    /// The same domain as libvirt domain XML (Xen PV, for `virsh create`).
+    pub fn to_libvirt_xml(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "<domain type='xen'>");
+        let _ = writeln!(s, "  <name>{}</name>", xml(&self.name));
+        let _ = writeln!(s, "  <memory unit='MiB'>{}</memory>", self.memory_mib);
+        let _ = writeln!(s, "  <vcpu>{}</vcpu>", self.vcpus);
+        let _ = writeln!(s, "  <os>");
+        let _ = writeln!(s, "    <type arch='x86_64' machine='xenpv'>linux</type>");
+        let _ = writeln!(s, "    <kernel>{}</kernel>", xml(&self.kernel));
+        let _ = writeln!(s, "    <cmdline>{}</cmdline>", xml(&self.cmdline));
+        let _ = writeln!(s, "  </os>");
+        let _ = writeln!(s, "  <on_poweroff>destroy</on_poweroff>");
+        let _ = writeln!(s, "  <on_reboot>restart</on_reboot>");
+        let _ = writeln!(s, "  <on_crash>preserve</on_crash>");
+        let _ = writeln!(s, "  <devices>");
+        let _ = writeln!(
+            s,
+            "    <console type='pty'><target type='xen' port='0'/></console>"
+        );
+        let _ = writeln!(s, "  </devices>");
+        let _ = writeln!(s, "</domain>");
+        s
+    }
+}
+
+/// Text for XML element content and attributes.
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\'', "&apos;")
+        .replace('"', "&quot;")
+}
+
 /// An xl string literal: double quotes, with `\` and `"` escaped.
 fn quote(s: &str) -> String {
     let mut out = String::from("\"");
@@ -338,6 +374,24 @@ mod tests {
         // What it renders, it reads back.
         let parsed = parse(&xl).unwrap();
         assert!(parsed.contains(&(7, "extra".into(), Value::Str("say \"hi\"".into()))));
+    }
+
+    #[test]
+    fn renders_libvirt_xml_with_escaping() {
+        let c = DomainConfig {
+            name: "a<b".into(),
+            kernel: "/srv/x.xen".into(),
+            memory_mib: 48,
+            vcpus: 1,
+            cmdline: "K=V & 'q'".into(),
+        };
+        let x = c.to_libvirt_xml();
+        assert!(x.starts_with(
+            "<domain type='xen'>\n  <name>a&lt;b</name>\n  <memory unit='MiB'>48</memory>\n"
+        ));
+        assert!(x.contains("<type arch='x86_64' machine='xenpv'>linux</type>"));
+        assert!(x.contains("<cmdline>K=V &amp; &apos;q&apos;</cmdline>"));
+        assert!(x.ends_with("</domain>\n"));
     }
 
     #[test]

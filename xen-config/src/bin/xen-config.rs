@@ -1,6 +1,6 @@
 //! xen-config: the xl config of a ukrt image, generated or checked.
 //!
-//! usage: xen-config generate --image PATH [--name NAME] [--memory MIB] [--extra CMDLINE]
+//! usage: xen-config generate --image PATH [--name NAME] [--memory MIB] [--extra CMDLINE] [--libvirt]
 //!        xen-config check CONFIG
 use std::path::Path;
 use std::process::ExitCode;
@@ -12,8 +12,13 @@ const USAGE: &str =
 
 fn generate(args: &[String]) -> Result<String, String> {
     let (mut image, mut name, mut memory, mut extra) = (None, None, None, String::new());
+    let mut libvirt = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
+        if a == "--libvirt" {
+            libvirt = true;
+            continue;
+        }
         let v = it.next().ok_or(format!("{a} needs a value"))?;
         match a.as_str() {
             "--image" => image = Some(v.clone()),
@@ -47,7 +52,11 @@ fn generate(args: &[String]) -> Result<String, String> {
         }
         c.memory_mib = m;
     }
-    Ok(c.to_xl())
+    Ok(if libvirt {
+        c.to_libvirt_xml()
+    } else {
+        c.to_xl()
+    })
 }
 
 fn main() -> ExitCode {
