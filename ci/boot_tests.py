@@ -487,7 +487,7 @@ class Events(unittest.TestCase):
         self.assertEqual(b.status, 0, b)
         self.assertIn("timers n=1000", b.out)
         stats = fields(b.out, "uk-stats: ")
-        # Each 100 us sleep ends with a timer event after a block; a sleep
+        # Each 1 ms sleep ends with a timer event after a block; a sleep
         # whose deadline has passed by the time the scheduler looks needs none.
         self.assertGreaterEqual(int(stats["timer_events"]), 990, stats)
         self.assertLessEqual(int(stats["timer_events"]), 1000, stats)

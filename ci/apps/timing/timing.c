@@ -1,7 +1,7 @@
 /* Time, sleeping, concurrency and input, driven by its arguments:
      sleep MS...                 measure each sleep with the monotonic clock
      tick NAME FIRST PERIOD N    print "NAME i" at FIRST, FIRST+PERIOD, ... ms
-     timers N                    N sleeps of 100 us
+     timers N                    N sleeps of 1 ms
      clock                       the wall clock and the calendar functions
      echo                        read lines from the console and print them
      forever                     sleep until stopped (for shutdown requests) */
@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
     } else if (strcmp(mode, "timers") == 0 && argc == 3) {
         long n = atol(argv[2]);
         long long t0 = now_us();
-        for (long i = 0; i < n; i++) usleep(100);
+        for (long i = 0; i < n; i++) usleep(1000);
         printf("timers n=%ld elapsed_us=%lld\n", n, now_us() - t0);
     } else if (strcmp(mode, "clock") == 0) {
         struct timeval tv;
