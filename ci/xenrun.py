@@ -113,6 +113,17 @@ class Run:
         return False
 
 
+def stop_qemu(qemu):
+    """Ends QEMU (and its process group): politely, then after 5 s not."""
+    if qemu.poll() is None:
+        os.killpg(qemu.pid, signal.SIGTERM)
+        try:
+            qemu.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(qemu.pid, signal.SIGKILL)
+            qemu.wait()
+
+
 def err(msg):
     print(f"xenrun: {msg}", file=sys.stderr, flush=True)
 
@@ -173,13 +184,7 @@ def main(argv):
         err("interrupted")
         outcome = "interrupted"
     finally:
-        if qemu.poll() is None:
-            os.killpg(qemu.pid, signal.SIGTERM)
-            try:
-                qemu.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(qemu.pid, signal.SIGKILL)
-                qemu.wait()
+        stop_qemu(qemu)
     if buf and outcome != "ended":
         run.line(buf)
     elapsed = time.monotonic() - start

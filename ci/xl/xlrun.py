@@ -32,18 +32,16 @@ import os
 import re
 import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import cpio  # noqa: E402  (ci/xl/cpio.py)
-
-CRASHED = 134
-TIMED_OUT = 124
-HARNESS_ERROR = 125
+# The exit statuses and QEMU handling of the first-domain harness.
+from xenrun import CRASHED, HARNESS_ERROR, TIMED_OUT, stop_qemu  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXIT_RE = re.compile(r"^uk-exit: status=(-?\d+)\s*$")
@@ -318,13 +316,7 @@ def boot(a, initrd):
         err("interrupted")
         outcome = "interrupted"
     finally:
-        if qemu.poll() is None:
-            os.killpg(qemu.pid, signal.SIGTERM)
-            try:
-                qemu.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(qemu.pid, signal.SIGKILL)
-                qemu.wait()
+        stop_qemu(qemu)
     if buf and outcome != "ended":
         run.line(buf)
     elapsed = time.monotonic() - start

@@ -20,9 +20,6 @@ mod console;
 mod control;
 mod exit;
 mod hello;
-// Parts of the application-region API have no user in the plain kernel until
-// the loader lands; the self-tests use them.
-#[allow(dead_code)]
 mod mm;
 mod sched;
 mod time;

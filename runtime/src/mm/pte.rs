@@ -39,6 +39,7 @@ impl Pte {
     pub fn mfn(self) -> u64 {
         (self.0 & ADDRESS_MASK) >> 12
     }
+    #[cfg(test)]
     pub fn flags(self) -> u64 {
         self.0 & !ADDRESS_MASK
     }

@@ -208,6 +208,7 @@ impl RegionMap {
         self.regions[..at].last().filter(|r| va < r.end)
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.regions.len()
     }

@@ -12,9 +12,6 @@ pub enum ConsoleKind {
 }
 
 /// The checked contents of `start_info`.
-// Some fields are for the memory manager and xenstore, which are not wired
-// up yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub struct BootInfo {
     pub nr_pages: u64,
