@@ -515,6 +515,12 @@ class Events(unittest.TestCase):
         self.assertEqual(b.lines[i + 1], "atexit handler ran")
         self.assertTrue(b.lines[i + 2].startswith("uk-app: name=f status=0"), b)
 
+    def test_a_bad_shutdown_after_value_is_named_and_ignored(self):
+        b = self.boot("app c timing.so clock", args="uk.shutdown-after=soon")
+        self.assertEqual(b.status, 0, b)
+        self.assertIn("ukrt: warning: uk.shutdown-after: not a number of milliseconds; ignored", b.lines)
+        self.assertIn("clock yielded", b.lines)
+
     def test_console_input_reaches_the_app(self):
         bundle = timing_bundle("app e timing.so echo")
         try:

@@ -52,8 +52,12 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
         .runtime_options()
         .find(|o| o.key == "shutdown-after")
         .map(|o| crate::control::parse_after_ms(o.value));
+    // A bad value is said and ignored, like an unknown option.
     let after = match after {
-        Some(Err(e)) => panic!("{e}"),
+        Some(Err(e)) => {
+            crate::println!("ukrt: warning: {e}; ignored");
+            None
+        }
         Some(Ok(ms)) => Some(ms),
         None => None,
     };
