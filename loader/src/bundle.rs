@@ -149,6 +149,13 @@ pub enum BundleError {
     UnsupportedVersion(u32),
     /// Total size zero or not a multiple of [`PAGE`].
     BadTotalSize(u64),
+    /// An embedded bundle whose header claims `size` bytes where only
+    /// `room` bytes of the image follow the kernel (for the runtime, which
+    /// knows where the image ends; [`Bundle::parse`] never returns it).
+    PastImage {
+        size: u64,
+        room: u64,
+    },
     ChecksumMismatch {
         expected: u32,
         actual: u32,
@@ -245,6 +252,11 @@ impl fmt::Display for BundleError {
             BadTotalSize(t) => write!(
                 f,
                 "bad total size {t:#x} in the header: it must be a nonzero multiple of {PAGE:#x}"
+            ),
+            PastImage { size, room } => write!(
+                f,
+                "the embedded bundle claims {size} bytes but only {room} bytes follow the kernel \
+                 in the image"
             ),
             ChecksumMismatch { expected, actual } => write!(
                 f,
@@ -1348,6 +1360,20 @@ mod tests {
             e.to_string(),
             "bundle is truncated: it needs 8192 bytes but only 100 are present"
         );
+    }
+
+    #[test]
+    fn an_embedded_size_past_the_image_has_its_own_message() {
+        let e = BundleError::PastImage {
+            size: 0x7000,
+            room: 0x3000,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the embedded bundle claims 28672 bytes but only 12288 bytes follow the kernel in \
+             the image"
+        );
+        assert_ne!(e, BundleError::BadTotalSize(0x7000));
     }
 
     struct Lcg(u64);
