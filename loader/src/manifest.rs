@@ -23,6 +23,7 @@ use crate::bundle::{validate_name, Bundle, NameError};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use hashbrown::HashMap;
 
 /// One `app` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,7 +174,9 @@ fn split_words(line: &str) -> Result<Vec<String>, ManifestErrorKind> {
 /// Parses a manifest into its apps, in start order.
 pub fn parse(text: &str) -> Result<Vec<AppSpec>, ManifestError> {
     let mut apps: Vec<AppSpec> = Vec::new();
-    let mut lines_of: Vec<usize> = Vec::new();
+    // App name -> the line it was first used on: one lookup per line, so
+    // a manifest with many apps is checked in linear time.
+    let mut first_lines: HashMap<String, usize> = HashMap::new();
     for (i, raw) in text.split('\n').enumerate() {
         let line = i + 1;
         let err = |kind| ManifestError { line, kind };
@@ -195,19 +198,18 @@ pub fn parse(text: &str) -> Result<Vec<AppSpec>, ManifestError> {
         if let Err(reason) = validate_name(&file) {
             return Err(err(ManifestErrorKind::BadFileName { file, reason }));
         }
-        if let Some(j) = apps.iter().position(|a| a.name == name) {
-            let first_line = lines_of[j];
+        if let Some(&first_line) = first_lines.get(&name) {
             return Err(err(ManifestErrorKind::DuplicateAppName {
                 name,
                 first_line,
             }));
         }
+        first_lines.insert(name.clone(), line);
         apps.push(AppSpec {
             name,
             file,
             args: words.collect(),
         });
-        lines_of.push(line);
     }
     if apps.is_empty() {
         return Err(ManifestError {
@@ -409,6 +411,31 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "manifest line 4: duplicate app name \"x\" (first used on line 1)"
+        );
+    }
+
+    #[test]
+    fn fifty_thousand_apps() {
+        // A header comment, then one app per line: app k is on line k + 2.
+        let mut text = String::from("# many apps\n");
+        for i in 0..50_000 {
+            text.push_str(&alloc::format!("app a{i} f{}.so --n {i}\n", i % 7));
+        }
+        let apps = parse(&text).unwrap();
+        assert_eq!(apps.len(), 50_000);
+        assert_eq!(apps[0], app("a0", "f0.so", &["--n", "0"]));
+        assert_eq!(apps[49_999], app("a49999", "f5.so", &["--n", "49999"]));
+        // A repeat of app 31337 at the end names the line it was first on.
+        text.push_str("app a31337 g.so\n");
+        assert_eq!(
+            err(&text),
+            ManifestError {
+                line: 50_002,
+                kind: K::DuplicateAppName {
+                    name: "a31337".into(),
+                    first_line: 31_339
+                }
+            }
         );
     }
 
