@@ -5,6 +5,11 @@
 //! page-congruent and inside the file, no page shared by two segments, no
 //! text relocations, only the relocation types the linker supports, and
 //! sane sizes and counts. Every refusal names the file and the reason.
+//!
+//! Every address and size read from the file is combined with checked
+//! arithmetic: a range that runs past 2^64 is an error ([`ElfErrorKind::Wraps`]),
+//! never a wrapped value. After `parse`, every segment, relocation and array
+//! lies below [`MAX_IMAGE`], so sums of these values cannot overflow.
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -34,12 +39,44 @@ impl Segment {
     pub fn page_start(&self) -> u64 {
         self.vaddr & !(PAGE - 1)
     }
-    /// End of the segment rounded up to a page.
-    pub fn page_end(&self) -> u64 {
-        (self.vaddr + self.memsz).div_ceil(PAGE) * PAGE
+    /// End of the segment in memory, `None` if it would pass 2^64.
+    pub fn end(&self) -> Option<u64> {
+        self.vaddr.checked_add(self.memsz)
     }
+    /// End of the segment rounded up to a page, `None` if that passes 2^64.
+    pub fn checked_page_end(&self) -> Option<u64> {
+        self.end()?.checked_next_multiple_of(PAGE)
+    }
+    /// End of the segment rounded up to a page. A segment from
+    /// [`SharedObject::parse`] ends below [`MAX_IMAGE`], so this is exact;
+    /// for a segment that would pass 2^64 it gives the last page boundary.
+    pub fn page_end(&self) -> u64 {
+        self.checked_page_end().unwrap_or(!(PAGE - 1))
+    }
+    /// Whether `[vaddr, vaddr + len)` lies in the segment's memory.
     pub fn contains(&self, vaddr: u64, len: u64) -> bool {
-        self.vaddr <= vaddr && vaddr + len <= self.vaddr + self.memsz
+        within(vaddr, len, self.vaddr, self.memsz)
+    }
+}
+
+/// Whether `[start, start + len)` lies in `[lo, lo + size)`; a range that
+/// would pass 2^64 lies nowhere.
+fn within(start: u64, len: u64, lo: u64, size: u64) -> bool {
+    match (start.checked_add(len), lo.checked_add(size)) {
+        (Some(end), Some(hi)) => lo <= start && end <= hi,
+        _ => false,
+    }
+}
+
+/// Checks that `[start, start + len)` does not pass 2^64.
+fn no_wrap(what: impl Into<String>, start: u64, len: u64) -> Result<(), ElfErrorKind> {
+    match start.checked_add(len) {
+        Some(_) => Ok(()),
+        None => Err(ElfErrorKind::Wraps {
+            what: what.into(),
+            start,
+            len,
+        }),
     }
 }
 
@@ -131,6 +168,23 @@ pub enum ElfErrorKind {
         second: usize,
     },
     ImageTooLarge(u64),
+    /// `what` at `start` with `len` bytes would run past 2^64.
+    Wraps {
+        what: String,
+        start: u64,
+        len: u64,
+    },
+    /// A defined symbol whose value lies past the end of the image.
+    SymbolOutsideImage {
+        name: String,
+        value: u64,
+        image_size: u64,
+    },
+    /// `DT_INIT_ARRAYSZ` or `DT_FINI_ARRAYSZ` is not a multiple of 8.
+    BadArraySize {
+        which: &'static str,
+        size: u64,
+    },
     NoDynamicSection,
     TextRelocations,
     RelocationOutsideWritableSegment {
@@ -175,6 +229,22 @@ impl fmt::Display for ElfError {
                 write!(f, "load segments {first} and {second} overlap or share a page")
             }
             ImageTooLarge(n) => write!(f, "image spans {n:#x} bytes (at most {MAX_IMAGE:#x})"),
+            Wraps { what, start, len } => write!(
+                f,
+                "{what} at {start:#x} ({len:#x} bytes) wraps past the end of the address space"
+            ),
+            SymbolOutsideImage {
+                name,
+                value,
+                image_size,
+            } => write!(
+                f,
+                "symbol {name:?} has value {value:#x}, past the end of the image ({image_size:#x} bytes)"
+            ),
+            BadArraySize { which, size } => write!(
+                f,
+                "{which} is {size} bytes, not a whole number of 8-byte pointers"
+            ),
             NoDynamicSection => write!(f, "no dynamic section"),
             TextRelocations => {
                 write!(f, "has text relocations (DT_TEXTREL); build every object with -fPIC")
@@ -251,7 +321,12 @@ impl SharedObject {
         .map_err(|e| err(ElfErrorKind::Malformed(e.to_string())))?;
         let segments = check_segments(&phdrs, data.len() as u64).map_err(err)?;
         let elf = Elf::parse(data).map_err(|e| err(ElfErrorKind::Malformed(e.to_string())))?;
-        let image_size = segments.iter().map(|s| s.page_end()).max().unwrap_or(0);
+        // check_segments bounded every segment by MAX_IMAGE: no page end wraps.
+        let image_size = segments
+            .iter()
+            .filter_map(Segment::checked_page_end)
+            .max()
+            .unwrap_or(0);
         if image_size > MAX_IMAGE {
             return Err(err(ElfErrorKind::ImageTooLarge(image_size)));
         }
@@ -283,6 +358,15 @@ impl SharedObject {
             let vis = s.st_visibility();
             let binds_locally =
                 bind == sym::STB_LOCAL || vis == sym::STV_HIDDEN || vis == sym::STV_PROTECTED;
+            // Bounded by the image, so the linker's base + value cannot
+            // overflow (an object's base leaves room for its image).
+            if defined && s.st_value > image_size {
+                return Err(err(ElfErrorKind::SymbolOutsideImage {
+                    name,
+                    value: s.st_value,
+                    image_size,
+                }));
+            }
             if defined && !name.is_empty() && bind != sym::STB_LOCAL && vis != sym::STV_HIDDEN {
                 exports.insert(name.clone(), i);
             }
@@ -317,6 +401,7 @@ impl SharedObject {
             if r.r_sym >= symbols.len() && r.r_sym != 0 {
                 return Err(err(ElfErrorKind::BadSymbolIndex { index: r.r_sym }));
             }
+            no_wrap("relocation", r.r_offset, 8).map_err(err)?;
             if !segments
                 .iter()
                 .any(|s| s.writable && s.contains(r.r_offset, 8))
@@ -333,9 +418,20 @@ impl SharedObject {
             });
         }
 
-        let array = |addr: Option<u64>, size: u64, which| -> Result<Option<(u64, u64)>, ElfError> {
+        // (address tag, size tag) -> (image offset, entries).
+        let array = |(which, size_tag): (&'static str, &'static str),
+                     addr: Option<u64>,
+                     size: u64|
+         -> Result<Option<(u64, u64)>, ElfError> {
             match addr {
                 Some(a) if a != 0 && size != 0 => {
+                    if !size.is_multiple_of(8) {
+                        return Err(err(ElfErrorKind::BadArraySize {
+                            which: size_tag,
+                            size,
+                        }));
+                    }
+                    no_wrap(which, a, size).map_err(err)?;
                     if !segments.iter().any(|s| s.contains(a, size)) {
                         return Err(err(ElfErrorKind::ArrayOutsideImage(which)));
                     }
@@ -345,14 +441,14 @@ impl SharedObject {
             }
         };
         let init_array = array(
+            ("DT_INIT_ARRAY", "DT_INIT_ARRAYSZ"),
             tag(dynamic::DT_INIT_ARRAY),
             tag(dynamic::DT_INIT_ARRAYSZ).unwrap_or(0),
-            "DT_INIT_ARRAY",
         )?;
         let fini_array = array(
+            ("DT_FINI_ARRAY", "DT_FINI_ARRAYSZ"),
             tag(dynamic::DT_FINI_ARRAY),
             tag(dynamic::DT_FINI_ARRAYSZ).unwrap_or(0),
-            "DT_FINI_ARRAY",
         )?;
         let code = |a: u64, which| -> Result<Option<u64>, ElfError> {
             if a == 0 {
@@ -426,13 +522,10 @@ fn check_segments(
         if end.is_none_or(|e| e > file_len) {
             return Err(ElfErrorKind::SegmentOutsideFile { index });
         }
-        if p.p_vaddr
-            .checked_add(p.p_memsz)
-            .is_none_or(|e| e > MAX_IMAGE)
-        {
-            return Err(ElfErrorKind::ImageTooLarge(
-                p.p_vaddr.saturating_add(p.p_memsz),
-            ));
+        no_wrap(alloc::format!("load segment {index}"), p.p_vaddr, p.p_memsz)?;
+        let end = p.p_vaddr + p.p_memsz; // no_wrap checked it
+        if end > MAX_IMAGE {
+            return Err(ElfErrorKind::ImageTooLarge(end));
         }
         if p.p_offset % PAGE != p.p_vaddr % PAGE {
             return Err(ElfErrorKind::SegmentMisaligned {
@@ -468,4 +561,43 @@ fn check_segments(
         }
     }
     Ok(segs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(vaddr: u64, memsz: u64) -> Segment {
+        Segment {
+            vaddr,
+            memsz,
+            offset: vaddr % PAGE,
+            filesz: 0,
+            writable: true,
+            executable: false,
+        }
+    }
+
+    #[test]
+    fn segment_ranges_near_2_pow_64_do_not_wrap() {
+        let s = seg(0x1000, 0x1800);
+        assert_eq!(
+            (s.end(), s.checked_page_end()),
+            (Some(0x2800), Some(0x3000))
+        );
+        assert_eq!(s.page_end(), 0x3000);
+        assert!(s.contains(0x2000, 0x800));
+        assert!(!s.contains(0x2000, 0x801));
+        // [2^64 - 8, 2^64) is not inside a segment that starts at 0x1000.
+        assert!(!s.contains(u64::MAX - 7, 8));
+        assert!(!s.contains(0x1000, u64::MAX));
+        // A segment whose end rounds up past 2^64, or is past it.
+        let s = seg(u64::MAX - 0xfff, 0x800);
+        assert_eq!(s.end(), Some(u64::MAX - 0x7ff));
+        assert_eq!(s.checked_page_end(), None);
+        assert_eq!(s.page_end(), !(PAGE - 1));
+        let s = seg(u64::MAX - 7, 16);
+        assert_eq!((s.end(), s.checked_page_end()), (None, None));
+        assert!(!s.contains(u64::MAX - 7, 8));
+    }
 }

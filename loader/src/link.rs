@@ -10,7 +10,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-/// One object of the instance and where it is loaded.
+/// One object of the instance and where it is loaded. `base +
+/// object.image_size` must not pass 2^64 (the runtime's slots lie in the
+/// 1 TiB application region); linking an object placed otherwise panics, as
+/// that is a bug of the caller, not bad input.
 #[derive(Clone, Copy)]
 pub struct Placed<'a> {
     pub object: &'a SharedObject,
@@ -51,11 +54,27 @@ impl fmt::Display for MissingSymbol {
     }
 }
 
+/// `p.base + offset`, for an offset in `p`'s image. `SharedObject::parse`
+/// keeps relocation offsets and symbol values within the image, and `Placed`
+/// leaves room for the image, so this never overflows for parsed objects.
+fn address(p: &Placed, offset: u64) -> u64 {
+    match (
+        p.base.checked_add(p.object.image_size),
+        p.base.checked_add(offset),
+    ) {
+        (Some(_), Some(a)) => a,
+        _ => panic!(
+            "{}: placed where base + image offset passes 2^64 (base {:#x})",
+            p.object.file, p.base
+        ),
+    }
+}
+
 /// Resolves `name` in scope order.
 pub fn resolve(scope: &[Placed], exports: &dyn Exports, name: &str) -> Option<u64> {
     scope
         .iter()
-        .find_map(|p| p.object.export(name).map(|v| p.base + v))
+        .find_map(|p| p.object.export(name).map(|v| address(p, v)))
         .or_else(|| exports.lookup(name))
 }
 
@@ -64,13 +83,14 @@ pub fn relocate(scope: &[Placed], exports: &dyn Exports) -> Result<Vec<Write>, M
     let mut writes = Vec::new();
     for p in scope {
         for r in &p.object.relocs {
-            let addr = p.base + r.offset;
+            let addr = address(p, r.offset);
+            // The psABI computes values modulo 2^64: B + A and S + A wrap.
             let value = if r.kind == RelocKind::Relative {
                 p.base.wrapping_add(r.addend as u64)
             } else {
                 let sym = &p.object.symbols[r.symbol];
                 let s = if sym.defined && sym.binds_locally {
-                    Some(p.base + sym.value)
+                    Some(address(p, sym.value))
                 } else {
                     resolve(scope, exports, &sym.name)
                 };
@@ -149,6 +169,71 @@ mod tests {
         o.file = name.to_string();
         o.needed = needed.iter().map(|s| s.to_string()).collect();
         o
+    }
+
+    /// An object with one writable page and one relocation of `kind`.
+    fn with_reloc(kind: RelocKind, addend: i64) -> SharedObject {
+        use crate::elf::{Reloc, Segment, Symbol};
+        let mut o = obj("r.so", &[]);
+        o.segments = alloc::vec![Segment {
+            vaddr: 0,
+            memsz: 0x1000,
+            offset: 0,
+            filesz: 0x1000,
+            writable: true,
+            executable: false,
+        }];
+        o.symbols = alloc::vec![Symbol {
+            name: String::new(),
+            defined: false,
+            weak: false,
+            binds_locally: true,
+            value: 0,
+        }];
+        o.relocs = alloc::vec![Reloc {
+            offset: 0xff8,
+            kind,
+            symbol: 0,
+            addend,
+        }];
+        o.image_size = 0x1000;
+        o
+    }
+
+    #[test]
+    fn values_wrap_as_the_psabi_defines_them() {
+        // B + A is modular: a negative addend below the base wraps.
+        let o = with_reloc(RelocKind::Relative, -0x20);
+        let none = |_: &str| None;
+        let w = relocate(
+            &[Placed {
+                object: &o,
+                base: 0x10,
+            }],
+            &none,
+        )
+        .unwrap();
+        assert_eq!(
+            w,
+            [Write {
+                addr: 0x1008,
+                value: 0xffff_ffff_ffff_fff0
+            }]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "placed where base + image offset passes 2^64")]
+    fn a_base_that_leaves_no_room_for_the_image_is_a_caller_bug() {
+        let o = with_reloc(RelocKind::Relative, 0);
+        let none = |_: &str| None;
+        let _ = relocate(
+            &[Placed {
+                object: &o,
+                base: u64::MAX - 0xfff,
+            }],
+            &none,
+        );
     }
 
     #[test]

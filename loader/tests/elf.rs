@@ -406,3 +406,236 @@ fn unsupported_relocations_are_named() {
     );
     assert!(e.to_string().contains("R_X86_64_DTPMOD64"), "{e}");
 }
+
+/// A shared object's bytes, with helpers that find and edit its program
+/// headers, dynamic entries and relocations in place (for hostile inputs).
+#[derive(Clone)]
+struct Bytes(Vec<u8>);
+
+const DT_NULL: u64 = 0;
+const DT_INIT_ARRAY: u64 = 25;
+const DT_FINI_ARRAY: u64 = 26;
+const DT_INIT_ARRAYSZ: u64 = 27;
+const DT_FINI_ARRAYSZ: u64 = 28;
+const DT_RELA: u64 = 7;
+const DT_RELASZ: u64 = 8;
+const DT_JMPREL: u64 = 23;
+const DT_PLTRELSZ: u64 = 2;
+
+impl Bytes {
+    fn read(path: &Path) -> Self {
+        Bytes(std::fs::read(path).unwrap())
+    }
+    fn u64(&self, at: usize) -> u64 {
+        u64::from_le_bytes(self.0[at..at + 8].try_into().unwrap())
+    }
+    fn u32(&self, at: usize) -> u32 {
+        u32::from_le_bytes(self.0[at..at + 4].try_into().unwrap())
+    }
+    fn set(&mut self, at: usize, v: u64) {
+        self.0[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    /// File offsets of the program headers of type `p_type`.
+    fn phdrs(&self, p_type: u32) -> Vec<usize> {
+        let phoff = self.u64(32) as usize;
+        let phnum = u16::from_le_bytes(self.0[56..58].try_into().unwrap()) as usize;
+        (0..phnum)
+            .map(|i| phoff + i * 56)
+            .filter(|&p| self.u32(p) == p_type)
+            .collect()
+    }
+    /// The load segments' program headers (p_vaddr at +16, p_filesz at
+    /// +32, p_memsz at +40).
+    fn loads(&self) -> Vec<usize> {
+        self.phdrs(1)
+    }
+    /// The file offset of image offset `vaddr` (inside a segment's file data).
+    fn file_offset(&self, vaddr: u64) -> usize {
+        self.loads()
+            .into_iter()
+            .find_map(|p| {
+                let (off, va, filesz) = (self.u64(p + 8), self.u64(p + 16), self.u64(p + 32));
+                (va <= vaddr && vaddr < va + filesz).then(|| (off + vaddr - va) as usize)
+            })
+            .expect("vaddr in a segment's file data")
+    }
+    /// File offsets of every dynamic entry slot (tag at +0, value at +8).
+    fn dyn_slots(&self) -> Vec<usize> {
+        let p = self.phdrs(2)[0];
+        let (off, size) = (self.u64(p + 8) as usize, self.u64(p + 32) as usize);
+        (off..off + size).step_by(16).collect()
+    }
+    fn dyn_value(&self, tag: u64) -> Option<u64> {
+        let slot = self.dyn_slots().into_iter().find(|&s| self.u64(s) == tag)?;
+        Some(self.u64(slot + 8))
+    }
+    /// Sets `tag` to `value`, adding the entry in a spare DT_NULL slot (ld
+    /// leaves some) if the object has none.
+    fn set_dyn(&mut self, tag: u64, value: u64) {
+        let slots = self.dyn_slots();
+        let slot = slots
+            .iter()
+            .copied()
+            .find(|&s| self.u64(s) == tag)
+            .or_else(|| {
+                let nulls: Vec<usize> = slots
+                    .iter()
+                    .copied()
+                    .filter(|&s| self.u64(s) == DT_NULL)
+                    .collect();
+                assert!(nulls.len() >= 2, "no spare dynamic slot");
+                Some(nulls[0])
+            })
+            .unwrap();
+        self.set(slot, tag);
+        self.set(slot + 8, value);
+    }
+    /// File offsets of every RELA entry (r_offset at +0, r_info at +8,
+    /// r_addend at +16), `.rela.dyn` first, then `.rela.plt`.
+    fn relas(&self) -> Vec<usize> {
+        let mut v = vec![];
+        for (at, size) in [(DT_RELA, DT_RELASZ), (DT_JMPREL, DT_PLTRELSZ)] {
+            if let (Some(a), Some(n)) = (self.dyn_value(at), self.dyn_value(size)) {
+                let start = self.file_offset(a);
+                v.extend((start..start + n as usize).step_by(24));
+            }
+        }
+        v
+    }
+    /// The file offset of dynamic symbol `name`'s entry (st_value at +8).
+    fn symbol(&self, name: &str) -> usize {
+        let symtab = self.file_offset(self.dyn_value(6).unwrap()); // DT_SYMTAB
+        let strtab = self.file_offset(self.dyn_value(5).unwrap()); // DT_STRTAB
+        (1..)
+            .map(|i| symtab + i * 24)
+            .find(|&e| {
+                let at = strtab + self.u32(e) as usize;
+                self.0[at..].split(|&c| c == 0).next() == Some(name.as_bytes())
+            })
+            .unwrap()
+    }
+    fn parse(&self) -> Result<SharedObject, ukrt_loader::elf::ElfError> {
+        SharedObject::parse("t.so", &self.0)
+    }
+    fn reason(&self) -> ElfErrorKind {
+        self.parse().unwrap_err().reason
+    }
+    fn message(&self) -> String {
+        self.parse().unwrap_err().to_string()
+    }
+}
+
+#[test]
+fn offsets_that_wrap_past_2_pow_64_are_named_errors() {
+    let good = Bytes::read(&pic("libfix.so", "lib.c", &[]));
+    good.parse().unwrap();
+
+    // A relocation whose 8 bytes end exactly at 2^64.
+    let mut b = good.clone();
+    b.set(good.relas()[0], 0xffff_ffff_ffff_fff8);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::Wraps {
+            what: "relocation".into(),
+            start: 0xffff_ffff_ffff_fff8,
+            len: 8
+        }
+    );
+    assert_eq!(
+        b.message(),
+        "t.so: relocation at 0xfffffffffffffff8 (0x8 bytes) wraps past the end of the address space"
+    );
+    // One that starts in the last writable segment's last 8 bytes is fine,
+    // one that starts 4 bytes before its end is not (no wrap, just outside).
+    let data = *good.loads().last().unwrap();
+    let end = good.u64(data + 16) + good.u64(data + 40);
+    let mut b = good.clone();
+    b.set(good.relas()[0], end - 8);
+    b.parse().unwrap();
+    b.set(good.relas()[0], end - 4);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::RelocationOutsideWritableSegment { offset: end - 4 }
+    );
+
+    // An init array at 2^64 - 8, and one whose size runs past 2^64.
+    let mut b = good.clone();
+    b.set_dyn(DT_INIT_ARRAY, u64::MAX - 7);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::Wraps {
+            what: "DT_INIT_ARRAY".into(),
+            start: u64::MAX - 7,
+            len: 8
+        }
+    );
+    assert_eq!(
+        b.message(),
+        "t.so: DT_INIT_ARRAY at 0xfffffffffffffff8 (0x8 bytes) wraps past the end of the address space"
+    );
+    let mut b = good.clone();
+    let fini = good.dyn_value(DT_FINI_ARRAY).unwrap();
+    b.set_dyn(DT_FINI_ARRAYSZ, u64::MAX - 7);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::Wraps {
+            what: "DT_FINI_ARRAY".into(),
+            start: fini,
+            len: u64::MAX - 7
+        }
+    );
+    // A size that is no whole number of pointers.
+    let mut b = good.clone();
+    b.set_dyn(DT_INIT_ARRAYSZ, 12);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::BadArraySize {
+            which: "DT_INIT_ARRAYSZ",
+            size: 12
+        }
+    );
+    assert_eq!(
+        b.message(),
+        "t.so: DT_INIT_ARRAYSZ is 12 bytes, not a whole number of 8-byte pointers"
+    );
+
+    // A load segment that runs past 2^64 (still page-congruent).
+    let mut b = good.clone();
+    let vaddr = good.u64(data + 16);
+    b.set(data + 16, !0xfff | (vaddr & 0xfff));
+    b.set(data + 40, 0x1000); // p_memsz: now the end is past 2^64
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::Wraps {
+            what: "load segment 1".into(),
+            start: !0xfff | (vaddr & 0xfff),
+            len: 0x1000
+        }
+    );
+}
+
+#[test]
+fn a_symbol_value_past_the_image_is_refused() {
+    let good = Bytes::read(&pic("libfix.so", "lib.c", &[]));
+    let image_size = good.parse().unwrap().image_size;
+    let mut b = good.clone();
+    b.set(good.symbol("lib_counter") + 8, u64::MAX - 7);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::SymbolOutsideImage {
+            name: "lib_counter".into(),
+            value: u64::MAX - 7,
+            image_size
+        }
+    );
+    assert_eq!(
+        b.message(),
+        format!(
+            "t.so: symbol \"lib_counter\" has value 0xfffffffffffffff8, past the end of the image ({image_size:#x} bytes)"
+        )
+    );
+    // The end of the image itself is a fine value (like `_end`).
+    let mut b = good.clone();
+    b.set(good.symbol("lib_counter") + 8, image_size);
+    assert_eq!(b.parse().unwrap().export("lib_counter"), Some(image_size));
+}
