@@ -13,7 +13,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
-use goblin::elf::{dynamic, header, program_header as ph, reloc, sym, Elf};
+use goblin::elf::{dynamic, header, program_header as ph, reloc, section_header as sh, sym, Elf};
 use hashbrown::HashMap;
 
 pub const PAGE: u64 = 4096;
@@ -198,7 +198,9 @@ pub enum ElfErrorKind {
     TooManyRelocations(usize),
     TooManySymbols(usize),
     BadSymbolIndex {
+        offset: u64,
         index: usize,
+        count: usize,
     },
     ArrayOutsideImage(&'static str),
 }
@@ -261,7 +263,14 @@ impl fmt::Display for ElfError {
             ),
             TooManyRelocations(n) => write!(f, "{n} relocations (at most {MAX_RELOCATIONS})"),
             TooManySymbols(n) => write!(f, "{n} dynamic symbols (at most {MAX_SYMBOLS})"),
-            BadSymbolIndex { index } => write!(f, "relocation names symbol {index}, which does not exist"),
+            BadSymbolIndex {
+                offset,
+                index,
+                count,
+            } => write!(
+                f,
+                "relocation at {offset:#x} names symbol {index}, but there are only {count} dynamic symbols"
+            ),
             ArrayOutsideImage(which) => write!(f, "{which} lies outside the load segments"),
         }
     }
@@ -345,13 +354,13 @@ impl SharedObject {
             return Err(err(ElfErrorKind::RelInsteadOfRela));
         }
 
-        let n_syms = elf.dynsyms.len();
+        let n_syms = symbol_count(&elf);
         if n_syms > MAX_SYMBOLS {
             return Err(err(ElfErrorKind::TooManySymbols(n_syms)));
         }
         let mut symbols = Vec::with_capacity(n_syms);
         let mut exports = HashMap::new();
-        for (i, s) in elf.dynsyms.iter().enumerate() {
+        for (i, s) in elf.dynsyms.iter().take(n_syms).enumerate() {
             let name = elf.dynstrtab.get_at(s.st_name).unwrap_or("").to_string();
             let defined = s.st_shndx != 0 && i != 0;
             let bind = s.st_bind();
@@ -398,8 +407,14 @@ impl SharedObject {
                     }))
                 }
             };
+            // Index 0 names no symbol (the linker uses 0 for its value),
+            // even in an object with no symbol table.
             if r.r_sym >= symbols.len() && r.r_sym != 0 {
-                return Err(err(ElfErrorKind::BadSymbolIndex { index: r.r_sym }));
+                return Err(err(ElfErrorKind::BadSymbolIndex {
+                    offset: r.r_offset,
+                    index: r.r_sym,
+                    count: symbols.len(),
+                }));
             }
             no_wrap("relocation", r.r_offset, 8).map_err(err)?;
             if !segments
@@ -504,6 +519,24 @@ impl SharedObject {
     /// The read-only segments (what can be shared between instances).
     pub fn code_segments(&self) -> impl Iterator<Item = &Segment> {
         self.segments.iter().filter(|s| !s.writable)
+    }
+}
+
+/// How many dynamic symbols the object has. goblin reads as many as the
+/// hash table counts, and more when a relocation names a later index (it
+/// then reads whatever follows the table), so the `.dynsym` section header,
+/// if there is one, caps the count.
+fn symbol_count(elf: &Elf) -> usize {
+    let table = elf
+        .section_headers
+        .iter()
+        .find(|s| s.sh_type == sh::SHT_DYNSYM && s.sh_entsize == 24);
+    match table {
+        Some(t) => elf
+            .dynsyms
+            .len()
+            .min(usize::try_from(t.sh_size / 24).unwrap_or(usize::MAX)),
+        None => elf.dynsyms.len(),
     }
 }
 

@@ -87,7 +87,16 @@ pub fn relocate(scope: &[Placed], exports: &dyn Exports) -> Result<Vec<Write>, M
             // The psABI computes values modulo 2^64: B + A and S + A wrap.
             let value = if r.kind == RelocKind::Relative {
                 p.base.wrapping_add(r.addend as u64)
+            } else if r.symbol == 0 {
+                // Symbol index 0 (STN_UNDEF) names no symbol: the gABI says
+                // the relocation then uses 0 as the symbol value, so S + A
+                // is A and S is 0. Not an error: linkers emit such entries.
+                match r.kind {
+                    RelocKind::Abs64 => r.addend as u64,
+                    _ => 0,
+                }
             } else {
+                // parse checked the index against the symbol table.
                 let sym = &p.object.symbols[r.symbol];
                 let s = if sym.defined && sym.binds_locally {
                     Some(address(p, sym.value))

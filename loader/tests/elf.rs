@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use ukrt_loader::elf::{ElfErrorKind, RelocKind, SharedObject};
-use ukrt_loader::link::{load_order, relocate, resolve, Placed};
+use ukrt_loader::link::{load_order, relocate, resolve, Placed, Write};
 
 /// A build folder of the calling test's own (tests run in parallel).
 fn out_dir() -> PathBuf {
@@ -421,6 +421,8 @@ const DT_RELA: u64 = 7;
 const DT_RELASZ: u64 = 8;
 const DT_JMPREL: u64 = 23;
 const DT_PLTRELSZ: u64 = 2;
+const DT_GNU_HASH: u64 = 0x6fff_fef5;
+const DT_DEBUG: u64 = 21;
 
 impl Bytes {
     fn read(path: &Path) -> Self {
@@ -489,6 +491,15 @@ impl Bytes {
             .unwrap();
         self.set(slot, tag);
         self.set(slot + 8, value);
+    }
+    /// Renames dynamic entry `from` to `to` (to hide it from the parsers).
+    fn retag(&mut self, from: u64, to: u64) {
+        let slot = self
+            .dyn_slots()
+            .into_iter()
+            .find(|&s| self.u64(s) == from)
+            .unwrap();
+        self.set(slot, to);
     }
     /// File offsets of every RELA entry (r_offset at +0, r_info at +8,
     /// r_addend at +16), `.rela.dyn` first, then `.rela.plt`.
@@ -638,4 +649,101 @@ fn a_symbol_value_past_the_image_is_refused() {
     let mut b = good.clone();
     b.set(good.symbol("lib_counter") + 8, image_size);
     assert_eq!(b.parse().unwrap().export("lib_counter"), Some(image_size));
+}
+
+/// Relocates `o` alone at `base` (no runtime exports).
+fn link_alone(o: &SharedObject, base: u64) -> Vec<Write> {
+    let none = |_: &str| None;
+    relocate(&[Placed { object: o, base }], &none).unwrap()
+}
+
+#[test]
+fn a_relocation_naming_symbol_0_uses_0_as_the_symbol_value() {
+    // No dynamic symbols at all: without its hash table the object has
+    // none (goblin counts them from it).
+    let mut nosym = Bytes::read(&pic("nosym.so", "nosym.c", &[]));
+    nosym.retag(DT_GNU_HASH, DT_DEBUG);
+    let rela = nosym.relas()[0];
+    let (offset, addend) = (nosym.u64(rela), nosym.u64(rela + 16));
+    assert_eq!(nosym.u64(rela + 8), 8, "R_X86_64_RELATIVE, symbol 0");
+    let base = 0x4000_0000;
+    // S + A with S = 0 is A; GLOB_DAT and JUMP_SLOT (S) give 0.
+    for (r_type, kind, value) in [
+        (1, RelocKind::Abs64, addend),
+        (6, RelocKind::GlobDat, 0),
+        (7, RelocKind::JumpSlot, 0),
+    ] {
+        let mut b = nosym.clone();
+        b.set(rela + 8, r_type);
+        let o = b.parse().unwrap();
+        assert!(o.symbols.is_empty());
+        assert_eq!(o.relocs[0].kind, kind);
+        assert_eq!(o.relocs[0].symbol, 0);
+        assert_eq!(
+            link_alone(&o, base),
+            [Write {
+                addr: base + offset,
+                value
+            }]
+        );
+    }
+    // The same in an object that has symbols (index 0 is its null symbol).
+    let lib = Bytes::read(&pic("libfix.so", "lib.c", &[]));
+    let rela = lib.relas()[0];
+    assert_eq!(lib.u64(rela + 8), 8, "R_X86_64_RELATIVE, symbol 0");
+    let mut b = lib.clone();
+    b.set(rela + 8, 1); // R_X86_64_64, symbol 0
+    let o = b.parse().unwrap();
+    let any = |_: &str| Some(0x1234); // for its other, named imports
+    let w = relocate(&[Placed { object: &o, base }], &any).unwrap();
+    assert_eq!(
+        w[0],
+        Write {
+            addr: base + lib.u64(rela),
+            value: lib.u64(rela + 16)
+        }
+    );
+}
+
+#[test]
+fn a_relocation_naming_a_symbol_past_the_table_is_refused() {
+    let lib = Bytes::read(&pic("libfix.so", "lib.c", &[]));
+    let count = lib.parse().unwrap().symbols.len();
+    assert_eq!(count, 10, "readelf: .dynsym has 10 entries");
+    let rela = lib.relas()[2];
+    assert_eq!(lib.u64(rela + 8) & 0xffff_ffff, 6, "a GLOB_DAT");
+    let mut b = lib.clone();
+    b.set(rela + 8, (10 << 32) | 6);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::BadSymbolIndex {
+            offset: lib.u64(rela),
+            index: 10,
+            count: 10
+        }
+    );
+    assert_eq!(
+        b.message(),
+        format!(
+            "t.so: relocation at {:#x} names symbol 10, but there are only 10 dynamic symbols",
+            lib.u64(rela)
+        )
+    );
+    // Without a hash table to count them, the .dynsym section still does.
+    let mut b = Bytes::read(&pic("nosym.so", "nosym.c", &[]));
+    b.retag(DT_GNU_HASH, DT_DEBUG);
+    let rela = b.relas()[0];
+    b.set(rela + 8, (1 << 32) | 1); // R_X86_64_64 against symbol 1
+    assert!(
+        matches!(
+            b.reason(),
+            ElfErrorKind::BadSymbolIndex {
+                index: 1,
+                count: 1,
+                ..
+            }
+        ),
+        "{}",
+        b.message()
+    );
 }
