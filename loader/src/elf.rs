@@ -57,6 +57,11 @@ impl Segment {
     pub fn contains(&self, vaddr: u64, len: u64) -> bool {
         within(vaddr, len, self.vaddr, self.memsz)
     }
+    /// Whether `[vaddr, vaddr + len)` lies in the part of the segment the
+    /// file holds (`filesz` bytes from `vaddr`), not in its zero fill.
+    pub fn in_file(&self, vaddr: u64, len: u64) -> bool {
+        within(vaddr, len, self.vaddr, self.filesz)
+    }
 }
 
 /// Whether `[start, start + len)` lies in `[lo, lo + size)`; a range that
@@ -127,10 +132,15 @@ pub struct SharedObject {
     pub symbols: Vec<Symbol>,
     /// Defined, exported symbols: name -> index into `symbols`.
     exports: HashMap<String, usize>,
-    /// `DT_INIT`, then `DT_INIT_ARRAY` entries: image offsets of arrays.
+    /// `DT_INIT`: the image offset of a function, in the file data of an
+    /// executable segment. Runs before the `DT_INIT_ARRAY` entries.
     pub init: Option<u64>,
+    /// `DT_INIT_ARRAY`: (image offset, entries), in the file data of one
+    /// segment (see [`SharedObject::file_offset`]).
     pub init_array: Option<(u64, u64)>,
+    /// `DT_FINI`, like `init`.
     pub fini: Option<u64>,
+    /// `DT_FINI_ARRAY`, like `init_array`.
     pub fini_array: Option<(u64, u64)>,
     /// Bytes from image offset 0 to the end of the last segment (page-rounded).
     pub image_size: u64,
@@ -202,7 +212,17 @@ pub enum ElfErrorKind {
         index: usize,
         count: usize,
     },
-    ArrayOutsideImage(&'static str),
+    /// An init or fini array not inside one segment's file data.
+    ArrayOutsideFileData {
+        which: &'static str,
+        start: u64,
+        len: u64,
+    },
+    /// `DT_INIT` or `DT_FINI` not inside an executable segment's file data.
+    FunctionOutsideCode {
+        which: &'static str,
+        addr: u64,
+    },
 }
 
 impl fmt::Display for ElfError {
@@ -271,7 +291,14 @@ impl fmt::Display for ElfError {
                 f,
                 "relocation at {offset:#x} names symbol {index}, but there are only {count} dynamic symbols"
             ),
-            ArrayOutsideImage(which) => write!(f, "{which} lies outside the load segments"),
+            ArrayOutsideFileData { which, start, len } => write!(
+                f,
+                "{which} at {start:#x} ({len:#x} bytes) is not in the file-backed part of a load segment"
+            ),
+            FunctionOutsideCode { which, addr } => write!(
+                f,
+                "{which} at {addr:#x} is not in the file-backed part of an executable load segment"
+            ),
         }
     }
 }
@@ -447,8 +474,14 @@ impl SharedObject {
                         }));
                     }
                     no_wrap(which, a, size).map_err(err)?;
-                    if !segments.iter().any(|s| s.contains(a, size)) {
-                        return Err(err(ElfErrorKind::ArrayOutsideImage(which)));
+                    // In file data, so the runtime can read the array from
+                    // the file instead of faulting in a zero-filled range.
+                    if !segments.iter().any(|s| s.in_file(a, size)) {
+                        return Err(err(ElfErrorKind::ArrayOutsideFileData {
+                            which,
+                            start: a,
+                            len: size,
+                        }));
                     }
                     Ok(Some((a, size / 8)))
                 }
@@ -469,8 +502,8 @@ impl SharedObject {
             if a == 0 {
                 return Ok(None);
             }
-            if !segments.iter().any(|s| s.executable && s.contains(a, 1)) {
-                return Err(err(ElfErrorKind::ArrayOutsideImage(which)));
+            if !segments.iter().any(|s| s.executable && s.in_file(a, 1)) {
+                return Err(err(ElfErrorKind::FunctionOutsideCode { which, addr: a }));
             }
             Ok(Some(a))
         };
@@ -490,6 +523,15 @@ impl SharedObject {
             fini_array,
             image_size,
         })
+    }
+
+    /// The file offset of image range `[vaddr, vaddr + len)`, if it lies in
+    /// one segment's file data (as the init and fini arrays do).
+    pub fn file_offset(&self, vaddr: u64, len: u64) -> Option<u64> {
+        let s = self.segments.iter().find(|s| s.in_file(vaddr, len))?;
+        // in_file: s.vaddr <= vaddr, and the range lies within filesz bytes
+        // of the segment's file offset, which check_segments kept in the file.
+        Some(s.offset + (vaddr - s.vaddr))
     }
 
     /// The image offset of exported symbol `name`, if this object defines it.

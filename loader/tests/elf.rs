@@ -413,6 +413,8 @@ fn unsupported_relocations_are_named() {
 struct Bytes(Vec<u8>);
 
 const DT_NULL: u64 = 0;
+const DT_INIT: u64 = 12;
+const DT_FINI: u64 = 13;
 const DT_INIT_ARRAY: u64 = 25;
 const DT_FINI_ARRAY: u64 = 26;
 const DT_INIT_ARRAYSZ: u64 = 27;
@@ -745,5 +747,98 @@ fn a_relocation_naming_a_symbol_past_the_table_is_refused() {
         ),
         "{}",
         b.message()
+    );
+}
+
+#[test]
+fn init_and_fini_arrays_must_lie_in_file_data() {
+    let good = Bytes::read(&pic("libfix.so", "lib.c", &[]));
+    let data = *good.loads().last().unwrap();
+    let (offset, vaddr, filesz) = (good.u64(data + 8), good.u64(data + 16), good.u64(data + 32));
+    let file_end = vaddr + filesz;
+    assert_eq!(file_end % 8, 0);
+    // The arrays as built are file data: the runtime can read them there.
+    let o = good.parse().unwrap();
+    let (init, n) = o.init_array.unwrap();
+    assert_eq!(o.file_offset(init, n * 8), Some(offset + (init - vaddr)));
+    // Give the data segment a 256 MiB bss and move the arrays into it.
+    let mut huge = good.clone();
+    huge.set(data + 40, good.u64(data + 40) + (256 << 20));
+    huge.parse().unwrap();
+    let mut b = huge.clone();
+    b.set_dyn(DT_INIT_ARRAY, file_end);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::ArrayOutsideFileData {
+            which: "DT_INIT_ARRAY",
+            start: file_end,
+            len: 8
+        }
+    );
+    assert_eq!(
+        b.message(),
+        format!(
+            "t.so: DT_INIT_ARRAY at {file_end:#x} (0x8 bytes) is not in the file-backed part of a load segment"
+        )
+    );
+    // Straddling the end of the file data.
+    let mut b = huge.clone();
+    b.set_dyn(DT_FINI_ARRAY, file_end - 8);
+    b.set_dyn(DT_FINI_ARRAYSZ, 16);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::ArrayOutsideFileData {
+            which: "DT_FINI_ARRAY",
+            start: file_end - 8,
+            len: 16
+        }
+    );
+    // The last 8 bytes of file data are fine.
+    b.set_dyn(DT_FINI_ARRAYSZ, 8);
+    let o = b.parse().unwrap();
+    assert_eq!(o.fini_array, Some((file_end - 8, 1)));
+    assert_eq!(o.file_offset(file_end - 8, 8), Some(offset + filesz - 8));
+    assert_eq!(o.file_offset(file_end - 8, 9), None);
+}
+
+#[test]
+fn init_and_fini_functions_must_lie_in_executable_file_data() {
+    let good = Bytes::read(&pic("libfix.so", "lib.c", &[]));
+    let (code, data) = (good.loads()[0], good.loads()[1]);
+    let lib_add = good.parse().unwrap().export("lib_add").unwrap();
+    // In the code: fine.
+    let mut b = good.clone();
+    b.set_dyn(DT_INIT, lib_add);
+    b.set_dyn(DT_FINI, lib_add);
+    let o = b.parse().unwrap();
+    assert_eq!((o.init, o.fini), (Some(lib_add), Some(lib_add)));
+    // Past the code segment's file data, in memory it gained.
+    let code_file_end = good.u64(code + 16) + good.u64(code + 32);
+    let mut b = good.clone();
+    b.set(code + 40, good.u64(code + 40) + 0x1000);
+    b.parse().unwrap();
+    b.set_dyn(DT_INIT, code_file_end);
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::FunctionOutsideCode {
+            which: "DT_INIT",
+            addr: code_file_end
+        }
+    );
+    assert_eq!(
+        b.message(),
+        format!(
+            "t.so: DT_INIT at {code_file_end:#x} is not in the file-backed part of an executable load segment"
+        )
+    );
+    // In the (file-backed, not executable) data segment.
+    let mut b = good.clone();
+    b.set_dyn(DT_FINI, good.u64(data + 16));
+    assert_eq!(
+        b.reason(),
+        ElfErrorKind::FunctionOutsideCode {
+            which: "DT_FINI",
+            addr: good.u64(data + 16)
+        }
     );
 }
