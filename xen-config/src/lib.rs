@@ -43,6 +43,20 @@ pub fn image_needs(image: &[u8]) -> Result<(u64, usize), String> {
     Ok((bundle.total_size(), apps.len()))
 }
 
+/// Checks that `value` (of `what`, an option or key) can go into an xl
+/// config string. xl's strings cannot hold a raw newline (it would end the
+/// string and start a new setting), and a control character could only be
+/// written as an escape, so none is accepted.
+pub fn check_xl_text(what: &str, value: &str) -> Result<(), String> {
+    match value.chars().find(|c| c.is_control()) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "{what}: the control character {c:?} (U+{:04X}) cannot go into an xl config string",
+            c as u32
+        )),
+    }
+}
+
 impl DomainConfig {
     /// The config for `image` (at path `kernel`), named `name`.
     pub fn for_image(
@@ -51,6 +65,9 @@ impl DomainConfig {
         image: &[u8],
         cmdline: &str,
     ) -> Result<Self, String> {
+        check_xl_text("name", name)?;
+        check_xl_text("kernel", kernel)?;
+        check_xl_text("extra", cmdline)?;
         let (bytes, apps) = image_needs(image)?;
         Ok(DomainConfig {
             name: name.into(),
@@ -61,7 +78,8 @@ impl DomainConfig {
         })
     }
 
-    /// Renders the config in xl's syntax.
+    /// Renders the config in xl's syntax. The strings must pass
+    /// [`check_xl_text`] (as [`DomainConfig::for_image`] makes sure).
     pub fn to_xl(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "# xl config for the ukrt image {}", self.name);
@@ -114,7 +132,9 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// An xl string literal: double quotes, with `\` and `"` escaped.
+/// An xl string literal: double quotes, with `\` and `"` escaped (xl reads
+/// `\\` and `\"` back as the character; everything else but control
+/// characters, which [`check_xl_text`] refuses, stands for itself).
 fn quote(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -199,34 +219,80 @@ pub enum Value {
     Int(i64),
 }
 
-fn parse_value(raw: &str) -> Option<Value> {
-    let raw = raw.trim();
-    if let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        let mut out = String::new();
-        let mut chars = inner.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => out.push(chars.next()?),
-                '"' => return None,
-                c => out.push(c),
-            }
-        }
-        return Some(Value::Str(out));
-    }
-    if let Some(inner) = raw.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
-        return Some(Value::Str(inner.to_string()));
-    }
-    raw.parse().ok().map(Value::Int)
+/// Why a value could not be read.
+enum BadValue {
+    Unreadable,
+    /// A backslash escape xl does not read as one character.
+    Escape(char),
 }
 
-/// Parses `text` (xl syntax: `key = value` lines, `#` comments) into
-/// (line, key, value), checking keys and types.
+/// Reads a value: a string in double or single quotes, or a number.
+fn parse_value(raw: &str) -> Result<Value, BadValue> {
+    let raw = raw.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = raw.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return unquote(inner, q).map(Value::Str);
+        }
+    }
+    raw.parse()
+        .map(Value::Int)
+        .map_err(|_| BadValue::Unreadable)
+}
+
+/// The text of a string literal quoted with `q`, decoded as xl does: both
+/// kinds of quotes take the same backslash escapes. xl silently drops
+/// unknown escapes and its `\x` and octal escapes do not give the character
+/// (libxlu's dequote), so those are errors here.
+fn unquote(inner: &str, q: char) -> Result<String, BadValue> {
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        out.push(match c {
+            '\\' => match chars.next().ok_or(BadValue::Unreadable)? {
+                e @ ('"' | '\'' | '\\') => e,
+                'a' => '\x07',
+                'b' => '\x08',
+                'f' => '\x0c',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'v' => '\x0b',
+                e => return Err(BadValue::Escape(e)),
+            },
+            c if c == q => return Err(BadValue::Unreadable),
+            c => c,
+        });
+    }
+    Ok(out)
+}
+
+/// `line` without its comment: xl starts one at a `#` outside quoted
+/// strings; inside one, `#` is part of the string.
+fn strip_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut chars = line.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (None, '#') => return &line[..i],
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(_), '\\') => {
+                chars.next(); // the escaped character, whatever it is
+            }
+            (Some(q), c) if c == q => quote = None,
+            _ => {}
+        }
+    }
+    line
+}
+
+/// Parses `text` (xl syntax: `key = value` lines, `#` comments outside
+/// quoted strings) into (line, key, value), checking keys and types.
 pub fn parse(text: &str) -> Result<Vec<(usize, String, Value)>, Vec<ConfigError>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
-        let code = line.split('#').next().unwrap_or("").trim();
+        let code = strip_comment(line).trim();
         if code.is_empty() {
             continue;
         }
@@ -253,12 +319,20 @@ pub fn parse(text: &str) -> Result<Vec<(usize, String, Value)>, Vec<ConfigError>
             });
             continue;
         };
-        let Some(value) = parse_value(raw) else {
-            errors.push(ConfigError {
-                line: n,
-                message: format!("{key}: cannot read the value {:?}", raw.trim()),
-            });
-            continue;
+        let value = match parse_value(raw) {
+            Ok(v) => v,
+            Err(bad) => {
+                let message = match bad {
+                    BadValue::Unreadable => {
+                        format!("{key}: cannot read the value {:?}", raw.trim())
+                    }
+                    BadValue::Escape(e) => format!(
+                        "{key}: unsupported escape \"\\{e}\" (xl reads only \\\" \\' \\\\ \\a \\b \\f \\n \\r \\t \\v)"
+                    ),
+                };
+                errors.push(ConfigError { line: n, message });
+                continue;
+            }
         };
         let ok = match (kind, &value) {
             (Kind::Str, Value::Str(_)) | (Kind::Int, Value::Int(_)) => true,
@@ -374,6 +448,109 @@ mod tests {
         // What it renders, it reads back.
         let parsed = parse(&xl).unwrap();
         assert!(parsed.contains(&(7, "extra".into(), Value::Str("say \"hi\"".into()))));
+    }
+
+    /// Strings that need care in xl's syntax: `#`, quotes, backslashes,
+    /// `=`, non-ASCII text.
+    const NASTY: &[&str] = &[
+        "a#b",
+        "x=\"y\"",
+        "back\\slash",
+        "trailing\\",
+        "it's",
+        "# \" ' \\ #",
+        "ünïcödé → ✓",
+        "",
+    ];
+
+    #[test]
+    fn generated_strings_read_back_as_written() {
+        for &extra in NASTY {
+            let c = DomainConfig {
+                name: "nasty".into(),
+                kernel: "/srv/a#b.xen".into(),
+                memory_mib: 32,
+                vcpus: 1,
+                cmdline: extra.into(),
+            };
+            let parsed = parse(&c.to_xl()).unwrap_or_else(|e| panic!("{extra:?}: {e:?}"));
+            let get = |k: &str| {
+                parsed
+                    .iter()
+                    .find(|(_, key, _)| key == k)
+                    .unwrap()
+                    .2
+                    .clone()
+            };
+            assert_eq!(get("extra"), Value::Str(extra.into()), "{extra:?}");
+            assert_eq!(get("kernel"), Value::Str("/srv/a#b.xen".into()));
+        }
+    }
+
+    fn value(line: &str) -> Result<Value, String> {
+        match parse(line) {
+            Ok(v) => Ok(v[0].2.clone()),
+            Err(e) => Err(e[0].to_string()),
+        }
+    }
+
+    #[test]
+    fn reads_strings_as_xl_does() {
+        let s = |v: &str| Ok(Value::Str(v.into()));
+        // '#' in a quoted string is part of it; after it, a comment.
+        assert_eq!(value("extra = \"a#b\" # note"), s("a#b"));
+        assert_eq!(value("extra = 'a#b'#note"), s("a#b"));
+        assert_eq!(value("name = \"x\" # a \"quoted\" comment"), s("x"));
+        // Escapes, in both kinds of quotes.
+        assert_eq!(value(r#"extra = "say \"hi\"""#), s("say \"hi\""));
+        assert_eq!(value(r#"extra = 'it\'s'"#), s("it's"));
+        assert_eq!(value(r#"extra = "a\\b\'c""#), s("a\\b'c"));
+        assert_eq!(value(r#"extra = "t\tn\n""#), s("t\tn\n"));
+        // xl drops unknown escapes and does not decode \x or octal ones.
+        for e in ["q", "x41", "101"] {
+            assert_eq!(
+                value(&format!("extra = \"a\\{e}\"")),
+                Err(format!(
+                    "line 1: extra: unsupported escape \"\\{}\" (xl reads only \\\" \\' \\\\ \\a \\b \\f \\n \\r \\t \\v)",
+                    &e[..1]
+                ))
+            );
+        }
+        // An unescaped quote inside, or none at the end.
+        for bad in [r#""a"b""#, r#""abc\""#, "\"abc", "'a'b'"] {
+            assert_eq!(
+                value(&format!("extra = {bad}")),
+                Err(format!("line 1: extra: cannot read the value {bad:?}"))
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_name() {
+        assert_eq!(check_xl_text("--extra", "a b\u{e9}"), Ok(()));
+        assert_eq!(
+            check_xl_text("--extra", "a\nkernel = \"evil\""),
+            Err(
+                "--extra: the control character '\\n' (U+000A) cannot go into an xl config string"
+                    .into()
+            )
+        );
+        assert_eq!(
+            check_xl_text("--name", "x\u{7f}"),
+            Err("--name: the control character '\\u{7f}' (U+007F) cannot go into an xl config string".into())
+        );
+        // for_image refuses them before it looks at the image.
+        assert_eq!(
+            DomainConfig::for_image("a\rb", "k.xen", b"", ""),
+            Err(
+                "name: the control character '\\r' (U+000D) cannot go into an xl config string"
+                    .into()
+            )
+        );
+        assert_eq!(
+            DomainConfig::for_image("a", "k.xen", b"", "\tx").unwrap_err(),
+            "extra: the control character '\\t' (U+0009) cannot go into an xl config string"
+        );
     }
 
     #[test]

@@ -20,6 +20,11 @@ fn generate(args: &[String]) -> Result<String, String> {
             continue;
         }
         let v = it.next().ok_or(format!("{a} needs a value"))?;
+        // These go into the config's strings (the image path as `kernel`):
+        // refuse what would break out of one, naming the option.
+        if matches!(a.as_str(), "--image" | "--name" | "--extra") {
+            xen_config::check_xl_text(a, v)?;
+        }
         match a.as_str() {
             "--image" => image = Some(v.clone()),
             "--name" => name = Some(v.clone()),
