@@ -1,30 +1,27 @@
 //! Where an app instance's pieces go in its slot, and what backs each page
-//! of a shared object's segments. Plain logic, tested on the host.
+//! of a shared object's segments.
 //!
 //! A slot is 1 GiB of the application region. Objects (the app first, then
 //! its libraries) sit at 2 MiB-aligned bases, one unmapped 2 MiB chunk
 //! apart, in the first 256 MiB; the app's heap (zero-filled, mapped as
 //! `malloc` grows it) follows; the arguments and the stack (with a guard
 //! page below it) sit near the top.
-use crate::mm::region::{APP_REGION_END, APP_REGION_START, CHUNK};
-use ukrt_loader::elf::{SharedObject, PAGE};
+use crate::elf::{SharedObject, PAGE};
+use crate::SLOT_ALIGN as CHUNK;
 
 pub const SLOT_SIZE: u64 = 1 << 30;
-pub const MAX_SLOTS: usize = ((APP_REGION_END - APP_REGION_START) / SLOT_SIZE) as usize;
 pub const STACK_SIZE: u64 = 256 * 1024;
 pub const ARGS_SIZE: u64 = 64 * 1024;
 
-/// Where the objects may go: up to here.
-const OBJECTS_END: u64 = 256 << 20;
+/// The objects' part of a slot: the app and its libraries, with their gaps,
+/// must fit in this.
+pub const OBJECTS_SIZE: u64 = 256 << 20;
+const OBJECTS_END: u64 = OBJECTS_SIZE;
 /// The heap: from the end of the objects' space, at most this big.
 pub const HEAP_SIZE: u64 = 512 << 20;
 
 pub fn heap_base(slot_base: u64) -> u64 {
     slot_base + OBJECTS_END
-}
-
-pub fn slot_base(slot: usize) -> u64 {
-    APP_REGION_START + slot as u64 * SLOT_SIZE
 }
 
 /// The stack's top (16-byte aligned); the stack grows down `STACK_SIZE`.
@@ -36,15 +33,31 @@ pub fn args_base(slot_base: u64) -> u64 {
     slot_base + SLOT_SIZE - 32 * CHUNK
 }
 
-/// The base of each object, in order, or `None` if they do not fit.
+/// Bytes the objects of `sizes` take in a slot, gaps included.
+pub fn objects_span(sizes: &[u64]) -> u64 {
+    sizes
+        .iter()
+        .map(|&size| {
+            size.div_ceil(CHUNK)
+                .saturating_mul(CHUNK)
+                .saturating_add(CHUNK)
+        })
+        .fold(0u64, |a, b| a.saturating_add(b))
+}
+
+/// The base of each object, in order (one chunk of gap after each), or
+/// `None` if they do not fit in [`OBJECTS_SIZE`].
 pub fn place(sizes: &[u64], slot_base: u64) -> Option<alloc::vec::Vec<u64>> {
+    if objects_span(sizes) > OBJECTS_END {
+        return None;
+    }
     let mut next = slot_base;
     let mut bases = alloc::vec::Vec::with_capacity(sizes.len());
     for &size in sizes {
         bases.push(next);
-        next += size.div_ceil(CHUNK) * CHUNK + CHUNK; // one chunk of gap
+        next += size.div_ceil(CHUNK) * CHUNK + CHUNK;
     }
-    (next - slot_base <= OBJECTS_END).then_some(bases)
+    Some(bases)
 }
 
 /// What backs a run of pages of a segment. File pages are counted from
@@ -144,7 +157,7 @@ pub fn pieces(obj: &SharedObject) -> Result<alloc::vec::Vec<Piece>, ReadOnlyZero
 /// L1 tables that map it can be shared between instances. Objects linked
 /// with `-z max-page-size=0x200000` are.
 pub fn can_share(obj: &SharedObject) -> bool {
-    let span = |s: &ukrt_loader::elf::Segment| {
+    let span = |s: &crate::elf::Segment| {
         (
             s.page_start() & !(CHUNK - 1),
             s.page_end().div_ceil(CHUNK) * CHUNK,
@@ -166,7 +179,13 @@ pub fn can_share(obj: &SharedObject) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ukrt_loader::elf::Segment;
+    use crate::elf::Segment;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    fn slot_base(slot: usize) -> u64 {
+        0x100_0000_0000 + slot as u64 * SLOT_SIZE
+    }
 
     fn seg(vaddr: u64, offset: u64, filesz: u64, memsz: u64, w: bool) -> Segment {
         Segment {
