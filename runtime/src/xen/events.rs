@@ -7,7 +7,7 @@
 //! calls each pending port's handler, and returns to the idle path, which
 //! masks delivery again. Handlers run with delivery masked and only record
 //! what happened (wake a thread, note input); no app code runs in them.
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// What a handler is given: the port that fired.
 pub type Handler = fn(u32);
@@ -46,29 +46,13 @@ pub use guest::*;
 #[cfg(target_os = "none")]
 mod guest {
     use super::*;
-    use crate::xen::shared_info;
+    use crate::xen::shared_info::{self, SharedInfo};
 
     static HANDLERS: spin::Mutex<[Option<Handler>; MAX_PORTS]> =
         spin::Mutex::new([None; MAX_PORTS]);
-    /// Upcalls taken, for the stats line.
-    pub static UPCALLS: AtomicU64 = AtomicU64::new(0);
 
-    fn vcpu0() -> &'static xen_sys::vcpu_info {
-        // SAFETY: shared info is mapped at boot before events are used; Xen
-        // updates these fields concurrently, and they are only accessed
-        // through atomics below.
-        unsafe { &(*shared_info::get().expect("shared info is mapped")).vcpu_info[0] }
-    }
-
-    fn upcall_mask() -> &'static AtomicU8 {
-        // SAFETY: a u8 field of the shared page, accessed atomically.
-        unsafe { AtomicU8::from_ptr(core::ptr::addr_of!(vcpu0().evtchn_upcall_mask) as *mut u8) }
-    }
-
-    fn words(field: *const [u64; 64]) -> &'static [AtomicU64] {
-        // SAFETY: 64 aligned u64 words of the shared page, accessed
-        // atomically; they live as long as the mapping.
-        unsafe { core::slice::from_raw_parts(field as *const AtomicU64, 64) }
+    fn shared() -> &'static SharedInfo {
+        shared_info::get().expect("shared info is mapped before events are used")
     }
 
     /// Registers `handler` for `port` and unmasks the port.
@@ -78,31 +62,15 @@ mod guest {
             "event port {port} out of range"
         );
         HANDLERS.lock()[port as usize] = Some(handler);
-        // SAFETY: the shared info page is mapped (see vcpu0).
-        let s = shared_info::get().expect("shared info is mapped");
-        let mask = words(unsafe { core::ptr::addr_of!((*s).evtchn_mask) });
-        mask[port as usize / 64].fetch_and(!(1 << (port % 64)), Ordering::AcqRel);
+        shared().mask()[port as usize / 64].fetch_and(!(1 << (port % 64)), Ordering::AcqRel);
     }
 
     /// Runs the handlers of every pending port. Called by the upcall and
     /// by the scheduler (which polls before it blocks).
     pub fn dispatch_pending() -> u32 {
-        let v = vcpu0();
-        // SAFETY: a u8 in the shared page, written by Xen.
-        unsafe { AtomicU8::from_ptr(core::ptr::addr_of!(v.evtchn_upcall_pending) as *mut u8) }
-            .store(0, Ordering::Release);
-        // SAFETY: the selector word of vCPU 0's info, accessed atomically.
-        let sel =
-            unsafe { AtomicU64::from_ptr(core::ptr::addr_of!(v.evtchn_pending_sel) as *mut u64) };
-        let s = shared_info::get().expect("shared info is mapped");
-        // SAFETY: the bitmaps of the shared page (see `words`).
-        let (pending, mask) = unsafe {
-            (
-                words(core::ptr::addr_of!((*s).evtchn_pending)),
-                words(core::ptr::addr_of!((*s).evtchn_mask)),
-            )
-        };
-        take_pending(sel, pending, mask, |port| {
+        let s = shared();
+        s.upcall_pending().store(0, Ordering::Release);
+        take_pending(s.pending_selector(), s.pending(), s.mask(), |port| {
             // Look the handler up alone: the table is large, never copy it.
             let handler = HANDLERS.lock()[port as usize];
             if let Some(h) = handler {
@@ -113,12 +81,12 @@ mod guest {
 
     /// The upcall (from the trap path, delivery masked by Xen).
     pub fn upcall() {
-        UPCALLS.fetch_add(1, Ordering::Relaxed);
+        crate::stats::count(&crate::stats::UPCALLS);
         dispatch_pending();
     }
 
     pub fn mask_delivery() {
-        upcall_mask().store(1, Ordering::Release);
+        shared().upcall_mask().store(1, Ordering::Release);
     }
 
     /// Blocks until an event is pending (bounded by whatever timer is set);

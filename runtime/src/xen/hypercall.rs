@@ -1,14 +1,9 @@
 //! Typed hypercalls used by the runtime. Each wrapper documents the Xen
 //! structure it passes; every result is returned to the caller to check.
+use super::abi as x;
 use crate::arch::hypercall::hypercall;
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use xen_sys as x;
 
-/// Every transition to Xen the runtime has made (a multicall counts once).
-pub static HYPERCALLS: AtomicU64 = AtomicU64::new(0);
-
-/// `DOMID_SELF`: the calling domain.
-const DOMID_SELF: u64 = 0x7ff0;
+const DOMID_SELF: u64 = x::DOMID_SELF as u64;
 
 extern "C" {
     /// Filled by Xen before the guest starts (see `arch::entry`).
@@ -26,7 +21,7 @@ impl core::fmt::Display for XenError {
 }
 
 fn call(nr: u32, args: [u64; 5]) -> i64 {
-    HYPERCALLS.fetch_add(1, Relaxed);
+    crate::stats::HYPERCALLS.inc();
     // SAFETY: Xen has filled the hypercall page before `_start` runs. Each
     // wrapper below passes arguments of the form hypercall `nr` expects.
     unsafe { hypercall(core::ptr::addr_of!(hypercall_page), nr, args) }
@@ -56,16 +51,25 @@ pub fn console_write(bytes: &[u8]) -> Result<u64, XenError> {
 
 /// `xen_version(XENVER_version)`: (major, minor).
 pub fn xen_version() -> (u32, u32) {
-    let v = call(x::__HYPERVISOR_xen_version, [0, 0, 0, 0, 0]) as u32;
+    let v = call(
+        x::__HYPERVISOR_xen_version,
+        [x::XENVER_VERSION as u64, 0, 0, 0, 0],
+    ) as u32;
     (v >> 16, v & 0xffff)
 }
 
 /// `xen_version(XENVER_extraversion)`: the version suffix, e.g. ".7".
-pub fn xen_extraversion() -> heapless::String<16> {
-    let mut buf = [0u8; 16];
+pub fn xen_extraversion() -> heapless::String<{ x::XEN_EXTRAVERSION_LEN }> {
+    let mut buf = [0u8; x::XEN_EXTRAVERSION_LEN];
     call(
         x::__HYPERVISOR_xen_version,
-        [1, buf.as_mut_ptr() as u64, 0, 0, 0],
+        [
+            x::XENVER_EXTRAVERSION as u64,
+            buf.as_mut_ptr() as u64,
+            0,
+            0,
+            0,
+        ],
     );
     let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
     let mut s = heapless::String::new();
@@ -79,14 +83,16 @@ pub fn xen_extraversion() -> heapless::String<16> {
 #[derive(Debug, Clone, Copy)]
 #[repr(u32)]
 pub enum ShutdownReason {
-    Poweroff = 0,
-    Reboot = 1,
-    Crash = 3,
+    Poweroff = x::SHUTDOWN_poweroff,
+    Reboot = x::SHUTDOWN_reboot,
+    Crash = x::SHUTDOWN_crash,
 }
 
 /// `sched_op(SCHEDOP_shutdown)`: ends the domain. Returns only if Xen refused.
 pub fn shutdown(reason: ShutdownReason) -> XenError {
-    let arg: u32 = reason as u32; // struct sched_shutdown { unsigned int reason; }
+    let arg = x::SchedShutdown {
+        reason: reason as u32,
+    };
     XenError(call(
         x::__HYPERVISOR_sched_op,
         [
@@ -109,21 +115,25 @@ pub fn sched_yield() {
 
 /// `update_va_mapping(va, pte, UVMF_INVLPG)`: sets the L1 entry that maps `va`.
 pub fn update_va_mapping(va: u64, pte: u64) -> Result<(), XenError> {
-    const UVMF_INVLPG: u64 = 2;
     check(call(
         x::__HYPERVISOR_update_va_mapping,
-        [va, pte, UVMF_INVLPG, 0, 0],
+        [va, pte, x::UVMF_INVLPG, 0, 0],
     ))
     .map(|_| ())
 }
 
 /// `event_channel_op(EVTCHNOP_send)`: notifies the other end of `port`.
 pub fn evtchn_send(port: u32) -> Result<(), XenError> {
-    const EVTCHNOP_SEND: u64 = 4;
-    let arg: u32 = port; // struct evtchn_send { evtchn_port_t port; }
+    let arg = x::evtchn_send { port };
     check(call(
         x::__HYPERVISOR_event_channel_op,
-        [EVTCHNOP_SEND, core::ptr::addr_of!(arg) as u64, 0, 0, 0],
+        [
+            x::EVTCHNOP_send as u64,
+            core::ptr::addr_of!(arg) as u64,
+            0,
+            0,
+            0,
+        ],
     ))
     .map(|_| ())
 }
@@ -233,10 +243,9 @@ pub fn set_timer(deadline_ns: u64) -> Result<(), XenError> {
 
 /// `vcpu_op(VCPUOP_stop_periodic_timer, 0)`: no tick unless asked for.
 pub fn stop_periodic_timer() -> Result<(), XenError> {
-    const VCPUOP_STOP_PERIODIC_TIMER: u64 = 7;
     check(call(
         x::__HYPERVISOR_vcpu_op,
-        [VCPUOP_STOP_PERIODIC_TIMER, 0, 0, 0, 0],
+        [x::VCPUOP_STOP_PERIODIC_TIMER as u64, 0, 0, 0, 0],
     ))
     .map(|_| ())
 }
@@ -244,14 +253,22 @@ pub fn stop_periodic_timer() -> Result<(), XenError> {
 /// `event_channel_op(EVTCHNOP_bind_virq)`: a port for virtual IRQ `virq`
 /// on vCPU 0.
 pub fn bind_virq(virq: u32) -> Result<u32, XenError> {
-    const EVTCHNOP_BIND_VIRQ: u64 = 1;
-    // struct evtchn_bind_virq { uint32_t virq, vcpu; evtchn_port_t port; }
-    let mut arg: [u32; 3] = [virq, 0, 0];
+    let mut arg = x::evtchn_bind_virq {
+        virq,
+        vcpu: 0,
+        port: 0,
+    };
     check(call(
         x::__HYPERVISOR_event_channel_op,
-        [EVTCHNOP_BIND_VIRQ, arg.as_mut_ptr() as u64, 0, 0, 0],
+        [
+            x::EVTCHNOP_bind_virq as u64,
+            core::ptr::addr_of_mut!(arg) as u64,
+            0,
+            0,
+            0,
+        ],
     ))?;
-    Ok(arg[2])
+    Ok(arg.port)
 }
 
 /// `set_callbacks(event, failsafe, syscall)`: where Xen delivers event

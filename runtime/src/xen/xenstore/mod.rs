@@ -20,7 +20,7 @@
 //! sends on `store_evtchn` and blocks on it with a deadline:
 //!
 //! ```ignore
-//! let ring = unsafe { RingIo::new(store_page) };
+//! let ring = RingIo::new(crate::xen::p2m::builder_shared_page(store_mfn));
 //! let mut xs = Client::new(RingTransport::new(ring, StoreDoorbell { port }));
 //! let domid = domain_id(&mut xs)?;
 //! watch_shutdown(&mut xs)?;

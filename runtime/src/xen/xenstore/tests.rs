@@ -2,8 +2,10 @@
 //! bytes and answers with recorded byte sequences, as a real xenstored
 //! sends them (see xs_wire.h: a 16-byte little-endian header
 //! {type, req_id, tx_id, len} and the payload).
-use super::ring::tests::{Server, SharedPage};
+use super::ring::tests::Server;
+use super::ring::RingIo;
 use super::*;
+use crate::xen::shared_page::test_pages;
 use alloc::collections::VecDeque;
 use alloc::string::ToString;
 use alloc::vec;
@@ -1041,8 +1043,8 @@ impl Doorbell for PageDaemon {
 
 #[test]
 fn client_over_the_ring_with_indexes_near_u32_max() {
-    let page = SharedPage::new();
-    let server = page.server();
+    let [ours, theirs, daemons] = test_pages::handles();
+    let server = Server(theirs);
     // Slot 1018: the first header already crosses the ring's end, and the
     // indexes wrap past 2^32 during the first exchange.
     server.start_at(u32::MAX - 5);
@@ -1075,12 +1077,12 @@ fn client_over_the_ring_with_indexes_near_u32_max() {
         vec![msg(DIRECTORY, 5, 0, b"vbd\0vif\0")],
     );
     let daemon = PageDaemon {
-        server: page.server(),
+        server: Server(daemons),
         xs,
         kicked: false,
         waits: 0,
     };
-    let mut c = Client::new(RingTransport::new(page.ring(), daemon));
+    let mut c = Client::new(RingTransport::new(RingIo::new(ours), daemon));
 
     assert_eq!(domain_id(&mut c), Ok(7));
     assert!(server.index(2048) < 100, "the request indexes wrapped");

@@ -14,10 +14,11 @@ use alloc::vec::Vec;
 
 use super::error::Malformed;
 
-/// Size of the message header.
-pub const HEADER_LEN: usize = 16;
+/// Size of the message header (`struct xsd_sockmsg`: four 32-bit words in
+/// the order of [`Header`]'s fields).
+pub const HEADER_LEN: usize = core::mem::size_of::<crate::xen::abi::io::XsdSockmsg>();
 /// Largest payload either side may send (`XENSTORE_PAYLOAD_MAX`).
-pub const PAYLOAD_MAX: usize = 4096;
+pub const PAYLOAD_MAX: usize = crate::xen::abi::io::XENSTORE_PAYLOAD_MAX;
 
 /// Message types (`enum xsd_sockmsg_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,61 @@ pub enum MsgType {
 }
 
 impl MsgType {
+    /// Every type, in the order of [`Self::C_NAMES`].
+    pub const ALL: [MsgType; 22] = {
+        use MsgType::*;
+        [
+            Control,
+            Directory,
+            Read,
+            GetPerms,
+            Watch,
+            Unwatch,
+            TransactionStart,
+            TransactionEnd,
+            Introduce,
+            Release,
+            GetDomainPath,
+            Write,
+            Mkdir,
+            Rm,
+            SetPerms,
+            WatchEvent,
+            Error,
+            IsDomainIntroduced,
+            Resume,
+            SetTarget,
+            ResetWatches,
+            DirectoryPart,
+        ]
+    };
+    /// The names xs_wire.h gives [`Self::ALL`] (checked against it by the ABI
+    /// layout test).
+    pub const C_NAMES: [&'static str; 22] = [
+        "XS_CONTROL",
+        "XS_DIRECTORY",
+        "XS_READ",
+        "XS_GET_PERMS",
+        "XS_WATCH",
+        "XS_UNWATCH",
+        "XS_TRANSACTION_START",
+        "XS_TRANSACTION_END",
+        "XS_INTRODUCE",
+        "XS_RELEASE",
+        "XS_GET_DOMAIN_PATH",
+        "XS_WRITE",
+        "XS_MKDIR",
+        "XS_RM",
+        "XS_SET_PERMS",
+        "XS_WATCH_EVENT",
+        "XS_ERROR",
+        "XS_IS_DOMAIN_INTRODUCED",
+        "XS_RESUME",
+        "XS_SET_TARGET",
+        "XS_RESET_WATCHES",
+        "XS_DIRECTORY_PART",
+    ];
+
     /// The type for a raw header value, if it is one the protocol defines.
     pub fn from_u32(v: u32) -> Option<Self> {
         use MsgType::*;
