@@ -2,17 +2,15 @@
 //! console, print the banner, run the app, exit with its status.
 use crate::cmdline::Cmdline;
 
-/// Called by `_start` on the runtime's own stack.
+/// Called by `_start` on the runtime's own stack, with the `start_info`
+/// page Xen passed (see `arch::entry`).
 #[cfg(target_os = "none")]
-pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
-    use crate::console::{Backend, CONSOLE};
+pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
     use crate::xen::{console_ring::ConsoleRing, hypercall, shared_info, start_info::ConsoleKind};
 
     // Until start_info is checked, assume the first domain: console_io is
     // then the only output there is (a domU's write just fails).
-    CONSOLE.lock().set_backend(Backend::Hypervisor);
-    // SAFETY: Xen passes a pointer to a mapped start_info page in rsi.
-    let raw = unsafe { &*start_info };
+    crate::console::use_hypervisor();
     let info = match crate::xen::start_info::parse(raw) {
         Ok(info) => info,
         Err(e) => panic!("start_info rejected: {e}"),
@@ -21,11 +19,8 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
         panic!("cannot map shared info at {:#x}: {e}", info.shared_info_ma);
     }
     if let ConsoleKind::Ring { mfn, evtchn } = info.console {
-        let page = crate::xen::p2m::mfn_to_initial_va(mfn);
-        // SAFETY: the domain builder maps the console page inside the initial
-        // mapping, at the address its pfn gives; it stays mapped.
-        let ring = unsafe { ConsoleRing::new(page) };
-        CONSOLE.lock().set_backend(Backend::Ring { ring, evtchn });
+        let ring = ConsoleRing::new(crate::xen::p2m::builder_shared_page(mfn));
+        crate::console::use_ring(ring, evtchn);
     }
 
     let (major, minor) = hypercall::xen_version();
@@ -46,7 +41,7 @@ pub extern "C" fn kernel_main(start_info: *const xen_sys::start_info) -> ! {
     if let Err(e) = crate::arch::traps::install() {
         panic!("set_trap_table refused: {e}");
     }
-    crate::mm::init(&info, start_info as u64);
+    crate::mm::init(&info, raw as *const _ as u64);
     start_events();
     let after = cmdline
         .runtime_options()
@@ -98,17 +93,14 @@ fn start_events() {
         panic!("VCPUOP_stop_periodic_timer refused: {e}");
     }
     fn timer(_port: u32) {
-        TIMER_EVENTS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        crate::stats::TIMER_EVENTS.inc();
     }
-    match hypercall::bind_virq(xen_sys::VIRQ_TIMER) {
+    match hypercall::bind_virq(crate::xen::abi::VIRQ_TIMER) {
         Ok(port) => crate::xen::events::bind(port, timer),
         Err(e) => panic!("binding VIRQ_TIMER failed: {e}"),
     }
     crate::console::enable_input();
 }
-
-/// Timer events seen (for the stats line).
-pub static TIMER_EVENTS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// The runtime options (`uk.<key>` words) this version understands.
 pub const KNOWN_OPTIONS: &[&str] = &[

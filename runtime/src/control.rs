@@ -95,10 +95,7 @@ mod guest {
         if info.is_initial_domain() || info.store_mfn == 0 {
             return;
         }
-        let page = crate::xen::p2m::mfn_to_initial_va(info.store_mfn);
-        // SAFETY: the domain builder maps the store page inside the initial
-        // mapping, like the console page; it stays mapped.
-        let ring = unsafe { RingIo::new(page) };
+        let ring = RingIo::new(crate::xen::p2m::builder_shared_page(info.store_mfn));
         let mut client = Client::new(RingTransport::new(
             ring,
             StoreDoorbell {

@@ -30,13 +30,10 @@ mod imp {
 
     /// One line of counters, `uk-stats: key=N ...`, for scripts.
     fn print_stats() {
-        use core::fmt::Write;
-        let mut w = crate::console::Writer;
         // The memory manager may be what crashed: never wait for it.
-        if crate::mm::SPACE.try_lock().is_some() {
-            let _ = write!(w, "uk-stats: ");
-            let _ = crate::mm::write_stats(&mut w);
-            let _ = writeln!(w);
+        if let Some(memory) = crate::mm::stats() {
+            let events = crate::stats::EventStats::now();
+            crate::println!("{}", crate::stats::StatsLine { memory, events });
         }
     }
 

@@ -4,12 +4,29 @@
 //!
 //! Counters are read before and after the measured part with no console
 //! output in between, so hypercall counts are exact.
+use crate::mm::frames::Frames;
 use crate::mm::pte::PAGE_SIZE;
 use crate::mm::region::{Backing, Region, APP_REGION_START as B};
+use crate::mm::space::Access;
 use crate::mm::xen_mmu::frame_va;
 use crate::println;
-use crate::xen::hypercall::HYPERCALLS;
+use crate::stats::HYPERCALLS;
 use core::sync::atomic::Ordering::Relaxed;
+
+/// Faults at once (the nested-fault test calls this from the handler).
+pub fn fault_now() {
+    // SAFETY: deliberately reads an unmapped address (8, in the unmapped
+    // first page) to test the nested fault path; the fault never returns.
+    unsafe { core::ptr::read_volatile(core::ptr::dangling::<u64>()) };
+}
+
+fn alloc_frame() -> u64 {
+    crate::mm::with_space(|s| s.frames.alloc()).expect("a frame")
+}
+
+fn free_frame(pfn: u64) {
+    crate::mm::with_space(|s| s.frames.free(pfn));
+}
 
 /// Runs test `name`; unknown names are an error (status 2).
 pub fn run(name: &str, cmdline: &crate::cmdline::Cmdline) -> i32 {
@@ -40,14 +57,21 @@ struct Snapshot {
     free: u64,
 }
 
+/// Frames not held by the application region: free ones and the kernel
+/// heap's (which may grow meanwhile, from the free ones).
+fn free_or_heap() -> u64 {
+    crate::mm::frame_counts().1 + crate::mm::heap::frames()
+}
+
 fn snapshot() -> Snapshot {
+    let free = free_or_heap();
     crate::mm::with_space(|s| Snapshot {
-        hypercalls: HYPERCALLS.load(Relaxed),
+        hypercalls: HYPERCALLS.get(),
         faults: s.stats.faults,
         tables: s.stats.tables,
         mmu_updates: s.mmu.counts.mmu_updates,
         multicall_entries: s.mmu.counts.multicall_entries,
-        free: s.frames.free_count(),
+        free,
     })
 }
 
@@ -66,7 +90,9 @@ fn write(va: u64, v: u64) {
 }
 
 fn read(va: u64) -> u64 {
-    // SAFETY: as for `write`.
+    // SAFETY: the address is in a region of the application region (or, in
+    // the bad-access tests, deliberately not); the access faults the page
+    // in, or ends in the crash report under test.
     unsafe { (va as *const u64).read_volatile() }
 }
 
@@ -124,14 +150,15 @@ fn fill_frame(pfn: u64, seed: u64) {
 }
 
 fn frame_word(pfn: u64, i: usize) -> u64 {
-    // SAFETY: every frame is mapped in the physical map.
+    // SAFETY: every frame is mapped in the physical map, and word `i` of
+    // 512 lies inside the frame.
     unsafe { frame_va(pfn).cast::<u64>().add(i).read_volatile() }
 }
 
 /// Copy-on-write: reads see the source, the first write gets a private copy,
 /// the source never changes. Also maps shared read-only frames.
 fn mm_cow() -> i32 {
-    let src = crate::mm::with_space(|s| s.frames.alloc_contiguous(2)).expect("two frames");
+    let src = crate::mm::alloc_contiguous(2).expect("two frames");
     fill_frame(src, 1000);
     fill_frame(src + 1, 2000);
     add(Region::new(
@@ -172,12 +199,12 @@ fn mm_cow() -> i32 {
 
 /// A zero-fill page reads as zeros even when its frame held data before.
 fn mm_zero() -> i32 {
-    let dirty = crate::mm::with_space(|s| s.frames.alloc()).expect("a frame");
+    let dirty = alloc_frame();
     fill_frame(dirty, 0x1234);
     // Tables first, so the data page is the frame we dirtied.
     add(Region::new("zero", B, 2 * PAGE_SIZE, Backing::ZeroFill));
     write(B + PAGE_SIZE, 1);
-    crate::mm::with_space(|s| s.frames.free(dirty));
+    free_frame(dirty);
     let nonzero = (0..512).filter(|&i| read(B + 8 * i) != 0).count();
     let reused = crate::mm::with_space(|s| {
         s.translate(B)
@@ -233,10 +260,13 @@ fn mm_cycles(cycles: u64) -> i32 {
 fn mm_oom() -> i32 {
     let before = snapshot();
     add(Region::new("huge", B, 1 << 30, Backing::ZeroFill));
-    let result = crate::mm::with_space(|s| s.populate(B, B + (1 << 30)));
-    let mid = snapshot();
+    let result = crate::mm::with_space(|s| s.populate(B, B + (1 << 30), Access::Write));
+    let (_, free_at_error) = crate::mm::frame_counts();
     match result {
-        Err(e) => println!("mm-oom: error={e:?} free_at_error={}", mid.free),
+        Err(e) => println!(
+            "mm-oom: error={e:?} free_at_error={free_at_error} reserve={}",
+            crate::mm::reserve()
+        ),
         Ok(()) => println!("mm-oom: error=none"),
     }
     release(B);
@@ -250,7 +280,7 @@ fn mm_oom() -> i32 {
 
 /// Bad accesses: each must end in a crash report.
 fn mm_bad(kind: &str) -> i32 {
-    let f = crate::mm::with_space(|s| s.frames.alloc()).expect("a frame");
+    let f = alloc_frame();
     add(Region::new(
         "code",
         B,
@@ -280,12 +310,13 @@ fn mm_bad(kind: &str) -> i32 {
         }
         "exec" => {
             write(B + 2 * PAGE_SIZE, 0xc3); // ret
-                                            // SAFETY: deliberately jumps into a non-executable page.
+                                            // SAFETY: deliberately jumps into a non-executable page; the
+                                            // fetch faults and ends in the crash report under test.
             let f: extern "C" fn() = unsafe { core::mem::transmute(B + 2 * PAGE_SIZE) };
             f();
         }
         "oom-fault" => {
-            let free = crate::mm::with_space(|s| s.frames.free_count());
+            let free = crate::mm::frame_counts().1;
             add(Region::new(
                 "big",
                 B + (1 << 30),
@@ -313,15 +344,18 @@ fn mm_bad(kind: &str) -> i32 {
 fn trap(kind: &str) -> i32 {
     println!("trap: {kind}");
     match kind {
-        // SAFETY (all arms): deliberately raise an exception to test the
-        // crash report; none of them returns.
+        // SAFETY: raises #UD on purpose, to test the crash report; the
+        // exception never returns here.
         "ud2" => unsafe { core::arch::asm!("ud2") },
+        // SAFETY: raises #BP on purpose; it never returns here.
         "int3" => unsafe { core::arch::asm!("int3") },
+        // SAFETY: divides by zero on purpose (#DE); it never returns here.
         "div0" => unsafe {
             core::arch::asm!("xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _)
         },
         "null" => {
-            // SAFETY: as above.
+            // SAFETY: reads address 0 on purpose: the fault ends in the
+            // crash report under test.
             unsafe { core::ptr::read_volatile(core::ptr::null::<u64>()) };
         }
         "nested" => {
@@ -336,13 +370,15 @@ fn trap(kind: &str) -> i32 {
             // The runtime's code is mapped read-only.
             let text = run as *const () as *mut u8;
             // Keep HANDLER_DATA writable data rather than constant.
-            // SAFETY: single-threaded test code.
+            // SAFETY: one thread runs self-tests, and nothing else uses
+            // HANDLER_DATA; the byte is inside it.
             unsafe {
                 core::ptr::addr_of_mut!(HANDLER_DATA)
                     .cast::<u8>()
                     .write_volatile(0xc3)
             };
-            // SAFETY: as above.
+            // SAFETY: writes the runtime's own (read-only) code on purpose:
+            // the fault ends in the crash report under test.
             unsafe { text.write_volatile(0x90) };
         }
         "exec-data" | "exec-rodata" => {
@@ -352,7 +388,8 @@ fn trap(kind: &str) -> i32 {
             } else {
                 core::ptr::addr_of!(HANDLER_RODATA) as usize
             };
-            // SAFETY: as above.
+            // SAFETY: jumps into no-execute data on purpose: the fetch
+            // faults and ends in the crash report under test.
             let f: extern "C" fn() = unsafe { core::mem::transmute(data) };
             f();
         }

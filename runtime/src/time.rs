@@ -21,7 +21,7 @@ pub fn wall_clock_ns(wc_sec: u64, wc_nsec: u32, system_ns: u64) -> u64 {
 /// Nanoseconds since the domain started, or 0 before shared info is mapped.
 #[cfg(target_os = "none")]
 pub fn now_ns() -> u64 {
-    match crate::xen::shared_info::vcpu0_time() {
+    match crate::xen::shared_info::get().map(|s| s.vcpu0_time()) {
         Some(t) => {
             let delta = crate::arch::rdtsc().wrapping_sub(t.tsc_timestamp);
             t.system_time + tsc_delta_to_ns(delta, t.tsc_to_system_mul, t.tsc_shift)
@@ -33,7 +33,7 @@ pub fn now_ns() -> u64 {
 /// Nanoseconds since 1970 (UTC), from Xen's wall clock.
 #[cfg(target_os = "none")]
 pub fn realtime_ns() -> u64 {
-    let (sec, nsec) = crate::xen::shared_info::wall_clock();
+    let (sec, nsec) = crate::xen::shared_info::get().map_or((0, 0), |s| s.wall_clock());
     wall_clock_ns(sec, nsec, now_ns())
 }
 

@@ -1,34 +1,18 @@
 //! The runtime's exports: the symbols apps and their libraries may import
 //! from the runtime (looked up last, after the app and its libraries). The
 //! libc-like layer is built on these.
+//!
+//! Every pointer an app passes is app memory: it is read and written only
+//! through the app's [`AppMemory`], so a bad pointer is an error return,
+//! not a crash of the runtime.
+use crate::mm::uaccess::AppMemory;
 use hashbrown::HashMap;
-
-/// `ukrt_console_write(buf, len)`: writes `len` bytes to the console;
-/// returns `len`.
-extern "C" fn ukrt_console_write(buf: *const u8, len: usize) -> isize {
-    if buf.is_null() {
-        return -1;
-    }
-    // SAFETY: the app passes a buffer it owns; a bad pointer faults in the
-    // fault handler, which reports it.
-    let bytes = unsafe { core::slice::from_raw_parts(buf, len) };
-    // Xen reads a hypercall's buffer without faulting pages in, and app
-    // pages may not be mapped yet: copy through the runtime's own memory,
-    // which demand-maps them here, in the guest.
-    let mut chunk = [0u8; 256];
-    for part in bytes.chunks(chunk.len()) {
-        chunk[..part.len()].copy_from_slice(part);
-        let _ = embedded_io::Write::write_all(
-            &mut *crate::console::CONSOLE.lock(),
-            &chunk[..part.len()],
-        );
-    }
-    len as isize
-}
 
 /// What the exports know about the app that is running.
 #[derive(Debug, Clone)]
 pub struct AppContext {
+    /// The memory the app may name (its slot).
+    pub memory: AppMemory,
     /// The heap region, and how much of it `ukrt_heap_grow` handed out.
     pub heap: core::ops::Range<u64>,
     pub brk: u64,
@@ -37,58 +21,90 @@ pub struct AppContext {
     pub name: u64,
 }
 
-/// The running app's context (each app runs as a thread).
-fn current() -> Option<&'static mut AppContext> {
-    crate::sched::try_current().and_then(|t| t.app.as_mut())
+/// Runs `f` on the running app's context; `None` outside an app.
+fn with_app<R>(f: impl FnOnce(&mut AppContext) -> R) -> Option<R> {
+    crate::sched::try_with_current(|t| t.app.as_mut().map(f)).flatten()
+}
+
+fn app_memory() -> Option<AppMemory> {
+    with_app(|c| c.memory.clone())
+}
+
+/// `ukrt_console_write(buf, len)`: writes `len` bytes to the console;
+/// returns `len`, or -1 if the buffer is not the app's readable memory.
+extern "C" fn ukrt_console_write(buf: u64, len: usize) -> isize {
+    let Some(mem) = app_memory() else { return -1 };
+    // Xen reads a hypercall's buffer without faulting pages in: copy through
+    // the runtime's own memory, a chunk at a time.
+    let mut chunk = [0u8; 256];
+    let mut at = 0u64;
+    while at < len as u64 {
+        let n = (len as u64 - at).min(chunk.len() as u64) as usize;
+        let Some(addr) = buf.checked_add(at) else {
+            return -1;
+        };
+        if mem.read(addr, &mut chunk[..n]).is_err() {
+            return -1;
+        }
+        let _ = crate::console::write_bytes(&chunk[..n]);
+        at += n as u64;
+    }
+    len as isize
 }
 
 /// `ukrt_heap_grow(increment)`: maps `increment` more bytes (rounded up to
 /// pages) at the end of the app's heap and returns where they start, like
-/// `sbrk`; NULL when the heap region or memory is exhausted. Pages are
-/// mapped now, so running out of memory is this NULL, not a crash later.
-extern "C" fn ukrt_heap_grow(increment: usize) -> *mut u8 {
-    let Some(ctx) = current() else {
-        return core::ptr::null_mut();
+/// `sbrk`; NULL when the heap region or memory is exhausted, having mapped
+/// nothing. Pages are mapped now, so running out of memory is this NULL,
+/// not a crash later.
+extern "C" fn ukrt_heap_grow(increment: usize) -> u64 {
+    let Some((start, room)) = with_app(|c| (c.brk, c.heap.end - c.brk)) else {
+        return 0;
     };
-    let grow = (increment as u64).div_ceil(4096) * 4096;
-    let start = ctx.brk;
-    if grow > ctx.heap.end - start {
-        return core::ptr::null_mut();
+    let page = crate::mm::pte::PAGE_SIZE;
+    let Some(grow) = (increment as u64).checked_next_multiple_of(page) else {
+        return 0;
+    };
+    if grow > room {
+        return 0;
     }
-    match crate::mm::with_space(|s| s.populate(start, start + grow)) {
+    match crate::mm::with_space(|s| s.populate_all_or_nothing(start, start + grow)) {
         Ok(()) => {
-            ctx.brk += grow;
-            start as *mut u8
+            with_app(|c| c.brk += grow);
+            start
         }
-        Err(_) => core::ptr::null_mut(),
+        Err(_) => 0,
     }
 }
 
 /// `ukrt_environ()`: the NULL-terminated array of `NAME=VALUE` strings.
-extern "C" fn ukrt_environ() -> *const *const u8 {
-    current().map_or(core::ptr::null(), |c| c.environ as *const *const u8)
+extern "C" fn ukrt_environ() -> u64 {
+    with_app(|c| c.environ).unwrap_or(0)
 }
 
 /// `ukrt_app_name()`: the running app's name (its argv[0]).
-extern "C" fn ukrt_app_name() -> *const u8 {
-    current().map_or(core::ptr::null(), |c| c.name as *const u8)
+extern "C" fn ukrt_app_name() -> u64 {
+    with_app(|c| c.name).unwrap_or(0)
 }
 
-/// `ukrt_mem_stats(out)`: frames in use and free, for tests and monitoring.
-extern "C" fn ukrt_mem_stats(out: *mut u64) {
-    let (used, free) = crate::mm::with_space(|s| (s.frames.used_count(), s.frames.free_count()));
-    // SAFETY: the caller passes room for two u64 values.
-    unsafe {
-        out.write_unaligned(used);
-        out.add(1).write_unaligned(free);
+/// `ukrt_mem_stats(out)`: frames in use and free, for tests and
+/// monitoring; returns 0, or -1 if `out` is not two writable words.
+extern "C" fn ukrt_mem_stats(out: u64) -> i32 {
+    let (used, free) = crate::mm::frame_counts();
+    let Some(mem) = app_memory() else { return -1 };
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&used.to_le_bytes());
+    bytes[8..].copy_from_slice(&free.to_le_bytes());
+    match mem.write(out, &bytes) {
+        Ok(()) => 0,
+        Err(_) => -1,
     }
 }
 
 /// `ukrt_exit(status)`: ends the calling app with `status`.
 extern "C" fn ukrt_exit(status: i32) -> ! {
-    let saved = &raw const crate::sched::current().app_saved_rsp;
-    // SAFETY: app code calls this, so this thread is inside `enter`.
-    unsafe { crate::arch::app_entry::leave(saved, status) }
+    let call = crate::sched::with_current(|t| t.app_call.clone());
+    call.leave(status)
 }
 
 /// `ukrt_clock_ns(clock)`: 0 = the wall clock (ns since 1970, UTC), 1 = the
@@ -111,19 +127,21 @@ extern "C" fn ukrt_yield() {
 }
 
 /// `ukrt_console_read(buf, len)`: waits for console input and returns
-/// how many bytes (at least 1) were copied into `buf`.
-extern "C" fn ukrt_console_read(buf: *mut u8, len: usize) -> isize {
-    if buf.is_null() {
-        return -1;
+/// how many bytes (at least 1) were copied into `buf`; -1 if `buf` is not
+/// the app's writable memory.
+extern "C" fn ukrt_console_read(buf: u64, len: usize) -> isize {
+    let Some(mem) = app_memory() else { return -1 };
+    if len == 0 {
+        return 0;
     }
     let mut chunk = [0u8; 256];
     loop {
         let n = crate::console::read_input(&mut chunk[..len.min(256)]);
         if n > 0 {
-            // SAFETY: the app gives `len` writable bytes; copying in guest
-            // context faults its pages in if needed.
-            unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), buf, n) };
-            return n as isize;
+            return match mem.write(buf, &chunk[..n]) {
+                Ok(()) => n as isize,
+                Err(_) => -1,
+            };
         }
         crate::sched::wait_input();
     }

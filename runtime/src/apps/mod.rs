@@ -1,9 +1,10 @@
 //! Apps: find the bundle, load each app of its manifest into a slot, run
-//! them in manifest order, report each one's status.
+//! them all as threads, report each one's status.
 //!
 //! Every instance stays mapped until all apps have run, so later instances
 //! share the code pages and page tables of earlier ones.
-pub mod layout;
+use crate::mm::region::{APP_REGION_END, APP_REGION_START};
+use ukrt_loader::layout::SLOT_SIZE;
 
 #[cfg(target_os = "none")]
 pub mod exports;
@@ -19,6 +20,14 @@ pub use guest::run_all;
 /// not found").
 pub const LOAD_FAILED: i32 = 127;
 
+/// App slots in the application region: the most apps an image can run.
+pub const MAX_SLOTS: usize = ((APP_REGION_END - APP_REGION_START) / SLOT_SIZE) as usize;
+
+/// Where slot `slot` starts.
+pub fn slot_base(slot: usize) -> u64 {
+    APP_REGION_START + slot as u64 * SLOT_SIZE
+}
+
 /// The image's status: the first non-zero app status, else 0.
 pub fn image_status(statuses: impl IntoIterator<Item = i32>) -> i32 {
     statuses.into_iter().find(|&s| s != 0).unwrap_or(0)
@@ -29,6 +38,8 @@ mod guest {
     use super::instance::{Instance, Launch, ObjectCache};
     use super::source::BundleImage;
     use crate::println;
+    use crate::sched::Counts;
+    use alloc::string::{String, ToString};
     use alloc::vec::Vec;
 
     /// Runs every app of the bundle; returns the image's status.
@@ -52,27 +63,10 @@ mod guest {
         let mut instances: Vec<Instance> = Vec::new();
         for (slot, spec) in apps.iter().enumerate() {
             let before = crate::sched::counters();
-            let loaded = if slot >= super::layout::MAX_SLOTS {
-                Err(alloc::string::String::from("no free app slot"))
-            } else {
-                Instance::load(spec, env, cmdline_args, bundle, &mut cache, slot, share)
-                    .map_err(|e| alloc::format!("{e}"))
-            };
+            let loaded = load(spec, env, cmdline_args, bundle, &mut cache, slot, share);
             let load = delta(crate::sched::counters(), before);
             match loaded {
-                Ok(inst) => {
-                    let (name, launch, id) = (
-                        spec.name.clone(),
-                        inst.launch.clone(),
-                        STATUSES.lock().len(),
-                    );
-                    STATUSES.lock().push(None);
-                    let t = crate::sched::spawn(move || run(&launch, &name, id));
-                    let thread = crate::sched::thread(t);
-                    thread.app = Some(inst.context());
-                    thread.counts = load;
-                    instances.push(inst);
-                }
+                Ok(inst) => instances.push(inst),
                 Err(e) => {
                     println!("ukrt: app {:?} cannot load: {e}", spec.name);
                     println!(
@@ -87,12 +81,10 @@ mod guest {
                 }
             }
         }
+        drop(apps);
         crate::sched::run();
-        let (_, _, frames) = crate::sched::counters();
-        println!(
-            "uk-apps: instances={} frames_used={frames}",
-            instances.len()
-        );
+        let (used, _) = crate::mm::frame_counts();
+        println!("uk-apps: instances={} frames_used={used}", instances.len());
         for inst in &mut instances {
             inst.release();
         }
@@ -104,38 +96,82 @@ mod guest {
         super::image_status(statuses)
     }
 
+    /// Loads one app and gives it a thread; on failure nothing of it stays.
+    fn load(
+        spec: &ukrt_loader::manifest::AppSpec,
+        env: &[&str],
+        args: &[&str],
+        bundle: &BundleImage,
+        cache: &mut ObjectCache,
+        slot: usize,
+        share: bool,
+    ) -> Result<Instance, String> {
+        if slot >= super::MAX_SLOTS {
+            return Err(alloc::format!(
+                "no free app slot (an image runs at most {} apps)",
+                super::MAX_SLOTS
+            ));
+        }
+        let before = crate::sched::counters();
+        let mut inst = Instance::load(
+            spec,
+            env,
+            args,
+            bundle,
+            cache,
+            super::slot_base(slot),
+            share,
+        )
+        .map_err(|e| e.to_string())?;
+        let (name, launch, id) = (
+            spec.name.clone(),
+            inst.launch.clone(),
+            STATUSES.lock().len(),
+        );
+        let thread = match crate::sched::spawn(move || run(&launch, &name, id)) {
+            Ok(t) => t,
+            Err(e) => {
+                inst.release();
+                return Err(e.to_string());
+            }
+        };
+        let load = delta(crate::sched::counters(), before);
+        let (context, exit_fn) = (inst.context.clone(), inst.launch.exit_fn);
+        crate::sched::with_thread(thread, |t| {
+            t.app = Some(context);
+            t.stop_fn = exit_fn;
+            t.counts = load;
+        });
+        STATUSES.lock().push(None);
+        Ok(inst)
+    }
+
     /// Each app's status, in manifest order (None while it runs).
     static STATUSES: spin::Mutex<Vec<Option<i32>>> = spin::Mutex::new(Vec::new());
 
-    fn delta(a: (u64, u64, i64), b: (u64, u64, i64)) -> (u64, u64, i64) {
+    fn delta(a: Counts, b: Counts) -> Counts {
         (a.0 - b.0, a.1 - b.1, a.2 - b.2)
     }
 
     /// A thread's body: init functions, `main`, fini functions on the app's
     /// stack; then the `uk-app` line.
     fn run(inst: &Launch, name: &str, id: usize) {
-        let thread = crate::sched::current();
-        thread.app_stack = inst.stack_top - super::layout::STACK_SIZE..inst.stack_top;
-        thread.stop_fn = inst.exit_fn;
-        let saved = &raw mut thread.app_saved_rsp;
-        // SAFETY (each call): the functions are the instance's relocated
-        // code; the stack is its mapped stack region; `saved` lives in the
-        // thread, which outlives the call.
-        for &f in &inst.init {
-            unsafe { crate::arch::app_entry::enter(f, 0, 0, 0, inst.stack_top, saved) };
-        }
-        let status = unsafe {
-            crate::arch::app_entry::enter(
-                inst.entry,
-                inst.argc,
-                inst.argv,
-                inst.environ,
-                inst.stack_top,
-                saved,
-            )
+        let call = crate::sched::with_current(|t| t.app_call.clone());
+        let stack = inst.stack.clone();
+        let report = |what: &str, r: Result<i32, crate::arch::app_entry::CallError>| match r {
+            Ok(status) => status,
+            Err(e) => {
+                println!("ukrt: app {name:?}: cannot call its {what}: {e}");
+                super::LOAD_FAILED
+            }
         };
+        for &f in &inst.init {
+            report("initialiser", call.call(f, (0, 0, 0), stack.clone()));
+        }
+        let args = (inst.argc, inst.argv, inst.environ);
+        let status = report("main", call.call(inst.entry, args, stack.clone()));
         for &f in &inst.fini {
-            unsafe { crate::arch::app_entry::enter(f, 0, 0, 0, inst.stack_top, saved) };
+            report("finaliser", call.call(f, (0, 0, 0), stack.clone()));
         }
         let c = crate::sched::current_counts();
         println!(
@@ -153,5 +189,15 @@ mod tests {
         assert_eq!(super::image_status([0, 0]), 0);
         assert_eq!(super::image_status([0, 3, 127]), 3);
         assert_eq!(super::image_status([]), 0);
+    }
+
+    #[test]
+    fn slots_fill_the_application_region() {
+        assert_eq!(super::MAX_SLOTS, 1024);
+        assert_eq!(super::slot_base(0), super::APP_REGION_START);
+        assert_eq!(
+            super::slot_base(super::MAX_SLOTS - 1) + super::SLOT_SIZE,
+            super::APP_REGION_END
+        );
     }
 }

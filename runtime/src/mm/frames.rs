@@ -5,13 +5,28 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutOfMemory;
 
+/// Where frames come from, as the page-table logic sees it.
+pub trait Frames {
+    /// Takes one free frame.
+    fn alloc(&mut self) -> Result<u64, OutOfMemory>;
+    /// Returns a frame taken with `alloc`.
+    fn free(&mut self, pfn: u64);
+}
+
 /// One bit per pfn in `[base, limit)`: set = in use.
+///
+/// A reserve of frames is kept back from ordinary allocations, so that when
+/// apps have taken all they can the runtime still has room for its own
+/// bookkeeping (the kernel heap grows into it).
 pub struct FrameAllocator {
     bits: &'static mut [u64],
     base: u64,
     limit: u64,
     free: u64,
-    /// Where the next search starts, so allocation is not quadratic.
+    /// Frames ordinary allocations leave free.
+    reserve: u64,
+    /// Where the next search starts (no free frame lies below it), so
+    /// allocation is not quadratic.
     hint: u64,
 }
 
@@ -34,8 +49,19 @@ impl FrameAllocator {
             base,
             limit,
             free: limit - base,
+            reserve: 0,
             hint: 0,
         }
+    }
+
+    /// Keeps `frames` back from ordinary allocations.
+    pub fn set_reserve(&mut self, frames: u64) {
+        self.reserve = frames;
+    }
+
+    #[cfg(any(test, feature = "selftest"))]
+    pub fn reserve(&self) -> u64 {
+        self.reserve
     }
 
     pub fn free_count(&self) -> u64 {
@@ -63,9 +89,9 @@ impl FrameAllocator {
         }
     }
 
-    /// Takes one free frame.
+    /// Takes one free frame, leaving the reserve alone.
     pub fn alloc(&mut self) -> Result<u64, OutOfMemory> {
-        if self.free == 0 {
+        if self.free <= self.reserve {
             return Err(OutOfMemory);
         }
         let n = self.total();
@@ -89,11 +115,36 @@ impl FrameAllocator {
         unreachable!("free count says a frame is free but the bitmap has none")
     }
 
-    /// Takes `count` consecutive free frames (used once, for the heap).
+    /// Takes `count` consecutive free frames, leaving the reserve alone.
     pub fn alloc_contiguous(&mut self, count: u64) -> Result<u64, OutOfMemory> {
+        if self.free < count.saturating_add(self.reserve) {
+            return Err(OutOfMemory);
+        }
+        self.take_run(count)
+    }
+
+    /// Takes `count` consecutive free frames, from the reserve if need be
+    /// (for the kernel heap).
+    pub fn alloc_contiguous_reserved(&mut self, count: u64) -> Result<u64, OutOfMemory> {
+        if self.free < count {
+            return Err(OutOfMemory);
+        }
+        self.take_run(count)
+    }
+
+    /// The first run of `count` free frames; full words are skipped whole.
+    fn take_run(&mut self, count: u64) -> Result<u64, OutOfMemory> {
         let n = self.total();
-        let mut run = 0;
-        for i in 0..n {
+        if count == 0 || count > n {
+            return Err(OutOfMemory);
+        }
+        // No free frame lies below the hint.
+        let (mut run, mut i) = (0, self.hint / 64 * 64);
+        while i < n {
+            if i % 64 == 0 && run == 0 && self.bits[(i / 64) as usize] == u64::MAX {
+                i += 64;
+                continue;
+            }
             run = if self.is_used(i) { 0 } else { run + 1 };
             if run == count {
                 let first = i + 1 - count;
@@ -103,6 +154,7 @@ impl FrameAllocator {
                 self.free -= count;
                 return Ok(self.base + first);
             }
+            i += 1;
         }
         Err(OutOfMemory)
     }
@@ -118,6 +170,18 @@ impl FrameAllocator {
         assert!(self.is_used(i), "freeing pfn {pfn:#x} twice");
         self.set(i, false);
         self.free += 1;
+        // The lowest free frame goes first: reuse stays predictable (and
+        // warm), and the search skips full words, so it stays cheap.
+        self.hint = self.hint.min(i);
+    }
+}
+
+impl Frames for FrameAllocator {
+    fn alloc(&mut self) -> Result<u64, OutOfMemory> {
+        FrameAllocator::alloc(self)
+    }
+    fn free(&mut self, pfn: u64) {
+        FrameAllocator::free(self, pfn)
     }
 }
 
@@ -148,6 +212,36 @@ mod tests {
         assert_eq!(a.alloc_contiguous(10), Ok(1));
         assert_eq!(a.free_count(), 53);
         assert_eq!(a.alloc_contiguous(54), Err(OutOfMemory));
+    }
+
+    #[test]
+    fn the_reserve_is_kept_from_ordinary_allocations() {
+        let mut a = FrameAllocator::new(bitmap(4), 0, 256);
+        a.set_reserve(16);
+        let taken = core::iter::from_fn(|| a.alloc().ok()).count();
+        assert_eq!(taken, 240);
+        assert_eq!(a.alloc_contiguous(1), Err(OutOfMemory));
+        assert_eq!(a.free_count(), a.reserve());
+        let run = a.alloc_contiguous_reserved(16).unwrap();
+        assert_eq!(a.free_count(), 0);
+        for f in run..run + 16 {
+            a.free(f);
+        }
+        assert!(a.alloc().is_err(), "freed frames refill the reserve first");
+    }
+
+    #[test]
+    fn contiguous_runs_skip_full_words_and_cross_word_boundaries() {
+        let mut a = FrameAllocator::new(bitmap(4), 0, 256);
+        for _ in 0..130 {
+            a.alloc().unwrap();
+        }
+        a.free(10);
+        assert_eq!(a.alloc_contiguous(2), Ok(130), "a single hole is too small");
+        assert_eq!(a.alloc_contiguous(124), Ok(132));
+        assert_eq!(a.alloc_contiguous(1), Ok(10));
+        assert_eq!(a.alloc_contiguous(1), Err(OutOfMemory));
+        assert_eq!(a.alloc_contiguous(0), Err(OutOfMemory));
     }
 
     #[test]

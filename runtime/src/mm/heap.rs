@@ -1,26 +1,51 @@
-//! The kernel heap behind `GlobalAlloc`: a linked-list allocator (the
-//! `linked_list_allocator` crate, as used by many hobby and teaching kernels)
-//! over a run of frames in the physical map, set aside at boot.
-use super::frames::FrameAllocator;
+//! The kernel heap behind `GlobalAlloc`: talc (a well-kept, fast `no_std`
+//! allocator that manages any number of separate spans) over runs of
+//! frames of the physical map.
+//!
+//! The heap starts empty and grows when an allocation finds no room: its
+//! out-of-memory handler takes a run of contiguous frames (every frame is
+//! mapped in the physical map, so a run of frames is a run of addresses)
+//! and gives it to talc. The frames may come from the allocator's reserve,
+//! which apps cannot take, so the runtime can still keep its books when the
+//! apps have used all the memory they may.
+use super::pte::PAGE_SIZE;
 use super::xen_mmu::frame_va;
-use linked_list_allocator::LockedHeap;
+use core::alloc::Layout;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use talc::{OomHandler, Span, Talc, Talck};
 
-#[global_allocator]
-static HEAP: LockedHeap = LockedHeap::empty();
+/// The smallest growth: 64 frames (256 KiB), so small allocations do not
+/// take a hypercall-free but bitmap-scanning trip to the allocator each.
+const GROW_FRAMES: u64 = 64;
+/// Room for talc's own bookkeeping in a new span (its bins live in the
+/// first span it gets, about 1 KiB; a word per span after that).
+const SPAN_OVERHEAD: usize = 2 * 4096;
 
-/// Heap size: 1/16 of the domain's memory, between 1 and 16 MiB.
-pub fn size_for(frames: u64) -> u64 {
-    (frames / 16).clamp(256, 4096)
+/// Frames the heap holds.
+static HEAP_FRAMES: AtomicU64 = AtomicU64::new(0);
+
+/// Grows the heap from the frame allocator.
+pub struct GrowFromFrames;
+
+impl OomHandler for GrowFromFrames {
+    fn handle_oom(talc: &mut Talc<Self>, layout: Layout) -> Result<(), ()> {
+        let need = layout.size().saturating_add(layout.align()) + SPAN_OVERHEAD;
+        let frames = (need.div_ceil(PAGE_SIZE as usize) as u64).max(GROW_FRAMES);
+        let first = super::take_heap_frames(frames).ok_or(())?;
+        let span = Span::from_base_size(frame_va(first), (frames * PAGE_SIZE) as usize);
+        // SAFETY: the frames were just taken from the frame allocator for
+        // good: nothing else uses them, and they stay mapped writable in the
+        // physical map; distinct runs never overlap an existing span.
+        unsafe { talc.claim(span) }?;
+        HEAP_FRAMES.fetch_add(frames, Relaxed);
+        Ok(())
+    }
 }
 
-/// Gives the heap `size_for(usable)` frames. Returns the frame count.
-pub fn init(frames: &mut FrameAllocator, usable: u64) -> u64 {
-    let pages = size_for(usable);
-    let first = frames
-        .alloc_contiguous(pages)
-        .unwrap_or_else(|_| panic!("no {pages} contiguous frames for the kernel heap"));
-    // SAFETY: the frames were just taken from the allocator, are mapped
-    // writable in the physical map, and are handed to the heap for good.
-    unsafe { HEAP.lock().init(frame_va(first), (pages * 4096) as usize) };
-    pages
+#[global_allocator]
+static HEAP: Talck<spin::Mutex<()>, GrowFromFrames> = Talc::new(GrowFromFrames).lock();
+
+/// Frames the heap has taken so far.
+pub fn frames() -> u64 {
+    HEAP_FRAMES.load(Relaxed)
 }

@@ -54,6 +54,9 @@ pub trait PvMmu {
     fn write_entry(&mut self, pfn: u64, index: usize, val: u64);
     /// Copies frame `src` into frame `dst`.
     fn copy_frame(&mut self, dst: u64, src: u64);
+    /// Copies the first `keep` bytes of frame `src` into frame `dst` and
+    /// zeros the rest of `dst`.
+    fn copy_prefix(&mut self, dst: u64, src: u64, keep: usize);
     /// Carries out `ops` in order, in as few transitions to Xen as it can.
     fn submit(&mut self, ops: &[Op]) -> Result<(), MmuError>;
 }

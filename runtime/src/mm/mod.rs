@@ -3,7 +3,8 @@
 //!
 //! The decision logic (`frames`, `region`, `space`, `pte`) is plain Rust,
 //! tested on the host against `model`, a model of Xen's PV MMU rules. The
-//! Xen-facing parts (`xen_mmu`, `setup`, `heap`) only build for the guest.
+//! Xen-facing parts (`xen_mmu`, `setup`, `heap`, `image`, `stack`,
+//! `uaccess`) only build for the guest; they hold this module's `unsafe`.
 pub mod frames;
 pub mod mmu;
 pub mod pte;
@@ -11,10 +12,22 @@ pub mod region;
 pub mod space;
 
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)]
 pub mod heap;
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)]
+pub mod image;
+#[cfg(target_os = "none")]
+#[allow(unsafe_code)]
 pub mod setup;
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)]
+pub mod stack;
+#[cfg(target_os = "none")]
+#[allow(unsafe_code)]
+pub mod uaccess;
+#[cfg(target_os = "none")]
+#[allow(unsafe_code)]
 pub mod xen_mmu;
 
 #[cfg(test)]
@@ -29,27 +42,89 @@ pub fn in_app_region(va: u64) -> bool {
     (APP_REGION_START..APP_REGION_END).contains(&va)
 }
 
+/// Frames kept back from apps for the runtime's own growth (the kernel
+/// heap): 2 MiB.
+pub const RESERVE_FRAMES: u64 = 512;
+
 #[cfg(target_os = "none")]
 pub use guest::*;
 
 #[cfg(target_os = "none")]
 mod guest {
+    use super::frames::{FrameAllocator, Frames, OutOfMemory};
     use super::space::{Access, AddressSpace, FaultError};
     use super::xen_mmu::XenMmu;
+    use crate::stats::MemoryStats;
     use crate::xen::start_info::BootInfo;
 
+    /// The frame allocator, apart from the address space so that the kernel
+    /// heap can grow while the address space is locked. Whoever holds it
+    /// never allocates from the heap.
+    static FRAMES: spin::Mutex<Option<FrameAllocator>> = spin::Mutex::new(None);
+
+    /// The frame allocator as the address space sees it.
+    pub struct GlobalFrames;
+
+    impl Frames for GlobalFrames {
+        fn alloc(&mut self) -> Result<u64, OutOfMemory> {
+            with_frames(|f| f.alloc())
+        }
+        fn free(&mut self, pfn: u64) {
+            with_frames(|f| f.free(pfn))
+        }
+    }
+
+    fn with_frames<R>(f: impl FnOnce(&mut FrameAllocator) -> R) -> R {
+        f(FRAMES.lock().as_mut().expect("memory is set up at boot"))
+    }
+
+    /// A run of frames for the kernel heap (reserve included), or `None`
+    /// before memory is set up or when none is left.
+    pub(super) fn take_heap_frames(count: u64) -> Option<u64> {
+        FRAMES
+            .try_lock()?
+            .as_mut()?
+            .alloc_contiguous_reserved(count)
+            .ok()
+    }
+
+    /// A run of frames for the runtime's own use outside the heap (thread
+    /// stacks); apps' reserve rules apply.
+    pub fn alloc_contiguous(count: u64) -> Result<u64, OutOfMemory> {
+        with_frames(|f| f.alloc_contiguous(count))
+    }
+
+    /// Returns frames taken with [`alloc_contiguous`].
+    pub fn free_contiguous(first: u64, count: u64) {
+        with_frames(|f| (first..first + count).for_each(|p| f.free(p)))
+    }
+
+    /// Frames kept back from apps (see `FrameAllocator::set_reserve`).
+    #[cfg(feature = "selftest")]
+    pub fn reserve() -> u64 {
+        with_frames(|f| f.reserve())
+    }
+
+    /// Frames in use and free (free includes the reserve).
+    pub fn frame_counts() -> (u64, u64) {
+        with_frames(|f| (f.used_count(), f.free_count()))
+    }
+
     /// The application region's address space, once memory is set up.
-    pub static SPACE: spin::Mutex<Option<AddressSpace<XenMmu>>> = spin::Mutex::new(None);
+    pub static SPACE: spin::Mutex<Option<AddressSpace<XenMmu, GlobalFrames>>> =
+        spin::Mutex::new(None);
 
-    /// Frames set aside at boot and for the heap, for the stats line.
-    static RESERVED: spin::Once<(u64, u64)> = spin::Once::new();
+    /// Frames set aside at boot, for the stats line.
+    static BOOT_FRAMES: spin::Once<u64> = spin::Once::new();
 
-    /// Takes over memory: physical map, image protection, heap, app region.
+    /// Takes over memory: physical map, image protection, frames, app region.
     pub fn init(info: &BootInfo, start_info_va: u64) {
-        let mut mem = super::setup::init(info, start_info_va, crate::arch::boot_stack_guard());
-        let heap = super::heap::init(&mut mem.frames, mem.usable_frames);
-        RESERVED.call_once(|| (mem.boot_frames, heap));
-        *SPACE.lock() = Some(AddressSpace::new(mem.mmu, mem.frames, mem.root_pfn));
+        let mem = super::setup::init(info, start_info_va, crate::arch::boot_stack_guard());
+        BOOT_FRAMES.call_once(|| mem.boot_frames);
+        let mut frames = mem.frames;
+        frames.set_reserve(super::RESERVE_FRAMES.min(frames.total() / 8));
+        *FRAMES.lock() = Some(frames);
+        *SPACE.lock() = Some(AddressSpace::new(mem.mmu, GlobalFrames, mem.root_pfn));
     }
 
     /// Handles a page fault in the application region.
@@ -62,51 +137,65 @@ mod guest {
     }
 
     /// Runs `f` on the address space.
-    pub fn with_space<R>(f: impl FnOnce(&mut AddressSpace<XenMmu>) -> R) -> R {
+    pub fn with_space<R>(f: impl FnOnce(&mut AddressSpace<XenMmu, GlobalFrames>) -> R) -> R {
         f(SPACE.lock().as_mut().expect("memory is set up at boot"))
     }
 
-    /// The `uk-stats:` line's fields.
-    pub fn write_stats(w: &mut impl core::fmt::Write) -> core::fmt::Result {
-        let hypercalls =
-            crate::xen::hypercall::HYPERCALLS.load(core::sync::atomic::Ordering::Relaxed);
+    /// Whether `addr` lies in an executable region of the app region.
+    pub fn is_app_code(addr: u64) -> bool {
+        with_space(|s| s.regions.find(addr).is_some_and(|r| r.executable))
+    }
+
+    /// Whether `stack` is wholly inside one writable region and every page
+    /// of it is mapped writable (Xen cannot deliver a fault on the stack in
+    /// use, so an app stack must never fault).
+    pub fn is_mapped_app_stack(stack: core::ops::Range<u64>) -> bool {
         with_space(|s| {
-            let (boot, heap) = RESERVED.get().copied().unwrap_or_default();
-            let st = s.stats;
-            let c = s.mmu.counts;
-            write!(
-                w,
-                "faults={} tables={} hypercalls={} mmu_updates={} frames_used={} frames_free={} \
-                 tables_l1={} tables_l2={} tables_l3={} tables_freed={} multicalls={} \
-                 multicall_entries={} mmuext_ops={} zero_fills={} cow_copies={} shared_maps={} \
-                 shared_code_pages={} private_pages={} l1_shared_links={} boot_frames={} heap_frames={} \
-                 timer_events={} blocks={} upcalls={} switches={}",
-                st.faults,
-                st.tables_total(),
-                hypercalls,
-                c.mmu_updates,
-                s.frames.used_count(),
-                s.frames.free_count(),
-                st.tables[0],
-                st.tables[1],
-                st.tables[2],
-                st.tables_freed,
-                c.multicalls,
-                c.multicall_entries,
-                c.mmuext_ops,
-                st.zero_fills,
-                st.cow_copies,
-                st.shared_maps,
-                st.shared_code_pages(),
-                st.private_pages(),
-                st.l1_shared_links,
-                boot,
-                heap,
-                crate::boot::TIMER_EVENTS.load(core::sync::atomic::Ordering::Relaxed),
-                crate::sched::BLOCKS.load(core::sync::atomic::Ordering::Relaxed),
-                crate::xen::events::UPCALLS.load(core::sync::atomic::Ordering::Relaxed),
-                crate::sched::SWITCHES.load(core::sync::atomic::Ordering::Relaxed),
-            )
+            let in_region = s
+                .regions
+                .find(stack.start)
+                .is_some_and(|r| r.writable && stack.end <= r.end);
+            in_region
+                && (stack.start..stack.end)
+                    .step_by(super::pte::PAGE_SIZE as usize)
+                    .all(|va| s.translate(va).is_some_and(|p| p.is_writable()))
+        })
+    }
+
+    /// Faults handled so far.
+    pub fn faults() -> u64 {
+        with_space(|s| s.stats.faults)
+    }
+
+    /// The memory figures of the stats line; `None` if the memory manager
+    /// is busy (it may be what crashed: never wait for it).
+    pub fn stats() -> Option<MemoryStats> {
+        let guard = SPACE.try_lock()?;
+        let s = guard.as_ref()?;
+        let (used, free) = FRAMES
+            .try_lock()?
+            .as_ref()
+            .map(|f| (f.used_count(), f.free_count()))?;
+        let st = s.stats;
+        let c = s.mmu.counts;
+        Some(MemoryStats {
+            faults: st.faults,
+            tables: st.tables,
+            tables_freed: st.tables_freed,
+            mmu_updates: c.mmu_updates,
+            multicalls: c.multicalls,
+            multicall_entries: c.multicall_entries,
+            mmuext_ops: c.mmuext_ops,
+            frames_used: used,
+            frames_free: free,
+            zero_fills: st.zero_fills,
+            cow_copies: st.cow_copies,
+            shared_maps: st.shared_maps,
+            shared_code_pages: st.shared_code_pages(),
+            private_pages: st.private_pages(),
+            l1_shared_links: st.l1_shared_links,
+            boot_frames: BOOT_FRAMES.get().copied().unwrap_or(0),
+            heap_frames: super::heap::frames(),
         })
     }
 }

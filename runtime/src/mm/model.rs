@@ -236,6 +236,22 @@ impl PvMmu for ModelMmu {
         );
         f.data = data;
     }
+    fn copy_prefix(&mut self, dst: u64, src: u64, keep: usize) {
+        let mut bytes: Vec<u8> = self.frames[&(src + MFN_OFFSET)]
+            .data
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        bytes[keep..].fill(0);
+        let f = self.frames.get_mut(&(dst + MFN_OFFSET)).unwrap();
+        assert!(
+            f.physmap_writable,
+            "the runtime wrote pfn {dst:#x} through a read-only mapping"
+        );
+        for (w, b) in f.data.iter_mut().zip(bytes.chunks(8)) {
+            *w = u64::from_le_bytes(b.try_into().unwrap());
+        }
+    }
     fn submit(&mut self, ops: &[Op]) -> Result<(), MmuError> {
         self.counts.submits += 1;
         self.counts.ops += ops.len() as u64;

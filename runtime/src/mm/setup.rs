@@ -33,8 +33,6 @@ pub struct Memory {
     pub mmu: XenMmu,
     pub frames: FrameAllocator,
     pub root_pfn: u64,
-    /// Frames of the domain the runtime manages (capped at `MAX_FRAMES`).
-    pub usable_frames: u64,
     /// Frames set aside at boot: Xen's structures, the image, the frame
     /// bitmap and the physical map's tables.
     pub boot_frames: u64,
@@ -108,8 +106,8 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
 
     // 2. Boot structures end before `first_free`.
     let pt_end = va_to_pfn(info.pt_base) + info.nr_pt_frames + 1; // + Xen's boot stack
-    crate::apps::source::set_image_limit(info);
-    let image_end = match crate::apps::source::embedded_extent() {
+    super::image::set_image_limit(info);
+    let image_end = match super::image::embedded_extent() {
         Some((va, len)) => va + len,
         None => core::ptr::addr_of!(__image_end) as u64,
     };
@@ -191,10 +189,12 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
     let text_end = va_to_pfn(core::ptr::addr_of!(__text_end) as u64);
     let rodata_end = va_to_pfn(core::ptr::addr_of!(__rodata_end) as u64);
     let guard = va_to_pfn(stack_guard);
-    // The embedded bundle is read-only data too.
-    let bundle = crate::apps::source::embedded_extent()
-        .map(|(va, len)| va_to_pfn(va)..pfn_end(va, len))
-        .unwrap_or(0..0);
+    // The embedded bundle and the ramdisk module are read-only data too:
+    // their bytes are handed out as `&'static [u8]` (mm/image.rs).
+    let extent =
+        |e: Option<(u64, u64)>| e.map_or(0..0, |(va, len)| va_to_pfn(va)..pfn_end(va, len));
+    let bundle = extent(super::image::embedded_extent());
+    let module = extent(super::image::module_extent(info));
     let mut ops = heapless::Vec::<Op, 128>::new();
     for pfn in 0..initial_mapped {
         let table = PHYSMAP_L1[(pfn / 512) as usize].load(Relaxed);
@@ -206,7 +206,10 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
             0
         } else if (text..text_end).contains(&pfn) {
             old.0 & !WRITABLE
-        } else if (text_end..rodata_end).contains(&pfn) || bundle.contains(&pfn) {
+        } else if (text_end..rodata_end).contains(&pfn)
+            || bundle.contains(&pfn)
+            || module.contains(&pfn)
+        {
             (old.0 & !WRITABLE) | NO_EXECUTE
         } else {
             old.0 | NO_EXECUTE
@@ -232,7 +235,6 @@ pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
         frames: FrameAllocator::new(bits, first_free, usable),
         mmu,
         root_pfn,
-        usable_frames: usable,
         boot_frames: first_free,
     }
 }

@@ -4,11 +4,11 @@
 //! (zeroed, its own mapping made read-only, pinned at its level, linked into
 //! its parent), then maps the page as its region says. Everything one fault
 //! needs goes to the hypervisor as one batch.
-use super::frames::{FrameAllocator, OutOfMemory};
+use super::frames::{FrameAllocator, Frames, OutOfMemory};
 use super::mmu::{MmuError, Op, PvMmu};
 use super::pte::{self, entry_span, index, Pte, ENTRIES, PAGE_SIZE, TABLE_LINK};
 use super::region::{Backing, Region, RegionError, RegionMap, ShareKey, CHUNK};
-use alloc::vec::Vec;
+use core::ops::Range;
 use hashbrown::HashMap;
 
 /// How the faulting access touched the page.
@@ -75,6 +75,25 @@ pub enum ReleaseError {
     Hypervisor(MmuError),
 }
 
+impl ReleaseError {
+    /// The hypervisor's refusal, for callers that only expect that.
+    pub fn mmu_error(self) -> MmuError {
+        match self {
+            Self::Hypervisor(e) => e,
+            Self::Region(e) => panic!("releasing a range the region map lost: {e}"),
+        }
+    }
+}
+
+impl core::fmt::Display for ReleaseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Region(e) => write!(f, "{e}"),
+            Self::Hypervisor(e) => write!(f, "{e}"),
+        }
+    }
+}
+
 /// Deterministic counts of what the address space did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SpaceStats {
@@ -116,12 +135,6 @@ struct SharedTable {
     links: u32,
 }
 
-impl SpaceStats {
-    pub fn tables_total(&self) -> u64 {
-        self.tables.iter().sum()
-    }
-}
-
 /// The ops of one fault, in the order Xen needs them: frames become
 /// read-only before they are pinned, and are pinned before they are linked.
 #[derive(Default)]
@@ -147,9 +160,9 @@ impl Batch {
 }
 
 /// The application region's page tables, frames and regions.
-pub struct AddressSpace<M: PvMmu> {
+pub struct AddressSpace<M: PvMmu, F: Frames = FrameAllocator> {
     pub mmu: M,
-    pub frames: FrameAllocator,
+    pub frames: F,
     pub regions: RegionMap,
     pub stats: SpaceStats,
     root_pfn: u64,
@@ -159,9 +172,9 @@ pub struct AddressSpace<M: PvMmu> {
     shared_mfns: HashMap<u64, (u32, u64)>,
 }
 
-impl<M: PvMmu> AddressSpace<M> {
+impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
     /// `root_pfn` is the top-level table the vCPU runs on (already pinned).
-    pub fn new(mmu: M, frames: FrameAllocator, root_pfn: u64) -> Self {
+    pub fn new(mmu: M, frames: F, root_pfn: u64) -> Self {
         let root_mfn = mmu.pfn_to_mfn(root_pfn);
         Self {
             mmu,
@@ -185,14 +198,54 @@ impl<M: PvMmu> AddressSpace<M> {
         self.map_page(va, access)
     }
 
-    /// Maps every page of `[start, end)` now, as writes would (a zero-fill
-    /// heap that must not fault later). Returns `OutOfMemory` cleanly: pages
-    /// mapped so far stay mapped and are freed with the region.
-    pub fn populate(&mut self, start: u64, end: u64) -> Result<(), FaultError> {
+    /// Maps every page of `[start, end)` now, as `access` would (a stack
+    /// that must never fault, the pages a relocation writes). Pages mapped
+    /// so far stay mapped on error and are freed with their region.
+    pub fn populate(&mut self, start: u64, end: u64, access: Access) -> Result<(), FaultError> {
         let mut va = start & !(PAGE_SIZE - 1);
         while va < end {
-            if self.translate(va).is_none() {
-                self.map_page(va, Access::Write)?;
+            match self.translate(va) {
+                Some(pte) if access != Access::Write || pte.is_writable() => {}
+                _ => self.map_page(va, access)?,
+            }
+            va += PAGE_SIZE;
+        }
+        Ok(())
+    }
+
+    /// Checks that every page of `[start, end)` lies in a region that allows
+    /// `access`, then maps those not mapped yet, as faults would. Nothing is
+    /// mapped when a page is refused. The error names the first bad address.
+    pub fn prepare_access(
+        &mut self,
+        start: u64,
+        end: u64,
+        access: Access,
+    ) -> Result<(), (u64, FaultError)> {
+        let mut va = start;
+        while va < end {
+            let region = self
+                .regions
+                .find(va)
+                .ok_or((va, FaultError::OutsideRegions))?;
+            Self::check_access(region, access).map_err(|e| (va, e))?;
+            va = region.end;
+        }
+        self.populate(start, end, access).map_err(|e| (start, e))
+    }
+
+    /// Maps the unmapped pages `[start, end)` for writing, all or none: on
+    /// error every page this call mapped is unmapped and its frame freed, so
+    /// a failed heap growth leaves nothing behind for others to trip on.
+    pub fn populate_all_or_nothing(&mut self, start: u64, end: u64) -> Result<(), FaultError> {
+        let mut va = start & !(PAGE_SIZE - 1);
+        while va < end {
+            if let Err(e) = self.map_page(va, Access::Write) {
+                if va > start {
+                    self.unmap_range(start..va)
+                        .map_err(|r| FaultError::Hypervisor(r.mmu_error()))?;
+                }
+                return Err(e);
             }
             va += PAGE_SIZE;
         }
@@ -465,26 +518,92 @@ impl<M: PvMmu> AddressSpace<M> {
         Ok(Pte::new(self.mmu.pfn_to_mfn(page), flags))
     }
 
+    /// A private frame holding the first `keep` bytes of frame `source`, then
+    /// zeros (the page where a segment's file data ends and its bss begins).
+    pub fn alloc_prefix_copy(&mut self, source: u64, keep: u64) -> Result<u64, FaultError> {
+        let frame = self.frames.alloc()?;
+        self.mmu
+            .copy_prefix(frame, source, keep.min(PAGE_SIZE) as usize);
+        Ok(frame)
+    }
+
+    /// Returns a frame from [`Self::alloc_prefix_copy`].
+    pub fn free_frame(&mut self, pfn: u64) {
+        self.frames.free(pfn);
+    }
+
     /// Removes the region starting at `start`: unmaps its pages, unpins and
     /// frees the tables left empty, flushes the TLB, returns every frame.
     pub fn release_region(&mut self, start: u64) -> Result<(), ReleaseError> {
         let region = self.regions.remove(start).map_err(ReleaseError::Region)?;
-        let mut ops = Vec::new();
-        let mut freed = Vec::new();
+        let range = region.start..region.end;
+        self.teardown(&region, range)
+    }
+
+    /// Unmaps the pages of `range` (inside one region) and frees their
+    /// private frames and the tables left empty; the region stays.
+    pub fn unmap_range(&mut self, range: Range<u64>) -> Result<(), ReleaseError> {
+        let region = self
+            .regions
+            .find(range.start)
+            .filter(|r| range.end <= r.end)
+            .ok_or(ReleaseError::Region(RegionError::NotFound))?
+            .clone();
+        self.teardown(&region, range)
+    }
+
+    fn teardown(&mut self, region: &Region, range: Range<u64>) -> Result<(), ReleaseError> {
+        let mut batch = Teardown::default();
         let (root_pfn, root_mfn) = (self.root_pfn, self.root_mfn);
-        self.clear(root_pfn, root_mfn, 4, 0, &region, &mut ops, &mut freed);
-        ops.push(Op::FlushTlb);
-        self.mmu.submit(&ops).map_err(ReleaseError::Hypervisor)?;
-        for pfn in freed {
-            self.frames.free(pfn.pfn);
-            if pfn.table {
+        self.clear(root_pfn, root_mfn, 4, 0, region, &range, &mut batch)?;
+        self.finish(&mut batch)
+    }
+
+    /// Sends the teardown ops gathered so far with a TLB flush, then frees
+    /// the frames they unmapped (only now can nothing reach them).
+    fn finish(&mut self, batch: &mut Teardown) -> Result<(), ReleaseError> {
+        if batch.ops.is_empty() && batch.freed.is_empty() {
+            return Ok(());
+        }
+        batch
+            .ops
+            .push(Op::FlushTlb)
+            .expect("room is kept for the flush");
+        self.mmu
+            .submit(&batch.ops)
+            .map_err(ReleaseError::Hypervisor)?;
+        for f in &batch.freed {
+            self.frames.free(f.pfn);
+            if f.table {
                 self.stats.tables_freed += 1;
             }
+        }
+        batch.freed.clear();
+        batch.ops.clear();
+        Ok(())
+    }
+
+    /// Queues `ops` and the frames they free, sending the batch first when
+    /// it would overflow: teardown needs no memory however big the region.
+    fn queue(
+        &mut self,
+        batch: &mut Teardown,
+        ops: &[Op],
+        freed: Option<Freed>,
+    ) -> Result<(), ReleaseError> {
+        if batch.ops.len() + ops.len() >= TEARDOWN_OPS || batch.freed.is_full() {
+            self.finish(batch)?;
+        }
+        for &op in ops {
+            batch.ops.push(op).expect("checked above");
+        }
+        if let Some(f) = freed {
+            batch.freed.push(f).expect("checked above");
         }
         Ok(())
     }
 
-    /// Clears `region`'s part of the table in `pfn` (at `level`, mapping from
+    /// Clears `range`'s part of the table in `pfn` (at `level`, mapping from
     /// `base`). Returns how many entries of the table stay present.
     #[allow(clippy::too_many_arguments)]
     fn clear(
@@ -494,9 +613,9 @@ impl<M: PvMmu> AddressSpace<M> {
         level: u8,
         base: u64,
         region: &Region,
-        ops: &mut Vec<Op>,
-        freed: &mut Vec<Freed>,
-    ) -> usize {
+        range: &Range<u64>,
+        batch: &mut Teardown,
+    ) -> Result<usize, ReleaseError> {
         let span = entry_span(level);
         let mut present = 0;
         for idx in 0..ENTRIES {
@@ -506,72 +625,72 @@ impl<M: PvMmu> AddressSpace<M> {
             }
             let lo = base + idx as u64 * span;
             let hi = lo + span;
-            if hi <= region.start || region.end <= lo {
+            if hi <= range.start || range.end <= lo {
                 present += 1;
                 continue;
             }
+            let unlink = Op::SetEntry {
+                table: mfn,
+                index: idx,
+                val: 0,
+            };
             let child = self.mmu.mfn_to_pfn(e.mfn());
             if level == 1 {
-                ops.push(Op::SetEntry {
-                    table: mfn,
-                    index: idx,
-                    val: 0,
+                let freed = Self::is_private(region, lo, e.mfn(), &self.mmu).then_some(Freed {
+                    pfn: child,
+                    table: false,
                 });
-                if Self::is_private(region, lo, e.mfn(), &self.mmu) {
-                    freed.push(Freed {
-                        pfn: child,
-                        table: false,
-                    });
-                }
+                self.queue(batch, &[unlink], freed)?;
                 continue;
             }
             if level == 2 {
                 if let Some(&key) = self.shared_mfns.get(&e.mfn()) {
                     // Another instance's table too: unlink, free with the last.
-                    ops.push(Op::SetEntry {
-                        table: mfn,
-                        index: idx,
-                        val: 0,
-                    });
                     let t = self.shared.get_mut(&key).expect("registered");
                     t.links -= 1;
-                    if t.links == 0 {
-                        ops.push(Op::Unpin { mfn: t.mfn });
-                        ops.push(Op::ProtectFrame {
+                    if t.links > 0 {
+                        self.queue(batch, &[unlink], None)?;
+                        continue;
+                    }
+                    let t = *t;
+                    self.shared.remove(&key);
+                    self.shared_mfns.remove(&e.mfn());
+                    let ops = [
+                        unlink,
+                        Op::Unpin { mfn: t.mfn },
+                        Op::ProtectFrame {
                             pfn: t.pfn,
                             writable: true,
-                        });
-                        freed.push(Freed {
-                            pfn: t.pfn,
-                            table: true,
-                        });
-                        self.shared.remove(&key);
-                        self.shared_mfns.remove(&e.mfn());
-                    }
+                        },
+                    ];
+                    let freed = Freed {
+                        pfn: t.pfn,
+                        table: true,
+                    };
+                    self.queue(batch, &ops, Some(freed))?;
                     continue;
                 }
             }
             let child_base = sign_extend(lo);
-            if self.clear(child, e.mfn(), level - 1, child_base, region, ops, freed) > 0 {
+            if self.clear(child, e.mfn(), level - 1, child_base, region, range, batch)? > 0 {
                 present += 1;
                 continue;
             }
-            ops.push(Op::SetEntry {
-                table: mfn,
-                index: idx,
-                val: 0,
-            });
-            ops.push(Op::Unpin { mfn: e.mfn() });
-            ops.push(Op::ProtectFrame {
-                pfn: child,
-                writable: true,
-            });
-            freed.push(Freed {
+            let ops = [
+                unlink,
+                Op::Unpin { mfn: e.mfn() },
+                Op::ProtectFrame {
+                    pfn: child,
+                    writable: true,
+                },
+            ];
+            let freed = Freed {
                 pfn: child,
                 table: true,
-            });
+            };
+            self.queue(batch, &ops, Some(freed))?;
         }
-        present
+        Ok(present)
     }
 
     /// Whether the frame mapped at `va` belongs to the region alone.
@@ -596,9 +715,19 @@ enum Mapped {
     SharedLink,
 }
 
+#[derive(Debug, Clone, Copy)]
 struct Freed {
     pfn: u64,
     table: bool,
+}
+
+/// Ops a teardown sends in one go (and the frames they free).
+const TEARDOWN_OPS: usize = 128;
+
+#[derive(Default)]
+struct Teardown {
+    ops: heapless::Vec<Op, TEARDOWN_OPS>,
+    freed: heapless::Vec<Freed, TEARDOWN_OPS>,
 }
 
 /// Canonical form of an address built from table indexes.

@@ -221,7 +221,7 @@ fn out_of_memory_is_an_error_and_leaks_nothing() {
     let mut s = space_with(FIRST_FREE + 8);
     s.add_region(Region::new("big", B, 1 << 30, Backing::ZeroFill))
         .unwrap();
-    let err = s.populate(B, B + (1 << 30)).unwrap_err();
+    let err = s.populate(B, B + (1 << 30), Access::Write).unwrap_err();
     assert_eq!(err, FaultError::OutOfMemory);
     assert_eq!(s.frames.free_count(), 0);
     // The L1 boundary needs a table and a page, but only the page could be

@@ -4,9 +4,9 @@
 use super::mmu::{MmuError, Op, PvMmu};
 use super::pte::{Pte, ACCESSED, DIRTY, NO_EXECUTE, PAGE_SIZE, PRESENT, USER, WRITABLE};
 use super::setup::PHYSMAP_L1;
+use crate::xen::abi as x;
 use crate::xen::hypercall as hc;
 use crate::xen::p2m::{mfn_to_pfn, VIRT_BASE};
-use xen_sys as x;
 
 const MMU_CAP: usize = 128;
 const EXT_CAP: usize = 64;
@@ -244,6 +244,17 @@ impl PvMmu for XenMmu {
         // SAFETY: `dst` is a freshly allocated frame (writable, unshared);
         // `src` is mapped; two distinct frames never overlap.
         unsafe { core::ptr::copy_nonoverlapping(frame_va(src), frame_va(dst), PAGE_SIZE as usize) };
+    }
+
+    fn copy_prefix(&mut self, dst: u64, src: u64, keep: usize) {
+        let keep = keep.min(PAGE_SIZE as usize);
+        // SAFETY: `dst` is a freshly allocated frame (writable in the
+        // physical map, unshared); `src` is mapped; both are whole pages and
+        // two distinct frames never overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(frame_va(src), frame_va(dst), keep);
+            core::ptr::write_bytes(frame_va(dst).add(keep), 0, PAGE_SIZE as usize - keep);
+        }
     }
 
     fn submit(&mut self, ops: &[Op]) -> Result<(), MmuError> {

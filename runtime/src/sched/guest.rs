@@ -1,137 +1,132 @@
 //! The scheduler proper (guest only).
+//!
+//! Its state sits behind one lock, reached through closures
+//! ([`with_current`], [`with_thread`]) that cannot keep a reference past
+//! the call, so no two pieces of code ever hold the same thread mutably.
+//! The lock is never held across a switch: the contexts to switch between
+//! are cloned out first.
 use super::{earliest_deadline, next_runnable, State};
-use crate::arch::switch;
+use crate::apps::exports::AppContext;
+use crate::arch::app_entry::AppCall;
+use crate::arch::switch::{self, Context};
+use crate::mm::stack::{RuntimeStack, StackError};
+use crate::stats::{BLOCKS, SWITCHES};
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
-/// Size of each thread's runtime stack (the app code has its own stack).
-const THREAD_STACK: usize = 64 * 1024;
+/// Pages of each thread's runtime stack (the app code has its own stack).
+const THREAD_STACK_PAGES: u64 = 16;
 
-/// Counts for the stats line.
-pub static SWITCHES: AtomicU64 = AtomicU64::new(0);
-pub static BLOCKS: AtomicU64 = AtomicU64::new(0);
 /// Set by the console event handler; cleared when waiters are woken.
 pub static INPUT_READY: AtomicBool = AtomicBool::new(false);
 
-/// A thread: its saved context, its runtime stack, and what the app
-/// runner keeps per thread.
+/// Faults, hypercalls and frames in use, counted per thread.
+pub type Counts = (u64, u64, i64);
+
+/// A thread: its context, what it runs, and what the app runner keeps per
+/// thread.
 pub struct Thread {
-    rsp: u64,
-    _stack: Box<[u8]>,
+    ctx: Arc<Context>,
     pub state: State,
-    body: Option<Box<dyn FnOnce()>>,
-    /// The runtime stack pointer saved while app code runs (app_entry).
-    pub app_saved_rsp: u64,
+    body: Option<Box<dyn FnOnce() + Send>>,
+    /// The way into and out of app code for this thread.
+    pub app_call: Arc<AppCall>,
     /// Per-thread data for the runtime's exports (the app's heap etc.).
-    pub app: Option<crate::apps::exports::AppContext>,
-    /// The app stack, for crash backtraces.
-    pub app_stack: core::ops::Range<u64>,
+    pub app: Option<AppContext>,
     /// The app's `exit` (libukc's, or 0 for the runtime's own), called at
     /// the thread's next sleep, wait or yield once a shutdown is requested.
     pub stop_fn: u64,
     stopping: bool,
     stop_called: bool,
     /// Faults, hypercalls and frames while this thread ran.
-    pub counts: (u64, u64, i64),
-    snapshot: (u64, u64, i64),
+    pub counts: Counts,
+    snapshot: Counts,
 }
 
 struct Scheduler {
     threads: Vec<Thread>,
     current: Option<usize>,
     last: usize,
-    idle_rsp: u64,
 }
 
-struct Cell(UnsafeCell<Scheduler>);
-
-// SAFETY: one vCPU, cooperative threads, and event handlers never touch
-// the scheduler: only one piece of code uses it at a time.
-unsafe impl Sync for Cell {}
-
-static SCHED: Cell = Cell(UnsafeCell::new(Scheduler {
+static SCHED: spin::Mutex<Scheduler> = spin::Mutex::new(Scheduler {
     threads: Vec::new(),
     current: None,
     last: usize::MAX,
-    idle_rsp: 0,
-}));
-
-fn sched() -> &'static mut Scheduler {
-    // SAFETY: see `Cell`; no reference is held across a switch.
-    unsafe { &mut *SCHED.0.get() }
-}
+});
 
 /// (faults, hypercalls, frames in use) right now.
-pub fn counters() -> (u64, u64, i64) {
-    let hypercalls = crate::xen::hypercall::HYPERCALLS.load(Relaxed);
-    crate::mm::with_space(|s| (s.stats.faults, hypercalls, s.frames.used_count() as i64))
+pub fn counters() -> Counts {
+    let (used, _) = crate::mm::frame_counts();
+    (
+        crate::mm::faults(),
+        crate::stats::HYPERCALLS.get(),
+        used as i64,
+    )
 }
 
 /// Creates a thread that runs `body`; it starts when `run` schedules it.
-pub fn spawn(body: impl FnOnce() + 'static) -> usize {
-    let mut stack = alloc::vec![0u8; THREAD_STACK].into_boxed_slice();
-    let top = (stack.as_mut_ptr() as u64 + THREAD_STACK as u64) & !15;
-    // SAFETY: the top of a fresh stack of our own.
-    let rsp = unsafe { switch::initial_stack(top) };
-    let s = sched();
-    s.threads.push(Thread {
-        rsp,
-        _stack: stack,
+pub fn spawn(body: impl FnOnce() + Send + 'static) -> Result<usize, StackError> {
+    let stack = RuntimeStack::new(THREAD_STACK_PAGES)?;
+    let thread = Thread {
+        ctx: Arc::new(Context::new(Box::new(stack))),
         state: State::Runnable,
         body: Some(Box::new(body)),
-        app_saved_rsp: 0,
+        app_call: Arc::new(AppCall::new()),
         app: None,
-        app_stack: 0..0,
         stop_fn: 0,
         stopping: false,
         stop_called: false,
         counts: (0, 0, 0),
         snapshot: (0, 0, 0),
-    });
-    s.threads.len() - 1
+    };
+    let mut s = SCHED.lock();
+    s.threads.push(thread);
+    Ok(s.threads.len() - 1)
 }
 
-/// Thread `i` (as `spawn` numbered it).
-pub fn thread(i: usize) -> &'static mut Thread {
-    &mut sched().threads[i]
+/// Runs `f` on thread `i` (as `spawn` numbered it).
+pub fn with_thread<R>(i: usize, f: impl FnOnce(&mut Thread) -> R) -> R {
+    f(&mut SCHED.lock().threads[i])
 }
 
-/// The running thread (panics when called outside one).
-pub fn current() -> &'static mut Thread {
-    let s = sched();
-    let i = s.current.expect("not running in a thread");
-    &mut s.threads[i]
+/// Runs `f` on the running thread (panics outside one).
+pub fn with_current<R>(f: impl FnOnce(&mut Thread) -> R) -> R {
+    try_with_current(f).expect("not running in a thread")
 }
 
-/// The running thread, if any.
-pub fn try_current() -> Option<&'static mut Thread> {
-    let s = sched();
-    s.current.map(|i| &mut s.threads[i])
+/// Runs `f` on the running thread, if there is one and the scheduler is
+/// not busy (never waits: the crash path uses it too).
+pub fn try_with_current<R>(f: impl FnOnce(&mut Thread) -> R) -> Option<R> {
+    let mut s = SCHED.try_lock()?;
+    let i = s.current?;
+    Some(f(&mut s.threads[i]))
+}
+
+/// Whether a thread is running (rather than boot code or the idle loop).
+pub fn in_thread() -> bool {
+    SCHED.lock().current.is_some()
 }
 
 /// First code of every thread, on its own stack.
 pub extern "C" fn thread_entry() -> ! {
-    let body = current().body.take().expect("a new thread has a body");
+    let body = with_current(|t| t.body.take()).expect("a new thread has a body");
     body();
-    current().state = State::Done;
+    with_current(|t| t.state = State::Done);
     to_scheduler();
     unreachable!("a finished thread was resumed");
 }
 
 /// Gives the CPU back to the scheduler (the thread's state says why).
 fn to_scheduler() {
-    let s = sched();
-    let t = &mut s.threads[s.current.expect("in a thread")];
-    // SAFETY: the scheduler's context was saved by the switch that
-    // started or resumed this thread.
-    unsafe { switch::switch(&mut t.rsp, s.idle_rsp) };
+    switch::to_scheduler(with_current(|t| t.ctx.clone()));
 }
 
 /// Lets the other runnable threads run first.
 pub fn yield_now() {
-    if try_current().is_some() {
+    if in_thread() {
         to_scheduler();
         check_stop();
     }
@@ -140,26 +135,21 @@ pub fn yield_now() {
 /// After a shutdown request: ends the app through its own `exit(0)`, once
 /// (so atexit handlers, fini functions and flushes run).
 fn check_stop() {
-    let t = current();
-    if !t.stopping || t.stop_called || t.app_saved_rsp == 0 {
-        return;
+    let stop = with_current(|t| {
+        if !t.stopping || t.stop_called || !t.app_call.active() {
+            return None;
+        }
+        t.stop_called = true;
+        Some((t.app_call.clone(), t.stop_fn))
+    });
+    if let Some((call, exit_fn)) = stop {
+        call.exit_through(exit_fn, 0);
     }
-    t.stop_called = true;
-    if t.stop_fn != 0 {
-        // SAFETY: the address of the instance's `exit(int)`, resolved at
-        // load; we are inside the app's call into the runtime, on its stack,
-        // just as if the app had called exit(0) itself.
-        let exit: extern "C" fn(i32) -> ! = unsafe { core::mem::transmute(t.stop_fn) };
-        exit(0);
-    }
-    let saved = &raw const t.app_saved_rsp;
-    // SAFETY: app code is running on this thread (app_saved_rsp != 0).
-    unsafe { crate::arch::app_entry::leave(saved, 0) }
 }
 
 /// Sleeps until system time `deadline_ns`.
 pub fn sleep_until(deadline_ns: u64) {
-    if try_current().is_none() {
+    if !in_thread() {
         // Before threads exist (boot): wait by blocking.
         while crate::time::now_ns() < deadline_ns {
             let _ = crate::xen::hypercall::set_timer(deadline_ns);
@@ -167,62 +157,77 @@ pub fn sleep_until(deadline_ns: u64) {
         }
         return;
     }
-    current().state = State::Sleeping(deadline_ns);
+    with_current(|t| t.state = State::Sleeping(deadline_ns));
     to_scheduler();
     check_stop();
 }
 
 /// Waits until console input arrives.
 pub fn wait_input() {
-    current().state = State::WaitingInput;
+    with_current(|t| t.state = State::WaitingInput);
     to_scheduler();
     check_stop();
 }
 
-fn delta(a: (u64, u64, i64), b: (u64, u64, i64)) -> (u64, u64, i64) {
+fn delta(a: Counts, b: Counts) -> Counts {
     (a.0 - b.0, a.1 - b.1, a.2 - b.2)
+}
+
+fn add(a: Counts, b: Counts) -> Counts {
+    (a.0 + b.0, a.1 + b.1, a.2 + b.2)
+}
+
+/// Wakes what can run, then picks the next thread; `None` when none can.
+fn pick(now: u64, stop: bool, input: bool) -> Option<(usize, Arc<Context>)> {
+    let mut s = SCHED.lock();
+    for t in &mut s.threads {
+        if stop && t.state != State::Done {
+            t.stopping = true;
+            if !t.stop_called {
+                t.state = State::Runnable;
+            }
+        }
+        match t.state {
+            State::Sleeping(d) if d <= now => t.state = State::Runnable,
+            State::WaitingInput if input => t.state = State::Runnable,
+            _ => {}
+        }
+    }
+    let states: Vec<State> = s.threads.iter().map(|t| t.state).collect();
+    let i = next_runnable(&states, s.last)?;
+    s.current = Some(i);
+    s.last = i;
+    Some((i, s.threads[i].ctx.clone()))
 }
 
 /// Runs the threads until all are done; blocks the vCPU when none can run.
 pub fn run() {
     loop {
-        let s = sched();
         crate::control::poll();
         let stop = crate::control::requested().is_some();
-        let now = crate::time::now_ns();
         let input = INPUT_READY.swap(false, Relaxed);
-        for t in &mut s.threads {
-            if stop && t.state != State::Done {
-                t.stopping = true;
-                if !t.stop_called {
-                    t.state = State::Runnable;
-                }
-            }
-            match t.state {
-                State::Sleeping(d) if d <= now => t.state = State::Runnable,
-                State::WaitingInput if input => t.state = State::Runnable,
-                _ => {}
-            }
-        }
-        let states: Vec<State> = s.threads.iter().map(|t| t.state).collect();
-        if let Some(i) = next_runnable(&states, s.last) {
-            s.current = Some(i);
-            s.last = i;
-            SWITCHES.fetch_add(1, Relaxed);
-            s.threads[i].snapshot = counters();
-            let target = s.threads[i].rsp;
-            // SAFETY: `target` was saved by a switch or made by `spawn`.
-            unsafe { switch::switch(&mut s.idle_rsp, target) };
-            let s = sched();
+        if let Some((i, ctx)) = pick(crate::time::now_ns(), stop, input) {
+            SWITCHES.inc();
+            let snapshot = counters();
+            with_thread(i, |t| t.snapshot = snapshot);
+            switch::run_thread(&ctx);
+            let now = counters();
+            let mut s = SCHED.lock();
             let t = &mut s.threads[i];
-            let d = delta(counters(), t.snapshot);
-            t.counts = (t.counts.0 + d.0, t.counts.1 + d.1, t.counts.2 + d.2);
+            t.counts = add(t.counts, delta(now, t.snapshot));
             s.current = None;
             continue;
         }
+        let states: Vec<State> = SCHED.lock().threads.iter().map(|t| t.state).collect();
         if states.iter().all(|&st| st == State::Done) {
-            s.threads.clear();
-            s.last = usize::MAX;
+            // Drop the finished threads (and return their stacks) with the
+            // lock released: freeing a stack calls into the memory manager.
+            let finished = {
+                let mut s = SCHED.lock();
+                s.last = usize::MAX;
+                core::mem::take(&mut s.threads)
+            };
+            drop(finished);
             return;
         }
         // Nothing can run: sleep until the first deadline or an event.
@@ -231,14 +236,13 @@ pub fn run() {
             .flatten()
             .min();
         let _ = crate::xen::hypercall::set_timer(deadline.unwrap_or(0));
-        BLOCKS.fetch_add(1, Relaxed);
+        BLOCKS.inc();
         crate::xen::events::block();
     }
 }
 
 /// The running thread's counts including the current slice.
-pub fn current_counts() -> (u64, u64, i64) {
-    let t = current();
-    let d = delta(counters(), t.snapshot);
-    (t.counts.0 + d.0, t.counts.1 + d.1, t.counts.2 + d.2)
+pub fn current_counts() -> Counts {
+    let (counts, snapshot) = with_current(|t| (t.counts, t.snapshot));
+    add(counts, delta(counters(), snapshot))
 }

@@ -5,6 +5,9 @@ use crate::mm::space::Access;
 use core::fmt::Display;
 use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
+/// The page-fault vector (#PF).
+const PAGE_FAULT: u64 = 14;
+
 /// How many exceptions are being handled right now. One is normal; two
 /// means the handler itself faulted.
 static DEPTH: AtomicU32 = AtomicU32::new(0);
@@ -36,7 +39,10 @@ pub fn dispatch(frame: &mut TrapFrame) {
         _ => {}
     }
     // Read cr2 first: a nested fault would overwrite it.
-    let cr2 = (frame.vector == 14).then(crate::xen::shared_info::cr2);
+    let cr2 = (frame.vector == PAGE_FAULT)
+        .then(crate::xen::shared_info::get)
+        .flatten()
+        .map(|s| s.cr2());
     match DEPTH.fetch_add(1, SeqCst) {
         0 => {}
         1 => fatal(frame, cr2, Some(&"fault inside the fault handler")),
@@ -45,9 +51,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
     }
     #[cfg(feature = "selftest")]
     if FAULT_IN_HANDLER.swap(false, SeqCst) {
-        // SAFETY: deliberately reads an unmapped address to test the nested
-        // fault path; the resulting fault never returns here.
-        unsafe { core::ptr::read_volatile(core::ptr::dangling::<u64>()) }; // address 8
+        crate::selftest::fault_now();
     }
     if let Some(va) = cr2 {
         if crate::mm::in_app_region(va) {
@@ -67,9 +71,8 @@ pub fn dispatch(frame: &mut TrapFrame) {
 fn fatal(frame: &TrapFrame, cr2: Option<u64>, reason: Option<&dyn Display>) -> ! {
     crate::console::take_over_for_crash();
     let trace = match crate::arch::stack_containing(frame.rsp) {
-        // SAFETY: the backtrace reads only inside the stack's bounds.
-        Some(stack) => report::backtrace(frame.rbp, stack, |a| unsafe {
-            (a as *const u64).read_volatile()
+        Some(stack) => report::backtrace(frame.rbp, stack.clone(), |a| {
+            crate::arch::read_stack_word(&stack, a).unwrap_or(0)
         }),
         None => heapless::Vec::new(),
     };

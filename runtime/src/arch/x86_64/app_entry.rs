@@ -6,6 +6,13 @@
 //! calls the function. Whether the function returns or the app calls
 //! `ukrt_leave_app`, the runtime's stack pointer is restored and the saved
 //! registers popped, so the runtime resumes as from an ordinary call.
+//!
+//! This is the trust boundary of a single-address-space unikernel: app code
+//! runs with the runtime's privileges and could break anything. What the
+//! runtime can check, it checks: a call goes only to an address in an
+//! executable region of the application region, on a mapped stack there.
+use core::ops::Range;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 core::arch::global_asm!(
     ".pushsection .text.app_entry, \"ax\"",
@@ -62,42 +69,109 @@ extern "C" {
     fn ukrt_leave_app(saved_rsp: *const u64, status: i32) -> !;
 }
 
-/// Calls `function(argc, argv, envp)` on the stack ending at `stack_top` and
-/// returns its result, or the status the app passed to [`leave`]. `saved`
-/// holds the runtime's stack pointer meanwhile (one per thread).
-///
-/// # Safety
-/// `function` must be app code that follows the SysV ABI; the stack must be
-/// mapped and 16-byte aligned at the top; `saved` must stay valid while the
-/// app code runs.
-pub unsafe fn enter(
-    function: u64,
-    argc: i32,
-    argv: u64,
-    envp: u64,
-    stack_top: u64,
-    saved: *mut u64,
-) -> i32 {
-    assert_eq!(stack_top % 16, 0, "app stack top must be 16-byte aligned");
-    // SAFETY: the caller vouches for the function, stack and slot.
-    unsafe {
-        assert_eq!(*saved, 0, "this thread already runs app code");
-        let status = ukrt_enter_app(function, argc, argv, stack_top, saved, envp);
-        *saved = 0;
-        status
+/// Why app code could not be called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallError {
+    /// The address is not in an executable region of the app region.
+    NotAppCode(u64),
+    /// The stack is not a mapped, 16-byte-aligned stack of the app region.
+    BadStack(u64),
+    /// This thread already runs app code.
+    Nested,
+}
+
+impl core::fmt::Display for CallError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::NotAppCode(a) => write!(f, "{a:#x} is not app code"),
+            Self::BadStack(a) => write!(f, "{a:#x} is not the top of a mapped app stack"),
+            Self::Nested => write!(f, "this thread already runs app code"),
+        }
     }
 }
 
-/// Abandons the app code running on this thread and returns `status` from
-/// [`enter`]; `saved` is the slot `enter` was given.
-///
-/// # Safety
-/// `saved` must be the slot of an `enter` that has not returned.
-pub unsafe fn leave(saved: *const u64, status: i32) -> ! {
-    // SAFETY: the slot holds the frame `ukrt_enter_app` pushed on the
-    // thread's runtime stack, which is intact: app code runs on its own.
-    unsafe {
-        assert_ne!(*saved, 0, "exit called while no app code runs");
-        ukrt_leave_app(saved, status)
+/// One thread's way into and out of app code. It must stay where it is
+/// while app code runs (threads keep theirs boxed).
+pub struct AppCall {
+    /// The runtime's stack pointer while app code runs; 0 when none does.
+    saved_rsp: AtomicU64,
+}
+
+impl Default for AppCall {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AppCall {
+    pub const fn new() -> Self {
+        AppCall {
+            saved_rsp: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether app code is running on this call's thread.
+    pub fn active(&self) -> bool {
+        self.saved_rsp.load(Ordering::Relaxed) != 0
+    }
+
+    /// Calls `function(argc, argv, envp)` on the app stack `stack` (it runs
+    /// down from `stack.end`) and returns its result, or the status the app
+    /// passed to [`Self::leave`].
+    pub fn call(
+        &self,
+        function: u64,
+        args: (i32, u64, u64),
+        stack: Range<u64>,
+    ) -> Result<i32, CallError> {
+        if !crate::mm::is_app_code(function) {
+            return Err(CallError::NotAppCode(function));
+        }
+        let top = stack.end;
+        if !top.is_multiple_of(16) || !crate::mm::is_mapped_app_stack(stack.clone()) {
+            return Err(CallError::BadStack(top));
+        }
+        if self.active() {
+            return Err(CallError::Nested);
+        }
+        let (argc, argv, envp) = args;
+        super::set_app_stack(stack);
+        // SAFETY: `function` lies in an executable region of the app and
+        // follows the SysV ABI (the loader checked the object); the stack is
+        // mapped app memory, 16-byte aligned at the top (checked above);
+        // `saved_rsp` stays put while the app runs (see the type's doc).
+        let status =
+            unsafe { ukrt_enter_app(function, argc, argv, top, self.saved_rsp.as_ptr(), envp) };
+        self.saved_rsp.store(0, Ordering::Relaxed);
+        super::set_app_stack(0..0);
+        Ok(status)
+    }
+
+    /// Calls the app's `exit(status)` from inside a runtime call the app
+    /// made (on its stack, as if the app had called it); if that returns,
+    /// leaves with `status`.
+    pub fn exit_through(&self, exit_fn: u64, status: i32) -> ! {
+        if self.active() && crate::mm::is_app_code(exit_fn) {
+            // SAFETY: `exit_fn` is the app's `exit(int)` (resolved at load),
+            // in an executable app region; the app is inside a call to the
+            // runtime on its own stack, where calling it is what the app's
+            // own call to exit would do.
+            let exit: extern "C" fn(i32) = unsafe { core::mem::transmute(exit_fn) };
+            exit(status);
+        }
+        self.leave(status)
+    }
+
+    /// Abandons the app code running on this thread: [`Self::call`]
+    /// returns `status`.
+    ///
+    /// # Panics
+    /// If no app code runs on this call's thread.
+    pub fn leave(&self, status: i32) -> ! {
+        assert!(self.active(), "exit called while no app code runs");
+        // SAFETY: app code is inside `call` on this thread: `saved_rsp` is
+        // the frame `ukrt_enter_app` pushed on the thread's runtime stack,
+        // which app code does not touch (it runs on its own stack).
+        unsafe { ukrt_leave_app(self.saved_rsp.as_ptr(), status) }
     }
 }

@@ -2,7 +2,10 @@
 //!
 //! Xen enters `_start` in 64-bit mode with event delivery masked, `rsi`
 //! pointing at `start_info` and `rsp` on a small bootstrap stack inside the
-//! initial mapping. We switch to our own stack and call into Rust.
+//! initial mapping. We switch to our own stack and call into Rust, handing
+//! `kernel_main` the pointer as a `&'static start_info`: Xen maps the page
+//! before the guest runs and never unmaps it, and the runtime never writes
+//! it.
 
 /// Size of the boot CPU's stack.
 pub const BOOT_STACK_SIZE: usize = 64 * 1024;
