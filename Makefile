@@ -134,6 +134,7 @@ test-images:
 	$(MAKE) image APP=ci/apps/libc-check
 	$(MAKE) image APP=ci/apps/malloc-stress
 	$(MAKE) image APP=ci/apps/timing
+	$(MAKE) image APP=ci/apps/limits
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)

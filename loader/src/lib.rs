@@ -22,6 +22,22 @@ pub mod link;
 pub mod manifest;
 pub mod plan;
 
+/// The symbols the runtime exports to apps (looked up after the app and
+/// its libraries). The runtime checks at boot that its export table has
+/// exactly these; `ukrt-pack check` resolves against them.
+pub const RUNTIME_EXPORTS: &[&str] = &[
+    "ukrt_console_write",
+    "ukrt_console_read",
+    "ukrt_exit",
+    "ukrt_heap_grow",
+    "ukrt_environ",
+    "ukrt_app_name",
+    "ukrt_mem_stats",
+    "ukrt_clock_ns",
+    "ukrt_sleep_ns",
+    "ukrt_yield",
+];
+
 /// Apps and libraries are laid out so that code and writable data fall in
 /// different 2 MiB ranges; this is that granule.
 pub const SLOT_ALIGN: u64 = 2 << 20;

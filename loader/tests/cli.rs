@@ -186,6 +186,45 @@ fn check_follows_elf_and_needed_libraries() {
 }
 
 #[test]
+fn check_plans_each_app_as_the_runtime_would_and_lists_every_missing_symbol() {
+    let d = temp_dir("plan");
+    let app = gcc_so(
+        &d,
+        "app.so",
+        "int nope1(void); int nope2(void); long ukrt_heap_grow(long);\n\
+         int main(void) { return nope1() + nope2() + (int)ukrt_heap_grow(0); }",
+        &[],
+    );
+    let good = gcc_so(&d, "good.so", "int main(void) { return 0; }", &[]);
+    let bundle = d.join("b.ukb");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &bundle,
+        &"--manifest-text",
+        &"app bad app.so\napp fine good.so",
+        &app,
+        &good,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = pack_cmd(&[&"check", &bundle]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let missing = |sym: &str| {
+        format!(
+            "app \"bad\": app.so: undefined symbol \"{sym}\" (not in the app, its libraries or the runtime)"
+        )
+    };
+    assert!(err.contains(&missing("nope1")), "{err}");
+    assert!(err.contains(&missing("nope2")), "{err}");
+    assert!(
+        !err.contains("ukrt_heap_grow"),
+        "a runtime export resolves: {err}"
+    );
+    assert!(!err.contains("\"fine\""), "{err}");
+}
+
+#[test]
 fn manifest_text_option() {
     let d = temp_dir("text");
     let so = write(&d, "hello.so", b"not really an ELF file");

@@ -291,28 +291,26 @@ fn check(args: &[OsString]) -> Result {
     let bundle = Bundle::parse(&bytes).or_else(|e| input(path.display(), e))?;
     let apps = manifest::parse(bundle.manifest_text()).or_else(|e| input(path.display(), e))?;
     manifest::check_files(&apps, &bundle).or_else(|e| input(path.display(), e))?;
-    // Every file must be a loadable shared object, and every library an
-    // app needs must be in the bundle.
+    // Every file must be a loadable shared object, and every app must load
+    // as the runtime would load it: the same plan, so the tool and the
+    // guest agree (libraries present, objects fit, `main`, every symbol).
     let mut objects = Vec::new();
     for f in bundle.files() {
         let o = ukrt_loader::elf::SharedObject::parse(f.name, f.data)
             .or_else(|e| input(path.display(), e))?;
-        objects.push(o);
+        objects.push((o, f.data));
     }
+    let mut problems = Vec::new();
     for app in &apps {
-        let main = objects
-            .iter()
-            .find(|o| o.file == app.file)
-            .expect("check_files found it");
-        ukrt_loader::link::load_order(main, |name| {
-            objects.iter().find(|o| o.file == name).ok_or_else(|| {
-                format!(
-                    "app {:?}: {} needs {name}, which is not in the bundle",
-                    app.name, main.file
-                )
-            })
-        })
-        .or_else(|e| input(path.display(), e))?;
+        if let Err(e) = check_app(app, &objects) {
+            problems.extend(e.into_iter().map(|e| format!("app {:?}: {e}", app.name)));
+        }
+    }
+    if !problems.is_empty() {
+        return input(
+            path.display(),
+            problems.join(&format!("\n{}: ", path.display())),
+        );
     }
     print(&format!(
         "{}: ok ({} files, {} apps)\n",
@@ -322,6 +320,54 @@ fn check(args: &[OsString]) -> Result {
     ));
     Ok(())
 }
+
+/// Plans loading `app` as the runtime would (in the first slot, without
+/// command-line arguments); every problem found, named.
+fn check_app(
+    app: &AppSpec,
+    objects: &[(ukrt_loader::elf::SharedObject, &[u8])],
+) -> std::result::Result<(), Vec<String>> {
+    use ukrt_loader::plan;
+    let find = |name: &str| objects.iter().position(|(o, _)| o.file == name);
+    let names = plan::dependencies(&app.file, |name| {
+        let needed = &objects[find(name).expect("listed objects are present")]
+            .0
+            .needed;
+        match needed.iter().find(|dep| find(dep).is_none()) {
+            Some(dep) => Err(vec![format!(
+                "{name} needs {dep}, which is not in the bundle"
+            )]),
+            None => Ok(needed.clone()),
+        }
+    })?;
+    let scope: Vec<plan::Object> = names
+        .iter()
+        .map(|n| {
+            let i = find(n).expect("dependencies found it");
+            plan::Object {
+                object: &objects[i].0,
+                file: objects[i].1,
+                id: i as u32,
+            }
+        })
+        .collect();
+    let runtime = |name: &str| ukrt_loader::RUNTIME_EXPORTS.contains(&name).then_some(0);
+    let plan =
+        plan::plan(app, &scope, &[], &[], FIRST_SLOT, &runtime).map_err(|e| vec![e.to_string()])?;
+    let missing: Vec<String> = plan
+        .relocations(&scope, &runtime)
+        .filter_map(|w| w.err().map(|e| e.to_string()))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing)
+    }
+}
+
+/// Where the runtime puts the first app (the start of its application
+/// region); every slot has the same layout.
+const FIRST_SLOT: u64 = 0x100_0000_0000;
 
 /// `image`: the runtime kernel with a bundle embedded (a bootable image).
 fn image(args: &[OsString]) -> Result {

@@ -163,6 +163,13 @@ pub fn table() -> &'static HashMap<&'static str, u64> {
         t.insert("ukrt_sleep_ns", ukrt_sleep_ns as *const () as u64);
         t.insert("ukrt_yield", ukrt_yield as *const () as u64);
         t.insert("ukrt_console_read", ukrt_console_read as *const () as u64);
+        // The loader's list (which `ukrt-pack check` resolves against) must
+        // be this table's.
+        let listed = ukrt_loader::RUNTIME_EXPORTS;
+        assert!(
+            listed.len() == t.len() && listed.iter().all(|n| t.contains_key(n)),
+            "ukrt_loader::RUNTIME_EXPORTS differs from the runtime's export table"
+        );
         t
     })
 }
