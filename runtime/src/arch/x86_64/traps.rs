@@ -182,7 +182,6 @@ mod entry {
     /// Registers the stubs with Xen.
     pub fn install() -> Result<(), crate::xen::hypercall::XenError> {
         const FLAT_KERNEL_CS: u16 = xen_sys::FLAT_KERNEL_CS as u16;
-        const MASK_EVENTS: u8 = 4; // deliver like an interrupt gate
         let mut table = [xen_sys::trap_info {
             vector: 0,
             flags: 0,
@@ -198,7 +197,7 @@ mod entry {
             let dpl = if vector == 3 || vector == 4 { 3 } else { 0 };
             *slot = xen_sys::trap_info {
                 vector,
-                flags: MASK_EVENTS | dpl,
+                flags: crate::xen::abi::TI_MASK_EVENTS | dpl,
                 cs: FLAT_KERNEL_CS,
                 address,
             };

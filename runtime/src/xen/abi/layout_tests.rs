@@ -108,6 +108,11 @@ fn table() -> Table {
         __HYPERVISOR_grant_table_op => "__HYPERVISOR_grant_table_op",
         __HYPERVISOR_vcpu_op => "__HYPERVISOR_vcpu_op",
     );
+    t.push(
+        "const TI_SET_IF".into(),
+        TI_MASK_EVENTS as i128,
+        "({ struct trap_info ti = { 0 }; TI_SET_IF(&ti, 1); ti.flags; })".into(),
+    );
 
     // grant_table.h
     layout!(t, GrantEntryV1, "struct grant_entry_v1", flags => "flags", domid => "domid",

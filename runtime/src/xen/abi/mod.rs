@@ -49,6 +49,10 @@ pub const XEN_EXTRAVERSION_LEN: usize = 16;
 /// `update_va_mapping` flag: invalidate the one TLB entry (`UVMF_INVLPG`, xen.h).
 pub const UVMF_INVLPG: u64 = 2;
 
+/// `trap_info.flags` bit 2 (`TI_SET_IF`, arch-x86/xen.h): event delivery is
+/// masked while the handler runs, as an interrupt gate would.
+pub const TI_MASK_EVENTS: u8 = 1 << 2;
+
 /// `vcpu_op` commands (vcpu.h).
 pub const VCPUOP_STOP_PERIODIC_TIMER: u32 = 7;
 
