@@ -492,8 +492,9 @@ fn ascii_or_question(c: u32) -> u8 {
 /// `p` must point to a NUL-terminated string or to at least `max` readable bytes.
 unsafe fn c_strnlen(p: *const u8, max: usize) -> usize {
     let mut n = 0;
-    // SAFETY: the caller guarantees bytes up to the NUL or `max` are readable;
-    // we stop at whichever comes first.
+    // SAFETY: the read happens only when n < max, and no byte before n was
+    // NUL, so byte n is within what the caller makes readable (up to the
+    // NUL or `max` bytes).
     while n < max && unsafe { *p.add(n) } != 0 {
         n += 1;
     }
@@ -534,7 +535,9 @@ fn wide_string(out: &mut Out, s: &Spec, p: usize) {
     }
     padded(out, s, None, b"", false, n, |o| {
         for k in 0..n {
-            // SAFETY: counted above.
+            // SAFETY: k < n, and the loop that found n read characters 0..n
+            // without meeting a NUL, so character k is within the range C's
+            // contract for %ls makes readable.
             let c = unsafe { p.add(k).read_unaligned() };
             o.byte(ascii_or_question(c));
         }

@@ -42,7 +42,13 @@ impl<F: FnMut(*const u8, *const u8) -> i32> Array<F> {
     /// Swaps the `len` elements from `i` with the `len` from `j`; the two
     /// ranges must not overlap.
     fn swap_range(&mut self, i: usize, j: usize, len: usize) {
-        // SAFETY: both ranges are inside the array and apart (callers).
+        // SAFETY: the sort only names ranges of elements inside [0, n) of
+        // the array `qsort` was given, whose n * size bytes its caller makes
+        // readable and writable, and every caller passes two disjoint
+        // ranges (insertion and merge steps swap neighbours; `rotate` swaps
+        // [m - i, m - i + j) with [m, m + j), j <= i, or [m - i, m) with
+        // [m + j - i, m + j), i <= j), so the two `len * size`-byte regions
+        // are valid and do not overlap.
         unsafe { core::ptr::swap_nonoverlapping(self.at(i), self.at(j), len * self.size) }
     }
 
@@ -193,7 +199,8 @@ pub unsafe fn bsearch<F: FnMut(*const u8, *const u8) -> i32>(
     let (mut lo, mut hi) = (0, n);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        // SAFETY: mid < n, so the element is inside the caller's array.
+        // SAFETY: lo <= mid < hi <= n, so element mid starts inside the
+        // caller's `n * size` readable bytes at `base`.
         let p = unsafe { base.add(mid * size) };
         match cmp(key, p) {
             c if c < 0 => hi = mid,

@@ -35,7 +35,9 @@ pub extern "C" fn __errno_location() -> *mut i32 {
 }
 
 pub fn set_errno(e: i32) {
-    // SAFETY: one thread of control per app instance.
+    // SAFETY: an app instance has one thread of control and its own copy of
+    // `errno`, so nothing else reads or writes it during this store; the
+    // place is a valid, aligned i32 static.
     unsafe { *core::ptr::addr_of_mut!(errno) = e };
 }
 
@@ -46,13 +48,16 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     struct Console;
     impl Write for Console {
         fn write_str(&mut self, s: &str) -> core::fmt::Result {
-            // SAFETY: the runtime reads `len` bytes of a live string.
+            // SAFETY: `s` is a live &str, so its `s.len()` bytes at
+            // `s.as_ptr()` are readable for the whole call, which is all
+            // ukrt_console_write reads.
             unsafe { ukrt_console_write(s.as_ptr(), s.len()) };
             Ok(())
         }
     }
     let _ = writeln!(Console, "libukc: internal error: {info}");
-    // SAFETY: ukrt_exit never returns.
+    // SAFETY: ukrt_exit takes no pointers and is sound for any status; it
+    // ends this app instance and never returns, as its `!` type says.
     unsafe { ukrt_exit(134) }
 }
 
@@ -62,7 +67,8 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 /// `s` must point at a NUL-terminated string.
 pub unsafe fn c_strlen(s: *const u8) -> usize {
     let mut n = 0;
-    // SAFETY: the caller guarantees the NUL.
+    // SAFETY: the caller passes a NUL-terminated string, and the loop stops
+    // at its NUL, so every byte read (at offsets 0..=strlen) is inside it.
     while unsafe { *s.add(n) } != 0 {
         n += 1;
     }

@@ -25,12 +25,13 @@ pub struct Timeval {
 }
 
 fn now(clock: i32) -> u64 {
-    // SAFETY: a plain call into the runtime.
+    // SAFETY: ukrt_clock_ns takes no pointer and accepts any clock number
+    // (unknown ones read the monotonic clock).
     unsafe { ukrt_clock_ns(clock) }
 }
 
 fn sleep_ns(ns: u64) {
-    // SAFETY: a plain call into the runtime.
+    // SAFETY: ukrt_sleep_ns takes no pointer and accepts any duration.
     unsafe { ukrt_sleep_ns(ns) }
 }
 
@@ -45,7 +46,8 @@ pub unsafe extern "C" fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32 {
             return -1;
         }
     };
-    // SAFETY: as documented.
+    // SAFETY: the caller passes a writable, aligned `ts` (C's contract for
+    // clock_gettime).
     unsafe {
         ts.write(Timespec {
             tv_sec: (ns / 1_000_000_000) as i64,
@@ -61,7 +63,8 @@ pub unsafe extern "C" fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32 {
 pub unsafe extern "C" fn gettimeofday(tv: *mut Timeval, _tz: *mut u8) -> i32 {
     let ns = now(CLOCK_REALTIME);
     if !tv.is_null() {
-        // SAFETY: as documented.
+        // SAFETY: `tv` is not NULL here, so the caller's contract (C's for
+        // gettimeofday) makes it writable and aligned.
         unsafe {
             tv.write(Timeval {
                 tv_sec: (ns / 1_000_000_000) as i64,
@@ -78,7 +81,8 @@ pub unsafe extern "C" fn gettimeofday(tv: *mut Timeval, _tz: *mut u8) -> i32 {
 pub unsafe extern "C" fn time(t: *mut i64) -> i64 {
     let s = (now(CLOCK_REALTIME) / 1_000_000_000) as i64;
     if !t.is_null() {
-        // SAFETY: as documented.
+        // SAFETY: `t` is not NULL here, so the caller's contract (C's for
+        // time) makes it writable and aligned.
         unsafe { t.write(s) };
     }
     s
@@ -91,7 +95,8 @@ pub unsafe extern "C" fn time(t: *mut i64) -> i64 {
 /// `req` must be readable, `rem` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn nanosleep(req: *const Timespec, rem: *mut Timespec) -> i32 {
-    // SAFETY: as documented.
+    // SAFETY: the caller passes a readable, aligned, initialised `req` (C's
+    // contract for nanosleep) that nothing writes during the call.
     let r = unsafe { &*req };
     if r.tv_sec < 0 || !(0..1_000_000_000).contains(&r.tv_nsec) {
         super::set_errno(EINVAL);
@@ -99,7 +104,8 @@ pub unsafe extern "C" fn nanosleep(req: *const Timespec, rem: *mut Timespec) -> 
     }
     sleep_ns(r.tv_sec as u64 * 1_000_000_000 + r.tv_nsec as u64);
     if !rem.is_null() {
-        // SAFETY: as documented.
+        // SAFETY: `rem` is not NULL here, so the caller's contract (C's for
+        // nanosleep) makes it writable and aligned.
         unsafe {
             rem.write(Timespec {
                 tv_sec: 0,
@@ -124,7 +130,7 @@ pub extern "C" fn sleep(s: u32) -> u32 {
 
 #[no_mangle]
 pub extern "C" fn sched_yield() -> i32 {
-    // SAFETY: a plain call into the runtime.
+    // SAFETY: ukrt_yield takes no arguments and only lets other apps run.
     unsafe { ukrt_yield() };
     0
 }
