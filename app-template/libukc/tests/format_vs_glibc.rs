@@ -102,8 +102,11 @@ fn glibc(fmt: &CString, args: &[Arg], cap: usize) -> (Vec<u8>, i32) {
     let b = buf.as_mut_ptr().cast::<c_char>();
     let f = fmt.as_ptr();
     use Arg::*;
-    // SAFETY: the arguments match the conversions (the generator builds
-    // them together); the buffer has `cap <= BUF` bytes.
+    // SAFETY: the generator builds the format and the arguments together,
+    // so each conversion gets an argument of its type, and every %s pointer
+    // is NULL or one of the live CStrings from `strings()` (or a C string
+    // literal); `fmt` is NUL-terminated and `b` has BUF >= cap writable
+    // bytes apart from it.
     let r = unsafe {
         match *args {
             [] => snprintf(b, cap, f),
