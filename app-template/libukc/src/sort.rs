@@ -25,11 +25,11 @@ struct Array<F> {
 }
 
 impl<F: FnMut(*const u8, *const u8) -> i32> Array<F> {
+    /// The address of element `i`; only dereferenced (by `swap_range` and
+    /// the comparator) for indices inside the array.
     #[inline(always)]
     fn at(&self, i: usize) -> *mut u8 {
-        // SAFETY: callers only pass indices below the array's length, so
-        // the offset stays inside the caller's array (see `qsort`).
-        unsafe { self.base.add(i * self.size) }
+        self.base.wrapping_add(i * self.size)
     }
 
     /// Whether element `i` sorts strictly before element `j`.
@@ -199,9 +199,8 @@ pub unsafe fn bsearch<F: FnMut(*const u8, *const u8) -> i32>(
     let (mut lo, mut hi) = (0, n);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        // SAFETY: lo <= mid < hi <= n, so element mid starts inside the
-        // caller's `n * size` readable bytes at `base`.
-        let p = unsafe { base.add(mid * size) };
+        // lo <= mid < hi <= n: element mid is inside the caller's array.
+        let p = base.wrapping_add(mid * size);
         match cmp(key, p) {
             c if c < 0 => hi = mid,
             c if c > 0 => lo = mid + 1,
