@@ -176,7 +176,10 @@ pub unsafe extern "C" fn vfprintf(f: *mut FILE, fmt: *const c_char, mut ap: VaLi
     let Some(f) = f else {
         return -1;
     };
-    clamp(format(fmt, &mut VaArgs(&mut ap), f))
+    // SAFETY: the caller passes, for each `%s` and `%ls`, NULL or a string
+    // readable up to its NUL or the precision (C's contract for vfprintf),
+    // and `ap` yields exactly those arguments, in order.
+    clamp(unsafe { format(fmt, &mut VaArgs(&mut ap), f) })
 }
 
 /// # Safety
@@ -246,7 +249,10 @@ pub unsafe extern "C" fn vsnprintf(
     // SAFETY: the caller passes a NUL-terminated format string apart from
     // `buf`, so it stays unchanged while the output is written.
     let fmt = unsafe { cstr(fmt) };
-    let total = format(fmt, &mut VaArgs(&mut ap), &mut sink);
+    // SAFETY: the caller passes, for each `%s` and `%ls`, NULL or a string
+    // readable up to its NUL or the precision (C's contract for vsnprintf),
+    // and `ap` yields exactly those arguments, in order.
+    let total = unsafe { format(fmt, &mut VaArgs(&mut ap), &mut sink) };
     if n > 0 {
         let end = sink.written().min(n - 1);
         // SAFETY: end <= n - 1, so the NUL goes inside the caller's `n`
@@ -304,7 +310,10 @@ pub unsafe extern "C" fn vsprintf(buf: *mut u8, fmt: *const c_char, mut ap: VaLi
     // SAFETY: the caller passes a NUL-terminated format string apart from
     // `buf`, so it stays unchanged while the output is written.
     let fmt = unsafe { cstr(fmt) };
-    let total = format(fmt, &mut VaArgs(&mut ap), &mut sink);
+    // SAFETY: the caller passes, for each `%s` and `%ls`, NULL or a string
+    // readable up to its NUL or the precision (C's contract for vsprintf),
+    // and `ap` yields exactly those arguments, in order.
+    let total = unsafe { format(fmt, &mut VaArgs(&mut ap), &mut sink) };
     // SAFETY: `sink.at` is just past the last byte written, and the caller's
     // buffer has room for the output and its NUL.
     unsafe { sink.at.write(0) };
