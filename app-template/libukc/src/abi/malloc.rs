@@ -107,9 +107,13 @@ unsafe fn block_of(p: *mut u8) -> (NonNull<u8>, Layout) {
     }
 }
 
-fn usable_size(p: *mut u8) -> usize {
-    // SAFETY: the only caller, realloc, passes a live non-NULL block from
-    // this allocator (C's contract for realloc).
+/// The bytes the caller may use in a block.
+///
+/// # Safety
+/// `p` must be a live block from `allocate`.
+unsafe fn usable_size(p: *mut u8) -> usize {
+    // SAFETY: the caller passes a live block from `allocate`, which is what
+    // block_of requires.
     let (_, layout) = unsafe { block_of(p) };
     layout.size() - layout.align()
 }
@@ -165,7 +169,10 @@ pub unsafe extern "C" fn realloc(p: *mut u8, size: usize) -> *mut u8 {
         unsafe { free(p) };
         return null_mut();
     }
-    let old = usable_size(p);
+    // SAFETY: the caller passes a live block from this allocator (C's
+    // contract for realloc), and `p` is not NULL here, so it came from
+    // `allocate`.
+    let old = unsafe { usable_size(p) };
     if size <= old {
         return p;
     }
