@@ -1,5 +1,5 @@
 //! `assert` failures, reported the way glibc words them.
-use super::stdio::{fflush, stderr_write, stdout};
+use super::stdio::{fflush, stderr_bytes, stderr_write, stdout};
 use core::ffi::c_char;
 
 /// Called by the `assert` macro of assert.h.
@@ -18,22 +18,19 @@ pub unsafe extern "C" fn __assert_fail(
     // control) and holds one of this library's streams, which is all
     // fflush requires.
     unsafe { fflush(stdout) };
-    // SAFETY: ukrt_app_name takes no arguments and only returns a pointer.
-    let name = unsafe { super::ukrt_app_name() };
+    let name = super::ukrt_app_name();
     if !name.is_null() {
         // SAFETY: a non-NULL name from the runtime is the app's argv[0], a
-        // NUL-terminated string that lives as long as the app; ": " is a C
-        // string literal.
-        unsafe {
-            stderr_write(name.cast());
-            stderr_write(c": ".as_ptr().cast());
-        }
+        // NUL-terminated string that lives as long as the app.
+        unsafe { stderr_write(name.cast()) };
+        stderr_bytes(b": ");
     }
     // SAFETY: the caller passes a NUL-terminated `file` (the macro passes
     // the `__FILE__` literal).
     unsafe { stderr_write(file.cast()) };
-    let mut num = [0u8; 12];
-    let mut at = num.len() - 1;
+    // The line number's digits (a u32 has at most 10).
+    let mut num = [0u8; 10];
+    let mut at = num.len();
     let mut n = line;
     loop {
         at -= 1;
@@ -43,30 +40,19 @@ pub unsafe extern "C" fn __assert_fail(
             break;
         }
     }
-    // SAFETY: the loop writes digits only below index 11 (a u32 has at most
-    // 10), so `num[at..]` ends with the buffer's last byte, a NUL; the
-    // other two are C string literals.
-    unsafe {
-        stderr_write(c":".as_ptr().cast());
-        stderr_write(num[at..].as_ptr());
-        stderr_write(c": ".as_ptr().cast());
-    }
+    stderr_bytes(b":");
+    stderr_bytes(&num[at..]);
+    stderr_bytes(b": ");
     if !function.is_null() {
-        // SAFETY: the caller passes NULL (excluded here) or a
-        // NUL-terminated `function` (the macro passes `__func__`); ": " is a
-        // C string literal.
-        unsafe {
-            stderr_write(function.cast());
-            stderr_write(c": ".as_ptr().cast());
-        }
+        // SAFETY: `function` is not NULL here, so the caller makes it
+        // NUL-terminated (the macro passes `__func__`).
+        unsafe { stderr_write(function.cast()) };
+        stderr_bytes(b": ");
     }
+    stderr_bytes(b"Assertion `");
     // SAFETY: the caller passes a NUL-terminated `assertion` (the macro
-    // passes the expression's text as a literal); the other two are C
-    // string literals.
-    unsafe {
-        stderr_write(c"Assertion `".as_ptr().cast());
-        stderr_write(assertion.cast());
-        stderr_write(c"' failed.\n".as_ptr().cast());
-    }
+    // passes the expression's text as a literal).
+    unsafe { stderr_write(assertion.cast()) };
+    stderr_bytes(b"' failed.\n");
     super::stdlib::abort()
 }

@@ -34,8 +34,9 @@ fn heap() -> &'static mut Option<Heap> {
 /// Adds at least `need` bytes to the heap; false when the runtime has none.
 fn grow(need: usize) -> bool {
     let by = need.max(GROW_MIN).next_multiple_of(4096);
-    // SAFETY: ukrt_heap_grow takes a size, no pointer, and returns NULL or
-    // the start of `by` newly mapped bytes right after the previous ones.
+    // SAFETY: this is the allocator's grow, the one caller ukrt_heap_grow
+    // allows; it takes only a size and returns NULL or the start of `by`
+    // newly mapped bytes right after the previous run.
     let start = unsafe { super::ukrt_heap_grow(by) };
     if start.is_null() {
         return false;

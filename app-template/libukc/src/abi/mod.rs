@@ -12,33 +12,44 @@ mod string;
 mod time;
 
 use core::ffi::c_char;
+use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
 
-// The runtime's interface (runtime/src/apps/exports.rs).
-extern "C" {
+// SAFETY: these declarations match the runtime's exports
+// (runtime/src/apps/exports.rs) in name, argument and result types. The ones
+// marked `safe` take no pointer and are sound to call from app code with
+// any argument: ukrt_exit ends the app, ukrt_environ and ukrt_app_name only
+// return pointers (reading through them is the caller's unsafe business).
+unsafe extern "C" {
+    /// # Safety
+    /// `len` bytes at `buf` must be readable.
     pub fn ukrt_console_write(buf: *const u8, len: usize) -> isize;
-    pub fn ukrt_exit(status: i32) -> !;
+    pub safe fn ukrt_exit(status: i32) -> !;
+    /// # Safety
+    /// Only the allocator (`malloc::grow`) may call it: it relies on each
+    /// run of heap the runtime maps adjoining the previous one.
     pub fn ukrt_heap_grow(increment: usize) -> *mut u8;
-    pub fn ukrt_environ() -> *const *const c_char;
-    pub fn ukrt_app_name() -> *const c_char;
+    pub safe fn ukrt_environ() -> *const *const c_char;
+    pub safe fn ukrt_app_name() -> *const c_char;
+    /// # Safety
+    /// `len` bytes at `buf` must be writable.
     pub fn ukrt_console_read(buf: *mut u8, len: usize) -> isize;
 }
 
 /// `errno`: one per app instance (each instance has its own copy of the
-/// library's data).
+/// library's data). An AtomicI32 has the size and alignment of an `int`,
+/// so C code uses it as `extern int errno`; with one thread of control per
+/// instance, C's plain accesses never race the library's atomic ones.
 #[no_mangle]
-pub static mut errno: i32 = 0;
+pub static errno: AtomicI32 = AtomicI32::new(0);
 
 /// glibc's way to reach errno; some code calls it directly.
 #[no_mangle]
 pub extern "C" fn __errno_location() -> *mut i32 {
-    core::ptr::addr_of_mut!(errno)
+    errno.as_ptr()
 }
 
 pub fn set_errno(e: i32) {
-    // SAFETY: an app instance has one thread of control and its own copy of
-    // `errno`, so nothing else reads or writes it during this store; the
-    // place is a valid, aligned i32 static.
-    unsafe { *core::ptr::addr_of_mut!(errno) = e };
+    errno.store(e, Relaxed);
 }
 
 /// A Rust panic inside the library is a bug in it: say so and end the app.
@@ -56,9 +67,7 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         }
     }
     let _ = writeln!(Console, "libukc: internal error: {info}");
-    // SAFETY: ukrt_exit takes no pointers and is sound for any status; it
-    // ends this app instance and never returns, as its `!` type says.
-    unsafe { ukrt_exit(134) }
+    ukrt_exit(134)
 }
 
 /// The length of a C string.

@@ -143,6 +143,11 @@ unsafe fn cstr<'a>(s: *const c_char) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(s.cast(), super::c_strlen(s.cast())) }
 }
 
+/// Writes bytes to stderr, unbuffered (for assert and abort messages).
+pub fn stderr_bytes(bytes: &[u8]) {
+    console(bytes);
+}
+
 /// Writes a C string to stderr (for assert and abort messages).
 ///
 /// # Safety
@@ -152,6 +157,13 @@ pub unsafe fn stderr_write(s: *const u8) {
     // from it is used only by `console` within this call, while the
     // caller's string is live and unchanged.
     unsafe { console(cstr(s.cast())) };
+}
+
+/// `fflush(NULL)`: flushes every stream.
+pub fn flush_all() {
+    // SAFETY: NULL is a valid argument to fflush: it selects every stream
+    // rather than naming one.
+    unsafe { fflush(core::ptr::null_mut()) };
 }
 
 fn clamp(n: usize) -> i32 {
@@ -405,10 +417,8 @@ pub unsafe extern "C" fn putc(c: i32, f: *mut FILE) -> i32 {
     unsafe { fputc(c, f) }
 }
 
-/// # Safety
-/// None beyond C's for putchar, which takes no pointer.
 #[no_mangle]
-pub unsafe extern "C" fn putchar(c: i32) -> i32 {
+pub extern "C" fn putchar(c: i32) -> i32 {
     // SAFETY: `stdout` is read with no write racing it (one thread of
     // control) and holds one of this library's streams, which is all fputc
     // requires.
@@ -452,11 +462,9 @@ fn stdin_byte() -> u8 {
         )
     };
     if *pos == f.len {
-        // Show what was printed (a prompt) before waiting for input.
-        // SAFETY: NULL is a valid argument to fflush; it flushes stdout and
-        // stderr, which are other statics than the stdin state borrowed
-        // here.
-        unsafe { fflush(core::ptr::null_mut()) };
+        // Show what was printed (a prompt) before waiting for input; this
+        // flushes stdout and stderr, not the stdin state borrowed here.
+        flush_all();
         // SAFETY: `f.buf` is BUF writable bytes of our own, and the runtime
         // writes at most the `len` (BUF) bytes it is given.
         let n = unsafe { super::ukrt_console_read(f.buf.as_mut_ptr(), BUF) };

@@ -1,6 +1,6 @@
 //! stdlib: exit, abort, atexit, getenv, and the C names of the number
 //! conversions, sorting and random numbers in the crate's modules.
-use super::stdio::{fflush, stderr_write};
+use super::stdio::{flush_all, stderr_bytes};
 use core::ffi::c_char;
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -32,12 +32,8 @@ pub extern "C" fn exit(status: i32) -> ! {
         let f: extern "C" fn() = unsafe { core::mem::transmute(f) };
         f();
     }
-    // SAFETY: NULL is a valid argument to fflush (it flushes every stream);
-    // ukrt_exit takes no pointer and ends the app without returning.
-    unsafe {
-        fflush(core::ptr::null_mut());
-        super::ukrt_exit(status)
-    }
+    flush_all();
+    super::ukrt_exit(status)
 }
 
 /// Ends the app at once with status 134 (as a shell reports SIGABRT). Unlike
@@ -45,14 +41,9 @@ pub extern "C" fn exit(status: i32) -> ! {
 /// would show what the app printed last.
 #[no_mangle]
 pub extern "C" fn abort() -> ! {
-    // SAFETY: NULL is a valid argument to fflush (it flushes every stream);
-    // the message is a C string literal, NUL-terminated; ukrt_exit takes no
-    // pointer and ends the app without returning.
-    unsafe {
-        fflush(core::ptr::null_mut());
-        stderr_write(c"Aborted\n".as_ptr().cast());
-        super::ukrt_exit(134)
-    }
+    flush_all();
+    stderr_bytes(b"Aborted\n");
+    super::ukrt_exit(134)
 }
 
 /// `getenv(name)`: from the `NAME=VALUE` words of the guest command line.

@@ -3,10 +3,15 @@
 //! when none can, the vCPU blocks until the next timer.
 use crate::errno::EINVAL;
 
-extern "C" {
-    fn ukrt_clock_ns(clock: i32) -> u64;
-    fn ukrt_sleep_ns(ns: u64);
-    fn ukrt_yield();
+// SAFETY: these declarations match the runtime's exports
+// (runtime/src/apps/exports.rs) in name, argument and result types; none
+// takes a pointer, and each is sound to call with any argument:
+// ukrt_clock_ns reads a clock (unknown numbers read the monotonic one),
+// ukrt_sleep_ns and ukrt_yield let other apps run, whose data is their own.
+unsafe extern "C" {
+    safe fn ukrt_clock_ns(clock: i32) -> u64;
+    safe fn ukrt_sleep_ns(ns: u64);
+    safe fn ukrt_yield();
 }
 
 pub const CLOCK_REALTIME: i32 = 0;
@@ -25,14 +30,11 @@ pub struct Timeval {
 }
 
 fn now(clock: i32) -> u64 {
-    // SAFETY: ukrt_clock_ns takes no pointer and accepts any clock number
-    // (unknown ones read the monotonic clock).
-    unsafe { ukrt_clock_ns(clock) }
+    ukrt_clock_ns(clock)
 }
 
 fn sleep_ns(ns: u64) {
-    // SAFETY: ukrt_sleep_ns takes no pointer and accepts any duration.
-    unsafe { ukrt_sleep_ns(ns) }
+    ukrt_sleep_ns(ns)
 }
 
 /// # Safety
@@ -130,7 +132,6 @@ pub extern "C" fn sleep(s: u32) -> u32 {
 
 #[no_mangle]
 pub extern "C" fn sched_yield() -> i32 {
-    // SAFETY: ukrt_yield takes no arguments and only lets other apps run.
-    unsafe { ukrt_yield() };
+    ukrt_yield();
     0
 }
