@@ -16,14 +16,20 @@ pub extern crate alloc;
 use core::ffi::{c_char, CStr};
 use core::fmt::{self, Write};
 
-extern "C" {
+// SAFETY: these declarations match libukc's C functions and statics
+// (app-template/libukc/src/abi/) in name, argument and result types. The
+// ones marked `safe` take no pointer and are sound to call with any
+// argument: malloc and aligned_alloc return NULL or a fresh block (a bad
+// alignment gives NULL), and exit runs the atexit handlers and ends the
+// app.
+unsafe extern "C" {
     fn fwrite(p: *const u8, size: usize, n: usize, f: *mut core::ffi::c_void) -> usize;
     fn fflush(f: *mut core::ffi::c_void) -> i32;
-    fn malloc(size: usize) -> *mut u8;
-    fn aligned_alloc(align: usize, size: usize) -> *mut u8;
+    safe fn malloc(size: usize) -> *mut u8;
+    safe fn aligned_alloc(align: usize, size: usize) -> *mut u8;
     fn free(p: *mut u8);
     #[link_name = "exit"]
-    fn c_exit(status: i32) -> !;
+    safe fn c_exit(status: i32) -> !;
     fn getenv(name: *const c_char) -> *const c_char;
     #[link_name = "stdout"]
     static C_STDOUT: *mut core::ffi::c_void;
@@ -76,9 +82,7 @@ macro_rules! eprintln {
 
 /// Ends the app with `status` (atexit handlers run, streams are flushed).
 pub fn exit(status: i32) -> ! {
-    // SAFETY: libukc's exit takes no pointer, accepts any status, and ends
-    // the app without returning, as its `!` type says.
-    unsafe { c_exit(status) }
+    c_exit(status)
 }
 
 /// The value of environment variable `name` (from `NAME=VALUE` words at
@@ -109,7 +113,10 @@ impl Args {
     /// `argv` must hold `argc` pointers to NUL-terminated strings (as the
     /// runtime passes), and they must live, unchanged, as long as the app.
     pub unsafe fn from_raw(argc: i32, argv: *const *const c_char) -> Self {
-        Args { argc: argc.max(0) as usize, argv }
+        Args {
+            argc: argc.max(0) as usize,
+            argv,
+        }
     }
     pub fn len(&self) -> usize {
         self.argc
@@ -122,7 +129,9 @@ impl Args {
             // SAFETY: i < argc, and `from_raw`'s caller promised `argc`
             // pointers at `argv` to NUL-terminated strings that live,
             // unchanged, as long as the app (so `'static`).
-            unsafe { CStr::from_ptr(*self.argv.add(i)) }.to_str().unwrap_or("")
+            unsafe { CStr::from_ptr(*self.argv.add(i)) }
+                .to_str()
+                .unwrap_or("")
         })
     }
     pub fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
@@ -158,15 +167,10 @@ unsafe impl core::alloc::GlobalAlloc for Malloc {
     /// # Safety
     /// GlobalAlloc's contract: `layout` has a nonzero size.
     unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
-        // SAFETY: malloc and aligned_alloc take only sizes and an
-        // alignment, no pointers; a Layout's alignment is a power of two,
-        // as aligned_alloc requires.
-        unsafe {
-            if layout.align() <= 16 {
-                malloc(layout.size())
-            } else {
-                aligned_alloc(layout.align(), layout.size())
-            }
+        if layout.align() <= 16 {
+            malloc(layout.size())
+        } else {
+            aligned_alloc(layout.align(), layout.size())
         }
     }
     /// # Safety
