@@ -209,7 +209,16 @@ fn parse_num(fmt: &[u8], i: &mut usize) -> usize {
 /// Formats `fmt` (without its NUL) and returns how many bytes a full output
 /// has (what printf returns). Never fails: see the module documentation for
 /// what happens to unsupported or malformed specs.
-pub fn format(fmt: &[u8], args: &mut dyn ArgSource, out: &mut dyn Sink) -> usize {
+///
+/// # Safety
+/// `%s` and `%ls` read the strings their arguments point to, as C's printf
+/// does, so the arguments must be what C asks of printf's for them.
+/// Every `%s` argument that `args` yields (from `next_ptr`) must be 0 or
+/// point to a NUL-terminated string, every `%ls`/`%S` argument 0 or a
+/// pointer to a NUL-terminated string of 32-bit characters; with a
+/// precision, that many readable bytes (characters) also do. The strings
+/// must not change during the call.
+pub unsafe fn format(fmt: &[u8], args: &mut dyn ArgSource, out: &mut dyn Sink) -> usize {
     let mut out = Out {
         sink: out,
         count: 0,
@@ -225,7 +234,11 @@ pub fn format(fmt: &[u8], args: &mut dyn ArgSource, out: &mut dyn Sink) -> usize
         if i >= fmt.len() {
             break;
         }
-        match spec(fmt, i, args, &mut out) {
+        // SAFETY: the caller's `args` yields, for each `%s` and `%ls` of
+        // `fmt`, 0 or a pointer to a string that is readable as C's printf
+        // requires, and the strings do not change: spec's contract for the
+        // spec at `i`.
+        match unsafe { spec(fmt, i, args, &mut out) } {
             Some(next) => i = next,
             None => break,
         }
@@ -235,7 +248,13 @@ pub fn format(fmt: &[u8], args: &mut dyn ArgSource, out: &mut dyn Sink) -> usize
 
 /// Handles the spec starting at `fmt[pct] == '%'`; returns the index after
 /// it, or None when the format ends inside the spec.
-fn spec(fmt: &[u8], pct: usize, args: &mut dyn ArgSource, out: &mut Out) -> Option<usize> {
+///
+/// # Safety
+/// When the spec is a `%s` (`%ls`, `%S`), the pointer `args` yields for it
+/// must be 0 or point to a NUL-terminated string (of 32-bit characters for
+/// `%ls`), or, with a precision, to at least that many readable bytes
+/// (characters); the string must not change during the call.
+unsafe fn spec(fmt: &[u8], pct: usize, args: &mut dyn ArgSource, out: &mut Out) -> Option<usize> {
     let mut i = pct + 1;
     let mut s = Spec {
         alt: false,
@@ -360,9 +379,17 @@ fn spec(fmt: &[u8], pct: usize, args: &mut dyn ArgSource, out: &mut Out) -> Opti
             let b = [args.next_int() as u8];
             padded(out, &s, None, b"", false, 1, |o| o.put(&b));
         }
-        b's' | b'S' if conv == b'S' || len == Len::L => wide_string(out, &s, args.next_ptr()),
+        // SAFETY: the spec is `%ls` or `%S`, so the caller makes its
+        // argument 0 or a wide string readable up to its NUL or the
+        // precision `s.prec`, unchanged during the call.
+        b's' | b'S' if conv == b'S' || len == Len::L => unsafe {
+            wide_string(out, &s, args.next_ptr())
+        },
         b's' if len == Len::Ll => out.put(raw),
-        b's' => string(out, &s, args.next_ptr()),
+        // SAFETY: the spec is `%s`, so the caller makes its argument 0 or a
+        // string readable up to its NUL or the precision `s.prec`,
+        // unchanged during the call.
+        b's' => unsafe { string(out, &s, args.next_ptr()) },
         b'n' => {
             // Deliberately not written through (see the module docs).
             let _ = args.next_ptr();
@@ -492,15 +519,22 @@ fn ascii_or_question(c: u32) -> u8 {
 /// `p` must point to a NUL-terminated string or to at least `max` readable bytes.
 unsafe fn c_strnlen(p: *const u8, max: usize) -> usize {
     let mut n = 0;
-    // SAFETY: the caller guarantees bytes up to the NUL or `max` are readable;
-    // we stop at whichever comes first.
+    // SAFETY: the read happens only when n < max, and no byte before n was
+    // NUL, so byte n is within what the caller makes readable (up to the
+    // NUL or `max` bytes).
     while n < max && unsafe { *p.add(n) } != 0 {
         n += 1;
     }
     n
 }
 
-fn string(out: &mut Out, s: &Spec, p: usize) {
+/// `%s` of the string at `p` (0 for NULL).
+///
+/// # Safety
+/// `p` must be 0 or point to a NUL-terminated string, or, when `s` has a
+/// precision, to at least that many readable bytes; the bytes must not
+/// change during the call.
+unsafe fn string(out: &mut Out, s: &Spec, p: usize) {
     let bytes: &[u8] = if p == 0 {
         match s.prec {
             Some(prec) if prec < 6 => b"",
@@ -508,8 +542,11 @@ fn string(out: &mut Out, s: &Spec, p: usize) {
         }
     } else {
         let p = p as *const u8;
-        // SAFETY: C's contract for %s: a NUL-terminated string, or with a
-        // precision at least that many readable bytes; we read no further.
+        // SAFETY: p != 0, so the caller makes it a NUL-terminated string or,
+        // with a precision, at least that many readable bytes (C's contract
+        // for %s); c_strnlen reads no further than the NUL or the
+        // precision, and the slice covers only bytes it read, which do not
+        // change during the call.
         unsafe {
             let n = c_strnlen(p, s.prec.unwrap_or(usize::MAX));
             core::slice::from_raw_parts(p, n)
@@ -519,22 +556,34 @@ fn string(out: &mut Out, s: &Spec, p: usize) {
 }
 
 /// `%ls`: a `wchar_t` (32-bit) string, ASCII only (others become `?`).
-fn wide_string(out: &mut Out, s: &Spec, p: usize) {
+///
+/// # Safety
+/// `p` must be 0 or point to a NUL-terminated string of 32-bit characters
+/// (alignment does not matter), or, when `s` has a precision, to at least
+/// that many readable characters; they must not change during the call.
+unsafe fn wide_string(out: &mut Out, s: &Spec, p: usize) {
     if p == 0 {
-        string(out, s, 0);
+        // SAFETY: a 0 pointer is printed as "(null)" or nothing, without
+        // reading memory.
+        unsafe { string(out, s, 0) };
         return;
     }
     let p = p as *const u32;
     let max = s.prec.unwrap_or(usize::MAX);
     let mut n = 0;
-    // SAFETY: C's contract for %ls: a NUL-terminated wide string, or with a
-    // precision at least that many readable characters (one byte each here).
+    // SAFETY: p != 0, so the caller makes it a NUL-terminated wide string
+    // or, with a precision, at least that many readable characters (C's
+    // contract for %ls); the read happens only when n < max and no earlier
+    // character was NUL, so character n is within that range;
+    // read_unaligned needs no alignment.
     while n < max && unsafe { p.add(n).read_unaligned() } != 0 {
         n += 1;
     }
     padded(out, s, None, b"", false, n, |o| {
         for k in 0..n {
-            // SAFETY: counted above.
+            // SAFETY: k < n, and the loop that found n read characters 0..n
+            // without meeting a NUL, so character k is within the range C's
+            // contract for %ls makes readable.
             let c = unsafe { p.add(k).read_unaligned() };
             o.byte(ascii_or_question(c));
         }
@@ -987,12 +1036,32 @@ mod tests {
         }
     }
 
-    /// Formats and checks the text, the count and that every argument was used.
+    /// Formats and checks the text, the count and that every argument was
+    /// used; no argument may be a pointer (see `fp` for those).
     fn f(fmt: &str, args: Vec<A>, want: &str) {
+        assert!(
+            !args.iter().any(|a| matches!(a, A::P(_))),
+            "pointer arguments go through fp"
+        );
+        // SAFETY: no argument is a pointer, so `List::next_ptr` panics
+        // before format could read through one.
+        unsafe { fp(fmt, args, want) }
+    }
+
+    /// `f`, with pointer arguments allowed.
+    ///
+    /// # Safety
+    /// Each `%s` argument must be 0 or point to a NUL-terminated string (or
+    /// at least its precision's readable bytes), each `%ls` one 0 or point to
+    /// a NUL-terminated string of u32 (or its precision's characters).
+    unsafe fn fp(fmt: &str, args: Vec<A>, want: &str) {
         let n = args.len();
         let mut list = List(args, 0);
         let mut out = V(Vec::new());
-        let count = format(fmt.as_bytes(), &mut list, &mut out);
+        // SAFETY: the caller makes each `%s` and `%ls` argument 0 or a
+        // readable string as format requires; the strings are the caller's
+        // and do not change during the call.
+        let count = unsafe { format(fmt.as_bytes(), &mut list, &mut out) };
         assert_eq!(String::from_utf8_lossy(&out.0), want, "format {fmt:?}");
         assert_eq!(count, want.len(), "count of {fmt:?}");
         assert_eq!(list.1, n, "arguments used by {fmt:?}");
@@ -1064,40 +1133,59 @@ mod tests {
             vec![A::I(65), A::I(66), A::I(67), A::I(300)],
             "A|    B|C  |,",
         );
-        f(
-            "%s|%.3s|%7.2s|%-7s|",
-            vec![A::P(p), A::P(p), A::P(p), A::P(p)],
-            "hello|hel|     he|hello  |",
-        );
-        f(
-            "%s|%.5s|%.6s|%10.3s|",
-            vec![A::P(0), A::P(0), A::P(0), A::P(0)],
-            "(null)||(null)|          |",
-        );
-        f(
-            "%p|%10p|%-10p|%.2p|%010p",
-            vec![A::P(0); 5],
-            "(nil)|     (nil)|(nil)     |(nil)|     (nil)",
-        );
-        f(
-            "%p|%+p|%.8p|%020p|%-8p|",
-            vec![A::P(0x1234); 5],
-            "0x1234|+0x1234|0x00001234|0x000000000000001234|0x1234  |",
-        );
+        // SAFETY: every `%s` argument is `p`, the live NUL-terminated `s`.
+        unsafe {
+            fp(
+                "%s|%.3s|%7.2s|%-7s|",
+                vec![A::P(p), A::P(p), A::P(p), A::P(p)],
+                "hello|hel|     he|hello  |",
+            )
+        };
+        // SAFETY: every `%s` argument is 0, which format prints without
+        // reading memory.
+        unsafe {
+            fp(
+                "%s|%.5s|%.6s|%10.3s|",
+                vec![A::P(0), A::P(0), A::P(0), A::P(0)],
+                "(null)||(null)|          |",
+            )
+        };
+        // SAFETY: there is no `%s` or `%ls`; `%p` only prints its pointer.
+        unsafe {
+            fp(
+                "%p|%10p|%-10p|%.2p|%010p",
+                vec![A::P(0); 5],
+                "(nil)|     (nil)|(nil)     |(nil)|     (nil)",
+            )
+        };
+        // SAFETY: there is no `%s` or `%ls`; `%p` only prints its pointer.
+        unsafe {
+            fp(
+                "%p|%+p|%.8p|%020p|%-8p|",
+                vec![A::P(0x1234); 5],
+                "0x1234|+0x1234|0x00001234|0x000000000000001234|0x1234  |",
+            )
+        };
         // Precision bounds the read: no NUL needed within it.
         let unterminated = *b"abc";
-        f("%.3s", vec![A::P(unterminated.as_ptr() as usize)], "abc");
+        // SAFETY: the `%.3s` argument points to the 3 live bytes of
+        // `unterminated`, as many as its precision.
+        unsafe { fp("%.3s", vec![A::P(unterminated.as_ptr() as usize)], "abc") };
         let wide = [104u32, 105, 0xe9, 0];
-        f(
-            "%ls|%.1ls|%lc|%S",
-            vec![
-                A::P(wide.as_ptr() as usize),
-                A::P(wide.as_ptr() as usize),
-                A::I(65),
-                A::P(0),
-            ],
-            "hi?|h|A|(null)",
-        );
+        // SAFETY: the `%ls` arguments point to `wide`, a live
+        // NUL-terminated u32 string, and the `%S` argument is 0.
+        unsafe {
+            fp(
+                "%ls|%.1ls|%lc|%S",
+                vec![
+                    A::P(wide.as_ptr() as usize),
+                    A::P(wide.as_ptr() as usize),
+                    A::I(65),
+                    A::P(0),
+                ],
+                "hi?|h|A|(null)",
+            )
+        };
     }
 
     #[test]
@@ -1114,11 +1202,15 @@ mod tests {
             "%7.3y|%-04y",
         );
         let mut n = 0i32;
-        f(
-            "ab%ncd%hhn",
-            vec![A::P(&mut n as *mut i32 as usize), A::P(0)],
-            "abcd",
-        );
+        // SAFETY: there is no `%s` or `%ls`; `%n` consumes its pointer and
+        // writes nothing.
+        unsafe {
+            fp(
+                "ab%ncd%hhn",
+                vec![A::P(&mut n as *mut i32 as usize), A::P(0)],
+                "abcd",
+            )
+        };
         assert_eq!(n, 0, "%n writes nothing");
         f("%Lf|%llg|%m|%1$d", vec![], "%Lf|%llg|%m|%1$d");
         f("abc%", vec![], "abc");
@@ -1195,12 +1287,15 @@ mod tests {
     fn buf_sink_truncates_and_counts() {
         let mut buf = [0xffu8; 6];
         let mut sink = BufSink::new(&mut buf);
-        let n = format(b"hello %d", &mut List(vec![A::I(12345)], 0), &mut sink);
+        // SAFETY: there is no `%s` or `%ls`, so no string is read.
+        let n = unsafe { format(b"hello %d", &mut List(vec![A::I(12345)], 0), &mut sink) };
         assert_eq!((n, sink.written()), (11, 11));
         assert_eq!(&buf[..5], b"hello");
         assert_eq!(buf[5], 0xff, "the NUL is the caller's");
         let mut sink = BufSink::new(&mut []);
-        assert_eq!(format(b"%s", &mut List(vec![A::P(0)], 0), &mut sink), 6);
+        // SAFETY: the `%s` argument is 0, printed without reading memory.
+        let n = unsafe { format(b"%s", &mut List(vec![A::P(0)], 0), &mut sink) };
+        assert_eq!(n, 6);
         assert_eq!(sink.written(), 6);
     }
 }

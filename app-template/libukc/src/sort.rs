@@ -25,11 +25,11 @@ struct Array<F> {
 }
 
 impl<F: FnMut(*const u8, *const u8) -> i32> Array<F> {
+    /// The address of element `i`; only dereferenced (by `swap_range` and
+    /// the comparator) for indices inside the array.
     #[inline(always)]
     fn at(&self, i: usize) -> *mut u8 {
-        // SAFETY: callers only pass indices below the array's length, so
-        // the offset stays inside the caller's array (see `qsort`).
-        unsafe { self.base.add(i * self.size) }
+        self.base.wrapping_add(i * self.size)
     }
 
     /// Whether element `i` sorts strictly before element `j`.
@@ -42,7 +42,13 @@ impl<F: FnMut(*const u8, *const u8) -> i32> Array<F> {
     /// Swaps the `len` elements from `i` with the `len` from `j`; the two
     /// ranges must not overlap.
     fn swap_range(&mut self, i: usize, j: usize, len: usize) {
-        // SAFETY: both ranges are inside the array and apart (callers).
+        // SAFETY: the sort only names ranges of elements inside [0, n) of
+        // the array `qsort` was given, whose n * size bytes its caller makes
+        // readable and writable, and every caller passes two disjoint
+        // ranges (insertion and merge steps swap neighbours; `rotate` swaps
+        // [m - i, m - i + j) with [m, m + j), j <= i, or [m - i, m) with
+        // [m + j - i, m + j), i <= j), so the two `len * size`-byte regions
+        // are valid and do not overlap.
         unsafe { core::ptr::swap_nonoverlapping(self.at(i), self.at(j), len * self.size) }
     }
 
@@ -193,8 +199,8 @@ pub unsafe fn bsearch<F: FnMut(*const u8, *const u8) -> i32>(
     let (mut lo, mut hi) = (0, n);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        // SAFETY: mid < n, so the element is inside the caller's array.
-        let p = unsafe { base.add(mid * size) };
+        // lo <= mid < hi <= n: element mid is inside the caller's array.
+        let p = base.wrapping_add(mid * size);
         match cmp(key, p) {
             c if c < 0 => hi = mid,
             c if c > 0 => lo = mid + 1,

@@ -25,7 +25,8 @@ use core::cmp::Ordering;
 /// The byte must be readable.
 #[inline(always)]
 unsafe fn at(p: *const u8, i: usize) -> u8 {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller promises byte `p + i` is readable, so the offset
+    // stays inside that allocation and the read is valid.
     unsafe { *p.add(i) }
 }
 
@@ -36,7 +37,8 @@ unsafe fn at(p: *const u8, i: usize) -> u8 {
 #[inline(always)]
 unsafe fn set_end(end: *mut *mut u8, p: *const u8) {
     if !end.is_null() {
-        // SAFETY: the caller's contract.
+        // SAFETY: `end` is not NULL here, so the caller's contract makes it
+        // valid and aligned for a write.
         unsafe { *end = p as *mut u8 };
     }
 }
@@ -72,8 +74,11 @@ unsafe fn parse_int(s: *const u8, base: i32) -> Option<ParsedInt> {
         return None;
     }
     let mut base = base as u32;
-    // SAFETY: every read is at or before the NUL: each advance is past a
-    // byte that was checked not to be NUL.
+    // SAFETY: the caller passes a NUL-terminated `s`, and every byte read
+    // is at or before its NUL: `i` moves only past bytes checked not to be
+    // NUL (space, sign, the "0x" prefix, digits), byte `i + 1` is read only
+    // after byte `i` was '0', the look-back reads bytes before `start`, and
+    // `s + start - 1` and `s + i` point into the string.
     unsafe {
         let mut i = 0;
         while is_space(at(s, i)) {
@@ -130,11 +135,13 @@ unsafe fn parse_int(s: *const u8, base: i32) -> Option<ParsedInt> {
 /// # Safety
 /// `s` must be NUL-terminated; `end` NULL or valid for a write.
 pub unsafe fn strtol(s: *const u8, end: *mut *mut u8, base: i32) -> (i64, Option<i32>) {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller passes a NUL-terminated `s`, which is what
+    // parse_int requires.
     let Some(p) = (unsafe { parse_int(s, base) }) else {
         return (0, Some(EINVAL));
     };
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller passes an `end` that is NULL or valid for a write,
+    // which is what set_end requires.
     unsafe { set_end(end, p.end) };
     match (p.negative, p.magnitude) {
         (false, Some(m)) if m <= i64::MAX as u64 => (m as i64, None),
@@ -147,9 +154,10 @@ pub unsafe fn strtol(s: *const u8, end: *mut *mut u8, base: i32) -> (i64, Option
 /// `strtoll`: the same as [`strtol`] (both types are 64-bit).
 ///
 /// # Safety
-/// As [`strtol`].
+/// `s` must be NUL-terminated; `end` NULL or valid for a write.
 pub unsafe fn strtoll(s: *const u8, end: *mut *mut u8, base: i32) -> (i64, Option<i32>) {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s` and an `end` that is
+    // NULL or writable, which is what strtol requires.
     unsafe { strtol(s, end, base) }
 }
 
@@ -158,13 +166,15 @@ pub unsafe fn strtoll(s: *const u8, end: *mut *mut u8, base: i32) -> (i64, Optio
 /// whatever the sign.
 ///
 /// # Safety
-/// As [`strtol`].
+/// `s` must be NUL-terminated; `end` NULL or valid for a write.
 pub unsafe fn strtoul(s: *const u8, end: *mut *mut u8, base: i32) -> (u64, Option<i32>) {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller passes a NUL-terminated `s`, which is what
+    // parse_int requires.
     let Some(p) = (unsafe { parse_int(s, base) }) else {
         return (0, Some(EINVAL));
     };
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller passes an `end` that is NULL or valid for a write,
+    // which is what set_end requires.
     unsafe { set_end(end, p.end) };
     match p.magnitude {
         Some(m) if p.negative => (m.wrapping_neg(), None),
@@ -176,9 +186,10 @@ pub unsafe fn strtoul(s: *const u8, end: *mut *mut u8, base: i32) -> (u64, Optio
 /// `strtoull`: the same as [`strtoul`].
 ///
 /// # Safety
-/// As [`strtol`].
+/// `s` must be NUL-terminated; `end` NULL or valid for a write.
 pub unsafe fn strtoull(s: *const u8, end: *mut *mut u8, base: i32) -> (u64, Option<i32>) {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s` and an `end` that is
+    // NULL or writable, which is what strtoul requires.
     unsafe { strtoul(s, end, base) }
 }
 
@@ -188,7 +199,8 @@ pub unsafe fn strtoull(s: *const u8, end: *mut *mut u8, base: i32) -> (u64, Opti
 /// # Safety
 /// `s` must be NUL-terminated.
 pub unsafe fn atoi(s: *const u8) -> (i32, Option<i32>) {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s`, and a NULL `end` is
+    // allowed, which is what strtol requires.
     let (v, e) = unsafe { strtol(s, core::ptr::null_mut(), 10) };
     (v as i32, e)
 }
@@ -198,7 +210,8 @@ pub unsafe fn atoi(s: *const u8) -> (i32, Option<i32>) {
 /// # Safety
 /// `s` must be NUL-terminated.
 pub unsafe fn atol(s: *const u8) -> (i64, Option<i32>) {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s`, and a NULL `end` is
+    // allowed, which is what strtol requires.
     unsafe { strtol(s, core::ptr::null_mut(), 10) }
 }
 
@@ -207,7 +220,8 @@ pub unsafe fn atol(s: *const u8) -> (i64, Option<i32>) {
 /// # Safety
 /// `s` must be NUL-terminated.
 pub unsafe fn atoll(s: *const u8) -> (i64, Option<i32>) {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s`, and a NULL `end` is
+    // allowed, which is what strtol requires.
     unsafe { strtol(s, core::ptr::null_mut(), 10) }
 }
 
@@ -218,7 +232,8 @@ pub unsafe fn atoll(s: *const u8) -> (i64, Option<i32>) {
 /// # Safety
 /// `s` must be NUL-terminated; `end` NULL or valid for a write.
 pub unsafe fn strtod(s: *const u8, end: *mut *mut u8) -> (f64, Option<i32>) {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s` and an `end` that is
+    // NULL or writable, which is what strto_bits requires.
     let (bits, e) = unsafe { strto_bits::<f64>(s, end) };
     (f64::from_bits(bits), e)
 }
@@ -226,9 +241,10 @@ pub unsafe fn strtod(s: *const u8, end: *mut *mut u8) -> (f64, Option<i32>) {
 /// `strtof`: as [`strtod`], rounded once, directly to `float`.
 ///
 /// # Safety
-/// As [`strtod`].
+/// `s` must be NUL-terminated; `end` NULL or valid for a write.
 pub unsafe fn strtof(s: *const u8, end: *mut *mut u8) -> (f32, Option<i32>) {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s` and an `end` that is
+    // NULL or writable, which is what strto_bits requires.
     let (bits, e) = unsafe { strto_bits::<f32>(s, end) };
     (f32::from_bits(bits as u32), e)
 }
@@ -238,7 +254,8 @@ pub unsafe fn strtof(s: *const u8, end: *mut *mut u8) -> (f32, Option<i32>) {
 /// # Safety
 /// `s` must be NUL-terminated.
 pub unsafe fn atof(s: *const u8) -> (f64, Option<i32>) {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s`, and a NULL `end` is
+    // allowed, which is what strtod requires.
     unsafe { strtod(s, core::ptr::null_mut()) }
 }
 
@@ -304,8 +321,13 @@ const KEEP_DIGITS: usize = 800;
 /// # Safety
 /// `s` must be NUL-terminated; `end` NULL or valid for a write.
 unsafe fn strto_bits<F: Format>(s: *const u8, end: *mut *mut u8) -> (u64, Option<i32>) {
-    // SAFETY: every read is at or before the NUL: each advance is past a
-    // byte checked not to be NUL, and lookahead stops at a mismatch.
+    // SAFETY: the caller passes a NUL-terminated `s` and an `end` that is
+    // NULL or writable. Every byte read is at or before the NUL: `i` moves
+    // only past bytes checked not to be NUL (space, sign), and byte `i + 1`
+    // is read only after byte `i` was '0'. The parsers get `s + i` or, after
+    // "0x", `s + i + 2`, both at or before the NUL, so NUL-terminated
+    // strings; the lengths they return count bytes they parsed, so
+    // `s + i + len` is inside the string too.
     unsafe {
         let mut i = 0;
         while is_space(at(s, i)) {
@@ -336,15 +358,20 @@ unsafe fn strto_bits<F: Format>(s: *const u8, end: *mut *mut u8) -> (u64, Option
     }
 }
 
-/// Whether the bytes at `p` start with `word` (lowercase), in any case.
+/// Whether the bytes at `p` start with `word` (lowercase letters only), in
+/// any case.
 ///
 /// # Safety
 /// `p` must be NUL-terminated.
 unsafe fn starts_with_nocase(p: *const u8, word: &[u8]) -> bool {
-    // SAFETY: the walk stops at the first mismatch, at the NUL at the latest.
-    word.iter()
-        .enumerate()
-        .all(|(k, &w)| unsafe { at(p, k) } | 0x20 == w)
+    word.iter().enumerate().all(|(k, &w)| {
+        // SAFETY: `all` stops at the first mismatch, and a NUL is one (its
+        // `| 0x20` is a space, and `word` holds lowercase letters only), so
+        // byte k is read only when bytes 0..k of the NUL-terminated `p`
+        // were not NUL: it is at or before the NUL.
+        let b = unsafe { at(p, k) };
+        b | 0x20 == w
+    })
 }
 
 /// `inf`, `infinity`, `nan` or `nan(chars)` at `p`: bits, errno, length.
@@ -352,7 +379,12 @@ unsafe fn starts_with_nocase(p: *const u8, word: &[u8]) -> bool {
 /// # Safety
 /// `p` must be NUL-terminated.
 unsafe fn parse_special<F: Format>(p: *const u8) -> Option<(u64, Option<i32>, usize)> {
-    // SAFETY: the caller's contract; reads stop at a mismatch or the NUL.
+    // SAFETY: the caller passes a NUL-terminated `p`. starts_with_nocase
+    // gets `p` or, after "inf" matched, `p + 3`, both at or before the NUL;
+    // byte 3 is read after "nan" matched; `k` moves only past bytes that
+    // are alphanumeric or '_', not NUL; parse_int gets `p + 4`, just after
+    // the '(' at byte 3, and `p + k` is a byte already read: every pointer
+    // and read stays at or before the NUL.
     unsafe {
         if starts_with_nocase(p, b"inf") {
             let len = if starts_with_nocase(p.add(3), b"inity") {
@@ -412,7 +444,9 @@ unsafe fn parse_decimal<F: Format>(p: *const u8) -> Option<(u64, Option<i32>, us
     let mut lead_exp: i64 = 0;
     let mut seen_digit = false;
     let mut i = 0;
-    // SAFETY: the caller's contract; reads stop at a non-digit.
+    // SAFETY: the caller passes a NUL-terminated `p`, and every byte read
+    // is at or before its NUL: `i` and `k` move only past bytes checked to
+    // be digits, '.', 'e'/'E' or a sign, none of them NUL.
     unsafe {
         let mut after_point = false;
         loop {
@@ -669,7 +703,10 @@ unsafe fn parse_hex<F: Format>(p: *const u8) -> Option<(u64, Option<i32>, usize)
     let mut seen_digit = false;
     let mut after_point = false;
     let mut i = 0;
-    // SAFETY: the caller's contract; reads stop at a non-digit.
+    // SAFETY: the caller passes a NUL-terminated `p`, and every byte read
+    // is at or before its NUL: `i` and `k` move only past bytes checked to
+    // be hex digits, '.', 'p'/'P', a sign or decimal digits, none of them
+    // NUL.
     unsafe {
         loop {
             let b = at(p, i);

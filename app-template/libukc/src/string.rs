@@ -31,7 +31,9 @@ impl ByteSet {
             set.insert(0);
         }
         let mut p = s;
-        // SAFETY: the caller guarantees the NUL, which ends the walk.
+        // SAFETY: `s` is NUL-terminated (the caller's contract), and `p`
+        // moves on only past a byte that was not NUL, so every byte read is
+        // at or before the NUL.
         unsafe {
             while *p != 0 {
                 set.insert(*p);
@@ -59,9 +61,12 @@ impl ByteSet {
 pub unsafe fn memchr(s: *const u8, c: i32, n: usize) -> *mut u8 {
     let c = c as u8;
     for i in 0..n {
-        // SAFETY: i < n and no match was found before i (see above).
+        // SAFETY: i < n, and no byte before i matched, so by the caller's
+        // contract byte i is readable: `s + i` lies inside that readable
+        // range.
         let p = unsafe { s.add(i) };
-        // SAFETY: as above.
+        // SAFETY: `p` is byte i, readable by the caller's contract (i < n and
+        // no earlier byte matched).
         if unsafe { *p } == c {
             return p as *mut u8;
         }
@@ -79,9 +84,10 @@ pub unsafe fn memrchr(s: *const u8, c: i32, n: usize) -> *mut u8 {
     let mut i = n;
     while i > 0 {
         i -= 1;
-        // SAFETY: i < n.
+        // SAFETY: i < n, so `s + i` lies inside the `n` readable bytes the
+        // caller passes.
         let p = unsafe { s.add(i) };
-        // SAFETY: as above.
+        // SAFETY: `p` is byte i < n of the caller's `n` readable bytes.
         if unsafe { *p } == c {
             return p as *mut u8;
         }
@@ -95,7 +101,8 @@ pub unsafe fn memrchr(s: *const u8, c: i32, n: usize) -> *mut u8 {
 /// `n` bytes at `a` and at `b` must be readable.
 pub unsafe fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
     for i in 0..n {
-        // SAFETY: i < n.
+        // SAFETY: i < n, and the caller passes `n` readable bytes at `a` and
+        // at `b`.
         let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
         if x != y {
             return x as i32 - y as i32;
@@ -114,7 +121,10 @@ pub unsafe fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 pub unsafe fn memccpy(dst: *mut u8, src: *const u8, c: i32, n: usize) -> *mut u8 {
     let c = c as u8;
     for i in 0..n {
-        // SAFETY: i < n and the copy has not reached `c` yet.
+        // SAFETY: i < n and no earlier byte was `c`, so byte i is one of
+        // the bytes copied, which the caller makes readable at `src` and
+        // writable at `dst`, in ranges that do not overlap; `dst + i + 1`
+        // is at most one past the last byte written.
         unsafe {
             let b = *src.add(i);
             *dst.add(i) = b;
@@ -132,7 +142,8 @@ pub unsafe fn memccpy(dst: *mut u8, src: *const u8, c: i32, n: usize) -> *mut u8
 /// `s` must point at a NUL-terminated string.
 pub unsafe fn strlen(s: *const u8) -> usize {
     let mut n = 0;
-    // SAFETY: the caller guarantees the NUL, which ends the walk.
+    // SAFETY: the caller passes a NUL-terminated string and the loop stops
+    // at its NUL, so every byte read is inside the string.
     while unsafe { *s.add(n) } != 0 {
         n += 1;
     }
@@ -146,7 +157,9 @@ pub unsafe fn strlen(s: *const u8) -> usize {
 /// be readable.
 pub unsafe fn strnlen(s: *const u8, n: usize) -> usize {
     let mut i = 0;
-    // SAFETY: i < n and no NUL before i.
+    // SAFETY: the read happens only when i < n, and no byte before i was
+    // NUL, so byte i is within the caller's readable range (up to the first
+    // NUL or `n` bytes).
     while i < n && unsafe { *s.add(i) } != 0 {
         i += 1;
     }
@@ -161,7 +174,10 @@ pub unsafe fn strnlen(s: *const u8, n: usize) -> usize {
 pub unsafe fn stpcpy(dst: *mut u8, src: *const u8) -> *mut u8 {
     let mut i = 0;
     loop {
-        // SAFETY: up to and including src's NUL; the caller gives the room.
+        // SAFETY: no byte before i was NUL, so byte i is at or before src's
+        // NUL and readable; `dst` has room for the string and its NUL (the
+        // caller's contract), apart from `src`, so byte i of `dst` is
+        // writable.
         unsafe {
             let b = *src.add(i);
             *dst.add(i) = b;
@@ -176,9 +192,11 @@ pub unsafe fn stpcpy(dst: *mut u8, src: *const u8) -> *mut u8 {
 /// `strcpy`: copies the string and its NUL; returns `dst`.
 ///
 /// # Safety
-/// As [`stpcpy`].
+/// `src` must be NUL-terminated, `dst` must have room for it, and the two
+/// must not overlap.
 pub unsafe fn strcpy(dst: *mut u8, src: *const u8) -> *mut u8 {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `src` and room for it at
+    // `dst`, apart from it: stpcpy's requirements.
     unsafe { stpcpy(dst, src) };
     dst
 }
@@ -191,7 +209,11 @@ pub unsafe fn strcpy(dst: *mut u8, src: *const u8) -> *mut u8 {
 /// `n` bytes at `dst` must be writable, and `src` readable up to its NUL or
 /// `n` bytes; they must not overlap.
 pub unsafe fn stpncpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    // SAFETY: the caller's contract covers these reads and writes.
+    // SAFETY: the caller makes `src` readable up to its NUL or `n` bytes,
+    // which is what strnlen reads, and len <= n is the count of bytes
+    // before that point, so the first loop reads only those; both loops
+    // write below n, inside the caller's `n` writable bytes at `dst`, apart
+    // from `src`; `dst + len` is at most `dst + n`.
     unsafe {
         let len = strnlen(src, n);
         for i in 0..len {
@@ -204,12 +226,14 @@ pub unsafe fn stpncpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
     }
 }
 
-/// `strncpy`: as [`stpncpy`], but returns `dst`.
+/// `strncpy`: [`stpncpy`], but returns `dst`.
 ///
 /// # Safety
-/// As [`stpncpy`].
+/// `n` bytes at `dst` must be writable, and `src` readable up to its NUL or
+/// `n` bytes; they must not overlap.
 pub unsafe fn strncpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes `n` writable bytes at `dst` and `src`
+    // readable up to its NUL or `n` bytes, apart: stpncpy's requirements.
     unsafe { stpncpy(dst, src, n) };
     dst
 }
@@ -220,7 +244,10 @@ pub unsafe fn strncpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
 /// Both must be NUL-terminated, `dst` must have room for the result, and
 /// they must not overlap.
 pub unsafe fn strcat(dst: *mut u8, src: *const u8) -> *mut u8 {
-    // SAFETY: the caller's contract.
+    // SAFETY: `dst` is NUL-terminated, so strlen stays inside it and
+    // `dst + strlen(dst)` is its NUL; from there the caller's room for the
+    // joined string holds `src` and its NUL, and `src` is NUL-terminated and
+    // apart from `dst`: stpcpy's requirements.
     unsafe { stpcpy(dst.add(strlen(dst)), src) };
     dst
 }
@@ -231,7 +258,11 @@ pub unsafe fn strcat(dst: *mut u8, src: *const u8) -> *mut u8 {
 /// `dst` must be NUL-terminated with room for the result (up to `n + 1`
 /// more bytes); `src` readable up to its NUL or `n` bytes; no overlap.
 pub unsafe fn strncat(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    // SAFETY: the caller's contract.
+    // SAFETY: `dst` is NUL-terminated, so strlen stays inside it and `d` is
+    // its NUL; `src` is readable up to its NUL or `n` bytes, which is what
+    // strnlen reads, and len <= n bytes before that point are copied; the
+    // caller gives room for n + 1 >= len + 1 bytes from `d`, apart from
+    // `src`, for the copy and the NUL.
     unsafe {
         let d = dst.add(strlen(dst));
         let len = strnlen(src, n);
@@ -243,14 +274,18 @@ pub unsafe fn strncat(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
     dst
 }
 
-/// Compares up to `n` bytes of two strings, mapping each byte with `map`.
+/// Compares up to `n` bytes of two strings, mapping each byte with `map`,
+/// which must map only NUL to 0.
 ///
 /// # Safety
 /// Both readable up to their NUL or the first difference or `n` bytes.
 #[inline(always)]
 unsafe fn compare(a: *const u8, b: *const u8, n: usize, map: impl Fn(u8) -> i32) -> i32 {
     for i in 0..n {
-        // SAFETY: before i the strings were equal and not at their NUL.
+        // SAFETY: i < n, and every earlier pair mapped to equal values other
+        // than 0 (the maps used send only NUL to 0), so neither string had
+        // reached its NUL before i: byte i of each is at or before its NUL
+        // and within `n`, inside the ranges the caller makes readable.
         let (x, y) = unsafe { (map(*a.add(i)), map(*b.add(i))) };
         if x != y || x == 0 {
             return x - y;
@@ -264,7 +299,9 @@ unsafe fn compare(a: *const u8, b: *const u8, n: usize, map: impl Fn(u8) -> i32)
 /// # Safety
 /// Both must be NUL-terminated.
 pub unsafe fn strcmp(a: *const u8, b: *const u8) -> i32 {
-    // SAFETY: the walk ends at a NUL or a difference.
+    // SAFETY: both strings are NUL-terminated (the caller's contract), so
+    // each is readable up to its NUL, which bounds compare's walk; the
+    // identity map sends only NUL to 0.
     unsafe { compare(a, b, usize::MAX, |c| c as i32) }
 }
 
@@ -273,16 +310,18 @@ pub unsafe fn strcmp(a: *const u8, b: *const u8) -> i32 {
 /// # Safety
 /// Both readable up to their NUL or `n` bytes.
 pub unsafe fn strncmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller makes both readable up to their NUL or `n` bytes,
+    // which covers compare's walk; the identity map sends only NUL to 0.
     unsafe { compare(a, b, n, |c| c as i32) }
 }
 
 /// `strcoll`: in the C locale, `strcmp`.
 ///
 /// # Safety
-/// As [`strcmp`].
+/// Both must be NUL-terminated.
 pub unsafe fn strcoll(a: *const u8, b: *const u8) -> i32 {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes two NUL-terminated strings, which is what
+    // strcmp requires.
     unsafe { strcmp(a, b) }
 }
 
@@ -294,7 +333,10 @@ pub unsafe fn strcoll(a: *const u8, b: *const u8) -> i32 {
 /// `src` must be NUL-terminated; `n` bytes at `dst` writable (`dst` may be
 /// NULL when `n` is 0); no overlap.
 pub unsafe fn strxfrm(dst: *mut u8, src: *const u8, n: usize) -> usize {
-    // SAFETY: the caller's contract; at most n bytes are written.
+    // SAFETY: `src` is NUL-terminated, so strlen stays inside it and bytes
+    // 0..=len of it are readable; the loop copies fewer than
+    // min(n, len + 1) bytes, inside those and inside the caller's `n`
+    // writable bytes at `dst`, apart from `src` (none when n is 0).
     unsafe {
         let len = strlen(src);
         for i in 0..n.min(len + 1) {
@@ -311,7 +353,9 @@ pub unsafe fn strxfrm(dst: *mut u8, src: *const u8, n: usize) -> usize {
 pub unsafe fn strchrnul(s: *const u8, c: i32) -> *mut u8 {
     let c = c as u8;
     let mut p = s;
-    // SAFETY: the walk ends at the NUL at the latest.
+    // SAFETY: `s` is NUL-terminated (the caller's contract), and `p` moves
+    // on only past a byte that was not NUL, so every byte read is at or
+    // before the NUL.
     unsafe {
         while *p != c && *p != 0 {
             p = p.add(1);
@@ -325,9 +369,11 @@ pub unsafe fn strchrnul(s: *const u8, c: i32) -> *mut u8 {
 /// # Safety
 /// `s` must be NUL-terminated.
 pub unsafe fn strchr(s: *const u8, c: i32) -> *mut u8 {
-    // SAFETY: the same contract.
+    // SAFETY: the caller passes a NUL-terminated `s`, which is what
+    // strchrnul requires.
     let p = unsafe { strchrnul(s, c) };
-    // SAFETY: p points into the string.
+    // SAFETY: strchrnul returns a byte of the string, at or before its
+    // NUL, so it is readable.
     if unsafe { *p } == c as u8 {
         p
     } else {
@@ -343,7 +389,9 @@ pub unsafe fn strrchr(s: *const u8, c: i32) -> *mut u8 {
     let c = c as u8;
     let mut last = null_mut();
     let mut p = s;
-    // SAFETY: the walk ends at the NUL.
+    // SAFETY: `s` is NUL-terminated (the caller's contract), and `p` moves
+    // on only past a byte that was not NUL, so every byte read is at or
+    // before the NUL.
     unsafe {
         loop {
             if *p == c {
@@ -362,7 +410,9 @@ pub unsafe fn strrchr(s: *const u8, c: i32) -> *mut u8 {
 /// # Safety
 /// Both must be NUL-terminated.
 pub unsafe fn strspn(s: *const u8, accept: *const u8) -> usize {
-    // SAFETY: the set has no NUL, so the walk stops at s's NUL.
+    // SAFETY: `accept` is NUL-terminated, which is what ByteSet::of needs;
+    // the set lacks NUL, so the walk over the NUL-terminated `s` stops at
+    // its NUL at the latest and reads nothing past it.
     unsafe {
         let set = ByteSet::of(accept, false);
         let mut i = 0;
@@ -378,7 +428,9 @@ pub unsafe fn strspn(s: *const u8, accept: *const u8) -> usize {
 /// # Safety
 /// Both must be NUL-terminated.
 pub unsafe fn strcspn(s: *const u8, reject: *const u8) -> usize {
-    // SAFETY: the set has NUL, so the walk stops at s's NUL.
+    // SAFETY: `reject` is NUL-terminated, which is what ByteSet::of needs;
+    // the set holds NUL, so the walk over the NUL-terminated `s` stops at
+    // its NUL at the latest and reads nothing past it.
     unsafe {
         let set = ByteSet::of(reject, true);
         let mut i = 0;
@@ -394,7 +446,9 @@ pub unsafe fn strcspn(s: *const u8, reject: *const u8) -> usize {
 /// # Safety
 /// Both must be NUL-terminated.
 pub unsafe fn strpbrk(s: *const u8, accept: *const u8) -> *mut u8 {
-    // SAFETY: the same contract; the result is within s.
+    // SAFETY: both are NUL-terminated, which is what strcspn requires; it
+    // returns at most strlen(s), so `p` is a byte of `s` at or before its
+    // NUL, and readable.
     unsafe {
         let p = s.add(strcspn(s, accept));
         if *p == 0 {
@@ -515,7 +569,11 @@ fn two_way(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// # Safety
 /// Both must be NUL-terminated.
 pub unsafe fn strstr(haystack: *const u8, needle: *const u8) -> *mut u8 {
-    // SAFETY: the caller's contract: whole strings, up to their NULs.
+    // SAFETY: both are NUL-terminated (the caller's contract), so strlen
+    // and strchr stay inside them, `*needle` is its first byte (m >= 1),
+    // and the slices cover each string's bytes before its NUL, which stay
+    // unchanged during the search; `haystack + at` is inside `haystack`, as
+    // two_way returns a match's start.
     unsafe {
         let m = strlen(needle);
         if m == 0 {
@@ -551,7 +609,10 @@ pub unsafe fn memmem(
     if needle_len > hay_len {
         return null_mut();
     }
-    // SAFETY: the caller's contract; neither length is 0 here.
+    // SAFETY: the caller makes `hay_len` bytes at `hay` and `needle_len` at
+    // `needle` readable, and they do not change during the search, so the
+    // slices over them are valid; `hay + at` is inside `hay`, as two_way
+    // returns a match's start.
     unsafe {
         let h = core::slice::from_raw_parts(hay, hay_len);
         let n = core::slice::from_raw_parts(needle, needle_len);
@@ -572,7 +633,12 @@ pub unsafe fn memmem(
 /// `save` must be valid; `s` (or `*save`) a writable NUL-terminated string
 /// or NULL; `delim` NUL-terminated.
 pub unsafe fn strtok_r(s: *mut u8, delim: *const u8, save: *mut *mut u8) -> *mut u8 {
-    // SAFETY: the caller's contract; every pointer stays within the string.
+    // SAFETY: `save` is valid for reads and writes (the caller's contract).
+    // The string `s` (or `*save`) is NULL, returned before any use, or a
+    // writable NUL-terminated string, and `delim` is NUL-terminated, which
+    // is what strspn and strcspn require; their results keep `s` and `end`
+    // at or before the string's NUL, so each read, the NUL written over a
+    // delimiter, and `end + 1` (after a non-NUL byte) stay inside it.
     unsafe {
         let mut s = if s.is_null() { *save } else { s };
         if s.is_null() {
@@ -600,11 +666,15 @@ static STRTOK_SAVE: AtomicPtr<u8> = AtomicPtr::new(null_mut());
 /// `strtok`: [`strtok_r`] with its position kept in the library.
 ///
 /// # Safety
-/// As [`strtok_r`]; a NULL `s` continues the string of the previous call,
-/// which must still be live.
+/// `s` must be a writable NUL-terminated string, or NULL to continue the
+/// string of the previous call, which must still be live and writable;
+/// `delim` must be NUL-terminated.
 pub unsafe fn strtok(s: *mut u8, delim: *const u8) -> *mut u8 {
     let mut save = STRTOK_SAVE.load(Relaxed);
-    // SAFETY: the caller's contract; `save` is a local.
+    // SAFETY: `&mut save` is a valid local; it holds NULL or where the
+    // previous call stopped in its string, which the caller keeps live and
+    // writable when `s` is NULL; `s` is NULL or a writable NUL-terminated
+    // string and `delim` NUL-terminated: strtok_r's requirements.
     let token = unsafe { strtok_r(s, delim, &mut save) };
     STRTOK_SAVE.store(save, Relaxed);
     token
@@ -618,7 +688,12 @@ pub unsafe fn strtok(s: *mut u8, delim: *const u8) -> *mut u8 {
 /// `sp` must be valid; `*sp` a writable NUL-terminated string or NULL;
 /// `delim` NUL-terminated.
 pub unsafe fn strsep(sp: *mut *mut u8, delim: *const u8) -> *mut u8 {
-    // SAFETY: the caller's contract.
+    // SAFETY: `sp` is valid for reads and writes (the caller's contract);
+    // `*sp` is NULL, returned at once, or a writable NUL-terminated string,
+    // and `delim` is NUL-terminated, which is what strcspn requires; its
+    // result keeps `end` at or before the string's NUL, so reading it,
+    // writing a NUL over a delimiter and `end + 1` (after a non-NUL byte)
+    // stay inside the string.
     unsafe {
         let s = *sp;
         if s.is_null() {
@@ -641,7 +716,9 @@ pub unsafe fn strsep(sp: *mut *mut u8, delim: *const u8) -> *mut u8 {
 /// # Safety
 /// Both must be NUL-terminated.
 pub unsafe fn strcasecmp(a: *const u8, b: *const u8) -> i32 {
-    // SAFETY: the walk ends at a NUL or a difference.
+    // SAFETY: both strings are NUL-terminated (the caller's contract), so
+    // each is readable up to its NUL, which bounds compare's walk; tolower
+    // sends only NUL to 0.
     unsafe { compare(a, b, usize::MAX, |c| tolower(c as i32)) }
 }
 
@@ -650,7 +727,8 @@ pub unsafe fn strcasecmp(a: *const u8, b: *const u8) -> i32 {
 /// # Safety
 /// Both readable up to their NUL or `n` bytes.
 pub unsafe fn strncasecmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller makes both readable up to their NUL or `n` bytes,
+    // which covers compare's walk; tolower sends only NUL to 0.
     unsafe { compare(a, b, n, |c| tolower(c as i32)) }
 }
 
@@ -661,7 +739,10 @@ pub unsafe fn strncasecmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 /// `s` must be NUL-terminated; `alloc(n)` must return NULL or `n` writable
 /// bytes apart from `s`.
 pub unsafe fn strdup_with(s: *const u8, alloc: impl FnOnce(usize) -> *mut u8) -> *mut u8 {
-    // SAFETY: the caller's contract.
+    // SAFETY: `s` is NUL-terminated, so strlen stays inside it and bytes
+    // 0..=len are readable; `alloc(len + 1)` returns NULL, skipped, or
+    // len + 1 writable bytes apart from `s` (the caller's contract), and
+    // the loop copies exactly len + 1 bytes.
     unsafe {
         let len = strlen(s);
         let p = alloc(len + 1);
@@ -685,7 +766,10 @@ pub unsafe fn strndup_with(
     n: usize,
     alloc: impl FnOnce(usize) -> *mut u8,
 ) -> *mut u8 {
-    // SAFETY: the caller's contract.
+    // SAFETY: `s` is readable up to its NUL or `n` bytes, which is what
+    // strnlen reads, and bytes 0..len are among them; `alloc(len + 1)`
+    // returns NULL, skipped, or len + 1 writable bytes apart from `s` (the
+    // caller's contract), which take the len bytes copied and the NUL.
     unsafe {
         let len = strnlen(s, n);
         let p = alloc(len + 1);

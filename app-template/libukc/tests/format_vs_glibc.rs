@@ -97,13 +97,20 @@ const BUF: usize = 4096;
 
 /// Calls glibc with the given arguments (any leading ints, then at most one
 /// value of any type; or one of the fixed multi-argument shapes below).
-fn glibc(fmt: &CString, args: &[Arg], cap: usize) -> (Vec<u8>, i32) {
+///
+/// # Safety
+/// `args` must hold an argument of the right type for each conversion of
+/// `fmt`, in order (glibc reads them as its va_list), and each `%s` argument
+/// must be 0 or point to a live NUL-terminated string.
+unsafe fn glibc(fmt: &CString, args: &[Arg], cap: usize) -> (Vec<u8>, i32) {
     let mut buf = vec![0x55u8; BUF];
     let b = buf.as_mut_ptr().cast::<c_char>();
     let f = fmt.as_ptr();
     use Arg::*;
-    // SAFETY: the arguments match the conversions (the generator builds
-    // them together); the buffer has `cap <= BUF` bytes.
+    // SAFETY: the caller passes an argument of the right type for each
+    // conversion, in order, and makes every %s pointer NULL or a live
+    // NUL-terminated string; `fmt` is NUL-terminated and `b` has BUF >= cap
+    // writable bytes apart from it.
     let r = unsafe {
         match *args {
             [] => snprintf(b, cap, f),
@@ -141,16 +148,25 @@ fn glibc(fmt: &CString, args: &[Arg], cap: usize) -> (Vec<u8>, i32) {
 }
 
 /// Runs both and panics with the case on a mismatch.
-fn check(fmt: &str, args: &[Arg], cap: usize, what: &str) {
+///
+/// # Safety
+/// `args` must hold an argument of the right type for each conversion of
+/// `fmt`, in order (glibc reads them as its va_list), and each `%s` argument
+/// must be 0 or point to a live NUL-terminated string.
+unsafe fn check(fmt: &str, args: &[Arg], cap: usize, what: &str) {
     let c = CString::new(fmt).unwrap();
-    let (want, want_n) = glibc(&c, args, cap);
+    // SAFETY: the caller passes arguments of the right types for `fmt` and
+    // %s pointers that are 0 or live strings; `c` is `fmt` with a NUL.
+    let (want, want_n) = unsafe { glibc(&c, args, cap) };
     let mut ours = Args {
         list: args.to_vec(),
         pos: 0,
     };
     let (got, got_n) = if cap == BUF {
         let mut sink = VecSink(Vec::new());
-        let n = format(fmt.as_bytes(), &mut ours, &mut sink);
+        // SAFETY: the caller makes every `%s` argument 0 or a live
+        // NUL-terminated string.
+        let n = unsafe { format(fmt.as_bytes(), &mut ours, &mut sink) };
         let mut v = sink.0;
         v.push(0);
         (v, n)
@@ -158,7 +174,9 @@ fn check(fmt: &str, args: &[Arg], cap: usize, what: &str) {
         let mut buf = vec![0x55u8; cap];
         let n = {
             let mut sink = BufSink::new(&mut buf);
-            let n = format(fmt.as_bytes(), &mut ours, &mut sink);
+            // SAFETY: the caller makes every `%s` argument 0 or a live
+            // NUL-terminated string.
+            let n = unsafe { format(fmt.as_bytes(), &mut ours, &mut sink) };
             assert_eq!(sink.written(), n, "BufSink::written for {fmt:?}");
             n
         };
@@ -485,7 +503,10 @@ fn single_specs_match_glibc() {
             0 => format!("<{spec}>"),
             _ => spec,
         };
-        check(&fmt, &args, BUF, "single");
+        // SAFETY: the generator builds the spec with its arguments, of the
+        // types it takes; a `%s` argument is 0 or one of `strs`, alive for
+        // the whole test.
+        unsafe { check(&fmt, &args, BUF, "single") };
         n += 1;
     }
     eprintln!("{n} single-spec cases");
@@ -507,12 +528,15 @@ fn special_doubles_every_precision() {
                 ("", 'G'),
             ] {
                 for prec in (0..=20).chain([40, 60]) {
-                    check(
-                        &format!("%{flags}.{prec}{conv}"),
-                        &[Arg::Double(v)],
-                        BUF,
-                        "special",
-                    );
+                    // SAFETY: one float conversion, given one double.
+                    unsafe {
+                        check(
+                            &format!("%{flags}.{prec}{conv}"),
+                            &[Arg::Double(v)],
+                            BUF,
+                            "special",
+                        )
+                    };
                     n += 1;
                 }
             }
@@ -532,7 +556,9 @@ fn special_doubles_every_precision() {
                 "% 030.3e",
                 "%-+30.5g|",
             ] {
-                check(fmt, &[Arg::Double(v)], BUF, "special");
+                // SAFETY: each of these formats has one float conversion,
+                // given one double.
+                unsafe { check(fmt, &[Arg::Double(v)], BUF, "special") };
                 n += 1;
             }
         }
@@ -550,21 +576,27 @@ fn random_doubles_every_precision() {
         let v = random_double(&mut rng);
         for conv in ['e', 'f', 'g', 'a'] {
             for prec in (0..=40).chain([100, 350]) {
-                check(
-                    &format!("%.{prec}{conv}"),
-                    &[Arg::Double(v)],
-                    BUF,
-                    "precision",
-                );
+                // SAFETY: one float conversion, given one double.
+                unsafe {
+                    check(
+                        &format!("%.{prec}{conv}"),
+                        &[Arg::Double(v)],
+                        BUF,
+                        "precision",
+                    )
+                };
                 n += 1;
             }
         }
-        check(
-            "%#g|%#.0g|%#.1g|%#.3g|%#.17g",
-            &[Arg::Double(v); 5],
-            BUF,
-            "alt g",
-        );
+        // SAFETY: five float conversions, given five doubles.
+        unsafe {
+            check(
+                "%#g|%#.0g|%#.1g|%#.3g|%#.17g",
+                &[Arg::Double(v); 5],
+                BUF,
+                "alt g",
+            )
+        };
         n += 1;
     }
     eprintln!("{n} precision cases");
@@ -647,11 +679,17 @@ fn multi_conversion_strings_match_glibc() {
             fmt.push_str(&spec);
         }
         fmt.push_str(rng.pick(&texts));
-        check(&fmt, &args, BUF, "multi");
+        // SAFETY: the generator loop pushes each spec with its arguments, of
+        // the types it takes; a `%s` argument is 0 or one of `strs`, alive
+        // for the whole test.
+        unsafe { check(&fmt, &args, BUF, "multi") };
         n += 1;
         // The same output cut by snprintf-style buffers.
         let cap = rng.below(48) as usize;
-        check(&fmt, &args, cap, "truncated");
+        // SAFETY: the generator loop built `fmt` and `args` together, each
+        // spec with arguments of the types it takes; `%s` arguments are 0 or
+        // strings of `strs`, still alive.
+        unsafe { check(&fmt, &args, cap, "truncated") };
         n += 1;
     }
     eprintln!("{n} multi-conversion cases");
@@ -667,6 +705,8 @@ fn truncation_matches_glibc() {
         Arg::Long(1 << 40),
     ];
     for cap in 0..48 {
-        check("hello %d, %.3f world %10s! %#lx", &args, cap, "truncated");
+        // SAFETY: the four conversions get an int, a double, the live C
+        // string literal `s` and a long, in that order.
+        unsafe { check("hello %d, %.3f world %10s! %#lx", &args, cap, "truncated") };
     }
 }

@@ -37,7 +37,14 @@ impl Rng {
 
 /// The key of an element: its first byte for elements of 1..=3 bytes, else
 /// the `int` at its start.
+///
+/// # Safety
+/// `p` must point at `min(size, 4)` readable bytes (alignment does not
+/// matter).
 unsafe fn key(p: *const c_void, size: usize) -> i32 {
+    // SAFETY: the caller makes 1 byte (size < 4) or 4 bytes (otherwise)
+    // readable at `p`, which is what each read takes; read_unaligned needs
+    // no alignment.
     unsafe {
         if size < 4 {
             *p.cast::<u8>() as i32
@@ -47,17 +54,36 @@ unsafe fn key(p: *const c_void, size: usize) -> i32 {
     }
 }
 
+/// Compares the first bytes of two elements.
+///
+/// # Safety
+/// `a` and `b` must each point at a readable byte.
 unsafe extern "C" fn cmp_byte(a: *const c_void, b: *const c_void) -> c_int {
+    // SAFETY: the caller (a sort, passing element addresses) makes a byte
+    // readable at `a` and at `b`, which is what key(_, 1) reads.
     unsafe { key(a, 1).cmp(&key(b, 1)) as c_int }
 }
 
+/// Compares the `int`s at the start of two elements.
+///
+/// # Safety
+/// `a` and `b` must each point at 4 readable bytes.
 unsafe extern "C" fn cmp_int(a: *const c_void, b: *const c_void) -> c_int {
+    // SAFETY: the caller (a sort, passing addresses of elements of at
+    // least 4 bytes) makes 4 bytes readable at `a` and at `b`, which is
+    // what key(_, 4) reads.
     unsafe { key(a, 4).cmp(&key(b, 4)) as c_int }
 }
 
 /// The usual comparator that subtracts (wrong for large keys, but it is
 /// what programs write; both sorts see the same answers).
+///
+/// # Safety
+/// `a` and `b` must each point at 4 readable bytes.
 unsafe extern "C" fn cmp_int_sub(a: *const c_void, b: *const c_void) -> c_int {
+    // SAFETY: the caller (a sort, passing addresses of elements of at
+    // least 4 bytes) makes 4 bytes readable at `a` and at `b`, which is
+    // what key(_, 4) reads.
     unsafe { key(a, 4).wrapping_sub(key(b, 4)) }
 }
 
@@ -99,6 +125,10 @@ fn qsort_matches_glibc() {
                 };
                 let mut mine = orig.clone();
                 let mut theirs = orig.clone();
+                // SAFETY: `mine` and `theirs` each hold n * size bytes, owned
+                // and unaliased during the sorts, and both sorts pass the
+                // comparator addresses of their elements: `size` bytes, as
+                // many as `cmp` reads (1 for size < 4, else 4).
                 unsafe {
                     sort::qsort(mine.as_mut_ptr(), n, size, |a, b| cmp(a.cast(), b.cast()));
                     c::qsort(theirs.as_mut_ptr().cast(), n, size, cmp);
@@ -112,6 +142,8 @@ fn qsort_matches_glibc() {
     // Already sorted, reversed and all-equal inputs.
     for n in [50, 777, 4096] {
         let mut base = array(&mut rng, n, 8, 1 << 20);
+        // SAFETY: `base` holds n elements of 8 bytes, and glibc passes
+        // cmp_int addresses of them, 8 >= 4 readable bytes each.
         unsafe { c::qsort(base.as_mut_ptr().cast(), n, 8, cmp_int) };
         let mut reversed: Vec<u8> = base.chunks(8).rev().flatten().copied().collect();
         let equal: Vec<u8> = (0..n)
@@ -120,6 +152,9 @@ fn qsort_matches_glibc() {
         for orig in [&mut base, &mut reversed, &mut equal.clone()] {
             let mut mine = orig.clone();
             let mut theirs = orig.clone();
+            // SAFETY: `mine` and `theirs` each hold n elements of 8 bytes,
+            // and both sorts pass cmp_int addresses of them, 8 >= 4
+            // readable bytes each.
             unsafe {
                 sort::qsort(mine.as_mut_ptr(), n, 8, |a, b| cmp_int(a.cast(), b.cast()));
                 c::qsort(theirs.as_mut_ptr().cast(), n, 8, cmp_int);
@@ -128,6 +163,8 @@ fn qsort_matches_glibc() {
         }
     }
     // Size 0 and n 0 with a dangling pointer do nothing.
+    // SAFETY: n * size is 0 in both calls, so no byte at the pointer needs
+    // to be readable or writable, and the comparator is never called.
     unsafe {
         sort::qsort(
             std::ptr::NonNull::<u8>::dangling().as_ptr(),
@@ -152,6 +189,8 @@ fn qsort_with_a_bad_comparator_stays_in_bounds() {
         let mut v = orig.clone();
         let (lo, hi) = (v.as_ptr() as usize, v.as_ptr() as usize + v.len());
         let mut coin = Rng(n as u64);
+        // SAFETY: `v` holds n elements of 4 bytes, owned and unaliased
+        // during the sort; the comparator only checks addresses.
         unsafe {
             sort::qsort(v.as_mut_ptr(), n, 4, |a, b| {
                 for p in [a as usize, b as usize] {
@@ -177,6 +216,8 @@ fn bsearch_matches_glibc() {
             for keys in [3, 50, 1 << 20] {
                 let mut v = array(&mut rng, n, size, keys);
                 let cmp: c::Cmp = if size < 4 { cmp_byte } else { cmp_int };
+                // SAFETY: `v` holds n elements of `size` bytes, and glibc
+                // passes `cmp` addresses of them, as many bytes as it reads.
                 unsafe { c::qsort(v.as_mut_ptr().cast(), n, size, cmp) };
                 for _ in 0..200 {
                     let mut probe = vec![0u8; size];
@@ -188,6 +229,10 @@ fn bsearch_matches_glibc() {
                     }
                     let p = probe.as_ptr();
                     let base = v.as_ptr();
+                    // SAFETY: `v` holds n elements of `size` bytes and
+                    // `probe` one, both live and unchanged here; both
+                    // searches pass `cmp` the probe and element addresses,
+                    // as many bytes as it reads.
                     unsafe {
                         let mine = sort::bsearch(p, base, n, size, |a, b| cmp(a.cast(), b.cast()));
                         let theirs = c::bsearch(p.cast(), base.cast(), n, size, cmp);
@@ -204,6 +249,7 @@ fn rand_matches_glibc() {
     // Before any srand: the sequence of seed 1 (this is the only test in
     // this binary that uses either generator).
     for _ in 0..1000 {
+        // SAFETY: glibc's rand takes no arguments and locks its state.
         assert_eq!(rand::rand(), unsafe { c::rand() });
     }
     let mut rng = Rng(24);
@@ -213,8 +259,10 @@ fn rand_matches_glibc() {
     seeds.extend((0..20).map(|_| rng.next() as u32));
     for seed in seeds {
         rand::srand(seed);
+        // SAFETY: glibc's srand takes a number and locks its state.
         unsafe { c::srand(seed as c_uint) };
         for i in 0..1000 {
+            // SAFETY: glibc's rand takes no arguments and locks its state.
             let (a, b) = (rand::rand(), unsafe { c::rand() });
             assert_eq!(a, b, "seed {seed}, value {i}");
             assert!((0..=rand::RAND_MAX).contains(&a));

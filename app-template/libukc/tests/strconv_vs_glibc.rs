@@ -23,12 +23,14 @@ mod c {
 
 /// Runs `f` with glibc's errno cleared; returns its result and errno.
 fn with_errno<T>(f: impl FnOnce() -> T) -> (T, Option<i32>) {
-    unsafe {
-        *c::__errno_location() = 0;
-        let r = f();
-        let e = *c::__errno_location();
-        (r, (e != 0).then_some(e))
-    }
+    // SAFETY: __errno_location takes no arguments and returns this thread's
+    // errno, a valid, aligned int for the thread's life.
+    unsafe { *c::__errno_location() = 0 };
+    let r = f();
+    // SAFETY: __errno_location takes no arguments and returns this thread's
+    // errno, a valid, aligned int for the thread's life.
+    let e = unsafe { *c::__errno_location() };
+    (r, (e != 0).then_some(e))
 }
 
 /// A small deterministic generator (splitmix64).
@@ -76,6 +78,9 @@ fn check_int(s: &str, base: i32) {
     let buf = cstr(s);
     let p = buf.as_ptr();
     let end_off = |e: *mut u8| e as isize - p as isize;
+    // SAFETY: `p` is `buf`, a NUL-terminated copy of `s` that lives and is
+    // not changed during the block, and each `end` is NULL or a live local
+    // pointer: what ukc's and glibc's conversions require.
     unsafe {
         let mut e1 = SENTINEL as *mut u8;
         let mut e2 = SENTINEL as *mut c_char;
@@ -284,6 +289,9 @@ fn check_float(s: &[u8]) {
             .collect::<String>()
             + if s.len() > 120 { "..." } else { "" }
     };
+    // SAFETY: `p` is `buf`, a NUL-terminated copy of `s` that lives and is
+    // not changed during the block, and each `end` is NULL or a live local
+    // pointer: what ukc's and glibc's conversions require.
     unsafe {
         let mut e1 = SENTINEL as *mut u8;
         let mut e2 = SENTINEL as *mut c_char;

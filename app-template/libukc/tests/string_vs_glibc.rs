@@ -162,6 +162,10 @@ fn mem_functions() {
         let n = rng.below(len + 1);
         let ch = rng.char_arg(alphabet);
         let p = buf.as_ptr();
+        // SAFETY: every length passed is within the buffers given: n and hl
+        // are at most len, the bytes of `buf` (and of `other`, its copy);
+        // `d1` and `d2` have len + 8 writable bytes for memccpy's at most n,
+        // apart from `buf`; `needle` has nl bytes. All live for the block.
         unsafe {
             assert_eq!(
                 off(string::memchr(p, ch, n), p),
@@ -230,6 +234,14 @@ fn lengths_and_copies() {
         let src = cstring(&text, &tail);
         let s = src.as_ptr();
         let n = rng.below(text.len() + 10);
+        // SAFETY: `src` is NUL-terminated (cstring puts a NUL after the
+        // text), so `s` suits every function here, and any n is fine for the
+        // bounded ones, which stop at the NUL. Each destination is a fresh
+        // copy of `fresh`: a NUL-terminated prefix then room for
+        // prefix + text + n + 16 bytes, enough for strcat, strncat and for
+        // strncpy's n bytes, apart from `src`. malloc's blocks (or the
+        // NULL-returning allocator's) meet strdup_with's allocator
+        // contract; p1 and p2 are non-NULL NUL-terminated copies, freed once.
         unsafe {
             assert_eq!(string::strlen(s), c::strlen(s.cast()));
             assert_eq!(string::strnlen(s, n), c::strnlen(s.cast(), n));
@@ -337,6 +349,9 @@ fn comparisons() {
         let b = cstring(&b, &[b'y', 0]);
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
         let n = rng.below(30);
+        // SAFETY: `a` and `b` are NUL-terminated (cstring puts a NUL after
+        // the text) and live for the block, which is all the comparisons
+        // need, bounded or not.
         unsafe {
             assert_eq!(
                 string::strcmp(pa, pb),
@@ -401,6 +416,9 @@ fn searches() {
             _ => rng.rtext(8, alphabet),
         };
         let needle = cstring(&needle_text, &tail);
+        // SAFETY: `hay`, `set` and `needle` are NUL-terminated (cstring puts
+        // a NUL after the text) and live, unchanged, for the block: what the
+        // searches need.
         unsafe {
             let hc = h.cast::<c_char>();
             assert_eq!(
@@ -468,6 +486,8 @@ fn searches() {
         }
         let hay = cstring(&hay, &[]);
         let needle = cstring(&needle, &[]);
+        // SAFETY: `hay` and `needle` are NUL-terminated (cstring puts a NUL
+        // after the text) and live, unchanged, for the block.
         unsafe {
             assert_eq!(
                 off(string::strstr(hay.as_ptr(), needle.as_ptr()), hay.as_ptr()),
@@ -490,6 +510,12 @@ fn tokenizers() {
         let delims = cstring(&rng.rtext(4, alphabet), &[]);
         let d = delims.as_ptr();
         let original = cstring(&text, b"tail");
+        // SAFETY: b1..b4 are writable NUL-terminated copies of `original`
+        // that outlive the loops, so the first calls' strings and the saved
+        // positions (in the ukc and glibc strtok state, save1/save2, p1/p2)
+        // point into live, writable strings; every delimiter set is
+        // NUL-terminated and live during its call. strtok's global state is
+        // used by this test only.
         unsafe {
             // strtok (one test, so no other thread uses its state) and
             // strtok_r, with a different delimiter set now and then.
@@ -548,6 +574,8 @@ fn tokenizers() {
     }
     // Both NULL: glibc would crash; ukc returns NULL.
     let mut save = null_mut();
+    // SAFETY: `save` is a valid local (NULL, like `s`, so no string is
+    // read) and the delimiters a C string literal.
     unsafe {
         assert!(string::strtok_r(null_mut(), c",".as_ptr().cast(), &mut save).is_null());
     }
@@ -585,6 +613,10 @@ fn ctype_all_values() {
             -1000..=1000
         };
         for v in range {
+            // SAFETY: the classifications get only -128..=255, the values
+            // glibc's tables cover (EOF, signed and unsigned chars);
+            // isascii, toascii, tolower and toupper are defined by glibc for
+            // every int (arithmetic, or a table lookup after a range check).
             assert_eq!(mine(v), unsafe { theirs(v) }, "{name}({v})");
         }
     }
@@ -603,6 +635,9 @@ fn ctype_all_values() {
 #[test]
 fn strerror_messages() {
     for e in -1..=140 {
+        // SAFETY: strerror returns a NUL-terminated message that stays
+        // valid until the next strerror call in this thread; it is copied
+        // at once.
         let theirs = unsafe { CStr::from_ptr(c::strerror(e)) }
             .to_bytes()
             .to_vec();
@@ -624,11 +659,20 @@ fn strerror_messages() {
             }
             None => assert!(theirs.starts_with(b"Unknown error ")),
         }
+        // SAFETY: strerrorname_np takes any int and returns NULL or a
+        // static string.
         let name = unsafe { c::strerrorname_np(e) };
-        let name = (!name.is_null()).then(|| unsafe { CStr::from_ptr(name) }.to_bytes());
+        let name = (!name.is_null()).then(|| {
+            // SAFETY: a non-NULL result of strerrorname_np is a static
+            // NUL-terminated string.
+            unsafe { CStr::from_ptr(name) }.to_bytes()
+        });
         assert_eq!(errno::strerror_name(e), name, "strerrorname_np({e})");
     }
     for e in [i32::MIN, i32::MAX, -1000, 1000] {
+        // SAFETY: strerror returns a NUL-terminated message that stays
+        // valid until the next strerror call in this thread; it is copied
+        // at once.
         let theirs = unsafe { CStr::from_ptr(c::strerror(e)) }
             .to_bytes()
             .to_vec();

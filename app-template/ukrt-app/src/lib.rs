@@ -16,14 +16,20 @@ pub extern crate alloc;
 use core::ffi::{c_char, CStr};
 use core::fmt::{self, Write};
 
-extern "C" {
+// SAFETY: these declarations match libukc's C functions and statics
+// (app-template/libukc/src/abi/) in name, argument and result types. The
+// ones marked `safe` take no pointer and are sound to call with any
+// argument: malloc and aligned_alloc return NULL or a fresh block (a bad
+// alignment gives NULL), and exit runs the atexit handlers and ends the
+// app.
+unsafe extern "C" {
     fn fwrite(p: *const u8, size: usize, n: usize, f: *mut core::ffi::c_void) -> usize;
     fn fflush(f: *mut core::ffi::c_void) -> i32;
-    fn malloc(size: usize) -> *mut u8;
-    fn aligned_alloc(align: usize, size: usize) -> *mut u8;
+    safe fn malloc(size: usize) -> *mut u8;
+    safe fn aligned_alloc(align: usize, size: usize) -> *mut u8;
     fn free(p: *mut u8);
     #[link_name = "exit"]
-    fn c_exit(status: i32) -> !;
+    safe fn c_exit(status: i32) -> !;
     fn getenv(name: *const c_char) -> *const c_char;
     #[link_name = "stdout"]
     static C_STDOUT: *mut core::ffi::c_void;
@@ -46,8 +52,10 @@ pub fn stderr() -> Stream {
 
 impl Write for Stream {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        // SAFETY: libukc's streams are valid for the app's life; the bytes
-        // are a live string.
+        // SAFETY: libukc's `stdout` and `stderr` are read with no write
+        // racing them (one thread of control) and hold its streams, valid
+        // for the app's life; `s` is a live &str, so its `s.len()` bytes
+        // (1-byte items) are readable for the call.
         unsafe {
             let f = if self.0 { C_STDERR } else { C_STDOUT };
             fwrite(s.as_ptr(), 1, s.len(), f);
@@ -74,17 +82,21 @@ macro_rules! eprintln {
 
 /// Ends the app with `status` (atexit handlers run, streams are flushed).
 pub fn exit(status: i32) -> ! {
-    // SAFETY: libukc's exit never returns.
-    unsafe { c_exit(status) }
+    c_exit(status)
 }
 
 /// The value of environment variable `name` (from `NAME=VALUE` words at
 /// the start of the guest command line).
 pub fn env(name: &CStr) -> Option<&'static str> {
-    // SAFETY: getenv returns NULL or a string that lives as long as the app.
+    // SAFETY: `name` is a &CStr, so `name.as_ptr()` is NUL-terminated and
+    // live for the call, which is all getenv requires.
     let p = unsafe { getenv(name.as_ptr()) };
-    // SAFETY: as above.
-    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_str().unwrap_or(""))
+    (!p.is_null()).then(|| {
+        // SAFETY: a non-NULL result of getenv points into a `NAME=VALUE`
+        // word of the environment, a NUL-terminated string that the app
+        // never writes and that lives as long as the app (so `'static`).
+        unsafe { CStr::from_ptr(p) }.to_str().unwrap_or("")
+    })
 }
 
 /// The app's arguments (argv[0] is its name).
@@ -95,10 +107,16 @@ pub struct Args {
 }
 
 impl Args {
+    /// The arguments at `argv`.
+    ///
     /// # Safety
-    /// `argv` must hold `argc` NUL-terminated strings (as the runtime passes).
+    /// `argv` must hold `argc` pointers to NUL-terminated strings (as the
+    /// runtime passes), and they must live, unchanged, as long as the app.
     pub unsafe fn from_raw(argc: i32, argv: *const *const c_char) -> Self {
-        Args { argc: argc.max(0) as usize, argv }
+        Args {
+            argc: argc.max(0) as usize,
+            argv,
+        }
     }
     pub fn len(&self) -> usize {
         self.argc
@@ -107,8 +125,14 @@ impl Args {
         self.argc == 0
     }
     pub fn get(&self, i: usize) -> Option<&'static str> {
-        // SAFETY: i < argc, and the strings live as long as the app.
-        (i < self.argc).then(|| unsafe { CStr::from_ptr(*self.argv.add(i)) }.to_str().unwrap_or(""))
+        (i < self.argc).then(|| {
+            // SAFETY: i < argc, and `from_raw`'s caller promised `argc`
+            // pointers at `argv` to NUL-terminated strings that live,
+            // unchanged, as long as the app (so `'static`).
+            unsafe { CStr::from_ptr(*self.argv.add(i)) }
+                .to_str()
+                .unwrap_or("")
+        })
     }
     pub fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
         (0..self.argc).filter_map(|i| self.get(i))
@@ -122,7 +146,9 @@ macro_rules! entry {
         mod __ukrt_entry {
             #[no_mangle]
             pub extern "C" fn main(argc: i32, argv: *const *const core::ffi::c_char) -> i32 {
-                // SAFETY: the runtime passes argc strings in argv.
+                // SAFETY: the runtime calls `main` with `argc` pointers at
+                // `argv` to NUL-terminated strings in the app's memory,
+                // which live unchanged as long as the app.
                 let args = unsafe { $crate::Args::from_raw(argc, argv) };
                 let status = super::$f(args);
                 $crate::exit(status)
@@ -133,21 +159,26 @@ macro_rules! entry {
 
 struct Malloc;
 
-// SAFETY: libukc's malloc returns blocks aligned to 16 bytes, aligned_alloc
-// any power of two; free takes both.
+// SAFETY: libukc's malloc returns NULL or a block of at least `size` bytes
+// aligned to 16, aligned_alloc (for larger alignments, all powers of two in
+// a Layout) NULL or one aligned to `align`; the blocks stay valid until
+// freed, and free takes either.
 unsafe impl core::alloc::GlobalAlloc for Malloc {
+    /// # Safety
+    /// GlobalAlloc's contract: `layout` has a nonzero size.
     unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
-        // SAFETY: plain calls into libukc.
-        unsafe {
-            if layout.align() <= 16 {
-                malloc(layout.size())
-            } else {
-                aligned_alloc(layout.align(), layout.size())
-            }
+        if layout.align() <= 16 {
+            malloc(layout.size())
+        } else {
+            aligned_alloc(layout.align(), layout.size())
         }
     }
+    /// # Safety
+    /// GlobalAlloc's contract: `p` is a live block from `alloc` of this
+    /// allocator.
     unsafe fn dealloc(&self, p: *mut u8, _: core::alloc::Layout) {
-        // SAFETY: `p` came from alloc above.
+        // SAFETY: the caller passes a live block that `alloc` got from
+        // libukc's malloc or aligned_alloc, which free accepts, once.
         unsafe { free(p) }
     }
 }
@@ -158,7 +189,8 @@ static ALLOCATOR: Malloc = Malloc;
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     let _ = writeln!(stderr(), "panic: {info}");
-    // SAFETY: flushing libukc's streams.
+    // SAFETY: NULL is a valid argument to libukc's fflush: it flushes
+    // every stream.
     unsafe { fflush(core::ptr::null_mut()) };
     exit(101)
 }

@@ -17,31 +17,39 @@ const GROW_MIN: usize = 256 * 1024;
 
 struct AppHeap(UnsafeCell<Option<Heap>>);
 
-// SAFETY: one thread of control runs in an app instance, and each instance
-// has its own copy of this library's data.
+// SAFETY: sharing AppHeap across threads never happens: one thread of
+// control runs in an app instance, and each instance has its own copy of
+// this library's data, so the cell is never reached from two threads.
 unsafe impl Sync for AppHeap {}
 
 static HEAP: AppHeap = AppHeap(UnsafeCell::new(None));
 
 fn heap() -> &'static mut Option<Heap> {
-    // SAFETY: see `AppHeap`; no reference outlives one malloc call.
+    // SAFETY: the cell is only reached from this instance's one thread of
+    // control, and every caller uses the reference within one call of this
+    // module and never two of them at once, so it is unique while used.
     unsafe { &mut *HEAP.0.get() }
 }
 
 /// Adds at least `need` bytes to the heap; false when the runtime has none.
 fn grow(need: usize) -> bool {
     let by = need.max(GROW_MIN).next_multiple_of(4096);
-    // SAFETY: the runtime maps `by` new bytes right after the previous ones.
+    // SAFETY: this is the allocator's grow, the one caller ukrt_heap_grow
+    // allows; it takes only a size and returns NULL or the start of `by`
+    // newly mapped bytes right after the previous run.
     let start = unsafe { super::ukrt_heap_grow(by) };
     if start.is_null() {
         return false;
     }
     match heap() {
-        // SAFETY: the new bytes are mapped, unused, and adjoin the heap's top.
+        // SAFETY: the runtime just mapped `by` bytes, which nothing uses yet,
+        // right after the heap's previous run, so they adjoin its top.
         Some(h) => unsafe { h.extend(by) },
         None => {
             let mut h = Heap::empty();
-            // SAFETY: as above; this is the heap's first run of memory.
+            // SAFETY: `start` is the first of `by` bytes the runtime just
+            // mapped for the heap, which nothing else uses and which stay
+            // mapped for the app's life; this is the heap's first run.
             unsafe { h.init(start, by) };
             *heap() = Some(h);
         }
@@ -65,7 +73,10 @@ fn allocate(size: usize, align: usize) -> *mut u8 {
         if let Some(h) = heap() {
             if let Ok(block) = h.allocate_first_fit(layout) {
                 let user = block.as_ptr().wrapping_add(offset);
-                // SAFETY: the header lies inside the block, before `user`.
+                // SAFETY: `block` is a fresh allocation of `layout.size()` =
+                // size + offset bytes aligned to `offset` >= HEADER (16), so
+                // the 16 header bytes before `user` lie inside it and are
+                // aligned for usize.
                 unsafe {
                     let header = user.sub(HEADER).cast::<usize>();
                     header.write(layout.size());
@@ -86,7 +97,9 @@ fn allocate(size: usize, align: usize) -> *mut u8 {
 /// # Safety
 /// `p` must come from `allocate`.
 unsafe fn block_of(p: *mut u8) -> (NonNull<u8>, Layout) {
-    // SAFETY: the caller passes a pointer from `allocate`.
+    // SAFETY: the caller passes a pointer `allocate` returned, so the 16
+    // bytes before it are the header it wrote (size and alignment of the
+    // block, a valid Layout), and the block starts `align` bytes before `p`.
     unsafe {
         let header = p.sub(HEADER).cast::<usize>();
         let (size, align) = (header.read(), header.add(1).read());
@@ -95,8 +108,13 @@ unsafe fn block_of(p: *mut u8) -> (NonNull<u8>, Layout) {
     }
 }
 
-fn usable_size(p: *mut u8) -> usize {
-    // SAFETY: callers pass live blocks.
+/// The bytes the caller may use in a block.
+///
+/// # Safety
+/// `p` must be a live block from `allocate`.
+unsafe fn usable_size(p: *mut u8) -> usize {
+    // SAFETY: the caller passes a live block from `allocate`, which is what
+    // block_of requires.
     let (_, layout) = unsafe { block_of(p) };
     layout.size() - layout.align()
 }
@@ -113,10 +131,13 @@ pub unsafe extern "C" fn free(p: *mut u8) {
     if p.is_null() {
         return;
     }
-    // SAFETY: the caller passes a live block.
+    // SAFETY: the caller passes a live block from this allocator (C's
+    // contract for free), and `p` is not NULL here, so it came from
+    // `allocate`.
     let (block, layout) = unsafe { block_of(p) };
     if let Some(h) = heap() {
-        // SAFETY: the block was allocated from this heap with this layout.
+        // SAFETY: the block was allocated from this heap with this layout
+        // (its header says so) and is live, so it is freed once.
         unsafe { h.deallocate(block, layout) };
     }
 }
@@ -129,7 +150,8 @@ pub extern "C" fn calloc(n: usize, size: usize) -> *mut u8 {
     };
     let p = malloc(total);
     if !p.is_null() {
-        // SAFETY: a fresh block of `total` bytes.
+        // SAFETY: malloc returned a fresh, non-NULL block of at least
+        // `total` writable bytes.
         unsafe { super::mem::memset(p, 0, total) };
     }
     p
@@ -143,17 +165,24 @@ pub unsafe extern "C" fn realloc(p: *mut u8, size: usize) -> *mut u8 {
         return malloc(size);
     }
     if size == 0 {
-        // SAFETY: the caller passes a live block.
+        // SAFETY: the caller passes a live block from this allocator (C's
+        // contract for realloc), which free accepts.
         unsafe { free(p) };
         return null_mut();
     }
-    let old = usable_size(p);
+    // SAFETY: the caller passes a live block from this allocator (C's
+    // contract for realloc), and `p` is not NULL here, so it came from
+    // `allocate`.
+    let old = unsafe { usable_size(p) };
     if size <= old {
         return p;
     }
     let q = malloc(size);
     if !q.is_null() {
-        // SAFETY: both blocks are live and distinct; `old` bytes fit in both.
+        // SAFETY: `p` is the caller's live block (C's contract for realloc)
+        // with `old` usable bytes, `q` a fresh distinct one with `size` >
+        // `old`, so copying `old` bytes stays inside both and they do not
+        // overlap; `p` is freed once, after the copy.
         unsafe {
             super::mem::memcpy(q, p, old);
             free(p);
@@ -187,7 +216,8 @@ pub unsafe extern "C" fn posix_memalign(out: *mut *mut u8, align: usize, size: u
     if p.is_null() {
         return ENOMEM;
     }
-    // SAFETY: the caller passes a writable pointer.
+    // SAFETY: the caller passes a writable, aligned `out` (C's contract for
+    // posix_memalign).
     unsafe { out.write(p) };
     0
 }

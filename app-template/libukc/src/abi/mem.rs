@@ -6,8 +6,11 @@ use core::arch::asm;
 /// C semantics: `n` bytes at `src` and `dst`, not overlapping.
 #[no_mangle]
 pub unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    // SAFETY: the caller gives valid, non-overlapping ranges of n bytes;
-    // rep movsb copies forward (the direction flag is clear per the ABI).
+    // SAFETY: the caller passes `n` readable bytes at `src` and `n` writable
+    // bytes at `dst` that do not overlap (C's contract for memcpy); rep movsb
+    // copies exactly rcx = n bytes forward from rsi to rdi (the SysV ABI
+    // guarantees the direction flag is clear on entry), touches no stack and
+    // leaves the flags alone, as the options state.
     unsafe {
         asm!("rep movsb", inout("rcx") n => _, inout("rdi") dst => _, inout("rsi") src => _,
              options(nostack, preserves_flags));
@@ -20,11 +23,20 @@ pub unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut 
 #[no_mangle]
 pub unsafe extern "C" fn memmove(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
     if (dst as usize) <= (src as usize) || (dst as usize) >= (src as usize) + n {
-        // SAFETY: copying forward is safe when dst is below src or apart.
+        // SAFETY: the caller passes `n` readable bytes at `src` and `n`
+        // writable bytes at `dst` (C's contract for memmove); here `dst` is
+        // at or below `src` or past its end, so a forward copy reads every
+        // source byte before it is overwritten: memcpy's forward loop is
+        // correct even though the ranges may overlap.
         return unsafe { memcpy(dst, src, n) };
     }
-    // SAFETY: overlapping with dst above src: copy backwards from the last
-    // byte with the direction flag set, and clear it again for the ABI.
+    // SAFETY: the caller passes `n` readable bytes at `src` and `n` writable
+    // bytes at `dst` (C's contract for memmove), and here n > 0 (an empty
+    // range takes the branch above), so `dst + n - 1` and `src + n - 1` are
+    // the last bytes of the ranges. With dst above src the copy runs
+    // backwards (std), so each source byte is read before the overlap
+    // overwrites it; cld restores the clear direction flag the ABI expects
+    // before returning.
     unsafe {
         asm!("std", "rep movsb", "cld",
              inout("rcx") n => _, inout("rdi") dst.add(n - 1) => _, inout("rsi") src.add(n - 1) => _,
@@ -37,7 +49,9 @@ pub unsafe extern "C" fn memmove(dst: *mut u8, src: *const u8, n: usize) -> *mut
 /// C semantics: `n` writable bytes at `dst`.
 #[no_mangle]
 pub unsafe extern "C" fn memset(dst: *mut u8, c: i32, n: usize) -> *mut u8 {
-    // SAFETY: the caller gives n writable bytes.
+    // SAFETY: the caller passes `n` writable bytes at `dst` (C's contract
+    // for memset); rep stosb stores al into exactly rcx = n bytes forward
+    // from rdi (the direction flag is clear on entry, per the SysV ABI).
     unsafe {
         asm!("rep stosb", inout("rcx") n => _, inout("rdi") dst => _, in("al") c as u8,
              options(nostack, preserves_flags));
@@ -50,7 +64,9 @@ pub unsafe extern "C" fn memset(dst: *mut u8, c: i32, n: usize) -> *mut u8 {
 #[no_mangle]
 pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
     for i in 0..n {
-        // SAFETY: i < n, inside both ranges.
+        // SAFETY: the caller passes `n` readable bytes at `a` and at `b`
+        // (C's contract for memcmp), and i < n, so both reads are inside
+        // those ranges.
         let (x, y) = unsafe { (a.add(i).read_volatile(), b.add(i).read_volatile()) };
         if x != y {
             return x as i32 - y as i32;
@@ -60,9 +76,10 @@ pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 }
 
 /// # Safety
-/// As `memcmp`.
+/// C semantics: `n` readable bytes at `a` and `b`.
 #[no_mangle]
 pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    // SAFETY: same contract.
+    // SAFETY: the caller passes `n` readable bytes at `a` and at `b` (C's
+    // contract for bcmp), which is all memcmp reads.
     unsafe { memcmp(a, b, n) }
 }

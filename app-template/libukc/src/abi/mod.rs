@@ -12,31 +12,44 @@ mod string;
 mod time;
 
 use core::ffi::c_char;
+use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
 
-// The runtime's interface (runtime/src/apps/exports.rs).
-extern "C" {
+// SAFETY: these declarations match the runtime's exports
+// (runtime/src/apps/exports.rs) in name, argument and result types. The ones
+// marked `safe` take no pointer and are sound to call from app code with
+// any argument: ukrt_exit ends the app, ukrt_environ and ukrt_app_name only
+// return pointers (reading through them is the caller's unsafe business).
+unsafe extern "C" {
+    /// # Safety
+    /// `len` bytes at `buf` must be readable.
     pub fn ukrt_console_write(buf: *const u8, len: usize) -> isize;
-    pub fn ukrt_exit(status: i32) -> !;
+    pub safe fn ukrt_exit(status: i32) -> !;
+    /// # Safety
+    /// Only the allocator (`malloc::grow`) may call it: it relies on each
+    /// run of heap the runtime maps adjoining the previous one.
     pub fn ukrt_heap_grow(increment: usize) -> *mut u8;
-    pub fn ukrt_environ() -> *const *const c_char;
-    pub fn ukrt_app_name() -> *const c_char;
+    pub safe fn ukrt_environ() -> *const *const c_char;
+    pub safe fn ukrt_app_name() -> *const c_char;
+    /// # Safety
+    /// `len` bytes at `buf` must be writable.
     pub fn ukrt_console_read(buf: *mut u8, len: usize) -> isize;
 }
 
 /// `errno`: one per app instance (each instance has its own copy of the
-/// library's data).
+/// library's data). An AtomicI32 has the size and alignment of an `int`,
+/// so C code uses it as `extern int errno`; with one thread of control per
+/// instance, C's plain accesses never race the library's atomic ones.
 #[no_mangle]
-pub static mut errno: i32 = 0;
+pub static errno: AtomicI32 = AtomicI32::new(0);
 
 /// glibc's way to reach errno; some code calls it directly.
 #[no_mangle]
 pub extern "C" fn __errno_location() -> *mut i32 {
-    core::ptr::addr_of_mut!(errno)
+    errno.as_ptr()
 }
 
 pub fn set_errno(e: i32) {
-    // SAFETY: one thread of control per app instance.
-    unsafe { *core::ptr::addr_of_mut!(errno) = e };
+    errno.store(e, Relaxed);
 }
 
 /// A Rust panic inside the library is a bug in it: say so and end the app.
@@ -46,14 +59,15 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     struct Console;
     impl Write for Console {
         fn write_str(&mut self, s: &str) -> core::fmt::Result {
-            // SAFETY: the runtime reads `len` bytes of a live string.
+            // SAFETY: `s` is a live &str, so its `s.len()` bytes at
+            // `s.as_ptr()` are readable for the whole call, which is all
+            // ukrt_console_write reads.
             unsafe { ukrt_console_write(s.as_ptr(), s.len()) };
             Ok(())
         }
     }
     let _ = writeln!(Console, "libukc: internal error: {info}");
-    // SAFETY: ukrt_exit never returns.
-    unsafe { ukrt_exit(134) }
+    ukrt_exit(134)
 }
 
 /// The length of a C string.
@@ -62,7 +76,8 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 /// `s` must point at a NUL-terminated string.
 pub unsafe fn c_strlen(s: *const u8) -> usize {
     let mut n = 0;
-    // SAFETY: the caller guarantees the NUL.
+    // SAFETY: the caller passes a NUL-terminated string, and the loop stops
+    // at its NUL, so every byte read (at offsets 0..=strlen) is inside it.
     while unsafe { *s.add(n) } != 0 {
         n += 1;
     }

@@ -4,7 +4,11 @@
 //! no compiler-made prologue disturbs the registers they save.
 
 /// # Safety
-/// `env` must point at a `jmp_buf` (9 words).
+/// `env` must point at a writable `jmp_buf` (9 words).
+// SAFETY: naked, so the body is the whole function: it only reads the
+// callee-saved registers, rsp and the return address, stores them in the
+// caller's jmp_buf (rdi), returns 0 in eax and `ret`s, as the SysV ABI
+// expects of a function returning int.
 #[unsafe(naked)]
 #[no_mangle]
 pub unsafe extern "C" fn setjmp(env: *mut u64) -> i32 {
@@ -29,6 +33,10 @@ pub unsafe extern "C" fn setjmp(env: *mut u64) -> i32 {
 /// # Safety
 /// `env` must have been filled by `setjmp` in a function that has not
 /// returned since.
+// SAFETY: naked, so the body is the whole function: it reloads the
+// registers that setjmp saved in `env` (rdi) and jumps to setjmp's return
+// address with rsp as it was there, which the caller's contract makes a
+// live frame; no compiler-made prologue or epilogue runs.
 #[unsafe(naked)]
 #[no_mangle]
 pub unsafe extern "C" fn longjmp(env: *const u64, val: i32) -> ! {
@@ -54,7 +62,10 @@ pub unsafe extern "C" fn longjmp(env: *const u64, val: i32) -> ! {
 /// glibc's names for the same (no signal mask to save here).
 ///
 /// # Safety
-/// As `setjmp`.
+/// `env` must point at a writable `jmp_buf` (9 words).
+// SAFETY: naked, so the only instruction is a tail jump to setjmp with the
+// registers and stack untouched: setjmp sees this function's caller and
+// arguments as its own.
 #[unsafe(naked)]
 #[no_mangle]
 pub unsafe extern "C" fn _setjmp(env: *mut u64) -> i32 {
@@ -62,9 +73,12 @@ pub unsafe extern "C" fn _setjmp(env: *mut u64) -> i32 {
 }
 
 /// # Safety
-/// As `longjmp`.
+/// `env` must have been filled by `setjmp` (or `_setjmp`) in a function that
+/// has not returned since.
 #[no_mangle]
 pub unsafe extern "C" fn _longjmp(env: *const u64, val: i32) -> ! {
-    // SAFETY: as documented.
+    // SAFETY: the caller passes a jmp_buf filled by setjmp in a function
+    // that is still running (C's contract for longjmp), which is exactly
+    // what longjmp requires.
     unsafe { longjmp(env, val) }
 }

@@ -1,6 +1,6 @@
 //! stdlib: exit, abort, atexit, getenv, and the C names of the number
 //! conversions, sorting and random numbers in the crate's modules.
-use super::stdio::{fflush, stderr_write};
+use super::stdio::{flush_all, stderr_bytes};
 use core::ffi::c_char;
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -26,15 +26,14 @@ pub extern "C" fn exit(status: i32) -> ! {
     while let Some(n) = ATEXIT_COUNT.load(Relaxed).checked_sub(1) {
         ATEXIT_COUNT.store(n, Relaxed);
         let f = ATEXIT[n].load(Relaxed);
-        // SAFETY: only atexit stores here, and it stores function pointers.
+        // SAFETY: slot n < ATEXIT_COUNT was filled by atexit, the only
+        // writer, with an `extern "C" fn()` cast to usize, so transmuting it
+        // back gives that same, non-null function pointer.
         let f: extern "C" fn() = unsafe { core::mem::transmute(f) };
         f();
     }
-    // SAFETY: flushing our own streams, then leaving.
-    unsafe {
-        fflush(core::ptr::null_mut());
-        super::ukrt_exit(status)
-    }
+    flush_all();
+    super::ukrt_exit(status)
 }
 
 /// Ends the app at once with status 134 (as a shell reports SIGABRT). Unlike
@@ -42,12 +41,9 @@ pub extern "C" fn exit(status: i32) -> ! {
 /// would show what the app printed last.
 #[no_mangle]
 pub extern "C" fn abort() -> ! {
-    // SAFETY: as exit.
-    unsafe {
-        fflush(core::ptr::null_mut());
-        stderr_write(c"Aborted\n".as_ptr().cast());
-        super::ukrt_exit(134)
-    }
+    flush_all();
+    stderr_bytes(b"Aborted\n");
+    super::ukrt_exit(134)
 }
 
 /// `getenv(name)`: from the `NAME=VALUE` words of the guest command line.
@@ -56,7 +52,14 @@ pub extern "C" fn abort() -> ! {
 /// `name` must be NUL-terminated.
 #[no_mangle]
 pub unsafe extern "C" fn getenv(name: *const c_char) -> *mut c_char {
-    // SAFETY: NUL-terminated strings from the caller and the runtime.
+    // SAFETY: the caller passes a NUL-terminated `name` (C's contract for
+    // getenv), so c_strlen stays inside it. The runtime's environment is
+    // NULL or a NULL-terminated array of NUL-terminated `NAME=VALUE`
+    // strings that live as long as the app, so each `*env` read is inside
+    // the array, and memcmp's `n` bytes stay inside both strings: an entry
+    // shorter than `n` differs from `name` at its NUL, and memcmp stops at
+    // the first difference; `entry[n]` is read only after `n` bytes matched,
+    // so it is the entry's NUL at the latest.
     unsafe {
         let n = super::c_strlen(name.cast());
         let mut env = super::ukrt_environ();
@@ -93,10 +96,14 @@ pub extern "C" fn llabs(x: i64) -> i64 {
 macro_rules! conversion {
     ($( fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {$(
         /// # Safety
-        /// The C function's contract.
+        /// C's contract for the function: `p` is NUL-terminated, and `end`
+        /// (where the function has one) is NULL or valid for a write.
         #[no_mangle]
         pub unsafe extern "C" fn $name($($arg: $ty),*) -> $ret {
-            // SAFETY: the caller upholds the C contract.
+            // SAFETY: the arguments go through unchanged; the caller passes
+            // a NUL-terminated `p` and an `end` that is NULL or writable
+            // (C's contract for the function), which is what
+            // `crate::strconv::$name` requires.
             let (value, err) = unsafe { crate::strconv::$name($($arg),*) };
             if let Some(e) = err {
                 super::set_errno(e);
@@ -125,8 +132,10 @@ type Compare = unsafe extern "C" fn(*const u8, *const u8) -> i32;
 /// C's contract: `n` elements of `size` bytes and a consistent comparator.
 #[no_mangle]
 pub unsafe extern "C" fn qsort(base: *mut u8, n: usize, size: usize, cmp: Compare) {
-    // SAFETY: as documented; the comparator gets pointers into the array.
-    // SAFETY: as documented; the comparator is given elements of the array.
+    // SAFETY: the caller passes `n` elements of `size` readable and
+    // writable bytes at `base` (C's contract for qsort), which is what
+    // sort::qsort requires; it calls the closure only with addresses of
+    // elements of that array, which is what C's comparator may be given.
     unsafe { crate::sort::qsort(base, n, size, |a, b| cmp(a, b)) }
 }
 
@@ -140,8 +149,10 @@ pub unsafe extern "C" fn bsearch(
     size: usize,
     cmp: Compare,
 ) -> *mut u8 {
-    // SAFETY: as documented.
-    // SAFETY: as documented; the comparator is given the key and elements.
+    // SAFETY: the caller passes `n` elements of `size` readable bytes at
+    // `base` and a valid `key` (C's contract for bsearch), which is what
+    // sort::bsearch requires; it calls the closure only with `key` and an
+    // element's address, which is what C's comparator may be given.
     unsafe { crate::sort::bsearch(key, base, n, size, |a, b| cmp(a, b)) }
 }
 

@@ -3,10 +3,15 @@
 //! when none can, the vCPU blocks until the next timer.
 use crate::errno::EINVAL;
 
-extern "C" {
-    fn ukrt_clock_ns(clock: i32) -> u64;
-    fn ukrt_sleep_ns(ns: u64);
-    fn ukrt_yield();
+// SAFETY: these declarations match the runtime's exports
+// (runtime/src/apps/exports.rs) in name, argument and result types; none
+// takes a pointer, and each is sound to call with any argument:
+// ukrt_clock_ns reads a clock (unknown numbers read the monotonic one),
+// ukrt_sleep_ns and ukrt_yield let other apps run, whose data is their own.
+unsafe extern "C" {
+    safe fn ukrt_clock_ns(clock: i32) -> u64;
+    safe fn ukrt_sleep_ns(ns: u64);
+    safe fn ukrt_yield();
 }
 
 pub const CLOCK_REALTIME: i32 = 0;
@@ -25,13 +30,11 @@ pub struct Timeval {
 }
 
 fn now(clock: i32) -> u64 {
-    // SAFETY: a plain call into the runtime.
-    unsafe { ukrt_clock_ns(clock) }
+    ukrt_clock_ns(clock)
 }
 
 fn sleep_ns(ns: u64) {
-    // SAFETY: a plain call into the runtime.
-    unsafe { ukrt_sleep_ns(ns) }
+    ukrt_sleep_ns(ns)
 }
 
 /// # Safety
@@ -45,7 +48,8 @@ pub unsafe extern "C" fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32 {
             return -1;
         }
     };
-    // SAFETY: as documented.
+    // SAFETY: the caller passes a writable, aligned `ts` (C's contract for
+    // clock_gettime).
     unsafe {
         ts.write(Timespec {
             tv_sec: (ns / 1_000_000_000) as i64,
@@ -61,7 +65,8 @@ pub unsafe extern "C" fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32 {
 pub unsafe extern "C" fn gettimeofday(tv: *mut Timeval, _tz: *mut u8) -> i32 {
     let ns = now(CLOCK_REALTIME);
     if !tv.is_null() {
-        // SAFETY: as documented.
+        // SAFETY: `tv` is not NULL here, so the caller's contract (C's for
+        // gettimeofday) makes it writable and aligned.
         unsafe {
             tv.write(Timeval {
                 tv_sec: (ns / 1_000_000_000) as i64,
@@ -78,7 +83,8 @@ pub unsafe extern "C" fn gettimeofday(tv: *mut Timeval, _tz: *mut u8) -> i32 {
 pub unsafe extern "C" fn time(t: *mut i64) -> i64 {
     let s = (now(CLOCK_REALTIME) / 1_000_000_000) as i64;
     if !t.is_null() {
-        // SAFETY: as documented.
+        // SAFETY: `t` is not NULL here, so the caller's contract (C's for
+        // time) makes it writable and aligned.
         unsafe { t.write(s) };
     }
     s
@@ -91,7 +97,8 @@ pub unsafe extern "C" fn time(t: *mut i64) -> i64 {
 /// `req` must be readable, `rem` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn nanosleep(req: *const Timespec, rem: *mut Timespec) -> i32 {
-    // SAFETY: as documented.
+    // SAFETY: the caller passes a readable, aligned, initialised `req` (C's
+    // contract for nanosleep) that nothing writes during the call.
     let r = unsafe { &*req };
     if r.tv_sec < 0 || !(0..1_000_000_000).contains(&r.tv_nsec) {
         super::set_errno(EINVAL);
@@ -99,7 +106,8 @@ pub unsafe extern "C" fn nanosleep(req: *const Timespec, rem: *mut Timespec) -> 
     }
     sleep_ns(r.tv_sec as u64 * 1_000_000_000 + r.tv_nsec as u64);
     if !rem.is_null() {
-        // SAFETY: as documented.
+        // SAFETY: `rem` is not NULL here, so the caller's contract (C's for
+        // nanosleep) makes it writable and aligned.
         unsafe {
             rem.write(Timespec {
                 tv_sec: 0,
@@ -124,7 +132,6 @@ pub extern "C" fn sleep(s: u32) -> u32 {
 
 #[no_mangle]
 pub extern "C" fn sched_yield() -> i32 {
-    // SAFETY: a plain call into the runtime.
-    unsafe { ukrt_yield() };
+    ukrt_yield();
     0
 }
