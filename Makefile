@@ -154,6 +154,9 @@ lint: deps
 	cargo clippy -p ukrt --release --target $(TARGET) -- -D warnings
 	cargo clippy -p ukrt --release --target $(TARGET) --features selftest --target-dir target/selftest -- -D warnings
 	cargo clippy -p ukc --release --target $(APP_TARGET) $(LIBC_FLAGS) --target-dir target/app -- -D warnings
+	cd app-template/ukrt-app && cargo fmt --check
+	cd app-template/ukrt-app && RUSTUP_TOOLCHAIN=$(TOOLCHAIN) UKRT_LIB_DIR=$(abspath $(LIBDIR)) cargo clippy --release \
+		--target $(abspath $(APP_TARGET)) $(RUST_APP_FLAGS) --target-dir $(abspath target/ukrt-app) -- -D warnings
 
 unit-test: deps
 	cargo test --workspace
