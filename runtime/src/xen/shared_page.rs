@@ -7,7 +7,7 @@
 //! accesses. Typed copies go through zerocopy's `FromBytes`/`IntoBytes`, so
 //! any bit pattern the other side leaves is a valid value.
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8};
+use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 /// Bytes in a shared page.
@@ -60,6 +60,15 @@ impl SharedPage {
         // SAFETY: aligned, inside the mapped page for the life of `self`;
         // an atomic may be changed by others at any time.
         unsafe { AtomicU32::from_ptr(p.cast()) }
+    }
+
+    // Used by xen::grant_table, whose guest users come with the drivers.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn atomic_u16(&self, offset: usize) -> &AtomicU16 {
+        let p = self.at(offset, 2, 2);
+        // SAFETY: an aligned 16-bit word inside the mapped page (checked by
+        // `at`) for the life of `self`; an atomic may be changed by others.
+        unsafe { AtomicU16::from_ptr(p.cast()) }
     }
 
     pub fn atomic_u8(&self, offset: usize) -> &AtomicU8 {
