@@ -10,24 +10,14 @@ import sys
 import time
 import unittest
 
+from ukharness.console import fields, stats
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 KERNEL = None
 SELFTEST = None
 BUILD = None
 XEN = None
-
-
-def fields(text, prefix):
-    """The key=value pairs of every line that starts with `prefix`."""
-    out = {}
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            for word in line[len(prefix):].split():
-                if "=" in word:
-                    k, v = word.split("=", 1)
-                    out[k] = v
-    return out
 
 
 def cargo_version():
@@ -192,7 +182,7 @@ class Memory(unittest.TestCase):
         self.assertEqual(len(line), 1, b)
         self.assertRegex(line[0], r"^uk-stats: faults=\d+ tables=\d+ hypercalls=\d+ "
                          r"mmu_updates=\d+ frames_used=\d+ frames_free=\d+( \w+=\d+)*$")
-        got = fields(b.out, "uk-stats: ")
+        got = stats(b.out)
         self.assertEqual(got["faults"], "2")
         self.assertEqual(got["tables"], "3")
         # Everything is released: only the heap is in use.
@@ -338,7 +328,7 @@ class Apps(unittest.TestCase):
             "greetings, greet-b",
             "uk-app: name=greet-b status=0",
         ])
-        return fields(b.out, "uk-stats: ")
+        return stats(b.out)
 
     def test_two_apps_share_a_librarys_code_frames_and_tables(self):
         b = Boot("uk.stats", image=example("greet.xen"))
@@ -354,7 +344,7 @@ class Apps(unittest.TestCase):
         self.assertEqual(got["frames_used"], got["heap_frames"], "all instances released")
 
     def test_switching_sharing_off_copies_the_code(self):
-        shared = fields(Boot("uk.stats", image=example("greet.xen")).out, "uk-stats: ")
+        shared = stats(Boot("uk.stats", image=example("greet.xen")).out)
         b = Boot("uk.stats uk.share=off", image=example("greet.xen"))
         got = self.check_greet_run(b)
         lib = code_pages(example("libgreet.so"))
@@ -369,7 +359,8 @@ class Apps(unittest.TestCase):
 
     def test_a_corrupt_bundle_is_reported(self):
         import tempfile
-        data = bytearray(open(example("greet.ukb"), "rb").read())
+        with open(example("greet.ukb"), "rb") as f:
+            data = bytearray(f.read())
         data[5000] ^= 0xff
         with tempfile.NamedTemporaryFile(suffix=".ukb") as f:
             f.write(data)
@@ -416,6 +407,10 @@ class LibC(unittest.TestCase):
                          r"Aborted\n")
         self.assertIn("uk-app: name=libc-check status=134", b.out)
         self.assertEqual(b.status, 134, b)
+        # abort() is a clean exit with 134, not a crash of the domain.
+        self.assertEqual(b.lines[-1], "uk-exit: status=134")
+        self.assertIn("xenrun: the guest exited with status 134", b.err)
+        self.assertNotIn("crashed", b.err)
 
     def test_malloc_stress_and_out_of_memory(self):
         b = Boot("uk.stats", image=app_image("malloc-stress"))
@@ -429,8 +424,8 @@ class LibC(unittest.TestCase):
         self.assertLess(int(oom["blocks"]), 64)
         self.assertEqual(oom["null_errno"], oom["enomem"], "malloc returns NULL with ENOMEM")
         self.assertEqual(oom["again"], "ok", "freed memory is reused")
-        stats = fields(b.out, "uk-stats: ")
-        self.assertEqual(stats["frames_used"], stats["heap_frames"], "every frame came back")
+        counters = stats(b.out)
+        self.assertEqual(counters["frames_used"], counters["heap_frames"], "every frame came back")
 
     def test_rust_app_uses_the_wrapper_crate(self):
         b = Boot("abc xyz", image=app_image("hello-rust"))
@@ -471,8 +466,8 @@ class Events(unittest.TestCase):
             # "Not much more": within 50 ms, a bound loose enough for QEMU's
             # emulation on a busy machine (measured: 1 to 3 ms over).
             self.assertLess(int(s["measured_us"]), want + 50000, s)
-        stats = fields(b.out, "uk-stats: ")
-        self.assertGreaterEqual(int(stats["blocks"]), 4, "the vCPU blocked while asleep")
+        counters = stats(b.out)
+        self.assertGreaterEqual(int(counters["blocks"]), 4, "the vCPU blocked while asleep")
 
     def test_two_apps_that_sleep_interleave(self):
         b = self.boot("app a timing.so tick A 100 100 2\napp b timing.so tick B 50 100 2")
@@ -486,13 +481,13 @@ class Events(unittest.TestCase):
         b = self.boot("app t timing.so timers 1000")
         self.assertEqual(b.status, 0, b)
         self.assertIn("timers n=1000", b.out)
-        stats = fields(b.out, "uk-stats: ")
+        counters = stats(b.out)
         # Each 1 ms sleep ends with a timer event after a block; a sleep
         # whose deadline has passed by the time the scheduler looks needs none.
-        self.assertGreaterEqual(int(stats["timer_events"]), 990, stats)
-        self.assertLessEqual(int(stats["timer_events"]), 1000, stats)
-        self.assertGreaterEqual(int(stats["blocks"]), 990, stats)
-        self.assertLessEqual(int(stats["blocks"]), 1000, stats)
+        self.assertGreaterEqual(int(counters["timer_events"]), 990, counters)
+        self.assertLessEqual(int(counters["timer_events"]), 1000, counters)
+        self.assertGreaterEqual(int(counters["blocks"]), 990, counters)
+        self.assertLessEqual(int(counters["blocks"]), 1000, counters)
 
     def test_clocks_and_yield(self):
         import time as host_time
@@ -558,7 +553,7 @@ class XL(unittest.TestCase):
         p = self.xl(app_image("greet"), os.path.join(BUILD, "greet", "greet.cfg"),
                     "--set", 'extra="uk.stats"')
         self.assertEqual(p.returncode, 127, p.stdout + p.stderr)
-        got = fields(p.stdout, "uk-stats: ")
+        got = stats(p.stdout)
         self.assertEqual(got["l1_shared_links"], "1")
         self.assertIn("uk-app: name=greet-b status=0", p.stdout)
 
