@@ -8,6 +8,7 @@ ci/xenrun.py, ci/xl/xlrun.py, ci/boot_tests.py and ci/bench.py.
     qemu         a QEMU process: start, read its console with a bound, stop
     firstdomain  an image as Xen's first domain (what xenrun.py runs)
     xl           an image as a domU under a dom0 with xl (what xlrun.py runs)
+    parallel     a unittest runner that runs test cases concurrently
 
 The state machines in firstdomain and xl read console lines and a clock,
 nothing else, so tests replay recorded consoles through them (tests/).
