@@ -146,7 +146,11 @@ run: image $(XEN)
 
 test: lint unit-test harness-test boot-test
 
+# ruff, pinned and installed into build/tools by ci/install-deps; settings in ruff.toml.
+RUFF := build/tools/ruff/bin/ruff
+
 lint: deps
+	$(RUFF) check ci
 	cargo fmt --all --check
 	cargo clippy --workspace --exclude ukrt --all-targets -- -D warnings
 	cargo clippy -p ukrt --tests -- -D warnings

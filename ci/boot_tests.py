@@ -64,7 +64,7 @@ class FirstDomain(unittest.TestCase):
         self.assertEqual(b.status, 0, b)
         self.assertIn('cmdline "alpha beta,gamma \\"q\\" uk.unknown"', b.lines[0])
         self.assertEqual(
-            [l for l in b.lines if l.startswith("argv[")],
+            [ln for ln in b.lines if ln.startswith("argv[")],
             ['argv[0] = "alpha"', 'argv[1] = "beta,gamma"', 'argv[2] = "\\"q\\""'])
         self.assertIn("ukrt: warning: unknown runtime option uk.unknown", b.out)
 
@@ -97,7 +97,7 @@ class FirstDomain(unittest.TestCase):
         n = 3000
         b = self.boot(f"lines={n}")
         self.assertEqual(b.status, 0, b)
-        got = [l for l in b.lines if l.startswith("line ")]
+        got = [ln for ln in b.lines if ln.startswith("line ")]
         self.assertEqual(got, [f"line {i} of {n}: the quick brown fox jumps over the lazy dog"
                                for i in range(n)])
 
@@ -181,7 +181,7 @@ class Memory(unittest.TestCase):
     def test_stats_line(self):
         b = self.selftest("uk.stats uk.test=mm-zero")
         self.assertEqual(b.status, 0, b)
-        line = [l for l in b.lines if l.startswith("uk-stats: ")]
+        line = [ln for ln in b.lines if ln.startswith("uk-stats: ")]
         self.assertEqual(len(line), 1, b)
         self.assertRegex(line[0], r"^uk-stats: faults=\d+ tables=\d+ hypercalls=\d+ "
                          r"mmu_updates=\d+ frames_used=\d+ frames_free=\d+( \w+=\d+)*$")
@@ -319,8 +319,8 @@ class Apps(unittest.TestCase):
 
     def check_greet_run(self, b):
         self.assertEqual(b.status, 127, b)  # the first non-zero status: broken's
-        order = [l.split(" faults=")[0] for l in b.lines
-                 if l.startswith(("uk-app:", "greetings", "ukrt: app"))]
+        order = [ln.split(" faults=")[0] for ln in b.lines
+                 if ln.startswith(("uk-app:", "greetings", "ukrt: app"))]
         # Every app is loaded before any runs, so the load failure comes first.
         self.assertEqual(order, [
             'ukrt: app "broken" cannot load: broken.so: undefined symbol "no_such_function" '
@@ -461,7 +461,7 @@ class Events(unittest.TestCase):
     def test_a_sleep_takes_at_least_as_long_and_not_much_more(self):
         b = self.boot("app s timing.so sleep 10 50 200 3")
         self.assertEqual(b.status, 0, b)
-        slept = [fields(l, "slept ") for l in b.lines if l.startswith("slept ")]
+        slept = [fields(ln, "slept ") for ln in b.lines if ln.startswith("slept ")]
         self.assertEqual([s["requested_ms"] for s in slept], ["10", "50", "200", "3"])
         for s in slept:
             want = int(s["requested_ms"]) * 1000
@@ -475,9 +475,9 @@ class Events(unittest.TestCase):
     def test_two_apps_that_sleep_interleave(self):
         b = self.boot("app a timing.so tick A 100 100 2\napp b timing.so tick B 50 100 2")
         self.assertEqual(b.status, 0, b)
-        ticks = [l.split(" at_ms")[0] for l in b.lines if l[:2] in ("A ", "B ")]
+        ticks = [ln.split(" at_ms")[0] for ln in b.lines if ln[:2] in ("A ", "B ")]
         self.assertEqual(ticks, ["B 0", "A 0", "B 1", "A 1"])
-        order = [l.split()[1] for l in b.lines if l.startswith("uk-app:")]
+        order = [ln.split()[1] for ln in b.lines if ln.startswith("uk-app:")]
         self.assertEqual(order, ["name=b", "name=a"], "b finishes first")
 
     def test_a_thousand_timers_fire_and_the_vcpu_blocks_between_them(self):
@@ -508,7 +508,7 @@ class Events(unittest.TestCase):
                       args="uk.shutdown-after=500")
         self.assertEqual(b.status, 0, b)
         i = b.lines.index("ukrt: shutdown requested (poweroff): stopping the apps")
-        self.assertEqual([l.split(" at_ms")[0] for l in b.lines[:i] if l.startswith("G ")],
+        self.assertEqual([ln.split(" at_ms")[0] for ln in b.lines[:i] if ln.startswith("G ")],
                          ["G 0", "G 1", "G 2"], "the other app finished first")
         self.assertEqual(b.lines[i + 1], "atexit handler ran")
         self.assertTrue(b.lines[i + 2].startswith("uk-app: name=f status=0"), b)
