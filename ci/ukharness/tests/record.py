@@ -17,7 +17,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CI = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, CI)  # for ukharness
 
 from ukharness.tests.cases import FIRST_DOMAIN, XL  # noqa: E402
 
