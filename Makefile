@@ -3,7 +3,7 @@
 #   make run [APP=dir] [ARGS="..."] [V=1]  build an app's image and boot it on Xen under QEMU
 #   make image APP=dir                     build build/<name>/<name>.xen and <name>.cfg
 #   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
-#   make test                              lint, host unit tests, boot tests under Xen
+#   make test                              lint, host unit and harness tests, boot tests under Xen
 #   make bench                             benchmarks (figures, not pass/fail)
 
 SHELL := /bin/bash
@@ -43,13 +43,13 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test boot-test bench clean
+.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test boot-test bench clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
 	@echo "make image APP=dir                     build build/<name>/<name>.xen and .cfg"
 	@echo "make new-app NAME=foo [LANG=c|rust]    create apps/foo from app-template"
-	@echo "make test                    lint + host unit tests + boot tests under Xen"
+	@echo "make test                    lint + host unit tests + harness tests + boot tests under Xen"
 	@echo "make bench                   benchmarks"
 	@echo "make kernel                  build the runtime ($(KERNEL))"
 	@echo "make deps                    install missing tools (apt, rustup)"
@@ -145,9 +145,13 @@ $(XEN_GZ): | deps
 run: image $(XEN)
 	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)"
 
-test: lint unit-test boot-test
+test: lint unit-test harness-test boot-test
+
+# ruff, pinned and installed into build/tools by ci/install-deps; settings in ruff.toml.
+RUFF := build/tools/ruff/bin/ruff
 
 lint: deps
+	$(RUFF) check ci
 	cargo fmt --all --check
 	cargo clippy --workspace --exclude ukrt --all-targets -- -D warnings
 	cargo clippy -p ukrt --tests -- -D warnings
@@ -160,6 +164,10 @@ lint: deps
 
 unit-test: deps
 	cargo test --workspace
+
+# The harness package's own tests: recorded consoles replayed, on the host.
+harness-test:
+	$(PYTHON) -m unittest discover -s ci/ukharness/tests -t ci
 
 boot-test: kernel selftest-kernel test-images $(XEN)
 	$(PYTHON) ci/boot_tests.py --kernel $(KERNEL) --selftest-kernel $(SELFTEST_KERNEL) \

@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 
+from ukharness import console
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -23,13 +25,9 @@ def boot(kernel, xen, args, ramdisk=None, ok=(0,)):
     return p.stdout
 
 
-def all_fields(text, prefix):
-    return [dict(w.split("=", 1) for w in line[len(prefix):].split() if "=" in w)
-            for line in text.splitlines() if line.startswith(prefix)]
-
-
 def fields(text, prefix):
-    found = all_fields(text, prefix)
+    """The first line's pairs; a benchmark without its line is no figure."""
+    found = console.all_fields(text, prefix)
     if not found:
         sys.exit(f"bench: no {prefix!r} line in:\n{text}")
     return found[0]
@@ -54,7 +52,7 @@ def shared_library(kernel, xen, pack, examples):
     for share in ("on", "off"):
         args = "" if share == "on" else "uk.share=off"
         out = boot(kernel, xen, args, ok=(127,))
-        for f in all_fields(out, "uk-app: "):
+        for f in console.apps(out):
             if f["name"] == "broken":
                 continue
             print(f"  {share:<8} {f['name']:<9} {f['faults']:>7} {f['hypercalls']:>11} {f['frames']:>11}")
@@ -76,7 +74,7 @@ def instances_memory(kernel, xen, pack, examples):
         used = {}
         for share in ("on", "off"):
             args = "" if share == "on" else "uk.share=off"
-            used[share] = int(fields(boot(kernel, xen, args, ramdisk=bundle), "uk-apps: ")["frames_used"])
+            used[share] = int(fields(boot(kernel, xen, args, ramdisk=bundle), console.APPS)["frames_used"])
         print(f"  {k:>3} {used['on']:>10} {used['off']:>12} {used['off'] - used['on']:>8}")
 
 

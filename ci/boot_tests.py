@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Boot tests: run ukrt images on Xen under QEMU (through ci/xenrun.py, the
 same path `make run` takes) and assert on what the guest printed and on the
-exit status the harness reports."""
+exit status the harness reports. The tests run concurrently (--jobs, one per
+core by default), each booting its own QEMU; ones that write files use
+temporary names of their own."""
 import argparse
 import os
 import re
@@ -10,24 +12,15 @@ import sys
 import time
 import unittest
 
+from ukharness import parallel
+from ukharness.console import fields, stats
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 KERNEL = None
 SELFTEST = None
 BUILD = None
 XEN = None
-
-
-def fields(text, prefix):
-    """The key=value pairs of every line that starts with `prefix`."""
-    out = {}
-    for line in text.splitlines():
-        if line.startswith(prefix):
-            for word in line[len(prefix):].split():
-                if "=" in word:
-                    k, v = word.split("=", 1)
-                    out[k] = v
-    return out
 
 
 def cargo_version():
@@ -71,7 +64,7 @@ class FirstDomain(unittest.TestCase):
         self.assertEqual(b.status, 0, b)
         self.assertIn('cmdline "alpha beta,gamma \\"q\\" uk.unknown"', b.lines[0])
         self.assertEqual(
-            [l for l in b.lines if l.startswith("argv[")],
+            [ln for ln in b.lines if ln.startswith("argv[")],
             ['argv[0] = "alpha"', 'argv[1] = "beta,gamma"', 'argv[2] = "\\"q\\""'])
         self.assertIn("ukrt: warning: unknown runtime option uk.unknown", b.out)
 
@@ -104,7 +97,7 @@ class FirstDomain(unittest.TestCase):
         n = 3000
         b = self.boot(f"lines={n}")
         self.assertEqual(b.status, 0, b)
-        got = [l for l in b.lines if l.startswith("line ")]
+        got = [ln for ln in b.lines if ln.startswith("line ")]
         self.assertEqual(got, [f"line {i} of {n}: the quick brown fox jumps over the lazy dog"
                                for i in range(n)])
 
@@ -190,11 +183,11 @@ class Memory(unittest.TestCase):
     def test_stats_line(self):
         b = self.selftest("uk.stats uk.test=mm-zero")
         self.assertEqual(b.status, 0, b)
-        line = [l for l in b.lines if l.startswith("uk-stats: ")]
+        line = [ln for ln in b.lines if ln.startswith("uk-stats: ")]
         self.assertEqual(len(line), 1, b)
         self.assertRegex(line[0], r"^uk-stats: faults=\d+ tables=\d+ hypercalls=\d+ "
                          r"mmu_updates=\d+ frames_used=\d+ frames_free=\d+( \w+=\d+)*$")
-        got = fields(b.out, "uk-stats: ")
+        got = stats(b.out)
         self.assertEqual(got["faults"], "2")
         self.assertEqual(got["tables"], "3")
         # Everything is released: only the heap is in use.
@@ -328,8 +321,8 @@ class Apps(unittest.TestCase):
 
     def check_greet_run(self, b):
         self.assertEqual(b.status, 127, b)  # the first non-zero status: broken's
-        order = [l.split(" faults=")[0] for l in b.lines
-                 if l.startswith(("uk-app:", "greetings", "ukrt: app"))]
+        order = [ln.split(" faults=")[0] for ln in b.lines
+                 if ln.startswith(("uk-app:", "greetings", "ukrt: app"))]
         # Every app is loaded before any runs, so the load failure comes first.
         self.assertEqual(order, [
             'ukrt: app "broken" cannot load: broken.so: undefined symbol "no_such_function" '
@@ -340,7 +333,7 @@ class Apps(unittest.TestCase):
             "greetings, greet-b",
             "uk-app: name=greet-b status=0",
         ])
-        return fields(b.out, "uk-stats: ")
+        return stats(b.out)
 
     def test_two_apps_share_a_librarys_code_frames_and_tables(self):
         b = Boot("uk.stats", image=example("greet.xen"))
@@ -356,7 +349,7 @@ class Apps(unittest.TestCase):
         self.assertEqual(got["frames_used"], got["heap_frames"], "all instances released")
 
     def test_switching_sharing_off_copies_the_code(self):
-        shared = fields(Boot("uk.stats", image=example("greet.xen")).out, "uk-stats: ")
+        shared = stats(Boot("uk.stats", image=example("greet.xen")).out)
         b = Boot("uk.stats uk.share=off", image=example("greet.xen"))
         got = self.check_greet_run(b)
         lib = code_pages(example("libgreet.so"))
@@ -371,7 +364,8 @@ class Apps(unittest.TestCase):
 
     def test_a_corrupt_bundle_is_reported(self):
         import tempfile
-        data = bytearray(open(example("greet.ukb"), "rb").read())
+        with open(example("greet.ukb"), "rb") as f:
+            data = bytearray(f.read())
         data[5000] ^= 0xff
         with tempfile.NamedTemporaryFile(suffix=".ukb") as f:
             f.write(data)
@@ -418,6 +412,10 @@ class LibC(unittest.TestCase):
                          r"Aborted\n")
         self.assertIn("uk-app: name=libc-check status=134", b.out)
         self.assertEqual(b.status, 134, b)
+        # abort() is a clean exit with 134, not a crash of the domain.
+        self.assertEqual(b.lines[-1], "uk-exit: status=134")
+        self.assertIn("xenrun: the guest exited with status 134", b.err)
+        self.assertNotIn("crashed", b.err)
 
     def test_malloc_stress_and_out_of_memory(self):
         b = Boot("uk.stats", image=app_image("malloc-stress"))
@@ -431,8 +429,8 @@ class LibC(unittest.TestCase):
         self.assertLess(int(oom["blocks"]), 64)
         self.assertEqual(oom["null_errno"], oom["enomem"], "malloc returns NULL with ENOMEM")
         self.assertEqual(oom["again"], "ok", "freed memory is reused")
-        stats = fields(b.out, "uk-stats: ")
-        self.assertEqual(stats["frames_used"], stats["heap_frames"], "every frame came back")
+        counters = stats(b.out)
+        self.assertEqual(counters["frames_used"], counters["heap_frames"], "every frame came back")
 
     def test_rust_app_uses_the_wrapper_crate(self):
         b = Boot("abc xyz", image=app_image("hello-rust"))
@@ -465,7 +463,7 @@ class Events(unittest.TestCase):
     def test_a_sleep_takes_at_least_as_long_and_not_much_more(self):
         b = self.boot("app s timing.so sleep 10 50 200 3")
         self.assertEqual(b.status, 0, b)
-        slept = [fields(l, "slept ") for l in b.lines if l.startswith("slept ")]
+        slept = [fields(ln, "slept ") for ln in b.lines if ln.startswith("slept ")]
         self.assertEqual([s["requested_ms"] for s in slept], ["10", "50", "200", "3"])
         for s in slept:
             want = int(s["requested_ms"]) * 1000
@@ -473,28 +471,28 @@ class Events(unittest.TestCase):
             # "Not much more": within 50 ms, a bound loose enough for QEMU's
             # emulation on a busy machine (measured: 1 to 3 ms over).
             self.assertLess(int(s["measured_us"]), want + 50000, s)
-        stats = fields(b.out, "uk-stats: ")
-        self.assertGreaterEqual(int(stats["blocks"]), 4, "the vCPU blocked while asleep")
+        counters = stats(b.out)
+        self.assertGreaterEqual(int(counters["blocks"]), 4, "the vCPU blocked while asleep")
 
     def test_two_apps_that_sleep_interleave(self):
         b = self.boot("app a timing.so tick A 100 100 2\napp b timing.so tick B 50 100 2")
         self.assertEqual(b.status, 0, b)
-        ticks = [l.split(" at_ms")[0] for l in b.lines if l[:2] in ("A ", "B ")]
+        ticks = [ln.split(" at_ms")[0] for ln in b.lines if ln[:2] in ("A ", "B ")]
         self.assertEqual(ticks, ["B 0", "A 0", "B 1", "A 1"])
-        order = [l.split()[1] for l in b.lines if l.startswith("uk-app:")]
+        order = [ln.split()[1] for ln in b.lines if ln.startswith("uk-app:")]
         self.assertEqual(order, ["name=b", "name=a"], "b finishes first")
 
     def test_a_thousand_timers_fire_and_the_vcpu_blocks_between_them(self):
         b = self.boot("app t timing.so timers 1000")
         self.assertEqual(b.status, 0, b)
         self.assertIn("timers n=1000", b.out)
-        stats = fields(b.out, "uk-stats: ")
+        counters = stats(b.out)
         # Each 1 ms sleep ends with a timer event after a block; a sleep
         # whose deadline has passed by the time the scheduler looks needs none.
-        self.assertGreaterEqual(int(stats["timer_events"]), 990, stats)
-        self.assertLessEqual(int(stats["timer_events"]), 1000, stats)
-        self.assertGreaterEqual(int(stats["blocks"]), 990, stats)
-        self.assertLessEqual(int(stats["blocks"]), 1000, stats)
+        self.assertGreaterEqual(int(counters["timer_events"]), 990, counters)
+        self.assertLessEqual(int(counters["timer_events"]), 1000, counters)
+        self.assertGreaterEqual(int(counters["blocks"]), 990, counters)
+        self.assertLessEqual(int(counters["blocks"]), 1000, counters)
 
     def test_clocks_and_yield(self):
         import time as host_time
@@ -512,7 +510,7 @@ class Events(unittest.TestCase):
                       args="uk.shutdown-after=500")
         self.assertEqual(b.status, 0, b)
         i = b.lines.index("ukrt: shutdown requested (poweroff): stopping the apps")
-        self.assertEqual([l.split(" at_ms")[0] for l in b.lines[:i] if l.startswith("G ")],
+        self.assertEqual([ln.split(" at_ms")[0] for ln in b.lines[:i] if ln.startswith("G ")],
                          ["G 0", "G 1", "G 2"], "the other app finished first")
         self.assertEqual(b.lines[i + 1], "atexit handler ran")
         self.assertTrue(b.lines[i + 2].startswith("uk-app: name=f status=0"), b)
@@ -560,7 +558,7 @@ class XL(unittest.TestCase):
         p = self.xl(app_image("greet"), os.path.join(BUILD, "greet", "greet.cfg"),
                     "--set", 'extra="uk.stats"')
         self.assertEqual(p.returncode, 127, p.stdout + p.stderr)
-        got = fields(p.stdout, "uk-stats: ")
+        got = stats(p.stdout)
         self.assertEqual(got["l1_shared_links"], "1")
         self.assertIn("uk-app: name=greet-b status=0", p.stdout)
 
@@ -643,6 +641,12 @@ class Harness(unittest.TestCase):
         self.assertIn("Will only load images built for the generic loader", b.err)
 
 
+def load_tests(loader, tests, pattern):
+    """The XL tests first: each boots a dom0 (about 9 s); started last, they
+    would leave the other workers idle at the end."""
+    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, XL) for t in s)))
+
+
 def main():
     global KERNEL, SELFTEST, XEN, BUILD
     p = argparse.ArgumentParser()
@@ -650,9 +654,12 @@ def main():
     p.add_argument("--selftest-kernel", required=True)
     p.add_argument("--build", required=True, help="the build folder (images in build/<app>/)")
     p.add_argument("--xen", required=True)
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count(),
+                   help="tests run at once, each booting its own QEMU (default: one per core)")
     a, rest = p.parse_known_args()
     KERNEL, SELFTEST, XEN, BUILD = a.kernel, a.selftest_kernel, a.xen, a.build
-    prog = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False)
+    prog = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False,
+                         testRunner=parallel.runner(a.jobs))
     r = prog.result
     failed = len(r.failures) + len(r.errors)
     print(f"{r.testsRun - failed - len(r.skipped)} passed, {failed} failed")
