@@ -439,6 +439,117 @@ class LibC(unittest.TestCase):
         self.assertIn("float: 5.00", b.lines)
 
 
+def hello_bundle(apps, prefix):
+    """A bundle of `apps` instances of the C hello app (its manifest passed
+    as a file: 20,000 lines do not fit a command line), for --ramdisk."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix=prefix)
+    manifest = os.path.join(d, "manifest.txt")
+    with open(manifest, "w") as f:
+        f.writelines(f"app h{i} hello-c.so\n" for i in range(apps))
+    out = os.path.join(d, "hellos.ukb")
+    app = os.path.join(BUILD, "hello-c")
+    subprocess.run([os.path.join(ROOT, "target/release/ukrt-pack"), "pack", "-o", out,
+                    "--manifest", manifest, os.path.join(app, "hello-c.so"),
+                    os.path.join(app, "libukc.so")], check=True, capture_output=True)
+    return d, out
+
+
+def load_failures(out):
+    """How many apps could not load, by reason (app names left out)."""
+    counts = {}
+    for ln in out.splitlines():
+        m = re.match(r'ukrt: app "[^"]*" cannot load: (.*)$', ln)
+        if m:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return counts
+
+
+class Limits(unittest.TestCase):
+    """At the edges: many apps, big manifests and objects, full heaps, heap
+    growth that fails, a bundle header that lies. Each loads, or fails with
+    a named error for that app while the others run; none panics."""
+
+    def hellos(self, apps, memory, timeout=120):
+        import shutil
+        d, bundle = hello_bundle(apps, "ukrt-hellos-")
+        try:
+            return Boot("uk.stats", ramdisk=bundle, memory=memory, timeout=timeout)
+        finally:
+            shutil.rmtree(d)
+
+    def assert_all_released(self, b):
+        got = stats(b.out)
+        self.assertEqual(got["frames_used"], got["heap_frames"],
+                         "every instance, stack and table came back")
+
+    def test_sixty_hellos_fit_in_64_mib(self):
+        b = self.hellos(60, 64)
+        self.assertEqual(b.status, 0, b)
+        self.assertEqual(b.out.count("Hello from C!"), 60)
+        self.assertEqual(len(re.findall(r"^uk-app: name=h\d+ status=0 ", b.out, re.M)), 60)
+        self.assert_all_released(b)
+
+    def test_the_documented_1024_apps_run_and_the_1025th_is_refused_by_name(self):
+        b = self.hellos(1025, 460)
+        self.assertEqual(b.status, 127, b)
+        self.assertEqual(len(re.findall(r"^uk-app: name=h\d+ status=0 ", b.out, re.M)), 1024)
+        self.assertEqual(load_failures(b.out),
+                         {"no free app slot (an image runs at most 1024 apps)": 1})
+        self.assertIn("uk-app: name=h1024 status=127", b.out)
+        self.assert_all_released(b)
+
+    def test_a_20000_line_manifest_loads_what_fits_and_names_the_rest(self):
+        b = self.hellos(20000, 64, timeout=180)
+        self.assertEqual(b.status, 127, b)
+        ran = len(re.findall(r"^uk-app: name=h\d+ status=0 ", b.out, re.M))
+        failed = load_failures(b.out)
+        self.assertGreater(ran, 100, "a 64 MiB domain runs over a hundred hellos")
+        self.assertEqual(set(failed), {"out of memory",
+                                       "no free app slot (an image runs at most 1024 apps)"})
+        self.assertEqual(ran + failed["out of memory"], 1024, "every slot was tried")
+        self.assertEqual(ran + sum(failed.values()), 20000)
+        self.assertEqual(len(re.findall(r"^uk-app: ", b.out, re.M)), 20000, "a line per app")
+        self.assert_all_released(b)
+
+    def test_an_object_with_100000_relocations_loads(self):
+        b = Boot("uk.stats relocs", image=app_image("limits"))
+        self.assertEqual(b.status, 0, b)
+        self.assertEqual(fields(b.out, "relocs: "), {"pointers": "100000", "relocated": "100000"})
+        self.assert_all_released(b)
+
+    def test_a_heap_growth_that_fails_leaves_nothing_behind_and_huge_ones_fail(self):
+        b = Boot("heap-grow", image=app_image("limits"))
+        self.assertEqual(b.status, 0, b)
+        got = fields(b.out, "heap-grow: ")
+        self.assertEqual(got, {"too_much": "null", "wraps": "null", "huge": "null",
+                               "frames_kept_by_failure": "0", "frames_kept_by_huge": "0",
+                               "small": "ok"}, b)
+
+    def test_teardown_after_a_full_512_mib_heap(self):
+        b = Boot("uk.stats fill-heap", image=app_image("limits"), memory=768, timeout=120)
+        self.assertEqual(b.status, 0, b)
+        blocks = int(fields(b.out, "fill-heap: ")["blocks"])
+        self.assertGreater(blocks, 500, "the app filled (nearly) all of its 512 MiB heap")
+        self.assertLess(blocks, 512)
+        self.assertNotIn("panic", b.out)
+        self.assert_all_released(b)
+
+    def test_an_embedded_bundle_claiming_more_than_the_image_holds(self):
+        import tempfile
+        with open(app_image("hello-c"), "rb") as f:
+            data = bytearray(f.read())
+        at = next(o for o in range(0, len(data), 4096) if data[o:o + 8] == b"UKBUNDL\0")
+        data[at + 16:at + 24] = (1 << 30).to_bytes(8, "little")  # the header's total size
+        with tempfile.NamedTemporaryFile(suffix=".xen") as f:
+            f.write(data)
+            f.flush()
+            b = Boot("", image=f.name)
+        self.assertEqual(b.status, 127, b)
+        self.assertRegex(b.out, r"ukrt: the app bundle is unusable: the embedded bundle claims "
+                         r"1073741824 bytes but only \d+ bytes follow the kernel in the image")
+
+
 def timing_bundle(manifest):
     """A bundle of the timing test app with `manifest`, for --ramdisk."""
     import tempfile

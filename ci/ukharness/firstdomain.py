@@ -35,6 +35,11 @@ class Options:
         self.verbose = verbose
 
 
+def machine_memory(guest_mib):
+    """MiB for QEMU: the guest's, plus room for Xen itself (at least 512)."""
+    return max(512, guest_mib + 256)
+
+
 def qemu_command(o):
     # QEMU splits -initrd at commas; ",," is a literal comma.
     module = " ".join(x for x in (o.kernel, o.args) if x).replace(",", ",,")
@@ -42,7 +47,7 @@ def qemu_command(o):
         module += "," + o.ramdisk.replace(",", ",,")
     xen_cmdline = (f"console=com1 com1=115200,8n1 dom0_mem={o.memory}M,max:{o.memory}M "
                    "dom0_max_vcpus=1 loglvl=all guest_loglvl=all")
-    return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "512",
+    return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(machine_memory(o.memory)),
             "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
             "-kernel", o.xen, "-append", xen_cmdline, "-initrd", module]
 

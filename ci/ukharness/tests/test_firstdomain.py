@@ -111,3 +111,14 @@ class Cut(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Command(unittest.TestCase):
+    def test_the_machine_has_room_for_xen_beside_the_guest(self):
+        from ukharness import firstdomain
+        opts = firstdomain.Options(kernel="k", xen="x", memory=768)
+        cmd = firstdomain.qemu_command(opts)
+        self.assertEqual(cmd[cmd.index("-m") + 1], "1024")
+        self.assertIn("dom0_mem=768M,max:768M", cmd[cmd.index("-append") + 1])
+        small = firstdomain.qemu_command(firstdomain.Options(kernel="k", xen="x", memory=64))
+        self.assertEqual(small[small.index("-m") + 1], "512")
