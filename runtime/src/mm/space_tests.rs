@@ -252,6 +252,125 @@ fn a_failed_table_allocation_rolls_back() {
     );
 }
 
+#[test]
+fn a_failed_all_or_nothing_populate_leaves_every_frame_free() {
+    let mut s = space_with(FIRST_FREE + 64);
+    s.add_region(Region::new("heap", B, 1 << 30, Backing::ZeroFill))
+        .unwrap();
+    // A neighbour's page and its tables, mapped before.
+    s.handle_fault(B, Access::Write).unwrap();
+    let free = s.frames.free_count();
+    let start = B + PAGE_SIZE;
+    let err = s
+        .populate_all_or_nothing(start, start + 100 * PAGE_SIZE)
+        .unwrap_err();
+    assert_eq!(err, FaultError::OutOfMemory);
+    assert_eq!(
+        s.frames.free_count(),
+        free,
+        "every page this call mapped is back"
+    );
+    assert!(s.translate(start).is_none());
+    assert!(s.translate(B).is_some(), "the page mapped before stays");
+    // What fits still maps.
+    s.populate_all_or_nothing(start, start + 10 * PAGE_SIZE)
+        .unwrap();
+    assert_eq!(s.frames.free_count(), free - 10);
+}
+
+#[test]
+fn teardown_of_a_big_region_goes_out_in_bounded_batches() {
+    let pages = 2000;
+    let mut s = space_with(FIRST_FREE + pages + 16);
+    s.add_region(Region::new("heap", B, pages * PAGE_SIZE, Backing::ZeroFill))
+        .unwrap();
+    s.populate(B, B + pages * PAGE_SIZE, Access::Write).unwrap();
+    let free = s.frames.free_count();
+    let before = s.mmu.counts;
+    s.release_region(B).unwrap();
+    let submits = s.mmu.counts.submits - before.submits;
+    let ops = s.mmu.counts.ops - before.ops;
+    // 2000 leaves plus 4 L1s, an L2 and an L3 (3 ops each), and a flush
+    // per batch of at most 128 ops.
+    assert!(submits >= ops / 128, "{submits} submits for {ops} ops");
+    assert_eq!(ops, 2000 + 6 * 3 + submits);
+    assert_eq!(s.frames.free_count(), free + pages + 6);
+    assert_eq!(s.mmu.table_frames(), 1, "only the root is left");
+}
+
+#[test]
+fn unmapping_part_of_a_region_keeps_the_rest() {
+    let mut s = space();
+    s.add_region(Region::new("heap", B, 64 * PAGE_SIZE, Backing::ZeroFill))
+        .unwrap();
+    s.populate(B, B + 64 * PAGE_SIZE, Access::Write).unwrap();
+    let free = s.frames.free_count();
+    s.unmap_range(B + 16 * PAGE_SIZE..B + 48 * PAGE_SIZE)
+        .unwrap();
+    assert_eq!(s.frames.free_count(), free + 32);
+    assert!(s.translate(B + 15 * PAGE_SIZE).is_some());
+    assert!(s.translate(B + 16 * PAGE_SIZE).is_none());
+    assert!(s.translate(B + 48 * PAGE_SIZE).is_some());
+    // The region is still there: an unmapped page faults back in.
+    s.handle_fault(B + 20 * PAGE_SIZE, Access::Write).unwrap();
+    assert!(
+        s.unmap_range(B + 60 * PAGE_SIZE..B + 70 * PAGE_SIZE)
+            .is_err(),
+        "past the region"
+    );
+}
+
+#[test]
+fn access_is_prepared_only_where_regions_allow_it() {
+    let mut s = space();
+    let f = s.frames.alloc().unwrap();
+    s.add_region(Region::new(
+        "code",
+        B,
+        PAGE_SIZE,
+        Backing::Frames { first_pfn: f },
+    ))
+    .unwrap();
+    s.add_region(Region::new(
+        "data",
+        B + PAGE_SIZE,
+        2 * PAGE_SIZE,
+        Backing::ZeroFill,
+    ))
+    .unwrap();
+    s.add_region(Region::new(
+        "guard",
+        B + 3 * PAGE_SIZE,
+        PAGE_SIZE,
+        Backing::Guard,
+    ))
+    .unwrap();
+    let free = s.frames.free_count();
+    // Reading code and data across the boundary maps both.
+    s.prepare_access(B + 100, B + PAGE_SIZE + 100, Access::Read)
+        .unwrap();
+    assert!(s.translate(B).is_some() && s.translate(B + PAGE_SIZE).is_some());
+    // Writing code is refused, naming the address, and maps nothing more.
+    let used = free - s.frames.free_count();
+    assert!(matches!(
+        s.prepare_access(B + 8, B + 16, Access::Write),
+        Err((a, FaultError::WriteToReadOnly { .. })) if a == B + 8
+    ));
+    assert!(matches!(
+        s.prepare_access(B + 2 * PAGE_SIZE, B + 4 * PAGE_SIZE, Access::Write),
+        Err((a, FaultError::GuardPage { .. })) if a == B + 3 * PAGE_SIZE
+    ));
+    assert!(
+        s.translate(B + 2 * PAGE_SIZE).is_none(),
+        "a refused range maps nothing"
+    );
+    assert_eq!(free - s.frames.free_count(), used);
+    assert!(matches!(
+        s.prepare_access(B + 10 * PAGE_SIZE, B + 11 * PAGE_SIZE, Access::Read),
+        Err((_, FaultError::OutsideRegions))
+    ));
+}
+
 mod shared_code {
     use super::*;
     use crate::mm::region::{RegionError, ShareKey, CHUNK};
