@@ -24,6 +24,7 @@ mod boot;
 mod cmdline;
 mod console;
 mod control;
+mod drivers;
 mod exit;
 mod hello;
 mod mm;
