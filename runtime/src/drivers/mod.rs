@@ -3,4 +3,6 @@
 //!
 //! Host-tested now; the guest uses them once the frontends land.
 #[cfg_attr(not(test), allow(dead_code))]
+pub mod netfront;
+#[cfg_attr(not(test), allow(dead_code))]
 pub mod xenbus;

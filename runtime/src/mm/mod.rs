@@ -22,6 +22,10 @@ pub mod image;
 pub mod setup;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
+#[allow(dead_code)] // the network driver's; wired up with it
+pub mod shared;
+#[cfg(target_os = "none")]
+#[allow(unsafe_code)]
 pub mod stack;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]

@@ -296,3 +296,69 @@ pub fn console_read(buf: &mut [u8]) -> Result<usize, XenError> {
     ))
     .map(|n| n as usize)
 }
+
+/// `event_channel_op(EVTCHNOP_alloc_unbound)`: a new port of ours that
+/// domain `remote` may bind to.
+#[allow(dead_code)] // the network driver's; wired up with it
+pub fn evtchn_alloc_unbound(remote: x::DomId) -> Result<u32, XenError> {
+    let mut arg = x::evtchn_alloc_unbound {
+        dom: x::DOMID_SELF,
+        remote_dom: remote,
+        port: 0,
+    };
+    check(call(
+        x::__HYPERVISOR_event_channel_op,
+        [
+            x::EVTCHNOP_alloc_unbound as u64,
+            core::ptr::addr_of_mut!(arg) as u64,
+            0,
+            0,
+            0,
+        ],
+    ))?;
+    Ok(arg.port)
+}
+
+/// `event_channel_op(EVTCHNOP_close)`.
+#[allow(dead_code)] // the network driver's; wired up with it
+pub fn evtchn_close(port: u32) -> Result<(), XenError> {
+    let arg = x::evtchn_close { port };
+    check(call(
+        x::__HYPERVISOR_event_channel_op,
+        [
+            x::EVTCHNOP_close as u64,
+            core::ptr::addr_of!(arg) as u64,
+            0,
+            0,
+            0,
+        ],
+    ))
+    .map(|_| ())
+}
+
+/// `grant_table_op(GNTTABOP_setup_table)` for this domain: fills `frames`
+/// with the machine frames of the first `frames.len()` pages of the grant
+/// table. A failure is Xen's errno, or the operation's own status.
+#[allow(dead_code)] // the network driver's; wired up with it
+pub fn grant_setup_table(frames: &mut [u64]) -> Result<(), XenError> {
+    let mut arg = x::grant::GnttabSetupTable {
+        dom: x::DOMID_SELF,
+        nr_frames: frames.len() as u32,
+        frame_list: frames.as_mut_ptr() as u64,
+        ..Default::default()
+    };
+    check(call(
+        x::__HYPERVISOR_grant_table_op,
+        [
+            x::grant::GNTTABOP_SETUP_TABLE as u64,
+            core::ptr::addr_of_mut!(arg) as u64,
+            1,
+            0,
+            0,
+        ],
+    ))?;
+    match arg.status {
+        x::grant::GNTST_OKAY => Ok(()),
+        status => Err(XenError(status as i64)),
+    }
+}

@@ -16,6 +16,9 @@ pub const SIZE: usize = crate::xen::abi::PAGE_SIZE;
 /// One mapped, writable, page-aligned 4 KiB page.
 pub struct SharedPage {
     base: NonNull<u8>,
+    /// What keeps the page mapped and ours (a frame of the runtime's own,
+    /// given back when this is dropped); none for pages that live forever.
+    _owner: Option<alloc::boxed::Box<dyn Send + Sync>>,
 }
 
 // SAFETY: the page is only accessed through atomics and volatile copies,
@@ -38,7 +41,19 @@ impl SharedPage {
             (base.as_ptr() as usize).is_multiple_of(SIZE),
             "shared page not page-aligned"
         );
-        Self { base }
+        Self { base, _owner: None }
+    }
+
+    /// A page that `owner` keeps mapped: dropping the page drops the owner.
+    ///
+    /// # Safety
+    /// As for [`SharedPage::new`], for as long as `owner` lives; and this is
+    /// the only handle on the page.
+    pub unsafe fn owned(base: NonNull<u8>, owner: impl Send + Sync + 'static) -> Self {
+        // SAFETY: the caller's promise covers `new`'s.
+        let mut page = unsafe { Self::new(base) };
+        page._owner = Some(alloc::boxed::Box::new(owner));
+        page
     }
 
     fn at(&self, offset: usize, len: usize, align: usize) -> *mut u8 {
@@ -156,6 +171,13 @@ pub mod test_pages {
         // SAFETY: the page is leaked (lives forever) and only these handles
         // reach it; none makes a reference to its bytes.
         core::array::from_fn(|_| unsafe { SharedPage::new(base) })
+    }
+
+    /// Another handle on the same test page.
+    pub fn another(p: &SharedPage) -> SharedPage {
+        // SAFETY: test pages are leaked (live forever) and reached only
+        // through SharedPage handles.
+        unsafe { SharedPage::new(p.base) }
     }
 
     /// Two handles on one fresh zeroed page: the runtime's side and the
