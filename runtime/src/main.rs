@@ -28,6 +28,7 @@ mod drivers;
 mod exit;
 mod hello;
 mod mm;
+mod net;
 mod sched;
 mod stats;
 mod time;

@@ -1,0 +1,846 @@
+//! BSD sockets over smoltcp: what `socket`, `bind`, `listen`, `accept`,
+//! `connect`, `send`, `recv`, `close`, `shutdown`, the socket options and
+//! `poll` mean, as a Linux programmer expects them.
+//!
+//! Every call here returns at once: where Linux would block, it returns
+//! `EAGAIN`, and the caller (the runtime's exports) waits for the network
+//! and tries again, bounded by the socket's timeouts. Sockets belong to an
+//! app (its number) and live in that app's descriptor table; several apps
+//! share the one interface, each binding its own ports.
+//!
+//! smoltcp's TCP sockets accept one connection each, by becoming it: a
+//! listening socket here is a set of smoltcp sockets listening on the port
+//! (its backlog); `accept` hands out one that became established and puts
+//! a fresh listener in its place.
+use super::errno::Errno;
+use alloc::collections::BTreeMap;
+use alloc::vec;
+use alloc::vec::Vec;
+use smoltcp::iface::{Interface, SocketHandle, SocketSet};
+use smoltcp::socket::{tcp, udp};
+use smoltcp::time::Duration;
+use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Address};
+
+/// Which app a descriptor belongs to (its slot).
+pub type App = u32;
+/// A file descriptor.
+pub type Fd = i32;
+
+/// The first descriptor sockets get (0, 1 and 2 are the console's).
+pub const FIRST_FD: Fd = 3;
+/// Descriptors an app may have open.
+pub const MAX_FDS: usize = 1024;
+/// The most connections a listener queues (Linux's `SOMAXCONN` is 4096; a
+/// smoltcp listener costs its buffers up front, so fewer here).
+pub const MAX_BACKLOG: usize = 128;
+/// Buffer sizes of a new TCP socket, each way (`SO_RCVBUF`, `SO_SNDBUF`).
+pub const TCP_BUFFER: usize = 64 * 1024;
+/// Datagrams and bytes a UDP socket queues each way.
+pub const UDP_PACKETS: usize = 64;
+pub const UDP_BUFFER: usize = 64 * 1024;
+/// The ports `bind(0)` and `connect` pick from (Linux's default range).
+pub const EPHEMERAL: core::ops::RangeInclusive<u16> = 32768..=60999;
+
+/// `socket`'s types and options (Linux's numbers).
+pub const AF_INET: i32 = 2;
+pub const SOCK_STREAM: i32 = 1;
+pub const SOCK_DGRAM: i32 = 2;
+pub const SOCK_NONBLOCK: i32 = 0o4000;
+pub const SOCK_CLOEXEC: i32 = 0o2000000;
+pub const IPPROTO_TCP: i32 = 6;
+pub const IPPROTO_UDP: i32 = 17;
+
+/// What `shutdown` closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    Read,
+    Write,
+    Both,
+}
+
+/// Readiness, as `poll` reports it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Ready {
+    /// `recv` or `accept` would not block (data, a connection, or EOF).
+    pub readable: bool,
+    /// `send` would not block.
+    pub writable: bool,
+    /// An error is pending (`SO_ERROR`).
+    pub error: bool,
+    /// The connection is closed both ways.
+    pub hangup: bool,
+}
+
+/// Socket options with a value the layer keeps.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub nonblocking: bool,
+    pub reuse_addr: bool,
+    pub nodelay: bool,
+    pub keepalive: bool,
+    /// `SO_RCVTIMEO` / `SO_SNDTIMEO` in ns (0: wait forever).
+    pub recv_timeout_ns: u64,
+    pub send_timeout_ns: u64,
+    pub recv_buffer: usize,
+    pub send_buffer: usize,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// `socket(SOCK_STREAM)`, perhaps bound; not yet connected or listening.
+    Tcp { local: Option<IpListenEndpoint> },
+    Listener {
+        local: IpListenEndpoint,
+        /// smoltcp sockets listening (or already connected, not accepted).
+        backlog: Vec<SocketHandle>,
+    },
+    Stream {
+        handle: SocketHandle,
+        /// connect() sent a SYN and no answer came yet.
+        connecting: bool,
+        /// An error to report once (`SO_ERROR`, then the next call).
+        error: Option<Errno>,
+        /// The app shut its sending side down.
+        shut_write: bool,
+        /// The app shut its receiving side down.
+        shut_read: bool,
+    },
+    Udp {
+        handle: SocketHandle,
+        peer: Option<IpEndpoint>,
+    },
+}
+
+#[derive(Debug)]
+struct Entry {
+    kind: Kind,
+    options: Options,
+}
+
+/// The interface's sockets and every app's descriptors.
+pub struct Sockets {
+    pub set: SocketSet<'static>,
+    entries: BTreeMap<(App, Fd), Entry>,
+    /// Closed streams smoltcp still finishes (FIN, TIME-WAIT); freed by
+    /// `reap` once done.
+    closing: Vec<SocketHandle>,
+    next_port: u16,
+    /// Protocol errors and refusals worth counting (for the stats line).
+    pub counts: Counts,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub opened: u64,
+    pub accepted: u64,
+    pub refused: u64,
+    pub resets: u64,
+}
+
+fn tcp_socket(opts: &Options) -> tcp::Socket<'static> {
+    let rx = tcp::SocketBuffer::new(vec![0; opts.recv_buffer]);
+    let tx = tcp::SocketBuffer::new(vec![0; opts.send_buffer]);
+    let mut s = tcp::Socket::new(rx, tx);
+    s.set_nagle_enabled(!opts.nodelay);
+    if opts.keepalive {
+        s.set_keep_alive(Some(Duration::from_secs(75)));
+    }
+    s
+}
+
+fn udp_socket(opts: &Options) -> udp::Socket<'static> {
+    let buffer = || {
+        udp::PacketBuffer::new(
+            vec![udp::PacketMetadata::EMPTY; UDP_PACKETS],
+            vec![0; opts.recv_buffer],
+        )
+    };
+    udp::Socket::new(buffer(), buffer())
+}
+
+fn default_options() -> Options {
+    Options {
+        recv_buffer: TCP_BUFFER,
+        send_buffer: TCP_BUFFER,
+        ..Options::default()
+    }
+}
+
+impl Default for Sockets {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sockets {
+    pub fn new() -> Self {
+        Sockets {
+            set: SocketSet::new(Vec::new()),
+            entries: BTreeMap::new(),
+            closing: Vec::new(),
+            next_port: *EPHEMERAL.start(),
+            counts: Counts::default(),
+        }
+    }
+
+    fn entry(&mut self, app: App, fd: Fd) -> Result<&mut Entry, Errno> {
+        self.entries.get_mut(&(app, fd)).ok_or(Errno::EBADF)
+    }
+
+    fn get(&self, app: App, fd: Fd) -> Result<&Entry, Errno> {
+        self.entries.get(&(app, fd)).ok_or(Errno::EBADF)
+    }
+
+    fn free_fd(&self, app: App) -> Result<Fd, Errno> {
+        let used = self
+            .entries
+            .range((app, 0)..(app + 1, 0))
+            .map(|((_, fd), _)| *fd);
+        let mut want = FIRST_FD;
+        for fd in used {
+            if fd != want {
+                break;
+            }
+            want += 1;
+        }
+        if (want - FIRST_FD) as usize >= MAX_FDS {
+            return Err(Errno::EMFILE);
+        }
+        Ok(want)
+    }
+
+    fn insert(&mut self, app: App, kind: Kind, options: Options) -> Result<Fd, Errno> {
+        let fd = self.free_fd(app)?;
+        self.entries.insert((app, fd), Entry { kind, options });
+        self.counts.opened += 1;
+        Ok(fd)
+    }
+
+    /// `socket(domain, type, protocol)`.
+    pub fn socket(&mut self, app: App, domain: i32, ty: i32, protocol: i32) -> Result<Fd, Errno> {
+        if domain != AF_INET {
+            return Err(Errno::EAFNOSUPPORT);
+        }
+        let mut options = default_options();
+        options.nonblocking = ty & SOCK_NONBLOCK != 0;
+        let kind = match (ty & !(SOCK_NONBLOCK | SOCK_CLOEXEC), protocol) {
+            (SOCK_STREAM, 0 | IPPROTO_TCP) => Kind::Tcp { local: None },
+            (SOCK_DGRAM, 0 | IPPROTO_UDP) => {
+                options.recv_buffer = UDP_BUFFER;
+                options.send_buffer = UDP_BUFFER;
+                let handle = self.set.add(udp_socket(&options));
+                Kind::Udp { handle, peer: None }
+            }
+            (SOCK_STREAM | SOCK_DGRAM, _) => return Err(Errno::EPROTONOSUPPORT),
+            _ => return Err(Errno::EPROTOTYPE),
+        };
+        self.insert(app, kind, options)
+    }
+
+    /// Whether a TCP (`tcp`) or UDP port is taken by any app's socket.
+    fn port_in_use(&self, tcp: bool, port: u16) -> bool {
+        self.entries.values().any(|e| match &e.kind {
+            Kind::Tcp { local: Some(l) } if tcp => l.port == port,
+            Kind::Listener { local, .. } if tcp => local.port == port,
+            Kind::Stream { handle, .. } if tcp => self
+                .set
+                .get::<tcp::Socket>(*handle)
+                .local_endpoint()
+                .is_some_and(|l| l.port == port),
+            Kind::Udp { handle, .. } if !tcp => {
+                self.set.get::<udp::Socket>(*handle).endpoint().port == port
+            }
+            _ => false,
+        })
+    }
+
+    fn ephemeral_port(&mut self, tcp: bool) -> Result<u16, Errno> {
+        let span = (*EPHEMERAL.end() - *EPHEMERAL.start()) as u32 + 1;
+        for _ in 0..span {
+            let p = self.next_port;
+            self.next_port = if p == *EPHEMERAL.end() {
+                *EPHEMERAL.start()
+            } else {
+                p + 1
+            };
+            if !self.port_in_use(tcp, p) {
+                return Ok(p);
+            }
+        }
+        Err(Errno::EADDRINUSE)
+    }
+
+    /// `bind(fd, addr)`: `addr` must be one of the interface's or
+    /// 0.0.0.0; port 0 picks a free one.
+    pub fn bind(
+        &mut self,
+        iface: &Interface,
+        app: App,
+        fd: Fd,
+        addr: IpEndpoint,
+    ) -> Result<(), Errno> {
+        let unspecified = addr.addr.is_unspecified();
+        if !unspecified && !iface.has_ip_addr(addr.addr) {
+            return Err(Errno::EADDRNOTAVAIL);
+        }
+        let tcp = match &self.get(app, fd)?.kind {
+            Kind::Tcp { local: None } => true,
+            Kind::Udp { handle, .. } => {
+                if self.set.get::<udp::Socket>(*handle).is_open() {
+                    return Err(Errno::EINVAL);
+                }
+                false
+            }
+            _ => return Err(Errno::EINVAL),
+        };
+        let port = match addr.port {
+            0 => self.ephemeral_port(tcp)?,
+            p if self.port_in_use(tcp, p) => return Err(Errno::EADDRINUSE),
+            p => p,
+        };
+        let local = IpListenEndpoint {
+            addr: (!unspecified).then_some(addr.addr),
+            port,
+        };
+        let entry = self.entry(app, fd)?;
+        match &mut entry.kind {
+            Kind::Tcp { local: l } => *l = Some(local),
+            Kind::Udp { handle, .. } => {
+                let h = *handle;
+                self.set
+                    .get_mut::<udp::Socket>(h)
+                    .bind(local)
+                    .map_err(|_| Errno::EINVAL)?;
+            }
+            _ => unreachable!("checked above"),
+        }
+        Ok(())
+    }
+
+    /// `listen(fd, backlog)`.
+    pub fn listen(&mut self, app: App, fd: Fd, backlog: i32) -> Result<(), Errno> {
+        let entry = self.entry(app, fd)?;
+        let local = match &entry.kind {
+            Kind::Tcp { local: Some(l) } => *l,
+            Kind::Tcp { local: None } => return Err(Errno::EDESTADDRREQ),
+            Kind::Listener { .. } => return Ok(()),
+            Kind::Udp { .. } => return Err(Errno::EOPNOTSUPP),
+            Kind::Stream { .. } => return Err(Errno::EINVAL),
+        };
+        let opts = entry.options;
+        let n = (backlog.max(1) as usize).min(MAX_BACKLOG);
+        let mut handles = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut s = tcp_socket(&opts);
+            s.listen(local).map_err(|_| Errno::EINVAL)?;
+            handles.push(self.set.add(s));
+        }
+        self.entry(app, fd)?.kind = Kind::Listener {
+            local,
+            backlog: handles,
+        };
+        Ok(())
+    }
+
+    /// `accept(fd)`: a new descriptor for an established connection, and
+    /// the peer's address; `EAGAIN` if none is waiting.
+    pub fn accept(&mut self, app: App, fd: Fd) -> Result<(Fd, IpEndpoint), Errno> {
+        let entry = self.get(app, fd)?;
+        let opts = entry.options;
+        let Kind::Listener { local, backlog } = &entry.kind else {
+            return Err(Errno::EINVAL);
+        };
+        let local = *local;
+        let ready = backlog.iter().position(|&h| {
+            let s = self.set.get::<tcp::Socket>(h);
+            // Established, or already closing with data to read.
+            !matches!(
+                s.state(),
+                tcp::State::Listen | tcp::State::SynReceived | tcp::State::Closed
+            )
+        });
+        let Some(i) = ready else {
+            return Err(Errno::EAGAIN);
+        };
+        // A fresh listener takes the accepted one's place first, so the
+        // backlog never shrinks.
+        let mut fresh = tcp_socket(&opts);
+        fresh.listen(local).map_err(|_| Errno::EINVAL)?;
+        let fresh = self.set.add(fresh);
+        let Kind::Listener { backlog, .. } = &mut self.entry(app, fd)?.kind else {
+            unreachable!("checked above");
+        };
+        let handle = core::mem::replace(&mut backlog[i], fresh);
+        let peer = self
+            .set
+            .get::<tcp::Socket>(handle)
+            .remote_endpoint()
+            .expect("an established socket has a peer");
+        let stream = Kind::Stream {
+            handle,
+            connecting: false,
+            error: None,
+            shut_write: false,
+            shut_read: false,
+        };
+        let mut stream_opts = opts;
+        stream_opts.nonblocking = false;
+        let new = self.insert(app, stream, stream_opts)?;
+        self.counts.accepted += 1;
+        Ok((new, peer))
+    }
+
+    /// `connect(fd, addr)` starts a connection (TCP) or sets the default
+    /// peer (UDP). For TCP it returns `EINPROGRESS`; [`Self::connect_status`]
+    /// then says how it went.
+    pub fn connect(
+        &mut self,
+        iface: &mut Interface,
+        app: App,
+        fd: Fd,
+        peer: IpEndpoint,
+    ) -> Result<(), Errno> {
+        if peer.addr.is_unspecified() || peer.port == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let entry = self.entry(app, fd)?;
+        let opts = entry.options;
+        match &mut entry.kind {
+            Kind::Udp { peer: p, handle } => {
+                *p = Some(peer);
+                let h = *handle;
+                if !self.set.get::<udp::Socket>(h).is_open() {
+                    let port = self.ephemeral_port(false)?;
+                    self.set
+                        .get_mut::<udp::Socket>(h)
+                        .bind(port)
+                        .map_err(|_| Errno::EINVAL)?;
+                }
+                return Ok(());
+            }
+            Kind::Stream {
+                connecting: true, ..
+            } => return Err(Errno::EALREADY),
+            Kind::Stream { .. } => return Err(Errno::EISCONN),
+            Kind::Listener { .. } => return Err(Errno::EINVAL),
+            Kind::Tcp { .. } => {}
+        }
+        let Kind::Tcp { local } = &self.entry(app, fd)?.kind else {
+            unreachable!("checked above");
+        };
+        let local = match local {
+            Some(l) => *l,
+            None => IpListenEndpoint {
+                addr: None,
+                port: self.ephemeral_port(true)?,
+            },
+        };
+        let mut s = tcp_socket(&opts);
+        s.connect(iface.context(), peer, local)
+            .map_err(|_| Errno::ENETUNREACH)?;
+        let handle = self.set.add(s);
+        self.entry(app, fd)?.kind = Kind::Stream {
+            handle,
+            connecting: true,
+            error: None,
+            shut_write: false,
+            shut_read: false,
+        };
+        Err(Errno::EINPROGRESS)
+    }
+
+    /// How a connection `connect` started is doing: `Ok` once established,
+    /// `EAGAIN` while it waits for the peer, `ECONNREFUSED` if the peer
+    /// reset it.
+    pub fn connect_status(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
+        self.update(app, fd)?;
+        match &mut self.entry(app, fd)?.kind {
+            Kind::Stream {
+                connecting: true, ..
+            } => Err(Errno::EAGAIN),
+            Kind::Stream { error, .. } => match error.take() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            },
+            _ => Err(Errno::EINVAL),
+        }
+    }
+
+    /// Gives up a connection attempt that took too long (`ETIMEDOUT`).
+    pub fn abort_connect(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
+        if let Kind::Stream {
+            handle, connecting, ..
+        } = &mut self.entry(app, fd)?.kind
+        {
+            *connecting = false;
+            let h = *handle;
+            self.set.get_mut::<tcp::Socket>(h).abort();
+        }
+        Ok(())
+    }
+
+    /// Notes what happened to a stream since the last look: an attempt
+    /// that got an answer, a reset.
+    fn update(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
+        let entry = self.entries.get_mut(&(app, fd)).ok_or(Errno::EBADF)?;
+        let Kind::Stream {
+            handle,
+            connecting,
+            error,
+            ..
+        } = &mut entry.kind
+        else {
+            return Ok(());
+        };
+        let s = self.set.get::<tcp::Socket>(*handle);
+        match (s.state(), *connecting) {
+            (tcp::State::SynSent, true) => {}
+            (tcp::State::Closed, true) => {
+                *connecting = false;
+                *error = Some(Errno::ECONNREFUSED);
+                self.counts.refused += 1;
+            }
+            (_, true) => *connecting = false,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `send(fd, data)`: how much was queued; `EAGAIN` if nothing fits now.
+    pub fn send(&mut self, app: App, fd: Fd, data: &[u8]) -> Result<usize, Errno> {
+        self.update(app, fd)?;
+        let entry = self.entry(app, fd)?;
+        match &mut entry.kind {
+            Kind::Stream {
+                handle,
+                connecting,
+                error,
+                shut_write,
+                ..
+            } => {
+                if let Some(e) = error.take() {
+                    return Err(e);
+                }
+                if *connecting {
+                    return Err(Errno::EAGAIN);
+                }
+                if *shut_write {
+                    return Err(Errno::EPIPE);
+                }
+                let h = *handle;
+                let s = self.set.get_mut::<tcp::Socket>(h);
+                if !s.may_send() {
+                    return Err(if s.state() == tcp::State::Closed {
+                        self.counts.resets += 1;
+                        Errno::ECONNRESET
+                    } else {
+                        Errno::EPIPE
+                    });
+                }
+                match s.send_slice(data) {
+                    Ok(0) if !data.is_empty() => Err(Errno::EAGAIN),
+                    Ok(n) => Ok(n),
+                    Err(_) => Err(Errno::EPIPE),
+                }
+            }
+            Kind::Udp { peer: Some(p), .. } => {
+                let p = *p;
+                self.send_to(app, fd, data, p)
+            }
+            Kind::Udp { peer: None, .. } => Err(Errno::EDESTADDRREQ),
+            Kind::Tcp { .. } | Kind::Listener { .. } => Err(Errno::ENOTCONN),
+        }
+    }
+
+    /// `sendto(fd, data, addr)` for a datagram socket (binds it to a free
+    /// port first if need be).
+    pub fn send_to(
+        &mut self,
+        app: App,
+        fd: Fd,
+        data: &[u8],
+        to: IpEndpoint,
+    ) -> Result<usize, Errno> {
+        let entry = self.entry(app, fd)?;
+        let Kind::Udp { handle, .. } = entry.kind else {
+            return match entry.kind {
+                Kind::Stream { .. } => Err(Errno::EISCONN),
+                _ => Err(Errno::ENOTCONN),
+            };
+        };
+        if to.addr.is_unspecified() || to.port == 0 {
+            return Err(Errno::EINVAL);
+        }
+        if !self.set.get::<udp::Socket>(handle).is_open() {
+            let port = self.ephemeral_port(false)?;
+            self.set
+                .get_mut::<udp::Socket>(handle)
+                .bind(port)
+                .map_err(|_| Errno::EINVAL)?;
+        }
+        let s = self.set.get_mut::<udp::Socket>(handle);
+        if data.len() > s.payload_send_capacity() {
+            return Err(Errno::EMSGSIZE);
+        }
+        match s.send_slice(data, to) {
+            Ok(()) => Ok(data.len()),
+            Err(udp::SendError::BufferFull) => Err(Errno::EAGAIN),
+            Err(udp::SendError::Unaddressable) => Err(Errno::ENETUNREACH),
+        }
+    }
+
+    /// `recv(fd, buf)` / `recvfrom`: bytes read (0 at the end of a stream),
+    /// and for datagrams the sender; `EAGAIN` if none are waiting.
+    pub fn recv(
+        &mut self,
+        app: App,
+        fd: Fd,
+        buf: &mut [u8],
+    ) -> Result<(usize, Option<IpEndpoint>), Errno> {
+        self.update(app, fd)?;
+        let entry = self.entry(app, fd)?;
+        match &mut entry.kind {
+            Kind::Stream {
+                handle,
+                connecting,
+                error,
+                shut_read,
+                ..
+            } => {
+                if let Some(e) = error.take() {
+                    return Err(e);
+                }
+                if *connecting {
+                    return Err(Errno::EAGAIN);
+                }
+                if *shut_read {
+                    return Ok((0, None));
+                }
+                let h = *handle;
+                let s = self.set.get_mut::<tcp::Socket>(h);
+                match s.recv_slice(buf) {
+                    Ok(0) if !buf.is_empty() => {
+                        if s.may_recv() {
+                            Err(Errno::EAGAIN)
+                        } else {
+                            Ok((0, None))
+                        }
+                    }
+                    Ok(n) => Ok((n, None)),
+                    Err(tcp::RecvError::Finished) => Ok((0, None)),
+                    Err(tcp::RecvError::InvalidState) => {
+                        if s.state() == tcp::State::Closed {
+                            self.counts.resets += 1;
+                            Err(Errno::ECONNRESET)
+                        } else {
+                            Err(Errno::ENOTCONN)
+                        }
+                    }
+                }
+            }
+            Kind::Udp { handle, .. } => {
+                let h = *handle;
+                match self.set.get_mut::<udp::Socket>(h).recv_slice(buf) {
+                    Ok((n, meta)) => Ok((n, Some(meta.endpoint))),
+                    Err(udp::RecvError::Exhausted) => Err(Errno::EAGAIN),
+                    // The datagram was longer than `buf`: it is dropped, as
+                    // a truncated read would lose its tail anyway.
+                    Err(udp::RecvError::Truncated) => Ok((buf.len(), None)),
+                }
+            }
+            Kind::Tcp { .. } | Kind::Listener { .. } => Err(Errno::ENOTCONN),
+        }
+    }
+
+    /// `shutdown(fd, how)`.
+    pub fn shutdown(&mut self, app: App, fd: Fd, how: Shutdown) -> Result<(), Errno> {
+        let entry = self.entry(app, fd)?;
+        let Kind::Stream {
+            handle,
+            shut_read,
+            shut_write,
+            ..
+        } = &mut entry.kind
+        else {
+            return Err(Errno::ENOTCONN);
+        };
+        let h = *handle;
+        if matches!(how, Shutdown::Read | Shutdown::Both) {
+            *shut_read = true;
+        }
+        if matches!(how, Shutdown::Write | Shutdown::Both) {
+            *shut_write = true;
+            self.set.get_mut::<tcp::Socket>(h).close();
+        }
+        Ok(())
+    }
+
+    /// `close(fd)`. A stream closes gracefully (its queued data still goes
+    /// out, then a FIN); smoltcp keeps the socket until the close finishes,
+    /// and [`Self::reap`] frees it then.
+    pub fn close(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
+        let entry = self.entries.remove(&(app, fd)).ok_or(Errno::EBADF)?;
+        match entry.kind {
+            Kind::Tcp { .. } => {}
+            Kind::Listener { backlog, .. } => {
+                for h in backlog {
+                    // Connections nobody accepted are reset, as on Linux.
+                    self.set.get_mut::<tcp::Socket>(h).abort();
+                    self.closing.push(h);
+                }
+            }
+            Kind::Stream { handle, .. } => {
+                self.set.get_mut::<tcp::Socket>(handle).close();
+                self.closing.push(handle);
+            }
+            Kind::Udp { handle, .. } => {
+                self.set.remove(handle);
+            }
+        }
+        Ok(())
+    }
+
+    /// Frees the smoltcp sockets whose close has finished.
+    pub fn reap(&mut self) {
+        let set = &mut self.set;
+        self.closing.retain(|&h| {
+            let done = set.get::<tcp::Socket>(h).state() == tcp::State::Closed;
+            if done {
+                set.remove(h);
+            }
+            !done
+        });
+    }
+
+    /// Closes every descriptor of `app` (it ended).
+    pub fn close_all(&mut self, app: App) {
+        let fds: Vec<Fd> = self
+            .entries
+            .range((app, 0)..(app + 1, 0))
+            .map(|((_, fd), _)| *fd)
+            .collect();
+        for fd in fds {
+            let _ = self.close(app, fd);
+        }
+    }
+
+    /// Whether `fd` is one of `app`'s sockets.
+    pub fn is_socket(&self, app: App, fd: Fd) -> bool {
+        self.entries.contains_key(&(app, fd))
+    }
+
+    /// What `poll` reports for `fd`.
+    pub fn ready(&mut self, app: App, fd: Fd) -> Result<Ready, Errno> {
+        self.update(app, fd)?;
+        let entry = self.get(app, fd)?;
+        Ok(match &entry.kind {
+            Kind::Tcp { .. } => Ready {
+                writable: false,
+                hangup: true,
+                ..Ready::default()
+            },
+            Kind::Listener { backlog, .. } => Ready {
+                readable: backlog.iter().any(|&h| {
+                    let s = self.set.get::<tcp::Socket>(h);
+                    !matches!(
+                        s.state(),
+                        tcp::State::Listen | tcp::State::SynReceived | tcp::State::Closed
+                    )
+                }),
+                ..Ready::default()
+            },
+            Kind::Stream {
+                handle,
+                connecting,
+                error,
+                shut_read,
+                ..
+            } => {
+                let s = self.set.get::<tcp::Socket>(*handle);
+                if *connecting {
+                    Ready::default()
+                } else {
+                    let closed = s.state() == tcp::State::Closed;
+                    Ready {
+                        readable: *shut_read || s.can_recv() || !s.may_recv(),
+                        writable: s.can_send() || !s.may_send(),
+                        error: error.is_some() || closed && s.may_recv(),
+                        hangup: closed || (!s.may_recv() && !s.may_send()),
+                    }
+                }
+            }
+            Kind::Udp { handle, .. } => {
+                let s = self.set.get::<udp::Socket>(*handle);
+                Ready {
+                    readable: s.can_recv(),
+                    writable: s.can_send(),
+                    ..Ready::default()
+                }
+            }
+        })
+    }
+
+    /// The socket's options, to read or change.
+    pub fn options(&mut self, app: App, fd: Fd) -> Result<&mut Options, Errno> {
+        Ok(&mut self.entry(app, fd)?.options)
+    }
+
+    /// Applies `TCP_NODELAY` and `SO_KEEPALIVE` to a stream's smoltcp
+    /// socket after the options changed.
+    pub fn apply_options(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
+        let entry = self.entry(app, fd)?;
+        let opts = entry.options;
+        if let Kind::Stream { handle, .. } = entry.kind {
+            let s = self.set.get_mut::<tcp::Socket>(handle);
+            s.set_nagle_enabled(!opts.nodelay);
+            s.set_keep_alive(opts.keepalive.then(|| Duration::from_secs(75)));
+        }
+        Ok(())
+    }
+
+    /// `SO_ERROR`: the pending error, cleared.
+    pub fn take_error(&mut self, app: App, fd: Fd) -> Result<Option<Errno>, Errno> {
+        self.update(app, fd)?;
+        Ok(match &mut self.entry(app, fd)?.kind {
+            Kind::Stream { error, .. } => error.take(),
+            _ => None,
+        })
+    }
+
+    /// `getsockname`: the local address (0.0.0.0:0 before bind).
+    pub fn local_addr(&mut self, app: App, fd: Fd) -> Result<IpEndpoint, Errno> {
+        let unspecified = IpEndpoint::new(IpAddress::Ipv4(Ipv4Address::UNSPECIFIED), 0);
+        let listen = |l: &IpListenEndpoint| {
+            IpEndpoint::new(
+                l.addr.unwrap_or(IpAddress::Ipv4(Ipv4Address::UNSPECIFIED)),
+                l.port,
+            )
+        };
+        Ok(match &self.get(app, fd)?.kind {
+            Kind::Tcp { local } => local.as_ref().map_or(unspecified, listen),
+            Kind::Listener { local, .. } => listen(local),
+            Kind::Stream { handle, .. } => self
+                .set
+                .get::<tcp::Socket>(*handle)
+                .local_endpoint()
+                .unwrap_or(unspecified),
+            Kind::Udp { handle, .. } => listen(&self.set.get::<udp::Socket>(*handle).endpoint()),
+        })
+    }
+
+    /// `getpeername`: the peer's address; `ENOTCONN` without one.
+    pub fn peer_addr(&mut self, app: App, fd: Fd) -> Result<IpEndpoint, Errno> {
+        match &self.get(app, fd)?.kind {
+            Kind::Stream { handle, .. } => self
+                .set
+                .get::<tcp::Socket>(*handle)
+                .remote_endpoint()
+                .ok_or(Errno::ENOTCONN),
+            Kind::Udp { peer: Some(p), .. } => Ok(*p),
+            _ => Err(Errno::ENOTCONN),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,351 @@
+//! The socket layer between two stacks joined by a model wire: what a
+//! Linux programmer would see.
+use super::*;
+use crate::net::device::{Link, MAX_FRAME};
+use crate::net::stack::Stack;
+use alloc::collections::VecDeque;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use smoltcp::wire::Ipv4Cidr;
+
+type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
+
+/// One end of a wire: frames sent go into the other end's queue.
+struct End {
+    inbox: Queue,
+    outbox: Queue,
+}
+
+impl Link for End {
+    fn receive(&mut self, buf: &mut [u8; MAX_FRAME]) -> Option<usize> {
+        let f = self.inbox.borrow_mut().pop_front()?;
+        buf[..f.len()].copy_from_slice(&f);
+        Some(f.len())
+    }
+    fn can_send(&mut self) -> bool {
+        self.outbox.borrow().len() < 512
+    }
+    fn send(&mut self, frame: &[u8]) {
+        self.outbox.borrow_mut().push_back(frame.to_vec());
+    }
+}
+
+const A_IP: [u8; 4] = [198, 18, 0, 2];
+const B_IP: [u8; 4] = [198, 18, 0, 1];
+const A: App = 0;
+const B: App = 1;
+
+struct Net {
+    a: Stack<End>,
+    b: Stack<End>,
+    now: u64,
+}
+
+fn ep(ip: [u8; 4], port: u16) -> IpEndpoint {
+    IpEndpoint::new(IpAddress::Ipv4(Ipv4Address::from(ip)), port)
+}
+
+impl Net {
+    fn new() -> Self {
+        let (ab, ba): (Queue, Queue) = Default::default();
+        let mut a = Stack::new(
+            End {
+                inbox: ba.clone(),
+                outbox: ab.clone(),
+            },
+            [2, 0, 0, 0, 0, 2],
+            1,
+            0,
+        );
+        let mut b = Stack::new(
+            End {
+                inbox: ab,
+                outbox: ba,
+            },
+            [2, 0, 0, 0, 0, 1],
+            2,
+            0,
+        );
+        a.set_address(Ipv4Cidr::new(Ipv4Address::from(A_IP), 24), None);
+        b.set_address(Ipv4Cidr::new(Ipv4Address::from(B_IP), 24), None);
+        Net { a, b, now: 0 }
+    }
+
+    /// Polls both ends for `ms` of simulated time, 1 ms at a time.
+    fn run(&mut self, ms: u64) {
+        for _ in 0..ms {
+            for _ in 0..4 {
+                self.a.poll(self.now);
+                self.b.poll(self.now);
+            }
+            self.now += 1_000_000;
+        }
+    }
+
+    /// B listens on `port` (app B), A connects (app A); both descriptors.
+    fn connected(&mut self, port: u16) -> (Fd, Fd, Fd) {
+        let l = self.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+        self.b
+            .sockets
+            .bind(&self.b.iface, B, l, ep([0; 4], port))
+            .unwrap();
+        self.b.sockets.listen(B, l, 4).unwrap();
+        let c = self.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+        assert_eq!(
+            self.a
+                .sockets
+                .connect(&mut self.a.iface, A, c, ep(B_IP, port)),
+            Err(Errno::EINPROGRESS)
+        );
+        assert_eq!(self.a.sockets.connect_status(A, c), Err(Errno::EAGAIN));
+        self.run(20);
+        assert_eq!(self.a.sockets.connect_status(A, c), Ok(()));
+        let (s, peer) = self.b.sockets.accept(B, l).unwrap();
+        assert_eq!(peer.addr, IpAddress::Ipv4(Ipv4Address::from(A_IP)));
+        (l, s, c)
+    }
+}
+
+/// Sends all of `data` from `from` while reading at `to`, polling between.
+fn pump(net: &mut Net, data: &[u8], c: Fd, s: Fd) -> Vec<u8> {
+    let (mut sent, mut got) = (0, Vec::new());
+    let mut buf = [0u8; 4096];
+    for _ in 0..10_000 {
+        if sent < data.len() {
+            match net.a.sockets.send(A, c, &data[sent..]) {
+                Ok(n) => sent += n,
+                Err(Errno::EAGAIN) => {}
+                Err(e) => panic!("send: {e:?}"),
+            }
+        }
+        net.run(1);
+        loop {
+            match net.b.sockets.recv(B, s, &mut buf) {
+                Ok((0, _)) | Err(Errno::EAGAIN) => break,
+                Ok((n, _)) => got.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("recv: {e:?}"),
+            }
+        }
+        if got.len() == data.len() {
+            break;
+        }
+    }
+    got
+}
+
+#[test]
+fn tcp_connect_accept_and_bytes_both_ways() {
+    let mut net = Net::new();
+    let (_l, s, c) = net.connected(7);
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    assert_eq!(pump(&mut net, &data, c, s), data, "every byte, in order");
+    // And back.
+    net.b.sockets.send(B, s, b"pong").unwrap();
+    net.run(5);
+    let mut buf = [0u8; 16];
+    assert_eq!(net.a.sockets.recv(A, c, &mut buf).unwrap().0, 4);
+    assert_eq!(&buf[..4], b"pong");
+    assert_eq!(
+        net.a.sockets.peer_addr(A, c).unwrap(),
+        ep(B_IP, 7),
+        "getpeername"
+    );
+    assert_eq!(net.b.sockets.local_addr(B, s).unwrap(), ep(B_IP, 7));
+}
+
+#[test]
+fn closing_gives_the_peer_end_of_stream() {
+    let mut net = Net::new();
+    let (_l, s, c) = net.connected(8);
+    net.a.sockets.send(A, c, b"last words").unwrap();
+    net.a.sockets.close(A, c).unwrap();
+    net.run(10);
+    let mut buf = [0u8; 64];
+    assert_eq!(net.b.sockets.recv(B, s, &mut buf).unwrap().0, 10);
+    assert_eq!(net.b.sockets.recv(B, s, &mut buf), Ok((0, None)), "EOF");
+    let ready = net.b.sockets.ready(B, s).unwrap();
+    assert!(ready.readable, "EOF is readable");
+    assert_eq!(
+        net.a.sockets.recv(A, c, &mut buf),
+        Err(Errno::EBADF),
+        "closed fd"
+    );
+}
+
+#[test]
+fn a_closed_port_refuses_the_connection() {
+    let mut net = Net::new();
+    let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    let _ = net
+        .a
+        .sockets
+        .connect(&mut net.a.iface, A, c, ep(B_IP, 9999));
+    net.run(20);
+    assert_eq!(net.a.sockets.connect_status(A, c), Err(Errno::ECONNREFUSED));
+    assert_eq!(net.a.sockets.counts.refused, 1);
+}
+
+#[test]
+fn an_unaccepted_connection_is_reset_when_its_listener_closes() {
+    let mut net = Net::new();
+    let l = net.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    net.b
+        .sockets
+        .bind(&net.b.iface, B, l, ep([0; 4], 80))
+        .unwrap();
+    net.b.sockets.listen(B, l, 1).unwrap();
+    let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    let _ = net.a.sockets.connect(&mut net.a.iface, A, c, ep(B_IP, 80));
+    net.run(20);
+    assert_eq!(net.a.sockets.connect_status(A, c), Ok(()));
+    net.b.sockets.close(B, l).unwrap();
+    net.run(20);
+    let mut buf = [0u8; 8];
+    assert_eq!(net.a.sockets.recv(A, c, &mut buf), Err(Errno::ECONNRESET));
+}
+
+#[test]
+fn a_backlog_takes_simultaneous_connections_and_refills() {
+    let mut net = Net::new();
+    let l = net.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    net.b
+        .sockets
+        .bind(&net.b.iface, B, l, ep([0; 4], 8080))
+        .unwrap();
+    net.b.sockets.listen(B, l, 16).unwrap();
+    assert!(
+        !net.b.sockets.ready(B, l).unwrap().readable,
+        "nothing waiting yet"
+    );
+    let clients: Vec<Fd> = (0..16)
+        .map(|_| {
+            let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+            let _ = net
+                .a
+                .sockets
+                .connect(&mut net.a.iface, A, c, ep(B_IP, 8080));
+            c
+        })
+        .collect();
+    net.run(30);
+    assert!(net.b.sockets.ready(B, l).unwrap().readable);
+    let mut accepted = 0;
+    while net.b.sockets.accept(B, l).is_ok() {
+        accepted += 1;
+    }
+    assert_eq!(accepted, 16);
+    for &c in &clients {
+        assert_eq!(net.a.sockets.connect_status(A, c), Ok(()));
+    }
+    // The backlog was refilled: 16 more get in too.
+    for _ in 0..16 {
+        let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+        let _ = net
+            .a
+            .sockets
+            .connect(&mut net.a.iface, A, c, ep(B_IP, 8080));
+    }
+    net.run(30);
+    let mut more = 0;
+    while net.b.sockets.accept(B, l).is_ok() {
+        more += 1;
+    }
+    assert_eq!(more, 16);
+}
+
+#[test]
+fn ports_are_bound_once_across_apps_and_addresses_must_be_ours() {
+    let mut net = Net::new();
+    let s = &mut net.b.sockets;
+    let iface = &net.b.iface;
+    let x = s.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    s.bind(iface, B, x, ep([0; 4], 5000)).unwrap();
+    let y = s.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    assert_eq!(
+        s.bind(iface, A, y, ep([0; 4], 5000)),
+        Err(Errno::EADDRINUSE)
+    );
+    assert_eq!(
+        s.bind(iface, A, y, ep([10, 0, 0, 1], 5001)),
+        Err(Errno::EADDRNOTAVAIL)
+    );
+    s.bind(iface, A, y, ep(B_IP, 0)).unwrap();
+    let port = s.local_addr(A, y).unwrap().port;
+    assert!(EPHEMERAL.contains(&port), "bind(0) picks {port}");
+    // UDP ports are a separate space.
+    let u = s.socket(A, AF_INET, SOCK_DGRAM, 0).unwrap();
+    s.bind(iface, A, u, ep([0; 4], 5000)).unwrap();
+    assert_eq!(s.socket(B, 10, SOCK_STREAM, 0), Err(Errno::EAFNOSUPPORT));
+    assert_eq!(s.socket(B, AF_INET, 5, 0), Err(Errno::EPROTOTYPE));
+    assert_eq!(
+        s.socket(B, AF_INET, SOCK_STREAM, IPPROTO_UDP),
+        Err(Errno::EPROTONOSUPPORT)
+    );
+}
+
+#[test]
+fn udp_datagrams_carry_their_sender() {
+    let mut net = Net::new();
+    let srv = net.b.sockets.socket(B, AF_INET, SOCK_DGRAM, 0).unwrap();
+    net.b
+        .sockets
+        .bind(&net.b.iface, B, srv, ep([0; 4], 9))
+        .unwrap();
+    let cli = net.a.sockets.socket(A, AF_INET, SOCK_DGRAM, 0).unwrap();
+    assert_eq!(net.a.sockets.send(A, cli, b"x"), Err(Errno::EDESTADDRREQ));
+    assert_eq!(net.a.sockets.send_to(A, cli, b"hello", ep(B_IP, 9)), Ok(5));
+    net.run(5);
+    let mut buf = [0u8; 64];
+    let (n, from) = net.b.sockets.recv(B, srv, &mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hello");
+    let from = from.unwrap();
+    assert_eq!(
+        from,
+        net.a
+            .sockets
+            .local_addr(A, cli)
+            .map(|l| ep(A_IP, l.port))
+            .unwrap()
+    );
+    net.b.sockets.send_to(B, srv, b"world", from).unwrap();
+    net.run(5);
+    assert!(net.a.sockets.ready(A, cli).unwrap().readable);
+    let (n, from) = net.a.sockets.recv(A, cli, &mut buf).unwrap();
+    assert_eq!((&buf[..n], from), (&b"world"[..], Some(ep(B_IP, 9))));
+    assert_eq!(net.a.sockets.recv(A, cli, &mut buf), Err(Errno::EAGAIN));
+}
+
+#[test]
+fn descriptors_are_the_lowest_free_and_bounded() {
+    let mut s = Sockets::new();
+    let a = s.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    let b = s.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    assert_eq!((a, b), (3, 4));
+    assert_eq!(s.socket(B, AF_INET, SOCK_STREAM, 0).unwrap(), 3, "per app");
+    s.close(A, a).unwrap();
+    assert_eq!(
+        s.socket(A, AF_INET, SOCK_STREAM, 0).unwrap(),
+        3,
+        "lowest free"
+    );
+    assert_eq!(s.close(A, 99), Err(Errno::EBADF));
+    while s.socket(A, AF_INET, SOCK_STREAM, 0).is_ok() {}
+    assert_eq!(s.socket(A, AF_INET, SOCK_STREAM, 0), Err(Errno::EMFILE));
+    s.close_all(A);
+    assert!(!s.is_socket(A, 3));
+    assert!(s.is_socket(B, 3));
+}
+
+#[test]
+fn shutdown_write_sends_eof_but_reading_goes_on() {
+    let mut net = Net::new();
+    let (_l, s, c) = net.connected(22);
+    net.a.sockets.shutdown(A, c, Shutdown::Write).unwrap();
+    assert_eq!(net.a.sockets.send(A, c, b"x"), Err(Errno::EPIPE));
+    net.run(10);
+    let mut buf = [0u8; 8];
+    assert_eq!(net.b.sockets.recv(B, s, &mut buf), Ok((0, None)));
+    net.b.sockets.send(B, s, b"reply").unwrap();
+    net.run(10);
+    assert_eq!(net.a.sockets.recv(A, c, &mut buf).unwrap().0, 5);
+}
