@@ -49,42 +49,8 @@ pub use guest::*;
 #[cfg(target_os = "none")]
 mod guest {
     use super::*;
-    use crate::xen::xenstore::{self as xs, Client, Doorbell, RingIo, RingTransport, Timeout};
-    use core::sync::atomic::AtomicBool;
-
-    /// How long one xenstore request may take before it is an error.
-    const XENSTORE_TIMEOUT_NS: u64 = 5_000_000_000;
-
-    /// Set by the store event handler: xenstored wrote something.
-    static STORE_EVENT: AtomicBool = AtomicBool::new(false);
-
-    struct StoreDoorbell {
-        port: u32,
-        deadline: u64,
-    }
-
-    impl Doorbell for StoreDoorbell {
-        fn notify(&mut self) {
-            let _ = crate::xen::hypercall::evtchn_send(self.port);
-        }
-        fn wait(&mut self) -> Result<(), Timeout> {
-            let now = crate::time::now_ns();
-            if self.deadline == 0 {
-                self.deadline = now + XENSTORE_TIMEOUT_NS;
-            }
-            if now >= self.deadline {
-                self.deadline = 0;
-                return Err(Timeout);
-            }
-            // Wake on the store event, or re-check within 10 ms.
-            let _ = crate::xen::hypercall::set_timer(now + 10_000_000);
-            crate::xen::events::block();
-            Ok(())
-        }
-    }
-
-    type Store = Client<RingTransport<StoreDoorbell>>;
-    static STORE: spin::Mutex<Option<Store>> = spin::Mutex::new(None);
+    use crate::xen::store;
+    use crate::xen::xenstore as xs;
 
     /// Connects to xenstore (a domU has one; the first domain under QEMU
     /// has no toolstack), prints who we are and watches `control/shutdown`.
@@ -95,26 +61,17 @@ mod guest {
         if info.is_initial_domain() || info.store_mfn == 0 {
             return;
         }
-        let ring = RingIo::new(crate::xen::p2m::builder_shared_page(info.store_mfn));
-        let mut client = Client::new(RingTransport::new(
-            ring,
-            StoreDoorbell {
-                port: info.store_evtchn,
-                deadline: 0,
-            },
-        ));
-        fn store_event(_port: u32) {
-            STORE_EVENT.store(true, Relaxed);
-        }
-        crate::xen::events::bind(info.store_evtchn, store_event);
-        match (xs::domain_id(&mut client), xs::domain_name(&mut client)) {
-            (Ok(id), Ok(name)) => crate::println!("ukrt: domain {id} ({name})"),
-            (Err(e), _) | (_, Err(e)) => crate::println!("ukrt: warning: {e}"),
-        }
-        if let Err(e) = xs::watch_shutdown(&mut client) {
-            crate::println!("ukrt: warning: no shutdown requests from the toolstack: {e}");
-        }
-        *STORE.lock() = Some(client);
+        store::connect(info.store_mfn, info.store_evtchn);
+        store::with(|s| {
+            let c = s.client();
+            match (xs::domain_id(c), xs::domain_name(c)) {
+                (Ok(id), Ok(name)) => crate::println!("ukrt: domain {id} ({name})"),
+                (Err(e), _) | (_, Err(e)) => crate::println!("ukrt: warning: {e}"),
+            }
+            if let Err(e) = xs::watch_shutdown(c) {
+                crate::println!("ukrt: warning: no shutdown requests from the toolstack: {e}");
+            }
+        });
     }
 
     /// Called by the scheduler on every pass: turns a xenstore shutdown
@@ -125,22 +82,21 @@ mod guest {
             DEADLINE.store(0, Relaxed);
             request(POWEROFF);
         }
-        if !STORE_EVENT.swap(false, Relaxed) {
-            return;
-        }
-        let mut store = STORE.lock();
-        let Some(client) = store.as_mut() else { return };
-        while let Ok(Some(ev)) = client.next_watch_event() {
-            if !xs::is_shutdown_event(&ev) {
-                continue;
+        // Every pass, not only after a store event: a frontend's wait may
+        // have taken the event and queued the request for us.
+        store::with(|s| {
+            for ev in s.take_events(xs::SHUTDOWN_TOKEN) {
+                if !xs::is_shutdown_event(&ev) {
+                    continue;
+                }
+                match xs::take_shutdown(s.client()) {
+                    Ok(Some(xs::ShutdownRequest::Reboot)) => request(REBOOT),
+                    Ok(Some(_)) => request(POWEROFF),
+                    Ok(None) => {}
+                    Err(e) => crate::println!("ukrt: warning: reading the shutdown request: {e}"),
+                }
             }
-            match xs::take_shutdown(client) {
-                Ok(Some(xs::ShutdownRequest::Reboot)) => request(REBOOT),
-                Ok(Some(_)) => request(POWEROFF),
-                Ok(None) => {}
-                Err(e) => crate::println!("ukrt: warning: reading the shutdown request: {e}"),
-            }
-        }
+        });
     }
 
     /// The next time `poll` must run by itself (the shutdown deadline).

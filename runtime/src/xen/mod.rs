@@ -36,6 +36,8 @@ pub mod shared_info;
 pub mod shared_page;
 #[allow(unsafe_code)]
 pub mod start_info;
+#[cfg(target_os = "none")]
+pub mod store;
 // The whole client API; the runtime uses part of it so far.
 #[allow(dead_code, unused_imports)]
 pub mod xenstore;
