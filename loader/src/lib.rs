@@ -36,6 +36,23 @@ pub const RUNTIME_EXPORTS: &[&str] = &[
     "ukrt_clock_ns",
     "ukrt_sleep_ns",
     "ukrt_yield",
+    "ukrt_socket",
+    "ukrt_bind",
+    "ukrt_listen",
+    "ukrt_accept",
+    "ukrt_connect",
+    "ukrt_sendto",
+    "ukrt_recvfrom",
+    "ukrt_shutdown",
+    "ukrt_close",
+    "ukrt_setsockopt",
+    "ukrt_getsockopt",
+    "ukrt_getsockname",
+    "ukrt_getpeername",
+    "ukrt_fcntl",
+    "ukrt_poll",
+    "ukrt_read",
+    "ukrt_write",
 ];
 
 /// Apps and libraries are laid out so that code and writable data fall in

@@ -57,6 +57,13 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
         None => None,
     };
     crate::control::init(&info, after);
+    let option = |key| {
+        cmdline
+            .runtime_options()
+            .find(|o| o.key == key)
+            .and_then(|o| o.value)
+    };
+    crate::net::init(option("ip"), option("gw"));
 
     #[cfg(feature = "selftest")]
     if let Some(test) = cmdline.runtime_options().find(|o| o.key == "test") {
@@ -75,6 +82,7 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
             crate::apps::LOAD_FAILED
         }
     };
+    crate::net::shutdown();
     match crate::control::requested() {
         Some(crate::control::REBOOT) => crate::exit::reboot(status),
         _ => crate::exit::exit(status),
@@ -107,6 +115,8 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "stats",          // print the uk-stats line at exit
     "share",          // uk.share=off: private copies of code (for comparison)
     "shutdown-after", // uk.shutdown-after=<ms>: stop the apps and power off then
+    "ip",             // uk.ip=ADDR/LEN: the network address (else xl's, else DHCP)
+    "gw",             // uk.gw=ADDR: the default gateway (with uk.ip)
     #[cfg(feature = "selftest")]
     "test", // run a built-in self-test instead of the app
 ];

@@ -11,6 +11,8 @@ use hashbrown::HashMap;
 /// What the exports know about the app that is running.
 #[derive(Debug, Clone)]
 pub struct AppContext {
+    /// The app's number (its slot): the owner of its descriptors.
+    pub id: u32,
     /// The memory the app may name (its slot).
     pub memory: AppMemory,
     /// The heap region, and how much of it `ukrt_heap_grow` handed out.
@@ -33,6 +35,12 @@ fn app_memory() -> Option<AppMemory> {
 /// `ukrt_console_write(buf, len)`: writes `len` bytes to the console;
 /// returns `len`, or -1 if the buffer is not the app's readable memory.
 extern "C" fn ukrt_console_write(buf: u64, len: usize) -> isize {
+    console_write(buf, len)
+}
+
+/// Writes `len` bytes of app memory at `buf` to the console; `len`, or -1
+/// if `buf` is not the app's readable memory.
+pub fn console_write(buf: u64, len: usize) -> isize {
     let Some(mem) = app_memory() else { return -1 };
     // Xen reads a hypercall's buffer without faulting pages in: copy through
     // the runtime's own memory, a chunk at a time.
@@ -130,6 +138,12 @@ extern "C" fn ukrt_yield() {
 /// how many bytes (at least 1) were copied into `buf`; -1 if `buf` is not
 /// the app's writable memory.
 extern "C" fn ukrt_console_read(buf: u64, len: usize) -> isize {
+    console_read(buf, len)
+}
+
+/// Waits for console input and copies it to app memory at `buf`; the count
+/// (at least 1), or -1 if `buf` is not the app's writable memory.
+pub fn console_read(buf: u64, len: usize) -> isize {
     let Some(mem) = app_memory() else { return -1 };
     if len == 0 {
         return 0;
@@ -163,6 +177,7 @@ pub fn table() -> &'static HashMap<&'static str, u64> {
         t.insert("ukrt_sleep_ns", ukrt_sleep_ns as *const () as u64);
         t.insert("ukrt_yield", ukrt_yield as *const () as u64);
         t.insert("ukrt_console_read", ukrt_console_read as *const () as u64);
+        t.extend(super::net_exports::exports());
         // The loader's list (which `ukrt-pack check` resolves against) must
         // be this table's.
         let listed = ukrt_loader::RUNTIME_EXPORTS;

@@ -152,6 +152,8 @@ impl Instance {
                 exit_fn: plan.exit_fn.unwrap_or(0),
             },
             context: super::exports::AppContext {
+                id: ((slot_base - crate::mm::APP_REGION_START) / ukrt_loader::layout::SLOT_SIZE)
+                    as u32,
                 memory: memory.clone(),
                 heap: plan.heap.clone(),
                 brk: plan.heap.start,

@@ -11,6 +11,8 @@ pub mod exports;
 #[cfg(target_os = "none")]
 mod instance;
 #[cfg(target_os = "none")]
+mod net_exports;
+#[cfg(target_os = "none")]
 pub mod source;
 
 #[cfg(target_os = "none")]
@@ -172,6 +174,11 @@ mod guest {
         let status = report("main", call.call(inst.entry, args, stack.clone()));
         for &f in &inst.fini {
             report("finaliser", call.call(f, (0, 0, 0), stack.clone()));
+        }
+        // Its sockets go with it.
+        let app = crate::sched::with_current(|t| t.app.as_ref().map(|c| c.id));
+        if let Some(app) = app {
+            crate::net::with(|n| n.stack.sockets.close_all(app));
         }
         let c = crate::sched::current_counts();
         println!(

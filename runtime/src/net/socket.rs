@@ -724,7 +724,16 @@ impl Sockets {
         }
     }
 
+    /// `SO_TYPE`: `SOCK_STREAM` or `SOCK_DGRAM`.
+    pub fn socket_type(&self, app: App, fd: Fd) -> Result<i32, Errno> {
+        Ok(match self.get(app, fd)?.kind {
+            Kind::Udp { .. } => SOCK_DGRAM,
+            _ => SOCK_STREAM,
+        })
+    }
+
     /// Whether `fd` is one of `app`'s sockets.
+    #[cfg(test)]
     pub fn is_socket(&self, app: App, fd: Fd) -> bool {
         self.entries.contains_key(&(app, fd))
     }

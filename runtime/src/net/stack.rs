@@ -46,17 +46,6 @@ impl<L: Link> Stack<L> {
         }
     }
 
-    /// The interface's address, once it has one.
-    pub fn address(&self) -> Option<Ipv4Cidr> {
-        self.iface
-            .ip_addrs()
-            .iter()
-            .map(|a| match a {
-                IpCidr::Ipv4(c) => *c,
-            })
-            .next()
-    }
-
     /// Moves frames in and out and runs the sockets' timers; returns
     /// whether anything happened.
     pub fn poll(&mut self, now_ns: u64) -> bool {

@@ -162,6 +162,14 @@ pub fn sleep_until(deadline_ns: u64) {
     check_stop();
 }
 
+/// Waits until the network has news (a socket may be ready) or system
+/// time `deadline_ns` passes (0: no deadline).
+pub fn wait_net(deadline_ns: u64) {
+    with_current(|t| t.state = State::WaitingNet(deadline_ns));
+    to_scheduler();
+    check_stop();
+}
+
 /// Waits until console input arrives.
 pub fn wait_input() {
     with_current(|t| t.state = State::WaitingInput);
@@ -178,7 +186,7 @@ fn add(a: Counts, b: Counts) -> Counts {
 }
 
 /// Wakes what can run, then picks the next thread; `None` when none can.
-fn pick(now: u64, stop: bool, input: bool) -> Option<(usize, Arc<Context>)> {
+fn pick(now: u64, stop: bool, input: bool, net: bool) -> Option<(usize, Arc<Context>)> {
     let mut s = SCHED.lock();
     for t in &mut s.threads {
         if stop && t.state != State::Done {
@@ -190,6 +198,7 @@ fn pick(now: u64, stop: bool, input: bool) -> Option<(usize, Arc<Context>)> {
         match t.state {
             State::Sleeping(d) if d <= now => t.state = State::Runnable,
             State::WaitingInput if input => t.state = State::Runnable,
+            State::WaitingNet(d) if net || (d != 0 && d <= now) => t.state = State::Runnable,
             _ => {}
         }
     }
@@ -206,7 +215,8 @@ pub fn run() {
         crate::control::poll();
         let stop = crate::control::requested().is_some();
         let input = INPUT_READY.swap(false, Relaxed);
-        if let Some((i, ctx)) = pick(crate::time::now_ns(), stop, input) {
+        let net = crate::net::poll();
+        if let Some((i, ctx)) = pick(crate::time::now_ns(), stop, input, net) {
             SWITCHES.inc();
             let snapshot = counters();
             with_thread(i, |t| t.snapshot = snapshot);
@@ -230,11 +240,19 @@ pub fn run() {
             drop(finished);
             return;
         }
+        // Work the network found while we looked: no sleeping on it.
+        if crate::net::pending() {
+            continue;
+        }
         // Nothing can run: sleep until the first deadline or an event.
-        let deadline = [earliest_deadline(&states), crate::control::next_deadline()]
-            .into_iter()
-            .flatten()
-            .min();
+        let deadline = [
+            earliest_deadline(&states),
+            crate::control::next_deadline(),
+            crate::net::next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let _ = crate::xen::hypercall::set_timer(deadline.unwrap_or(0));
         BLOCKS.inc();
         crate::xen::events::block();

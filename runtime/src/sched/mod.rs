@@ -17,6 +17,9 @@ pub enum State {
     Sleeping(u64),
     /// Waiting for console input.
     WaitingInput,
+    /// Waiting for the network (a socket), until system time `deadline`
+    /// (0: no deadline).
+    WaitingNet(u64),
     Done,
 }
 
@@ -33,12 +36,10 @@ pub fn next_runnable(states: &[State], last: usize) -> Option<usize> {
 pub fn earliest_deadline(states: &[State]) -> Option<u64> {
     states
         .iter()
-        .filter_map(|s| {
-            if let State::Sleeping(d) = s {
-                Some(*d)
-            } else {
-                None
-            }
+        .filter_map(|s| match *s {
+            State::Sleeping(d) => Some(d),
+            State::WaitingNet(d) if d != 0 => Some(d),
+            _ => None,
         })
         .min()
 }
@@ -64,5 +65,10 @@ mod tests {
             Some(4)
         );
         assert_eq!(earliest_deadline(&[Runnable]), None);
+        assert_eq!(
+            earliest_deadline(&[WaitingNet(0), WaitingNet(7), Sleeping(9)]),
+            Some(7),
+            "a network wait without a deadline has none"
+        );
     }
 }

@@ -227,3 +227,23 @@ mod tests {
         );
     }
 }
+
+#[cfg(target_os = "none")]
+pub use guest::with;
+
+#[cfg(target_os = "none")]
+mod guest {
+    use super::GrantTable;
+    use crate::xen::hypercall::XenError;
+
+    static TABLE: spin::Mutex<Option<GrantTable>> = spin::Mutex::new(None);
+
+    /// Runs `f` on the domain's grant table, setting it up on first use.
+    pub fn with<R>(f: impl FnOnce(&mut GrantTable) -> R) -> Result<R, XenError> {
+        let mut t = TABLE.lock();
+        if t.is_none() {
+            *t = Some(GrantTable::new(crate::xen::grant_frames::map()?));
+        }
+        Ok(f(t.as_mut().expect("set up above")))
+    }
+}

@@ -16,7 +16,6 @@ const REQUEST_TIMEOUT_NS: u64 = 5_000_000_000;
 /// counted) if nobody takes them.
 const MAX_EVENTS: usize = 256;
 
-
 /// Signals xenstored and waits for it, bounded.
 pub struct StoreDoorbell {
     port: u32,
@@ -100,8 +99,10 @@ impl GuestStore {
     /// Takes the queued events whose token starts with `prefix`.
     pub fn take_events(&mut self, prefix: &str) -> Vec<WatchEvent> {
         let _ = self.gather();
-        let (mine, others): (Vec<_>, Vec<_>) =
-            self.events.drain(..).partition(|e| e.token.starts_with(prefix));
+        let (mine, others): (Vec<_>, Vec<_>) = self
+            .events
+            .drain(..)
+            .partition(|e| e.token.starts_with(prefix));
         self.events.extend(others);
         mine
     }

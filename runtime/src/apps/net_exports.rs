@@ -1,0 +1,566 @@
+//! The socket calls the runtime exports to apps (libukc builds the BSD
+//! socket API on them). Each returns a 64-bit value: the result, or
+//! `-errno` (Linux's values). App pointers go through the app's
+//! `AppMemory` (`-EFAULT` for bad ones); structures have Linux x86_64's
+//! layout (`sockaddr_in`, `pollfd`, `timeval`).
+//!
+//! Where a call would block, it waits for the network (other apps run
+//! meanwhile), bounded by the socket's `SO_RCVTIMEO`/`SO_SNDTIMEO`; a
+//! non-blocking socket gets `-EAGAIN` at once.
+use super::exports::AppContext;
+use crate::mm::uaccess::AppMemory;
+use crate::net::errno::Errno;
+use crate::net::socket::{App, Fd, Options, Ready, Shutdown};
+use alloc::vec::Vec;
+use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address};
+
+/// Linux's constants the calls take.
+const AF_INET: u16 = 2;
+const SOCKADDR_IN_LEN: u32 = 16;
+const SOL_SOCKET: i32 = 1;
+const SO_REUSEADDR: i32 = 2;
+const SO_TYPE: i32 = 3;
+const SO_ERROR: i32 = 4;
+const SO_SNDBUF: i32 = 7;
+const SO_RCVBUF: i32 = 8;
+const SO_KEEPALIVE: i32 = 9;
+const SO_RCVTIMEO: i32 = 20;
+const SO_SNDTIMEO: i32 = 21;
+const IPPROTO_TCP: i32 = 6;
+const TCP_NODELAY: i32 = 1;
+const MSG_DONTWAIT: i32 = 0x40;
+const MSG_NOSIGNAL: i32 = 0x4000;
+const F_GETFD: i32 = 1;
+const F_SETFD: i32 = 2;
+const F_GETFL: i32 = 3;
+const F_SETFL: i32 = 4;
+const O_NONBLOCK: i64 = 0o4000;
+const O_RDWR: i64 = 2;
+const POLLIN: i16 = 1;
+const POLLOUT: i16 = 4;
+const POLLERR: i16 = 8;
+const POLLHUP: i16 = 16;
+const POLLNVAL: i16 = 32;
+/// How long a blocking `connect` waits for the peer by default (Linux gives
+/// up after about two minutes of SYN retries; most callers want less).
+const CONNECT_TIMEOUT_NS: u64 = 60_000_000_000;
+
+fn app() -> Result<(App, AppMemory), Errno> {
+    crate::sched::try_with_current(|t| {
+        t.app
+            .as_ref()
+            .map(|c: &AppContext| (c.id, c.memory.clone()))
+    })
+    .flatten()
+    .ok_or(Errno::EBADF)
+}
+
+fn net<R>(f: impl FnOnce(&mut crate::net::Net) -> R) -> Result<R, Errno> {
+    crate::net::with(f).ok_or(Errno::ENETDOWN)
+}
+
+fn ret(r: Result<i64, Errno>) -> i64 {
+    r.unwrap_or_else(Errno::ret)
+}
+
+fn fault<T>(_: T) -> Errno {
+    Errno::EFAULT
+}
+
+/// A `sockaddr_in` from app memory.
+fn read_addr(mem: &AppMemory, addr: u64, len: u32) -> Result<IpEndpoint, Errno> {
+    if len < SOCKADDR_IN_LEN {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = [0u8; 16];
+    mem.read(addr, &mut b).map_err(fault)?;
+    if u16::from_le_bytes([b[0], b[1]]) != AF_INET {
+        return Err(Errno::EAFNOSUPPORT);
+    }
+    let port = u16::from_be_bytes([b[2], b[3]]);
+    let ip = Ipv4Address::new(b[4], b[5], b[6], b[7]);
+    Ok(IpEndpoint::new(IpAddress::Ipv4(ip), port))
+}
+
+/// Writes `ep` as a `sockaddr_in` where `addr`/`len` say (both may be 0),
+/// as much as fits, and the full length into `*len`.
+fn write_addr(mem: &AppMemory, addr: u64, len: u64, ep: IpEndpoint) -> Result<(), Errno> {
+    if addr == 0 || len == 0 {
+        return Ok(());
+    }
+    let mut room = [0u8; 4];
+    mem.read(len, &mut room).map_err(fault)?;
+    let room = u32::from_le_bytes(room).min(SOCKADDR_IN_LEN) as usize;
+    let IpAddress::Ipv4(ip) = ep.addr;
+    let mut b = [0u8; 16];
+    b[..2].copy_from_slice(&AF_INET.to_le_bytes());
+    b[2..4].copy_from_slice(&ep.port.to_be_bytes());
+    b[4..8].copy_from_slice(&ip.octets());
+    mem.write(addr, &b[..room]).map_err(fault)?;
+    mem.write(len, &SOCKADDR_IN_LEN.to_le_bytes())
+        .map_err(fault)
+}
+
+/// The deadline a wait with `timeout_ns` (0: none) has from now.
+fn deadline(timeout_ns: u64) -> u64 {
+    if timeout_ns == 0 {
+        0
+    } else {
+        crate::time::now_ns().saturating_add(timeout_ns).max(1)
+    }
+}
+
+/// Runs `op` until it does not say `EAGAIN`, waiting for the network in
+/// between unless the socket (or the call) is non-blocking; a deadline that
+/// passes gives `EAGAIN`, as Linux does for `SO_RCVTIMEO`.
+fn blocking<T>(
+    app: App,
+    fd: Fd,
+    dontwait: bool,
+    timeout: impl Fn(&Options) -> u64,
+    mut op: impl FnMut(&mut crate::net::Net) -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    let opts = net(|n| n.stack.sockets.options(app, fd).map(|o| *o))??;
+    let until = deadline(timeout(&opts));
+    loop {
+        let r = net(|n| {
+            let r = op(n);
+            // What the call queued goes out now, not at the next pass.
+            n.stack.poll(crate::time::now_ns());
+            r
+        })?;
+        match r {
+            Err(Errno::EAGAIN) if !(dontwait || opts.nonblocking) => {
+                if until != 0 && crate::time::now_ns() >= until {
+                    return Err(Errno::EAGAIN);
+                }
+                crate::sched::wait_net(until);
+            }
+            other => return other,
+        }
+    }
+}
+
+extern "C" fn ukrt_socket(domain: i32, ty: i32, protocol: i32) -> i64 {
+    ret((|| {
+        let (app, _) = app()?;
+        let fd = net(|n| n.stack.sockets.socket(app, domain, ty, protocol))??;
+        Ok(fd as i64)
+    })())
+}
+
+extern "C" fn ukrt_bind(fd: Fd, addr: u64, len: u32) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        let ep = read_addr(&mem, addr, len)?;
+        net(|n| n.stack.sockets.bind(&n.stack.iface, app, fd, ep))??;
+        Ok(0)
+    })())
+}
+
+extern "C" fn ukrt_listen(fd: Fd, backlog: i32) -> i64 {
+    ret((|| {
+        let (app, _) = app()?;
+        net(|n| n.stack.sockets.listen(app, fd, backlog))??;
+        Ok(0)
+    })())
+}
+
+extern "C" fn ukrt_accept(fd: Fd, addr: u64, len: u64, flags: i32) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        let (new, peer) = blocking(
+            app,
+            fd,
+            false,
+            |o| o.recv_timeout_ns,
+            |n| n.stack.sockets.accept(app, fd),
+        )?;
+        if flags & crate::net::socket::SOCK_NONBLOCK != 0 {
+            net(|n| {
+                n.stack
+                    .sockets
+                    .options(app, new)
+                    .map(|o| o.nonblocking = true)
+            })??;
+        }
+        write_addr(&mem, addr, len, peer)?;
+        Ok(new as i64)
+    })())
+}
+
+extern "C" fn ukrt_connect(fd: Fd, addr: u64, len: u32) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        let peer = read_addr(&mem, addr, len)?;
+        match net(|n| {
+            let r = n.stack.sockets.connect(&mut n.stack.iface, app, fd, peer);
+            n.stack.poll(crate::time::now_ns());
+            r
+        })? {
+            Err(Errno::EINPROGRESS) => {}
+            other => return other.map(|()| 0),
+        }
+        let opts = net(|n| n.stack.sockets.options(app, fd).map(|o| *o))??;
+        if opts.nonblocking {
+            return Err(Errno::EINPROGRESS);
+        }
+        let timeout = match opts.send_timeout_ns {
+            0 => CONNECT_TIMEOUT_NS,
+            t => t,
+        };
+        let r = blocking(
+            app,
+            fd,
+            false,
+            |_| timeout,
+            |n| n.stack.sockets.connect_status(app, fd),
+        );
+        match r {
+            Err(Errno::EAGAIN) => {
+                net(|n| n.stack.sockets.abort_connect(app, fd))??;
+                Err(Errno::ETIMEDOUT)
+            }
+            other => other.map(|()| 0),
+        }
+    })())
+}
+
+fn check_flags(flags: i32) -> Result<bool, Errno> {
+    if flags & !(MSG_DONTWAIT | MSG_NOSIGNAL) != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    Ok(flags & MSG_DONTWAIT != 0)
+}
+
+/// A bounded copy of an app buffer (a socket never takes more at once).
+const CHUNK: usize = 64 * 1024;
+
+extern "C" fn ukrt_sendto(fd: Fd, buf: u64, len: usize, flags: i32, addr: u64, alen: u32) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        let dontwait = check_flags(flags)?;
+        let to = if addr != 0 {
+            Some(read_addr(&mem, addr, alen)?)
+        } else {
+            None
+        };
+        let mut data = alloc::vec![0u8; len.min(CHUNK)];
+        mem.read(buf, &mut data).map_err(fault)?;
+        let n = blocking(
+            app,
+            fd,
+            dontwait,
+            |o| o.send_timeout_ns,
+            |n| match to {
+                Some(to) => n.stack.sockets.send_to(app, fd, &data, to),
+                None => n.stack.sockets.send(app, fd, &data),
+            },
+        )?;
+        Ok(n as i64)
+    })())
+}
+
+extern "C" fn ukrt_recvfrom(fd: Fd, buf: u64, len: usize, flags: i32, addr: u64, alen: u64) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        let dontwait = check_flags(flags)?;
+        let mut data = alloc::vec![0u8; len.min(CHUNK)];
+        let (n, from) = blocking(
+            app,
+            fd,
+            dontwait,
+            |o| o.recv_timeout_ns,
+            |n| n.stack.sockets.recv(app, fd, &mut data),
+        )?;
+        mem.write(buf, &data[..n]).map_err(fault)?;
+        if let Some(from) = from {
+            write_addr(&mem, addr, alen, from)?;
+        }
+        Ok(n as i64)
+    })())
+}
+
+extern "C" fn ukrt_shutdown(fd: Fd, how: i32) -> i64 {
+    ret((|| {
+        let (app, _) = app()?;
+        let how = match how {
+            0 => Shutdown::Read,
+            1 => Shutdown::Write,
+            2 => Shutdown::Both,
+            _ => return Err(Errno::EINVAL),
+        };
+        net(|n| n.stack.sockets.shutdown(app, fd, how))??;
+        Ok(0)
+    })())
+}
+
+extern "C" fn ukrt_close(fd: Fd) -> i64 {
+    ret((|| {
+        if (0..=2).contains(&fd) {
+            return Ok(0); // the console stays
+        }
+        let (app, _) = app()?;
+        net(|n| n.stack.sockets.close(app, fd))??;
+        Ok(0)
+    })())
+}
+
+fn timeval_ns(mem: &AppMemory, val: u64, len: u32) -> Result<u64, Errno> {
+    if len < 16 {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = [0u8; 16];
+    mem.read(val, &mut b).map_err(fault)?;
+    let sec = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+    let usec = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec as u64).saturating_mul(1_000_000_000) + usec as u64 * 1000)
+}
+
+fn int(mem: &AppMemory, val: u64, len: u32) -> Result<i32, Errno> {
+    if len < 4 {
+        return Err(Errno::EINVAL);
+    }
+    let mut b = [0u8; 4];
+    mem.read(val, &mut b).map_err(fault)?;
+    Ok(i32::from_le_bytes(b))
+}
+
+extern "C" fn ukrt_setsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u32) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        net(|n| n.stack.sockets.options(app, fd).map(|_| ()))??;
+        let set = |f: &dyn Fn(&mut Options)| -> Result<(), Errno> {
+            net(|n| {
+                n.stack.sockets.options(app, fd).map(f)?;
+                n.stack.sockets.apply_options(app, fd)
+            })?
+        };
+        match (level, name) {
+            (SOL_SOCKET, SO_REUSEADDR) => {
+                let on = int(&mem, val, len)? != 0;
+                set(&|o| o.reuse_addr = on)?
+            }
+            (SOL_SOCKET, SO_KEEPALIVE) => {
+                let on = int(&mem, val, len)? != 0;
+                set(&|o| o.keepalive = on)?
+            }
+            (SOL_SOCKET, SO_RCVTIMEO) => {
+                let ns = timeval_ns(&mem, val, len)?;
+                set(&|o| o.recv_timeout_ns = ns)?
+            }
+            (SOL_SOCKET, SO_SNDTIMEO) => {
+                let ns = timeval_ns(&mem, val, len)?;
+                set(&|o| o.send_timeout_ns = ns)?
+            }
+            (SOL_SOCKET, SO_RCVBUF) => {
+                let size = int(&mem, val, len)?.clamp(4096, 1 << 20) as usize;
+                set(&|o| o.recv_buffer = size)?
+            }
+            (SOL_SOCKET, SO_SNDBUF) => {
+                let size = int(&mem, val, len)?.clamp(4096, 1 << 20) as usize;
+                set(&|o| o.send_buffer = size)?
+            }
+            (IPPROTO_TCP, TCP_NODELAY) => {
+                let on = int(&mem, val, len)? != 0;
+                set(&|o| o.nodelay = on)?
+            }
+            _ => return Err(Errno::ENOPROTOOPT),
+        }
+        Ok(0)
+    })())
+}
+
+extern "C" fn ukrt_getsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u64) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        let opts = net(|n| n.stack.sockets.options(app, fd).map(|o| *o))??;
+        let timeval = |ns: u64| {
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_le_bytes());
+            b[8..].copy_from_slice(&((ns % 1_000_000_000 / 1000) as i64).to_le_bytes());
+            b.to_vec()
+        };
+        let int = |v: i32| v.to_le_bytes().to_vec();
+        let bytes: Vec<u8> = match (level, name) {
+            (SOL_SOCKET, SO_REUSEADDR) => int(opts.reuse_addr as i32),
+            (SOL_SOCKET, SO_KEEPALIVE) => int(opts.keepalive as i32),
+            (SOL_SOCKET, SO_RCVTIMEO) => timeval(opts.recv_timeout_ns),
+            (SOL_SOCKET, SO_SNDTIMEO) => timeval(opts.send_timeout_ns),
+            (SOL_SOCKET, SO_RCVBUF) => int(opts.recv_buffer as i32),
+            (SOL_SOCKET, SO_SNDBUF) => int(opts.send_buffer as i32),
+            (SOL_SOCKET, SO_ERROR) => {
+                let e = net(|n| n.stack.sockets.take_error(app, fd))??;
+                int(e.map_or(0, |e| e as i32))
+            }
+            (SOL_SOCKET, SO_TYPE) => int(net(|n| n.stack.sockets.socket_type(app, fd))??),
+            (IPPROTO_TCP, TCP_NODELAY) => int(opts.nodelay as i32),
+            _ => return Err(Errno::ENOPROTOOPT),
+        };
+        let mut room = [0u8; 4];
+        mem.read(len, &mut room).map_err(fault)?;
+        let room = (u32::from_le_bytes(room) as usize).min(bytes.len());
+        mem.write(val, &bytes[..room]).map_err(fault)?;
+        mem.write(len, &(room as u32).to_le_bytes())
+            .map_err(fault)?;
+        Ok(0)
+    })())
+}
+
+fn name(fd: Fd, addr: u64, len: u64, peer: bool) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        let ep = net(|n| {
+            if peer {
+                n.stack.sockets.peer_addr(app, fd)
+            } else {
+                n.stack.sockets.local_addr(app, fd)
+            }
+        })??;
+        if addr == 0 || len == 0 {
+            return Err(Errno::EFAULT);
+        }
+        write_addr(&mem, addr, len, ep)?;
+        Ok(0)
+    })())
+}
+
+extern "C" fn ukrt_getsockname(fd: Fd, addr: u64, len: u64) -> i64 {
+    name(fd, addr, len, false)
+}
+
+extern "C" fn ukrt_getpeername(fd: Fd, addr: u64, len: u64) -> i64 {
+    name(fd, addr, len, true)
+}
+
+extern "C" fn ukrt_fcntl(fd: Fd, cmd: i32, arg: i64) -> i64 {
+    ret((|| {
+        let (app, _) = app()?;
+        if (0..=2).contains(&fd) {
+            return Ok(if cmd == F_GETFL { O_RDWR } else { 0 });
+        }
+        let opts = net(|n| n.stack.sockets.options(app, fd).map(|o| *o))??;
+        match cmd {
+            F_GETFD | F_SETFD => Ok(0),
+            F_GETFL => Ok(O_RDWR | if opts.nonblocking { O_NONBLOCK } else { 0 }),
+            F_SETFL => {
+                let on = arg & O_NONBLOCK != 0;
+                net(|n| n.stack.sockets.options(app, fd).map(|o| o.nonblocking = on))??;
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    })())
+}
+
+/// What `poll` reports for one descriptor of `app`.
+fn revents(app: App, fd: Fd, events: i16) -> i16 {
+    if fd < 0 {
+        return 0;
+    }
+    if (0..=2).contains(&fd) {
+        // The console: always writable; input is not polled here.
+        return events & POLLOUT;
+    }
+    let ready = net(|n| n.stack.sockets.ready(app, fd)).ok();
+    let Some(Ok(Ready {
+        readable,
+        writable,
+        error,
+        hangup,
+    })) = ready
+    else {
+        return POLLNVAL;
+    };
+    let mut r = 0;
+    if readable {
+        r |= events & POLLIN;
+    }
+    if writable {
+        r |= events & POLLOUT;
+    }
+    if error {
+        r |= POLLERR;
+    }
+    if hangup {
+        r |= POLLHUP;
+    }
+    r
+}
+
+/// Most descriptors one `poll` takes.
+const MAX_POLL: u64 = 1024;
+
+extern "C" fn ukrt_poll(fds: u64, nfds: u64, timeout_ms: i32) -> i64 {
+    ret((|| {
+        let (app, mem) = app()?;
+        if nfds > MAX_POLL {
+            return Err(Errno::EINVAL);
+        }
+        let mut raw = alloc::vec![0u8; nfds as usize * 8];
+        mem.read(fds, &mut raw).map_err(fault)?;
+        let until = match timeout_ms {
+            t if t < 0 => 0,
+            t => crate::time::now_ns()
+                .saturating_add(t as u64 * 1_000_000)
+                .max(1),
+        };
+        loop {
+            let _ = net(|n| n.stack.poll(crate::time::now_ns()));
+            let mut ready = 0;
+            for e in raw.chunks_mut(8) {
+                let fd = i32::from_le_bytes(e[..4].try_into().expect("4 bytes"));
+                let events = i16::from_le_bytes([e[4], e[5]]);
+                let r = revents(app, fd, events);
+                e[6..8].copy_from_slice(&r.to_le_bytes());
+                ready += (r != 0) as i64;
+            }
+            let expired = timeout_ms == 0 || (until != 0 && crate::time::now_ns() >= until);
+            if ready > 0 || expired {
+                mem.write(fds, &raw).map_err(fault)?;
+                return Ok(ready);
+            }
+            crate::sched::wait_net(until);
+        }
+    })())
+}
+
+extern "C" fn ukrt_read(fd: Fd, buf: u64, len: usize) -> i64 {
+    if fd == 0 {
+        return super::exports::console_read(buf, len) as i64;
+    }
+    ukrt_recvfrom(fd, buf, len, 0, 0, 0)
+}
+
+extern "C" fn ukrt_write(fd: Fd, buf: u64, len: usize) -> i64 {
+    if fd == 1 || fd == 2 {
+        return super::exports::console_write(buf, len) as i64;
+    }
+    ukrt_sendto(fd, buf, len, 0, 0, 0)
+}
+
+/// The socket exports, for the export table.
+pub fn exports() -> [(&'static str, u64); 17] {
+    [
+        ("ukrt_socket", ukrt_socket as *const () as u64),
+        ("ukrt_bind", ukrt_bind as *const () as u64),
+        ("ukrt_listen", ukrt_listen as *const () as u64),
+        ("ukrt_accept", ukrt_accept as *const () as u64),
+        ("ukrt_connect", ukrt_connect as *const () as u64),
+        ("ukrt_sendto", ukrt_sendto as *const () as u64),
+        ("ukrt_recvfrom", ukrt_recvfrom as *const () as u64),
+        ("ukrt_shutdown", ukrt_shutdown as *const () as u64),
+        ("ukrt_close", ukrt_close as *const () as u64),
+        ("ukrt_setsockopt", ukrt_setsockopt as *const () as u64),
+        ("ukrt_getsockopt", ukrt_getsockopt as *const () as u64),
+        ("ukrt_getsockname", ukrt_getsockname as *const () as u64),
+        ("ukrt_getpeername", ukrt_getpeername as *const () as u64),
+        ("ukrt_fcntl", ukrt_fcntl as *const () as u64),
+        ("ukrt_poll", ukrt_poll as *const () as u64),
+        ("ukrt_read", ukrt_read as *const () as u64),
+        ("ukrt_write", ukrt_write as *const () as u64),
+    ]
+}

@@ -1,0 +1,287 @@
+//! The guest's network: the first vif found in xenstore, brought up with
+//! netfront over the xenbus handshake, smoltcp on top, an address, and a
+//! poll the scheduler runs on every pass.
+use super::config::{self, Static};
+use super::device::{Link, MAX_FRAME};
+use super::stack::Stack;
+use crate::drivers::netfront::{NetFront, PageSource};
+use crate::drivers::xenbus::{self, Device, State, Store};
+use crate::xen::hypercall;
+use crate::xen::shared_page::SharedPage;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use smoltcp::iface::SocketHandle;
+use smoltcp::socket::dhcpv4;
+
+/// How long each step of the handshake may take.
+const HANDSHAKE_TIMEOUT_NS: u64 = 10_000_000_000;
+/// How long DHCP may take before the interface is said to have no address.
+const DHCP_TIMEOUT_NS: u64 = 30_000_000_000;
+
+/// Set by the vif's event handler: the backend answered.
+static EVENT: AtomicBool = AtomicBool::new(false);
+
+struct Pages;
+
+impl PageSource for Pages {
+    fn page(&mut self) -> Option<(SharedPage, u64)> {
+        crate::mm::shared::alloc().ok()
+    }
+}
+
+/// netfront as smoltcp's link; notifies the backend when a ring says so.
+pub struct GuestLink {
+    pub front: NetFront,
+    port: u32,
+}
+
+impl GuestLink {
+    fn notify(&self, needed: bool) {
+        if needed {
+            let _ = hypercall::evtchn_send(self.port);
+        }
+    }
+}
+
+impl Link for GuestLink {
+    fn receive(&mut self, buf: &mut [u8; MAX_FRAME]) -> Option<usize> {
+        let mut len = None;
+        let notify = self.front.receive(1, |f| {
+            buf[..f.len()].copy_from_slice(f);
+            len = Some(f.len());
+        });
+        self.notify(notify);
+        len
+    }
+    fn can_send(&mut self) -> bool {
+        self.front.can_send()
+    }
+    fn send(&mut self, frame: &[u8]) {
+        if let Ok(notify) = self.front.send(frame) {
+            self.notify(notify);
+        }
+    }
+}
+
+/// The interface and what keeps it configured.
+pub struct Net {
+    pub name: String,
+    pub stack: Stack<GuestLink>,
+    dhcp: Option<(SocketHandle, u64)>,
+    device: Device,
+}
+
+static NET: spin::Mutex<Option<Net>> = spin::Mutex::new(None);
+
+/// Runs `f` on the interface; `None` if the domain has no network.
+pub fn with<R>(f: impl FnOnce(&mut Net) -> R) -> Option<R> {
+    NET.lock().as_mut().map(f)
+}
+
+/// Why the network could not come up.
+#[derive(Debug)]
+enum UpError {
+    Xenbus(xenbus::XenbusError),
+    Setup(String),
+}
+
+impl core::fmt::Display for UpError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Xenbus(e) => write!(f, "{e}"),
+            Self::Setup(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<xenbus::XenbusError> for UpError {
+    fn from(e: xenbus::XenbusError) -> Self {
+        UpError::Xenbus(e)
+    }
+}
+
+fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    let mut parts = s.trim().split(':');
+    for b in &mut mac {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(mac)
+}
+
+fn mac_string(m: [u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+/// Brings up the first vif, if the domain has one; `options` is the
+/// command line's `uk.ip`/`uk.gw`. Problems are said, and the domain runs
+/// on without a network.
+pub fn init(ip: Option<&str>, gw: Option<&str>) {
+    let fixed = match config::from_options(ip, gw) {
+        Ok(f) => f,
+        Err(e) => {
+            crate::println!("ukrt: net: {e}; ignored");
+            None
+        }
+    };
+    let found = crate::xen::store::with(|s| xenbus::discover(s, "vif"));
+    let dev = match found {
+        None => return,
+        Some(Err(e)) => return crate::println!("ukrt: net: {e}"),
+        Some(Ok(devs)) => match devs.into_iter().next() {
+            Some(d) => d,
+            None => return,
+        },
+    };
+    match crate::xen::store::with(|s| up(s, dev.clone(), fixed)) {
+        Some(Ok(net)) => *NET.lock() = Some(net),
+        Some(Err(e)) => crate::println!("ukrt: net: {}: {e}", dev.name),
+        None => {}
+    }
+}
+
+fn up(store: &mut impl Store, dev: Device, fixed: Option<Static>) -> Result<Net, UpError> {
+    let setup = |e: &dyn core::fmt::Display| UpError::Setup(format!("{e}"));
+    let front = crate::xen::grant_table::with(|g| NetFront::new(&mut Pages, g, dev.backend_id))
+        .map_err(|e| setup(&e))?
+        .map_err(|e| setup(&e))?;
+    let port = hypercall::evtchn_alloc_unbound(dev.backend_id).map_err(|e| setup(&e))?;
+    fn event(_port: u32) {
+        EVENT.store(true, Relaxed);
+    }
+    crate::xen::events::bind(port, event);
+    let (tx, rx) = front.ring_refs();
+    let keys = vec![
+        ("tx-ring-ref", format!("{tx}")),
+        ("rx-ring-ref", format!("{rx}")),
+        ("event-channel", format!("{port}")),
+        // The backend copies into our granted pages.
+        ("request-rx-copy", "1".into()),
+        ("feature-rx-notify", "1".into()),
+        // smoltcp computes and checks every checksum: the backend must not
+        // hand us packets with blank ones.
+        ("feature-no-csum-offload", "1".into()),
+        ("feature-sg", "0".into()),
+        ("feature-gso-tcpv4", "0".into()),
+    ];
+    dev.connect(store, &keys, State::Connected, HANDSHAKE_TIMEOUT_NS)?;
+    let mac_text = dev.key(store, "mac").map_err(|e| setup(&e))?;
+    let mac = parse_mac(&mac_text).ok_or_else(|| setup(&format!("bad mac {mac_text:?}")))?;
+    let now = crate::time::now_ns();
+    let seed = crate::arch::rdtsc()
+        ^ u64::from_le_bytes([mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], 0, 0]);
+    let mut stack = Stack::new(GuestLink { front, port }, mac, seed, now);
+    let from_xl = dev
+        .backend_key(store, "ip")
+        .ok()
+        .and_then(|v| config::from_xl(&v).ok());
+    let mut dhcp = None;
+    match fixed.or(from_xl) {
+        Some(s) => {
+            stack.set_address(s.cidr, s.gateway);
+            crate::println!(
+                "ukrt: net: {} up mac={} ip={}",
+                dev.name,
+                mac_string(mac),
+                s.cidr
+            );
+        }
+        None => {
+            let handle = stack.sockets.set.add(dhcpv4::Socket::new());
+            dhcp = Some((handle, now + DHCP_TIMEOUT_NS));
+            crate::println!(
+                "ukrt: net: {} up mac={}, asking DHCP for an address",
+                dev.name,
+                mac_string(mac)
+            );
+        }
+    }
+    Ok(Net {
+        name: dev.name.clone(),
+        stack,
+        dhcp,
+        device: dev,
+    })
+}
+
+impl Net {
+    /// Applies what DHCP says, and gives up saying so when it takes too
+    /// long.
+    fn dhcp(&mut self, now: u64) {
+        let Some((handle, deadline)) = self.dhcp else {
+            return;
+        };
+        let event = self
+            .stack
+            .sockets
+            .set
+            .get_mut::<dhcpv4::Socket>(handle)
+            .poll()
+            .map(|e| match e {
+                dhcpv4::Event::Configured(c) => Some((c.address, c.router)),
+                dhcpv4::Event::Deconfigured => None,
+            });
+        match event {
+            Some(Some((address, router))) => {
+                self.stack.set_address(address, router);
+                crate::println!("ukrt: net: {} ip={} (DHCP)", self.name, address);
+                self.dhcp = Some((handle, u64::MAX));
+            }
+            Some(None) => {
+                crate::println!("ukrt: net: {}: DHCP lease lost", self.name);
+            }
+            None if now >= deadline => {
+                crate::println!(
+                    "ukrt: net: {}: no DHCP lease after {} s; still asking",
+                    self.name,
+                    DHCP_TIMEOUT_NS / 1_000_000_000
+                );
+                self.dhcp = Some((handle, u64::MAX));
+            }
+            None => {}
+        }
+    }
+
+    /// Closes the device at shutdown (bounded).
+    pub fn close(&mut self) {
+        let dev = self.device.clone();
+        if let Some(Err(e)) = crate::xen::store::with(|s| dev.close(s, 2_000_000_000)) {
+            crate::println!("ukrt: net: {e}");
+        }
+    }
+}
+
+/// Runs the interface (frames in and out, timers, DHCP); returns whether
+/// anything happened that a waiting socket may care about.
+pub fn poll() -> bool {
+    let event = EVENT.swap(false, Relaxed);
+    with(|n| {
+        let now = crate::time::now_ns();
+        let changed = n.stack.poll(now);
+        n.dhcp(now);
+        changed || event
+    })
+    .unwrap_or(false)
+}
+
+/// Whether frames are waiting that `poll` has not taken (checked just
+/// before the vCPU would block, after asking the backend for a
+/// notification, so none is missed).
+pub fn pending() -> bool {
+    with(|n| n.stack.device.link.front.final_check()).unwrap_or(false)
+}
+
+/// When `poll` must run by itself next (smoltcp's timers).
+pub fn next_deadline() -> Option<u64> {
+    with(|n| n.stack.next_poll_ns(crate::time::now_ns())).flatten()
+}
+
+/// Closes the network device (at shutdown).
+pub fn shutdown() {
+    with(Net::close);
+}
