@@ -299,11 +299,13 @@ impl NetFront {
     }
 
     /// Receive buffers posted now (all of them between calls).
+    #[cfg(test)]
     pub fn rx_posted(&self) -> usize {
         self.rx_posted.iter().filter(|&&p| p).count()
     }
 
     /// Transmit buffers in flight.
+    #[cfg(test)]
     pub fn tx_in_flight(&self) -> usize {
         TX_BUFFERS - self.tx_free.len()
     }

@@ -289,6 +289,24 @@ impl Device {
         result
     }
 
+    /// The token of the watch that follows the backend while connected.
+    pub fn state_token(&self) -> String {
+        format!("xenbus-state:{}", self.name)
+    }
+
+    /// Starts following the backend's state (its events carry
+    /// [`Self::state_token`]); a backend that goes away shows up there.
+    pub fn follow_backend(&self, store: &mut impl Store) -> Result<(), XenbusError> {
+        let path = format!("{}/state", self.backend);
+        Ok(store.watch(&path, &self.state_token())?)
+    }
+
+    /// Stops following the backend's state.
+    pub fn unfollow_backend(&self, store: &mut impl Store) {
+        let path = format!("{}/state", self.backend);
+        let _ = store.unwatch(&path, &self.state_token());
+    }
+
     /// The handshake: wait for the backend's InitWait, write `keys` (names
     /// under the frontend's directory) and `state` in one transaction, wait
     /// for the backend's Connected. Each wait is bounded by `timeout_ns`.

@@ -22,7 +22,6 @@ pub mod image;
 pub mod setup;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
-#[allow(dead_code)] // the network driver's; wired up with it
 pub mod shared;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]

@@ -170,6 +170,7 @@ fn up(store: &mut impl Store, dev: Device, fixed: Option<Static>) -> Result<Net,
         ("feature-gso-tcpv4", "0".into()),
     ];
     dev.connect(store, &keys, State::Connected, HANDSHAKE_TIMEOUT_NS)?;
+    dev.follow_backend(store)?;
     let mac_text = dev.key(store, "mac").map_err(|e| setup(&e))?;
     let mac = parse_mac(&mac_text).ok_or_else(|| setup(&format!("bad mac {mac_text:?}")))?;
     let now = crate::time::now_ns();
@@ -250,7 +251,11 @@ impl Net {
     /// Closes the device at shutdown (bounded).
     pub fn close(&mut self) {
         let dev = self.device.clone();
-        if let Some(Err(e)) = crate::xen::store::with(|s| dev.close(s, 2_000_000_000)) {
+        let closed = crate::xen::store::with(|s| {
+            dev.unfollow_backend(s);
+            dev.close(s, 2_000_000_000)
+        });
+        if let Some(Err(e)) = closed {
             crate::println!("ukrt: net: {e}");
         }
     }
@@ -260,13 +265,59 @@ impl Net {
 /// anything happened that a waiting socket may care about.
 pub fn poll() -> bool {
     let event = EVENT.swap(false, Relaxed);
-    with(|n| {
+    let Some((changed, token)) = with(|n| {
         let now = crate::time::now_ns();
         let changed = n.stack.poll(now);
         n.dhcp(now);
-        changed || event
-    })
-    .unwrap_or(false)
+        (changed || event, n.device.state_token())
+    }) else {
+        return false;
+    };
+    let backend_moved = crate::xen::store::with(|s| !s.take_events(&token).is_empty());
+    if backend_moved == Some(true) && backend_gone() {
+        detach();
+        return true;
+    }
+    changed
+}
+
+/// Whether the backend is closing or gone (`xl network-detach`, or the
+/// backend domain went away).
+fn backend_gone() -> bool {
+    let dev = with(|n| n.device.clone());
+    let state = dev.and_then(|d| crate::xen::store::with(|s| d.backend_state(s)));
+    !matches!(state, Some(Ok(s)) if !s.is_closing())
+}
+
+/// The backend went away: close our side, give the grants back, and take
+/// the interface down. Every socket call fails with `ENETDOWN` from now on
+/// (threads blocked on a socket wake and get it); the domain runs on.
+fn detach() {
+    let Some(net) = NET.lock().take() else {
+        return;
+    };
+    crate::println!(
+        "ukrt: net: {}: the backend went away; the network is down",
+        net.name
+    );
+    let dev = net.device.clone();
+    crate::xen::store::with(|s| {
+        dev.unfollow_backend(s);
+        if let Err(e) = dev.close(s, 2_000_000_000) {
+            crate::println!("ukrt: net: {e}");
+        }
+    });
+    let link = net.stack.device.link;
+    crate::xen::events::unbind(link.port);
+    let _ = hypercall::evtchn_close(link.port);
+    if let Ok(leaked) = crate::xen::grant_table::with(|g| link.front.release(g)) {
+        if leaked > 0 {
+            crate::println!(
+                "ukrt: net: {}: {leaked} pages still mapped by the backend are kept",
+                net.name
+            );
+        }
+    }
 }
 
 /// Whether frames are waiting that `poll` has not taken (checked just

@@ -65,6 +65,14 @@ mod guest {
         shared().mask()[port as usize / 64].fetch_and(!(1 << (port % 64)), Ordering::AcqRel);
     }
 
+    /// Forgets `port`'s handler and masks the port.
+    pub fn unbind(port: u32) {
+        if (port as usize) < MAX_PORTS {
+            shared().mask()[port as usize / 64].fetch_or(1 << (port % 64), Ordering::AcqRel);
+            HANDLERS.lock()[port as usize] = None;
+        }
+    }
+
     /// Runs the handlers of every pending port. Called by the upcall and
     /// by the scheduler (which polls before it blocks).
     pub fn dispatch_pending() -> u32 {

@@ -299,7 +299,6 @@ pub fn console_read(buf: &mut [u8]) -> Result<usize, XenError> {
 
 /// `event_channel_op(EVTCHNOP_alloc_unbound)`: a new port of ours that
 /// domain `remote` may bind to.
-#[allow(dead_code)] // the network driver's; wired up with it
 pub fn evtchn_alloc_unbound(remote: x::DomId) -> Result<u32, XenError> {
     let mut arg = x::evtchn_alloc_unbound {
         dom: x::DOMID_SELF,
@@ -320,7 +319,6 @@ pub fn evtchn_alloc_unbound(remote: x::DomId) -> Result<u32, XenError> {
 }
 
 /// `event_channel_op(EVTCHNOP_close)`.
-#[allow(dead_code)] // the network driver's; wired up with it
 pub fn evtchn_close(port: u32) -> Result<(), XenError> {
     let arg = x::evtchn_close { port };
     check(call(
@@ -339,7 +337,6 @@ pub fn evtchn_close(port: u32) -> Result<(), XenError> {
 /// `grant_table_op(GNTTABOP_setup_table)` for this domain: fills `frames`
 /// with the machine frames of the first `frames.len()` pages of the grant
 /// table. A failure is Xen's errno, or the operation's own status.
-#[allow(dead_code)] // the network driver's; wired up with it
 pub fn grant_setup_table(frames: &mut [u64]) -> Result<(), XenError> {
     let mut arg = x::grant::GnttabSetupTable {
         dom: x::DOMID_SELF,

@@ -11,13 +11,9 @@ pub mod console_ring;
 #[allow(unsafe_code)] // global_asm!
 mod elfnotes;
 pub mod events;
-// The grant table the drivers build on; host-tested now, used by the guest
-// once they land.
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
-#[allow(dead_code)] // the network driver's; wired up with it
 pub mod grant_frames;
-#[cfg_attr(not(test), allow(dead_code))]
 pub mod grant_table;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
@@ -25,9 +21,6 @@ pub mod hypercall;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
 pub mod p2m;
-// The request/response ring the network and block drivers build on;
-// host-tested now, used by the guest once they land.
-#[cfg_attr(not(test), allow(dead_code))]
 pub mod ring;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]

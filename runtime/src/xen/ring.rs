@@ -109,11 +109,6 @@ where
         }
     }
 
-    /// The shared page (for granting it to the backend).
-    pub fn page(&self) -> &SharedPage {
-        &self.page
-    }
-
     /// Requests that can be queued now.
     pub fn free_requests(&self) -> u32 {
         Self::ENTRIES - self.req_prod_pvt.wrapping_sub(self.rsp_cons)

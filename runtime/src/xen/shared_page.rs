@@ -77,8 +77,6 @@ impl SharedPage {
         unsafe { AtomicU32::from_ptr(p.cast()) }
     }
 
-    // Used by xen::grant_table, whose guest users come with the drivers.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn atomic_u16(&self, offset: usize) -> &AtomicU16 {
         let p = self.at(offset, 2, 2);
         // SAFETY: an aligned 16-bit word inside the mapped page (checked by
@@ -128,8 +126,6 @@ impl SharedPage {
     }
 
     /// Fills `len` bytes at `offset` with `value`.
-    // Used by xen::ring, whose guest users come with the drivers.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn fill(&self, offset: usize, len: usize, value: u8) {
         let p = self.at(offset, len, 1);
         for i in 0..len {
@@ -139,8 +135,6 @@ impl SharedPage {
     }
 
     /// A copy of the `T` at `offset`.
-    // Used by xen::ring, whose guest users come with the drivers.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn read<T: FromBytes + IntoBytes>(&self, offset: usize) -> T {
         let mut v = T::new_zeroed();
         self.read_bytes(offset, v.as_mut_bytes());
@@ -148,8 +142,6 @@ impl SharedPage {
     }
 
     /// Stores `v` at `offset`.
-    // Used by xen::ring, whose guest users come with the drivers.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn write<T: IntoBytes + Immutable>(&self, offset: usize, v: &T) {
         self.write_bytes(offset, v.as_bytes());
     }
