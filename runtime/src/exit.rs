@@ -33,7 +33,15 @@ mod imp {
         // The memory manager may be what crashed: never wait for it.
         if let Some(memory) = crate::mm::stats() {
             let events = crate::stats::EventStats::now();
-            crate::println!("{}", crate::stats::StatsLine { memory, events });
+            let devices = crate::net::device_stats();
+            crate::println!(
+                "{}",
+                crate::stats::StatsLine {
+                    memory,
+                    events,
+                    devices
+                }
+            );
         }
     }
 

@@ -89,18 +89,33 @@ impl EventStats {
     }
 }
 
+/// The devices' figures.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceStats {
+    /// Grant references in use.
+    pub grants: u64,
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    /// Received frames dropped (bad status, multi-slot, too long).
+    pub rx_dropped: u64,
+    /// Backend responses that broke the ring protocol.
+    pub net_protocol_errors: u64,
+}
+
 /// The `uk-stats:` line's fields, in the order scripts rely on (the first
 /// six are fixed; later ones may be added at the end).
 pub struct StatsLine {
     pub memory: MemoryStats,
     pub events: EventStats,
+    pub devices: DeviceStats,
 }
 
 impl fmt::Display for StatsLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = &self.memory;
         let e = &self.events;
-        let fields: [(&str, u64); 25] = [
+        let d = &self.devices;
+        let fields: [(&str, u64); 30] = [
             ("faults", m.faults),
             ("tables", m.tables.iter().sum()),
             ("hypercalls", e.hypercalls),
@@ -126,6 +141,11 @@ impl fmt::Display for StatsLine {
             ("blocks", e.blocks),
             ("upcalls", e.upcalls),
             ("switches", e.switches),
+            ("grants", d.grants),
+            ("rx_packets", d.rx_packets),
+            ("tx_packets", d.tx_packets),
+            ("rx_dropped", d.rx_dropped),
+            ("net_protocol_errors", d.net_protocol_errors),
         ];
         f.write_str("uk-stats:")?;
         for (k, v) in fields {
@@ -156,6 +176,10 @@ mod tests {
                 switches: 5,
                 ..Default::default()
             },
+            devices: DeviceStats {
+                grants: 514,
+                ..Default::default()
+            },
         }
         .to_string();
         assert!(
@@ -165,7 +189,9 @@ mod tests {
             ),
             "{line}"
         );
-        assert!(line.ends_with(" heap_frames=64 timer_events=0 blocks=0 upcalls=0 switches=5"));
-        assert_eq!(line.split(' ').count(), 26);
+        assert!(line.contains(" heap_frames=64 timer_events=0 blocks=0 upcalls=0 switches=5 "));
+        assert!(line
+            .ends_with(" grants=514 rx_packets=0 tx_packets=0 rx_dropped=0 net_protocol_errors=0"));
+        assert_eq!(line.split(' ').count(), 31);
     }
 }

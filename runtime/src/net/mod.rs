@@ -9,4 +9,4 @@ pub mod stack;
 #[cfg(target_os = "none")]
 mod guest;
 #[cfg(target_os = "none")]
-pub use guest::{init, next_deadline, pending, poll, shutdown, with, Net};
+pub use guest::{device_stats, init, next_deadline, pending, poll, shutdown, with, Net};
