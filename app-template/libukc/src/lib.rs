@@ -7,9 +7,12 @@
 #![cfg_attr(not(test), no_std)]
 #![cfg_attr(target_os = "none", feature(c_variadic))]
 
+pub mod addrinfo;
 pub mod ctype;
 pub mod errno;
 pub mod format;
+pub mod inet;
+pub mod net;
 pub mod rand;
 pub mod sort;
 pub mod strconv;
