@@ -4,8 +4,12 @@
 #ifndef _UKC_ERRNO_H
 #define _UKC_ERRNO_H
 
+/* (A build that defines errno itself, as the host tests do to link these
+   headers with glibc, keeps its own.) */
+#ifndef errno
 extern int errno;
 #define errno errno
+#endif
 
 #define EPERM 1
 #define ENOENT 2
