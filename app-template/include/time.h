@@ -5,7 +5,10 @@
 
 #include <stddef.h>
 
+#ifndef _UKC_TIME_T
+#define _UKC_TIME_T
 typedef long time_t;
+#endif
 typedef int clockid_t;
 struct timespec {
     time_t tv_sec;

@@ -2,12 +2,16 @@
 #ifndef _UKC_SYS_TIME_H
 #define _UKC_SYS_TIME_H
 
+#include <sys/types.h>
 #include <time.h>
 
 struct timeval {
     time_t tv_sec;
-    long tv_usec;
+    suseconds_t tv_usec;
 };
 int gettimeofday(struct timeval *tv, void *tz);
+
+/* As in glibc, sys/time.h gives select() too. */
+#include <sys/select.h>
 
 #endif

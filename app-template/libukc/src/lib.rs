@@ -5,11 +5,14 @@
 //! host against glibc; `abi` (only for the app target) exports them under
 //! their C names and talks to the runtime through its few `ukrt_*` calls.
 #![cfg_attr(not(test), no_std)]
-#![cfg_attr(target_os = "none", feature(c_variadic))]
+#![cfg_attr(target_os = "none", feature(c_variadic, linkage))]
 
+pub mod addrinfo;
 pub mod ctype;
 pub mod errno;
 pub mod format;
+pub mod inet;
+pub mod net;
 pub mod rand;
 pub mod sort;
 pub mod strconv;

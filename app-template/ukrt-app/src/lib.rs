@@ -1,7 +1,8 @@
 //! Safe wrappers for Rust apps on ukrt: `print!`/`println!`/`eprintln!`, a
 //! global allocator (libukc's malloc, so `alloc` collections work), the
-//! arguments and environment, `exit`, and a panic handler that reports the
-//! panic and exits with status 101.
+//! arguments and environment, `exit`, a panic handler that reports the
+//! panic and exits with status 101, and TCP/UDP sockets shaped like
+//! `std::net` ([`net`]).
 //!
 //! An app is a `no_std` cdylib:
 //! ```ignore
@@ -12,6 +13,8 @@
 #![no_std]
 
 pub extern crate alloc;
+
+pub mod net;
 
 use core::ffi::{c_char, CStr};
 use core::fmt::{self, Write};

@@ -2,9 +2,11 @@
 //! only for the app target. Each file covers one header.
 mod assert;
 mod ctype;
+mod inet;
 mod malloc;
 mod math;
 mod mem;
+mod net;
 mod setjmp;
 mod stdio;
 mod stdlib;

@@ -476,17 +476,32 @@ fn stdin_byte() -> u8 {
     b
 }
 
-/// `read(fd, buf, n)`: fd 0 is console input (waits for at least one
-/// byte); other descriptors do not exist here.
+/// How many bytes of console input stdin holds already (read from the
+/// console, not yet consumed).
+pub fn stdin_buffered() -> usize {
+    // SAFETY: plain reads of STDIN_POS and STDIN_FILE.len while no
+    // reference to them is live (only stdin_byte borrows them, within
+    // its calls) and nothing else runs (one thread of control).
+    unsafe { (*core::ptr::addr_of!(STDIN_FILE)).len - STDIN_POS }
+}
+
+/// Moves up to `out.len()` bytes of buffered console input into `out`;
+/// returns how many.
+pub fn stdin_take(out: &mut [u8]) -> usize {
+    let n = out.len().min(stdin_buffered());
+    for b in &mut out[..n] {
+        // There is buffered input, so stdin_byte does not wait.
+        *b = stdin_byte();
+    }
+    n
+}
+
+/// Console input into `buf` (what `read(0, ...)` does on a runtime
+/// without `ukrt_read`): waits for at least one byte.
 ///
 /// # Safety
 /// `buf` must hold `n` writable bytes.
-#[no_mangle]
-pub unsafe extern "C" fn read(fd: i32, buf: *mut u8, n: usize) -> isize {
-    if fd != 0 {
-        super::set_errno(crate::errno::EBADF);
-        return -1;
-    }
+pub unsafe fn console_read(buf: *mut u8, n: usize) -> isize {
     if n == 0 {
         return 0;
     }
@@ -494,10 +509,7 @@ pub unsafe extern "C" fn read(fd: i32, buf: *mut u8, n: usize) -> isize {
     // here, so the first byte is one of them.
     unsafe { buf.write(stdin_byte()) };
     let mut got = 1;
-    // SAFETY: plain reads of STDIN_POS and STDIN_FILE.len while no
-    // reference to them is live (stdin_byte has returned) and nothing else
-    // runs (one thread of control).
-    while got < n && unsafe { STDIN_POS < (*core::ptr::addr_of!(STDIN_FILE)).len } {
+    while got < n && stdin_buffered() > 0 {
         // SAFETY: got < n, so this byte is one of the caller's `n` writable
         // bytes at `buf`.
         unsafe { buf.add(got).write(stdin_byte()) };

@@ -29,7 +29,7 @@ pub struct Timeval {
     pub tv_usec: i64,
 }
 
-fn now(clock: i32) -> u64 {
+pub(super) fn now(clock: i32) -> u64 {
     ukrt_clock_ns(clock)
 }
 

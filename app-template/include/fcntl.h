@@ -1,0 +1,45 @@
+/* fcntl.h for ukrt apps (libukc), with glibc's numbers on x86_64 Linux.
+   fcntl() supports F_GETFL/F_SETFL (O_NONBLOCK) and F_GETFD/F_SETFD
+   (FD_CLOEXEC) on sockets; the O_* values for open() are here for the
+   files to come (there is no open() yet). */
+#ifndef _UKC_FCNTL_H
+#define _UKC_FCNTL_H
+
+#include <sys/types.h>
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_SETOWN 8
+#define F_GETOWN 9
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
+
+#define O_ACCMODE 0003
+#define O_RDONLY 00
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_NDELAY O_NONBLOCK
+#define O_DSYNC 010000
+#define O_ASYNC 020000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+#define O_SYNC 04010000
+#define O_RSYNC O_SYNC
+#define AT_FDCWD -100
+
+int fcntl(int fd, int cmd, ...);
+
+#endif
