@@ -135,6 +135,9 @@ test-images:
 	$(MAKE) image APP=ci/apps/malloc-stress
 	$(MAKE) image APP=ci/apps/timing
 	$(MAKE) image APP=ci/apps/limits
+	$(MAKE) image APP=examples/http-server
+	$(MAKE) image APP=examples/tcp-echo
+	$(MAKE) image APP=examples/udp-echo
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)

@@ -432,6 +432,19 @@ class LibC(unittest.TestCase):
         counters = stats(b.out)
         self.assertEqual(counters["frames_used"], counters["heap_frames"], "every frame came back")
 
+    def test_libukc_imports_only_what_the_runtime_exports(self):
+        # libukc imports the socket calls weakly (an older runtime lacks
+        # them); a misspelt name would only show as ENOSYS, so check here.
+        out = subprocess.run(["nm", "-D", os.path.join(BUILD, "lib", "libukc.so")],
+                             capture_output=True, text=True, check=True).stdout
+        imports = {w[-1] for w in (ln.split() for ln in out.splitlines())
+                   if len(w) == 2 and w[0] in ("U", "w") and w[1].startswith("ukrt_")}
+        with open(os.path.join(ROOT, "loader/src/lib.rs")) as f:
+            block = f.read().split("pub const RUNTIME_EXPORTS")[1].split("];")[0]
+        exports = set(re.findall(r'"(ukrt_\w+)"', block))
+        self.assertIn("ukrt_socket", imports)
+        self.assertEqual(imports - exports, set(), "libukc imports what the runtime lacks")
+
     def test_rust_app_uses_the_wrapper_crate(self):
         b = Boot("abc xyz", image=app_image("hello-rust"))
         self.assertEqual(b.status, 0, b)
