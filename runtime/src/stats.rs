@@ -100,6 +100,8 @@ pub struct DeviceStats {
     pub rx_dropped: u64,
     /// Backend responses that broke the ring protocol.
     pub net_protocol_errors: u64,
+    /// Received frames dropped as malformed (net/filter.rs).
+    pub rx_malformed: u64,
 }
 
 /// The `uk-stats:` line's fields, in the order scripts rely on (the first
@@ -115,7 +117,7 @@ impl fmt::Display for StatsLine {
         let m = &self.memory;
         let e = &self.events;
         let d = &self.devices;
-        let fields: [(&str, u64); 30] = [
+        let fields: [(&str, u64); 31] = [
             ("faults", m.faults),
             ("tables", m.tables.iter().sum()),
             ("hypercalls", e.hypercalls),
@@ -146,6 +148,7 @@ impl fmt::Display for StatsLine {
             ("tx_packets", d.tx_packets),
             ("rx_dropped", d.rx_dropped),
             ("net_protocol_errors", d.net_protocol_errors),
+            ("rx_malformed", d.rx_malformed),
         ];
         f.write_str("uk-stats:")?;
         for (k, v) in fields {
@@ -190,8 +193,9 @@ mod tests {
             "{line}"
         );
         assert!(line.contains(" heap_frames=64 timer_events=0 blocks=0 upcalls=0 switches=5 "));
-        assert!(line
-            .ends_with(" grants=514 rx_packets=0 tx_packets=0 rx_dropped=0 net_protocol_errors=0"));
-        assert_eq!(line.split(' ').count(), 31);
+        assert!(line.ends_with(
+            " grants=514 rx_packets=0 tx_packets=0 rx_dropped=0 net_protocol_errors=0 rx_malformed=0"
+        ));
+        assert_eq!(line.split(' ').count(), 32);
     }
 }

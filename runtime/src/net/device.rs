@@ -16,10 +16,12 @@ pub trait Link {
     fn send(&mut self, frame: &[u8]);
 }
 
-/// A smoltcp device over a link.
+/// A smoltcp device over a link. Received frames pass the filter first.
 pub struct Device<L: Link> {
     pub link: L,
     rx: [u8; MAX_FRAME],
+    /// Frames the filter dropped, by reason.
+    pub drops: super::filter::Drops,
 }
 
 impl<L: Link> Device<L> {
@@ -27,6 +29,7 @@ impl<L: Link> Device<L> {
         Device {
             link,
             rx: [0; MAX_FRAME],
+            drops: Default::default(),
         }
     }
 }
@@ -66,8 +69,16 @@ impl<L: Link> phy::Device for Device<L> {
         if !self.link.can_send() {
             return None;
         }
-        let len = self.link.receive(&mut self.rx)?;
-        Some((RxToken(&self.rx[..len]), TxToken(&mut self.link)))
+        // Malformed frames are counted and skipped (a bounded number per
+        // call, so a flood cannot hold the poll).
+        for _ in 0..64 {
+            let len = self.link.receive(&mut self.rx)?;
+            match super::filter::check(&self.rx[..len]) {
+                Ok(()) => return Some((RxToken(&self.rx[..len]), TxToken(&mut self.link))),
+                Err(why) => self.drops.count(why),
+            }
+        }
+        None
     }
 
     fn transmit(&mut self, _now: Instant) -> Option<TxToken<'_, L>> {

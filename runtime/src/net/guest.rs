@@ -339,9 +339,12 @@ pub fn shutdown() {
 
 /// The devices' figures for the stats line; never waits.
 pub fn device_stats() -> crate::stats::DeviceStats {
-    let c = NET
+    let (c, drops) = NET
         .try_lock()
-        .and_then(|n| n.as_ref().map(|n| n.stack.device.link.front.counts))
+        .and_then(|n| {
+            n.as_ref()
+                .map(|n| (n.stack.device.link.front.counts, n.stack.device.drops))
+        })
         .unwrap_or_default();
     crate::stats::DeviceStats {
         grants: crate::xen::grant_table::active() as u64,
@@ -349,5 +352,6 @@ pub fn device_stats() -> crate::stats::DeviceStats {
         tx_packets: c.tx_packets,
         rx_dropped: c.rx_dropped,
         net_protocol_errors: c.protocol_errors,
+        rx_malformed: drops.malformed(),
     }
 }

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod device;
 pub mod errno;
+pub mod filter;
 pub mod socket;
 pub mod stack;
 
