@@ -4,6 +4,8 @@
 //!
 //! - `elf`: validating and reading shared objects (goblin parses);
 //! - `link`: symbol resolution and relocation for one app instance;
+//! - `layout` and `plan`: where an instance's pieces go in its slot, and
+//!   every other decision of loading it, as data the runtime carries out;
 //! - `bundle` and `manifest`: the image bundle format and its app list.
 #![no_std]
 
@@ -15,8 +17,10 @@ pub mod bundle;
 pub mod elf;
 #[cfg(feature = "std")]
 pub mod image;
+pub mod layout;
 pub mod link;
 pub mod manifest;
+pub mod plan;
 
 /// Apps and libraries are laid out so that code and writable data fall in
 /// different 2 MiB ranges; this is that granule.

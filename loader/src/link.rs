@@ -81,47 +81,58 @@ pub fn resolve(scope: &[Placed], exports: &dyn Exports, name: &str) -> Option<u6
 /// Computes every relocation write for the objects of `scope`.
 pub fn relocate(scope: &[Placed], exports: &dyn Exports) -> Result<Vec<Write>, MissingSymbol> {
     let mut writes = Vec::new();
-    for p in scope {
+    for &p in scope {
         for r in &p.object.relocs {
-            let addr = address(p, r.offset);
-            // The psABI computes values modulo 2^64: B + A and S + A wrap.
-            let value = if r.kind == RelocKind::Relative {
-                p.base.wrapping_add(r.addend as u64)
-            } else if r.symbol == 0 {
-                // Symbol index 0 (STN_UNDEF) names no symbol: the gABI says
-                // the relocation then uses 0 as the symbol value, so S + A
-                // is A and S is 0. Not an error: linkers emit such entries.
-                match r.kind {
-                    RelocKind::Abs64 => r.addend as u64,
-                    _ => 0,
-                }
-            } else {
-                // parse checked the index against the symbol table.
-                let sym = &p.object.symbols[r.symbol];
-                let s = if sym.defined && sym.binds_locally {
-                    Some(address(p, sym.value))
-                } else {
-                    resolve(scope, exports, &sym.name)
-                };
-                let s = match (s, sym.weak) {
-                    (Some(v), _) => v,
-                    (None, true) => 0,
-                    (None, false) => {
-                        return Err(MissingSymbol {
-                            symbol: sym.name.clone(),
-                            file: p.object.file.to_string(),
-                        })
-                    }
-                };
-                match r.kind {
-                    RelocKind::Abs64 => s.wrapping_add(r.addend as u64),
-                    _ => s,
-                }
-            };
-            writes.push(Write { addr, value });
+            writes.push(relocation(scope, p, r, exports)?);
         }
     }
     Ok(writes)
+}
+
+/// The write relocation `r` of object `p` asks for, resolving its symbol
+/// in `scope` then `exports`.
+pub fn relocation(
+    scope: &[Placed],
+    p: Placed,
+    r: &crate::elf::Reloc,
+    exports: &dyn Exports,
+) -> Result<Write, MissingSymbol> {
+    let addr = address(&p, r.offset);
+    // The psABI computes values modulo 2^64: B + A and S + A wrap.
+    let value = if r.kind == RelocKind::Relative {
+        p.base.wrapping_add(r.addend as u64)
+    } else if r.symbol == 0 {
+        // Symbol index 0 (STN_UNDEF) names no symbol: the gABI says the
+        // relocation then uses 0 as the symbol value, so S + A is A and S
+        // is 0. Not an error: linkers emit such entries.
+        match r.kind {
+            RelocKind::Abs64 => r.addend as u64,
+            _ => 0,
+        }
+    } else {
+        // parse checked the index against the symbol table.
+        let sym = &p.object.symbols[r.symbol];
+        let s = if sym.defined && sym.binds_locally {
+            Some(address(&p, sym.value))
+        } else {
+            resolve(scope, exports, &sym.name)
+        };
+        let s = match (s, sym.weak) {
+            (Some(v), _) => v,
+            (None, true) => 0,
+            (None, false) => {
+                return Err(MissingSymbol {
+                    symbol: sym.name.clone(),
+                    file: p.object.file.to_string(),
+                })
+            }
+        };
+        match r.kind {
+            RelocKind::Abs64 => s.wrapping_add(r.addend as u64),
+            _ => s,
+        }
+    };
+    Ok(Write { addr, value })
 }
 
 /// The objects an app needs, app first, then `DT_NEEDED` breadth-first
