@@ -31,6 +31,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 install_cargo_fuzz() {
+    # libfuzzer-sys compiles libFuzzer, which is C++.
+    if ! command -v c++ >/dev/null; then
+        log "apt-get install g++"
+        if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends g++ >/dev/null
+    fi
     if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
         log "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
         cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
@@ -155,12 +162,15 @@ seeds() {
     for t in "${TARGETS[@]}"; do log "$t: $(ls "$SEEDS/$t" | wc -l) seeds"; done
 }
 
-# The final stats libFuzzer prints, as one line.
-summary() { # target log corpus
-    local execs rate
+# The final stats libFuzzer prints, as one line: runs, their rate, and the
+# corpus it ended with (seeds included; new inputs are in the corpus dir).
+summary() { # target log corpus-dir
+    local execs rate corp
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$2" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$2" | tail -1)
-    log "$1: ${execs:-?} execs, ${rate:-?} execs/s, corpus $(ls "$3" | wc -l) inputs"
+    corp=$(sed -n 's/.*DONE .* corp: \([^ ]*\).*/\1/p' "$2" | tail -1)
+    log "$1: ${execs:-?} execs, ${rate:-?} execs/s, corpus ${corp:-?} (inputs/bytes)," \
+        "$(ls "$3" | wc -l) new in $3"
 }
 
 # One target from fuzz/corpus/<target> and its seeds; extra arguments go
@@ -190,11 +200,17 @@ seeds)
 run)
     shift
     install_cargo_fuzz
-    [ -d $SEEDS ] || seeds
+    seeds
     [ $# -gt 0 ] || set -- "${TARGETS[@]}"
+    # A finding stops its target; the others still run.
+    failed=()
     for t in "$@"; do
-        run_target "$t" "fuzz/corpus/$t" -max_total_time="$FUZZ_TIME"
+        run_target "$t" "fuzz/corpus/$t" -max_total_time="$FUZZ_TIME" || failed+=("$t")
     done
+    if [ ${#failed[@]} -gt 0 ]; then
+        log "findings in: ${failed[*]} (inputs in fuzz/artifacts/)"
+        exit 1
+    fi
     ;;
 smoke)
     install_cargo_fuzz

@@ -39,6 +39,23 @@ fuzz_target!(|data: &[u8]| {
     let in_image = |base: u64, addr: u64| base <= addr && addr + 8 <= base + obj.image_size;
     match plan::plan(&spec, &objects, &[], &[], SLOT_BASE, &exports) {
         Ok(p) => {
+            // Every page has at most one backing, all inside the slot.
+            let mut regions: Vec<_> = p.regions.iter().collect();
+            regions.sort_by_key(|r| r.start);
+            for r in &regions {
+                assert!(
+                    p.slot.start <= r.start && r.start + r.len <= p.slot.end,
+                    "{r:?}"
+                );
+            }
+            for w in regions.windows(2) {
+                assert!(
+                    w[0].start + w[0].len <= w[1].start,
+                    "{:?} overlaps {:?}",
+                    w[0],
+                    w[1]
+                );
+            }
             for w in p.relocations(&objects, &exports) {
                 let w = w.expect("every symbol resolves");
                 assert!(in_image(p.bases[0], w.addr), "{w:?}");
