@@ -39,10 +39,12 @@ fuzz_target!(|data: &[u8]| {
     let in_image = |base: u64, addr: u64| base <= addr && addr + 8 <= base + obj.image_size;
     match plan::plan(&spec, &objects, &[], &[], SLOT_BASE, &exports) {
         Ok(p) => {
-            // Every page has at most one backing, all inside the slot.
+            // What the runtime's region set insists on: whole pages, inside
+            // the slot, and at most one backing for every page.
             let mut regions: Vec<_> = p.regions.iter().collect();
             regions.sort_by_key(|r| r.start);
             for r in &regions {
+                assert!(r.start % 4096 == 0 && r.len % 4096 == 0, "{r:?}");
                 assert!(
                     p.slot.start <= r.start && r.start + r.len <= p.slot.end,
                     "{r:?}"
