@@ -8,7 +8,8 @@ use ukrt_loader::elf::SharedObject;
 use ukrt_loader::layout;
 use ukrt_loader::link::{self, Placed};
 use ukrt_loader::manifest::AppSpec;
-use ukrt_loader::plan::{self, Object, PlanError};
+use ukrt_loader::plan::{self, Object, PlanError, Region, RegionKind};
+use ukrt_loader::SLOT_ALIGN as CHUNK;
 
 /// The first slot of the application region, as the runtime places apps.
 const SLOT_BASE: u64 = 0x100_0000_0000;
@@ -57,6 +58,26 @@ fuzz_target!(|data: &[u8]| {
                     w[0],
                     w[1]
                 );
+            }
+            // A shared code region's L1 tables map its whole 2 MiB chunks,
+            // so no other region may reach into them.
+            let chunks = |r: &Region| {
+                (
+                    r.start & !(CHUNK - 1),
+                    (r.start + r.len).div_ceil(CHUNK) * CHUNK,
+                )
+            };
+            for (i, r) in regions.iter().enumerate() {
+                if let RegionKind::Code {
+                    shareable: true, ..
+                } = r.kind
+                {
+                    let (lo, hi) = chunks(r);
+                    for (_, o) in regions.iter().enumerate().filter(|&(j, _)| j != i) {
+                        let (olo, ohi) = chunks(o);
+                        assert!(ohi <= lo || hi <= olo, "{o:?} is in the chunks of {r:?}");
+                    }
+                }
             }
             for w in p.relocations(&objects, &exports) {
                 let w = w.expect("every symbol resolves");
