@@ -44,7 +44,8 @@ install_cargo_fuzz() {
     fi
 }
 
-# A seed file named after its contents, so repeated runs do not pile up.
+# A seed file named after its contents: identical files (libukc.so in every
+# build/<app>/) make one seed.
 add_seed() { # target file
     local sum
     sum=$(sha1sum "$2" | cut -c1-16)
