@@ -46,6 +46,7 @@ fuzz_target!(|data: &[u8]| {
             regions.sort_by_key(|r| r.start);
             for r in &regions {
                 assert!(r.start % 4096 == 0 && r.len % 4096 == 0, "{r:?}");
+                assert!(r.len > 0, "empty region {r:?}");
                 assert!(
                     p.slot.start <= r.start && r.start + r.len <= p.slot.end,
                     "{r:?}"

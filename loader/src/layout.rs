@@ -93,6 +93,11 @@ pub struct ReadOnlyZeroFill {
 pub fn pieces(obj: &SharedObject) -> Result<alloc::vec::Vec<Piece>, ReadOnlyZeroFill> {
     let mut out = alloc::vec::Vec::new();
     for (i, seg) in obj.segments.iter().enumerate() {
+        // A segment of no bytes maps nothing (and must not become an empty
+        // region, which the runtime refuses).
+        if seg.memsz == 0 {
+            continue;
+        }
         let start = seg.page_start();
         let first_file_page = (seg.offset - (seg.vaddr - start)) / PAGE;
         let file_page = |va: u64| first_file_page + (va - start) / PAGE;
@@ -163,17 +168,15 @@ pub fn can_share(obj: &SharedObject) -> bool {
             s.page_end().div_ceil(CHUNK) * CHUNK,
         )
     };
-    obj.segments
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !s.writable)
-        .all(|(i, code)| {
-            let (lo, hi) = span(code);
-            obj.segments.iter().enumerate().all(|(j, other)| {
-                let (olo, ohi) = span(other);
-                i == j || ohi <= lo || hi <= olo
-            })
+    // Empty segments map nothing, so they cannot share a chunk.
+    let mapped = || obj.segments.iter().enumerate().filter(|(_, s)| s.memsz > 0);
+    mapped().filter(|(_, s)| !s.writable).all(|(i, code)| {
+        let (lo, hi) = span(code);
+        mapped().all(|(j, other)| {
+            let (olo, ohi) = span(other);
+            i == j || ohi <= lo || hi <= olo
         })
+    })
 }
 
 #[cfg(test)]
@@ -272,6 +275,21 @@ mod tests {
             seg(0x1590, 0x590, 0x10, 0x10, true),
         ]);
         assert!(!can_share(&o));
+    }
+
+    #[test]
+    fn empty_segments_map_nothing_and_do_not_stop_sharing() {
+        // Code, an empty read-only segment in the code's 2 MiB chunk (as a
+        // hostile or odd linker may emit), and data two chunks up.
+        let o = object(vec![
+            seg(0, 0, 0x58c, 0x58c, false),
+            seg(0x100000, 0, 0, 0, false),
+            seg(0x400000, 0x1000, 0x10, 0x10, true),
+        ]);
+        let p = pieces(&o).unwrap();
+        assert!(p.iter().all(|piece| piece.end > piece.start), "{p:?}");
+        assert_eq!(p.len(), 2);
+        assert!(can_share(&o));
     }
 
     #[test]

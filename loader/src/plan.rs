@@ -176,9 +176,10 @@ pub fn dependencies<E>(
 }
 
 /// Plans loading the app `spec` into the slot at `slot_base`. `objects` are
-/// the app and its libraries in scope order (see [`link::load_order`]);
-/// `env` and `extra_args` come from the command line. `share`: map code
-/// from shared frames (else private copies, for comparison).
+/// the app and its libraries in scope order (see [`dependencies`]); `env`
+/// and `extra_args` come from the command line. Whether code is mapped from
+/// shared frames is the runtime's choice (`uk.share`); the plan says which
+/// code regions could share their page tables.
 pub fn plan(
     spec: &AppSpec,
     objects: &[Object],
