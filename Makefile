@@ -43,7 +43,7 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test boot-test bench clean
+.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test boot-test fuzz fuzz-smoke bench clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
@@ -51,6 +51,7 @@ help:
 	@echo "make new-app NAME=foo [LANG=c|rust]    create apps/foo from app-template"
 	@echo "make test                    lint + host unit tests + harness tests + boot tests under Xen"
 	@echo "make bench                   benchmarks"
+	@echo "make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)"
 	@echo "make kernel                  build the runtime ($(KERNEL))"
 	@echo "make deps                    install missing tools (apt, rustup)"
 
@@ -148,7 +149,7 @@ $(XEN_GZ): | deps
 run: image $(XEN)
 	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)"
 
-test: lint unit-test harness-test boot-test
+test: lint unit-test harness-test fuzz-smoke boot-test
 
 # ruff, pinned and installed into build/tools by ci/install-deps; settings in ruff.toml.
 RUFF := build/tools/ruff/bin/ruff
@@ -171,6 +172,18 @@ unit-test: deps
 # The harness package's own tests: recorded consoles replayed, on the host.
 harness-test:
 	$(PYTHON) -m unittest discover -s ci/ukharness/tests -t ci
+
+# Fuzzing (ci/fuzz.sh): `make fuzz` runs every target, or FUZZ_TARGETS, for
+# FUZZ_TIME seconds each; the smoke run in `make test` only checks that the
+# targets build and that their seeds pass.
+FUZZ_TIME    ?= 600
+FUZZ_TARGETS ?=
+
+fuzz: deps
+	FUZZ_TIME=$(FUZZ_TIME) ci/fuzz.sh run $(FUZZ_TARGETS)
+
+fuzz-smoke: deps
+	ci/fuzz.sh smoke
 
 boot-test: kernel selftest-kernel test-images $(XEN)
 	$(PYTHON) ci/boot_tests.py --kernel $(KERNEL) --selftest-kernel $(SELFTEST_KERNEL) \
