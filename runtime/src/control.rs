@@ -13,6 +13,12 @@ pub const REBOOT: u8 = 2;
 static REQUEST: AtomicU8 = AtomicU8::new(NONE);
 /// System time at which `uk.shutdown-after` asks for a poweroff (0: never).
 static DEADLINE: AtomicU64 = AtomicU64::new(0);
+/// System time at which to read `control/shutdown` again after a failed
+/// read (0: no retry due): the request is still there, and its watch
+/// event will not come again.
+static RETRY_AT: AtomicU64 = AtomicU64::new(0);
+/// How long after a failed read the next one is made.
+const RETRY_NS: u64 = 1_000_000_000;
 
 /// Parses `uk.shutdown-after=<ms>`.
 pub fn parse_after_ms(value: Option<&str>) -> Result<u64, &str> {
@@ -85,23 +91,34 @@ mod guest {
         // Every pass, not only after a store event: a frontend's wait may
         // have taken the event and queued the request for us.
         store::with(|s| {
-            for ev in s.take_events(xs::SHUTDOWN_TOKEN) {
-                if !xs::is_shutdown_event(&ev) {
-                    continue;
-                }
-                match xs::take_shutdown(s.client()) {
-                    Ok(Some(xs::ShutdownRequest::Reboot)) => request(REBOOT),
-                    Ok(Some(_)) => request(POWEROFF),
-                    Ok(None) => {}
-                    Err(e) => crate::println!("ukrt: warning: reading the shutdown request: {e}"),
+            let retry = RETRY_AT.load(Relaxed);
+            let retry_due = retry != 0 && crate::time::now_ns() >= retry;
+            let events = s.take_events(xs::SHUTDOWN_TOKEN);
+            if !retry_due && !events.iter().any(xs::is_shutdown_event) {
+                return;
+            }
+            RETRY_AT.store(0, Relaxed);
+            match xs::take_shutdown(s.client()) {
+                Ok(Some(xs::ShutdownRequest::Reboot)) => request(REBOOT),
+                Ok(Some(_)) => request(POWEROFF),
+                Ok(None) => {}
+                Err(e) => {
+                    crate::println!(
+                        "ukrt: warning: reading the shutdown request: {e}; trying again in 1 s"
+                    );
+                    RETRY_AT.store(crate::time::now_ns() + RETRY_NS, Relaxed);
                 }
             }
         });
     }
 
-    /// The next time `poll` must run by itself (the shutdown deadline).
+    /// The next time `poll` must run by itself (the shutdown deadline, a
+    /// retry of a failed read).
     pub fn next_deadline() -> Option<u64> {
-        Some(DEADLINE.load(Relaxed)).filter(|&d| d != 0)
+        [DEADLINE.load(Relaxed), RETRY_AT.load(Relaxed)]
+            .into_iter()
+            .filter(|&d| d != 0)
+            .min()
     }
 }
 

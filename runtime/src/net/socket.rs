@@ -9,12 +9,13 @@
 //! share the one interface, each binding its own ports.
 //!
 //! smoltcp's TCP sockets accept one connection each, by becoming it: a
-//! listening socket here is a set of smoltcp sockets listening on the port
-//! (its backlog); `accept` hands out one that became established and puts
-//! a fresh listener in its place.
+//! listening socket here is a few smoltcp sockets listening on the port
+//! and the connections they became that nobody accepted yet (its
+//! backlog). Between received frames the stack arms fresh listeners
+//! ([`Sockets::arm_listeners`]), so a burst of SYNs finds one each while
+//! only connections cost their buffers; `accept` hands one out.
 use super::errno::Errno;
 use alloc::collections::BTreeMap;
-use alloc::vec;
 use alloc::vec::Vec;
 use smoltcp::iface::{Interface, SocketHandle, SocketSet};
 use smoltcp::socket::{tcp, udp};
@@ -30,9 +31,12 @@ pub type Fd = i32;
 pub const FIRST_FD: Fd = 3;
 /// Descriptors an app may have open.
 pub const MAX_FDS: usize = 1024;
-/// The most connections a listener queues (Linux's `SOMAXCONN` is 4096; a
-/// smoltcp listener costs its buffers up front, so fewer here).
-pub const MAX_BACKLOG: usize = 128;
+/// The most connections a listener queues unaccepted (Linux's
+/// `SOMAXCONN`); each costs its buffers.
+pub const MAX_BACKLOG: usize = 4096;
+/// smoltcp sockets kept listening on a listener's port for the next SYN;
+/// more are armed between frames.
+pub const ARMED: usize = 2;
 /// Buffer sizes of a new TCP socket, each way (`SO_RCVBUF`, `SO_SNDBUF`).
 pub const TCP_BUFFER: usize = 64 * 1024;
 /// Datagrams and bytes a UDP socket queues each way.
@@ -93,6 +97,8 @@ enum Kind {
         local: IpListenEndpoint,
         /// smoltcp sockets listening (or already connected, not accepted).
         backlog: Vec<SocketHandle>,
+        /// The most unaccepted connections (`listen`'s backlog).
+        limit: usize,
     },
     Stream {
         handle: SocketHandle,
@@ -135,27 +141,74 @@ pub struct Counts {
     pub accepted: u64,
     pub refused: u64,
     pub resets: u64,
+    /// Sockets a listener could not arm for want of memory.
+    pub no_memory: u64,
 }
 
-fn tcp_socket(opts: &Options) -> tcp::Socket<'static> {
-    let rx = tcp::SocketBuffer::new(vec![0; opts.recv_buffer]);
-    let tx = tcp::SocketBuffer::new(vec![0; opts.send_buffer]);
+/// `n` zeroed bytes, or `ENOBUFS` when memory is short: a busy server
+/// gets an error to handle, not a runtime that stops.
+fn zeroed<T: Clone>(n: usize, zero: T) -> Result<Vec<T>, Errno> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| Errno::ENOBUFS)?;
+    v.resize(n, zero);
+    Ok(v)
+}
+
+fn tcp_socket(opts: &Options) -> Result<tcp::Socket<'static>, Errno> {
+    let rx = tcp::SocketBuffer::new(zeroed(opts.recv_buffer, 0u8)?);
+    let tx = tcp::SocketBuffer::new(zeroed(opts.send_buffer, 0u8)?);
     let mut s = tcp::Socket::new(rx, tx);
     s.set_nagle_enabled(!opts.nodelay);
     if opts.keepalive {
         s.set_keep_alive(Some(Duration::from_secs(75)));
     }
-    s
+    Ok(s)
 }
 
-fn udp_socket(opts: &Options) -> udp::Socket<'static> {
-    let buffer = || {
-        udp::PacketBuffer::new(
-            vec![udp::PacketMetadata::EMPTY; UDP_PACKETS],
-            vec![0; opts.recv_buffer],
-        )
+fn udp_socket(opts: &Options) -> Result<udp::Socket<'static>, Errno> {
+    let buffer = || -> Result<_, Errno> {
+        Ok(udp::PacketBuffer::new(
+            zeroed(UDP_PACKETS, udp::PacketMetadata::EMPTY)?,
+            zeroed(opts.recv_buffer, 0u8)?,
+        ))
     };
-    udp::Socket::new(buffer(), buffer())
+    Ok(udp::Socket::new(buffer()?, buffer()?))
+}
+
+/// Keeps [`ARMED`] sockets of a listener listening while fewer than
+/// `limit` connections wait to be accepted, and forgets connections that
+/// were reset before anyone accepted them.
+fn arm(
+    set: &mut SocketSet<'static>,
+    local: IpListenEndpoint,
+    backlog: &mut Vec<SocketHandle>,
+    limit: usize,
+    opts: &Options,
+) -> Result<(), Errno> {
+    backlog.retain(|&h| {
+        let closed = set.get::<tcp::Socket>(h).state() == tcp::State::Closed;
+        if closed {
+            set.remove(h);
+        }
+        !closed
+    });
+    let is_listening =
+        |set: &SocketSet, h: SocketHandle| set.get::<tcp::Socket>(h).state() == tcp::State::Listen;
+    let listening = backlog.iter().filter(|&&h| is_listening(set, h)).count();
+    let queued = backlog.len() - listening;
+    let want = ARMED.min(limit.saturating_sub(queued));
+    // A full queue takes no more: spare listeners go (they hold nothing).
+    for _ in want..listening {
+        if let Some(i) = backlog.iter().position(|&h| is_listening(set, h)) {
+            set.remove(backlog.remove(i));
+        }
+    }
+    for _ in listening..want {
+        let mut s = tcp_socket(opts)?;
+        s.listen(local).map_err(|_| Errno::EINVAL)?;
+        backlog.push(set.add(s));
+    }
+    Ok(())
 }
 
 fn default_options() -> Options {
@@ -228,7 +281,7 @@ impl Sockets {
             (SOCK_DGRAM, 0 | IPPROTO_UDP) => {
                 options.recv_buffer = UDP_BUFFER;
                 options.send_buffer = UDP_BUFFER;
-                let handle = self.set.add(udp_socket(&options));
+                let handle = self.set.add(udp_socket(&options)?);
                 Kind::Udp { handle, peer: None }
             }
             (SOCK_STREAM | SOCK_DGRAM, _) => return Err(Errno::EPROTONOSUPPORT),
@@ -328,18 +381,38 @@ impl Sockets {
             Kind::Stream { .. } => return Err(Errno::EINVAL),
         };
         let opts = entry.options;
-        let n = (backlog.max(1) as usize).min(MAX_BACKLOG);
-        let mut handles = Vec::with_capacity(n);
-        for _ in 0..n {
-            let mut s = tcp_socket(&opts);
-            s.listen(local).map_err(|_| Errno::EINVAL)?;
-            handles.push(self.set.add(s));
+        let limit = (backlog.max(1) as usize).min(MAX_BACKLOG);
+        let mut handles = Vec::new();
+        if let Err(e) = arm(&mut self.set, local, &mut handles, limit, &opts) {
+            for h in handles {
+                self.set.remove(h);
+            }
+            return Err(e);
         }
         self.entry(app, fd)?.kind = Kind::Listener {
             local,
             backlog: handles,
+            limit,
         };
         Ok(())
+    }
+
+    /// Arms every listener (see [`arm`]); the stack calls it between
+    /// received frames. A listener that cannot get memory for a fresh
+    /// socket refuses connections until it can (counted).
+    pub fn arm_listeners(&mut self) {
+        for entry in self.entries.values_mut() {
+            if let Kind::Listener {
+                local,
+                backlog,
+                limit,
+            } = &mut entry.kind
+            {
+                if arm(&mut self.set, *local, backlog, *limit, &entry.options).is_err() {
+                    self.counts.no_memory += 1;
+                }
+            }
+        }
     }
 
     /// `accept(fd)`: a new descriptor for an established connection, and
@@ -347,10 +420,9 @@ impl Sockets {
     pub fn accept(&mut self, app: App, fd: Fd) -> Result<(Fd, IpEndpoint), Errno> {
         let entry = self.get(app, fd)?;
         let opts = entry.options;
-        let Kind::Listener { local, backlog } = &entry.kind else {
+        let Kind::Listener { backlog, .. } = &entry.kind else {
             return Err(Errno::EINVAL);
         };
-        let local = *local;
         let ready = backlog.iter().position(|&h| {
             let s = self.set.get::<tcp::Socket>(h);
             // Established, or already closing with data to read.
@@ -362,15 +434,25 @@ impl Sockets {
         let Some(i) = ready else {
             return Err(Errno::EAGAIN);
         };
-        // A fresh listener takes the accepted one's place first, so the
-        // backlog never shrinks.
-        let mut fresh = tcp_socket(&opts);
-        fresh.listen(local).map_err(|_| Errno::EINVAL)?;
-        let fresh = self.set.add(fresh);
-        let Kind::Listener { backlog, .. } = &mut self.entry(app, fd)?.kind else {
+        // A descriptor first: without one the connection stays queued.
+        self.free_fd(app)?;
+        let Some(Entry {
+            kind:
+                Kind::Listener {
+                    local,
+                    backlog,
+                    limit,
+                },
+            ..
+        }) = self.entries.get_mut(&(app, fd))
+        else {
             unreachable!("checked above");
         };
-        let handle = core::mem::replace(&mut backlog[i], fresh);
+        let handle = backlog.remove(i);
+        // The queue has room again: listen for the next one at once.
+        if arm(&mut self.set, *local, backlog, *limit, &opts).is_err() {
+            self.counts.no_memory += 1;
+        }
         let peer = self
             .set
             .get::<tcp::Socket>(handle)
@@ -435,7 +517,7 @@ impl Sockets {
                 port: self.ephemeral_port(true)?,
             },
         };
-        let mut s = tcp_socket(&opts);
+        let mut s = tcp_socket(&opts)?;
         s.connect(iface.context(), peer, local)
             .map_err(|_| Errno::ENETUNREACH)?;
         let handle = self.set.add(s);

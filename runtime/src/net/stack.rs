@@ -2,9 +2,14 @@
 //! and the sockets; `poll` moves frames between them.
 use super::device::{Device, Link};
 use super::socket::Sockets;
-use smoltcp::iface::{Config, Interface, PollResult};
+use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult};
 use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv4Cidr};
+
+/// Frames one `poll` takes in (and egress rounds it runs), so that a
+/// flood cannot keep the scheduler from the apps; the rest wait for the
+/// next pass, which comes at once (`net::pending`).
+pub const FRAMES_PER_POLL: usize = 128;
 
 /// One network interface and the sockets on it.
 pub struct Stack<L: Link> {
@@ -47,12 +52,32 @@ impl<L: Link> Stack<L> {
     }
 
     /// Moves frames in and out and runs the sockets' timers; returns
-    /// whether anything happened.
+    /// whether anything happened. Takes at most [`FRAMES_PER_POLL`] frames
+    /// in, re-arming listeners after each one that moved a socket.
     pub fn poll(&mut self, now_ns: u64) -> bool {
-        let changed = self
-            .iface
-            .poll(instant(now_ns), &mut self.device, &mut self.sockets.set)
-            == PollResult::SocketStateChanged;
+        let now = instant(now_ns);
+        self.iface.poll_maintenance(now);
+        let mut changed = false;
+        for _ in 0..FRAMES_PER_POLL {
+            let set = &mut self.sockets.set;
+            match self.iface.poll_ingress_single(now, &mut self.device, set) {
+                PollIngressSingleResult::None => break,
+                PollIngressSingleResult::PacketProcessed => {}
+                PollIngressSingleResult::SocketStateChanged => {
+                    changed = true;
+                    self.sockets.arm_listeners();
+                }
+            }
+        }
+        for _ in 0..FRAMES_PER_POLL {
+            match self
+                .iface
+                .poll_egress(now, &mut self.device, &mut self.sockets.set)
+            {
+                PollResult::None => break,
+                PollResult::SocketStateChanged => changed = true,
+            }
+        }
         self.sockets.reap();
         changed
     }

@@ -16,7 +16,8 @@ const REQUEST_TIMEOUT_NS: u64 = 5_000_000_000;
 /// counted) if nobody takes them.
 const MAX_EVENTS: usize = 256;
 
-/// Signals xenstored and waits for it, bounded.
+/// Signals xenstored and waits for it, each operation bounded by
+/// [`REQUEST_TIMEOUT_NS`] from its start.
 pub struct StoreDoorbell {
     port: u32,
     deadline: u64,
@@ -26,13 +27,12 @@ impl Doorbell for StoreDoorbell {
     fn notify(&mut self) {
         let _ = super::hypercall::evtchn_send(self.port);
     }
+    fn begin(&mut self) {
+        self.deadline = crate::time::now_ns() + REQUEST_TIMEOUT_NS;
+    }
     fn wait(&mut self) -> Result<(), Timeout> {
         let now = crate::time::now_ns();
-        if self.deadline == 0 {
-            self.deadline = now + REQUEST_TIMEOUT_NS;
-        }
         if now >= self.deadline {
-            self.deadline = 0;
             return Err(Timeout);
         }
         // Wake on the store event, or look again within 10 ms.

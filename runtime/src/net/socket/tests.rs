@@ -349,3 +349,85 @@ fn shutdown_write_sends_eof_but_reading_goes_on() {
     net.run(10);
     assert_eq!(net.a.sockets.recv(A, c, &mut buf).unwrap().0, 5);
 }
+
+#[test]
+fn the_stack_answers_ping() {
+    use smoltcp::socket::icmp;
+    use smoltcp::wire::{Icmpv4Packet, Icmpv4Repr};
+    let mut net = Net::new();
+    let buffer = || icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; 4], vec![0; 1024]);
+    let handle = net.b.sockets.set.add(icmp::Socket::new(buffer(), buffer()));
+    let caps = smoltcp::phy::ChecksumCapabilities::default();
+    let request = Icmpv4Repr::EchoRequest {
+        ident: 0x1234,
+        seq_no: 7,
+        data: b"are you there",
+    };
+    {
+        let s = net.b.sockets.set.get_mut::<icmp::Socket>(handle);
+        s.bind(icmp::Endpoint::Ident(0x1234)).unwrap();
+        let out = s
+            .send(
+                request.buffer_len(),
+                IpAddress::Ipv4(Ipv4Address::from(A_IP)),
+            )
+            .unwrap();
+        request.emit(&mut Icmpv4Packet::new_unchecked(out), &caps);
+    }
+    net.run(20);
+    let s = net.b.sockets.set.get_mut::<icmp::Socket>(handle);
+    let (bytes, from) = s.recv().expect("an echo reply");
+    assert_eq!(from, IpAddress::Ipv4(Ipv4Address::from(A_IP)));
+    let reply = Icmpv4Repr::parse(&Icmpv4Packet::new_checked(bytes).unwrap(), &caps).unwrap();
+    assert_eq!(
+        reply,
+        Icmpv4Repr::EchoReply {
+            ident: 0x1234,
+            seq_no: 7,
+            data: b"are you there",
+        }
+    );
+}
+
+#[test]
+fn a_listener_holds_buffers_only_for_connections_and_queues_its_backlog() {
+    let mut net = Net::new();
+    let l = net.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    net.b
+        .sockets
+        .bind(&net.b.iface, B, l, ep([0; 4], 8080))
+        .unwrap();
+    net.b.sockets.listen(B, l, 3).unwrap();
+    // listen(128) or listen(3): a couple of listening sockets, not a
+    // backlog's worth of buffers.
+    assert_eq!(net.b.sockets.set.iter().count(), ARMED);
+    let clients: Vec<Fd> = (0..5)
+        .map(|_| {
+            let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+            let _ = net
+                .a
+                .sockets
+                .connect(&mut net.a.iface, A, c, ep(B_IP, 8080));
+            c
+        })
+        .collect();
+    net.run(30);
+    let status: Vec<_> = clients
+        .iter()
+        .map(|&c| net.a.sockets.connect_status(A, c))
+        .collect();
+    let refused = status
+        .iter()
+        .filter(|s| **s == Err(Errno::ECONNREFUSED))
+        .count();
+    assert_eq!((status.len() - refused, refused), (3, 2), "{status:?}");
+    // The queue is full: nothing listens until an accept makes room.
+    assert_eq!(net.b.sockets.set.iter().count(), 3);
+    let mut accepted = 0;
+    while net.b.sockets.accept(B, l).is_ok() {
+        accepted += 1;
+    }
+    assert_eq!(accepted, 3);
+    net.run(1);
+    assert_eq!(net.b.sockets.set.iter().count(), 3 + ARMED);
+}

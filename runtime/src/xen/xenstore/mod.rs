@@ -63,8 +63,11 @@ pub trait Transport {
     fn read(&mut self, buf: &mut [u8]) -> usize;
     /// Tells xenstored there are new bytes or new space.
     fn notify(&mut self);
-    /// Blocks until xenstored signals or a deadline passes.
+    /// Blocks until xenstored signals or the operation's deadline passes.
     fn wait(&mut self) -> Result<(), Timeout>;
+    /// An operation (a request, or waiting for a watch event) starts: its
+    /// deadline counts from now, not from some earlier one's.
+    fn begin(&mut self) {}
 }
 
 /// A transaction id, as xenstored assigned it (never 0).
@@ -77,9 +80,10 @@ pub const MAX_QUEUED_EVENTS: usize = 64;
 /// EAGAIN.
 pub const TRANSACTION_ATTEMPTS: u32 = 8;
 /// Waits in a row that bring no progress before an operation times out,
-/// whatever the transport's own deadline (guards against wake-ups that
-/// never carry anything for us).
-pub const MAX_IDLE_WAITS: u32 = 64;
+/// for a transport whose own deadline never comes. Not the real bound:
+/// in the guest every event (a busy network's too) ends a wait, so this is
+/// set well above what 5 s of them can be.
+pub const MAX_IDLE_WAITS: u32 = 1 << 20;
 /// How much is read from the transport at once.
 const READ_CHUNK: usize = RING_SIZE as usize;
 
@@ -284,6 +288,7 @@ impl<T: Transport> Client<T> {
 
     /// Blocks (within the transport's deadline) for the next watch event.
     pub fn wait_watch_event(&mut self) -> Result<WatchEvent, XsError> {
+        self.transport.begin();
         let mut idle = 0;
         loop {
             if let Some(ev) = self.next_watch_event()? {
@@ -323,6 +328,7 @@ impl<T: Transport> Client<T> {
         if self.desynchronized {
             return Err(Malformed::Desynchronized.into());
         }
+        self.transport.begin();
         // Finish a request an earlier timeout cut short.
         self.flush()?;
         let req_id = self.next_req_id;

@@ -97,8 +97,10 @@ impl RingIo {
 pub trait Doorbell {
     /// Notifies xenstored (send on the store event channel).
     fn notify(&mut self);
-    /// Blocks until xenstored signals or a deadline passes.
+    /// Blocks until xenstored signals or the operation's deadline passes.
     fn wait(&mut self) -> Result<(), Timeout>;
+    /// An operation starts (see [`Transport::begin`]).
+    fn begin(&mut self) {}
 }
 
 /// A [`Transport`] over the ring page and a [`Doorbell`].
@@ -125,6 +127,9 @@ impl<D: Doorbell> Transport for RingTransport<D> {
     }
     fn wait(&mut self) -> Result<(), Timeout> {
         self.doorbell.wait()
+    }
+    fn begin(&mut self) {
+        self.doorbell.begin()
     }
 }
 

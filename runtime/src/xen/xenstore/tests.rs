@@ -125,6 +125,8 @@ struct Fake {
     notifies: usize,
     waits: usize,
     reads: usize,
+    /// Operations started (each gets its own deadline).
+    begins: usize,
 }
 
 impl Fake {
@@ -140,6 +142,7 @@ impl Fake {
             notifies: 0,
             waits: 0,
             reads: 0,
+            begins: 0,
         }
     }
 
@@ -168,6 +171,10 @@ impl Transport for Fake {
     fn notify(&mut self) {
         self.notifies += 1;
         self.kicked = true;
+    }
+
+    fn begin(&mut self) {
+        self.begins += 1;
     }
 
     fn wait(&mut self) -> Result<(), Timeout> {
@@ -515,6 +522,22 @@ fn events_arriving_before_a_reply_are_queued_in_order() {
     assert_eq!(c.next_watch_event().unwrap().unwrap().path, "data/d");
     assert_eq!(c.next_watch_event(), Ok(None));
     done(c);
+}
+
+#[test]
+fn every_operation_starts_its_own_deadline() {
+    // The guest's transport bounds each operation from its start; one
+    // deadline for the connection's life timed out every request made
+    // more than 5 s after the first.
+    let mut fake = Fake::new();
+    fake.expect(msg(READ, 1, 0, b"domid\0"), vec![msg(READ, 1, 0, b"5")]);
+    fake.expect(msg(READ, 2, 0, b"domid\0"), vec![msg(READ, 2, 0, b"5")]);
+    fake.on_wait.push_back(event("control/shutdown", "s"));
+    let mut c = client(fake);
+    assert_eq!(domain_id(&mut c), Ok(5));
+    assert_eq!(domain_id(&mut c), Ok(5));
+    assert_eq!(c.wait_watch_event().unwrap().token, "s");
+    assert_eq!(done(c).begins, 3);
 }
 
 #[test]
