@@ -139,6 +139,8 @@ test-images:
 	$(MAKE) image APP=examples/http-server
 	$(MAKE) image APP=examples/tcp-echo
 	$(MAKE) image APP=examples/udp-echo
+	$(MAKE) image APP=ci/apps/net-services
+	$(MAKE) image APP=ci/apps/net-client
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)
