@@ -35,6 +35,7 @@ fn app_memory() -> Option<AppMemory> {
 /// `ukrt_console_write(buf, len)`: writes `len` bytes to the console;
 /// returns `len`, or -1 if the buffer is not the app's readable memory.
 extern "C" fn ukrt_console_write(buf: u64, len: usize) -> isize {
+    crate::sched::yield_if_slice_used();
     console_write(buf, len)
 }
 
@@ -118,6 +119,8 @@ extern "C" fn ukrt_exit(status: i32) -> ! {
 /// `ukrt_clock_ns(clock)`: 0 = the wall clock (ns since 1970, UTC), 1 = the
 /// monotonic clock (ns since the domain started).
 extern "C" fn ukrt_clock_ns(clock: i32) -> u64 {
+    // A loop that waits by watching the clock lets the others run.
+    crate::sched::yield_if_slice_used();
     match clock {
         0 => crate::time::realtime_ns(),
         _ => crate::time::now_ns(),

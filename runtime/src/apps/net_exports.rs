@@ -59,7 +59,10 @@ fn net<R>(f: impl FnOnce(&mut crate::net::Net) -> R) -> Result<R, Errno> {
     crate::net::with(f).ok_or(Errno::ENETDOWN)
 }
 
+/// Every export's way out: the value or `-errno`, after yielding if the
+/// app has run a whole slice (see `sched::yield_if_slice_used`).
 fn ret(r: Result<i64, Errno>) -> i64 {
+    crate::sched::yield_if_slice_used();
     r.unwrap_or_else(Errno::ret)
 }
 

@@ -4,7 +4,7 @@
 use super::config::{self, Static};
 use super::device::{Link, MAX_FRAME};
 use super::stack::Stack;
-use crate::drivers::netfront::{NetFront, PageSource};
+use crate::drivers::netfront::{Counts, NetFront, PageSource};
 use crate::drivers::xenbus::{self, Device, State, Store};
 use crate::xen::hypercall;
 use crate::xen::shared_page::SharedPage;
@@ -32,9 +32,12 @@ impl PageSource for Pages {
 }
 
 /// netfront as smoltcp's link; notifies the backend when a ring says so.
+/// After the backend went away the link is down: nothing comes in and
+/// nothing goes out, and the device's counts stay for the stats.
 pub struct GuestLink {
-    pub front: NetFront,
+    front: Option<NetFront>,
     port: u32,
+    counts: Counts,
 }
 
 impl GuestLink {
@@ -43,12 +46,18 @@ impl GuestLink {
             let _ = hypercall::evtchn_send(self.port);
         }
     }
+
+    /// The device's counts (the last ones, once it is gone).
+    fn counts(&self) -> Counts {
+        self.front.as_ref().map_or(self.counts, |f| f.counts)
+    }
 }
 
 impl Link for GuestLink {
     fn receive(&mut self, buf: &mut [u8; MAX_FRAME]) -> Option<usize> {
+        let front = self.front.as_mut()?;
         let mut len = None;
-        let notify = self.front.receive(1, |f| {
+        let notify = front.receive(1, |f| {
             buf[..f.len()].copy_from_slice(f);
             len = Some(f.len());
         });
@@ -56,10 +65,13 @@ impl Link for GuestLink {
         len
     }
     fn can_send(&mut self) -> bool {
-        self.front.can_send()
+        self.front.as_mut().is_some_and(NetFront::can_send)
     }
     fn send(&mut self, frame: &[u8]) {
-        if let Ok(notify) = self.front.send(frame) {
+        let Some(front) = self.front.as_mut() else {
+            return;
+        };
+        if let Ok(notify) = front.send(frame) {
             self.notify(notify);
         }
     }
@@ -176,7 +188,12 @@ fn up(store: &mut impl Store, dev: Device, fixed: Option<Static>) -> Result<Net,
     let now = crate::time::now_ns();
     let seed = crate::arch::rdtsc()
         ^ u64::from_le_bytes([mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], 0, 0]);
-    let mut stack = Stack::new(GuestLink { front, port }, mac, seed, now);
+    let link = GuestLink {
+        front: Some(front),
+        port,
+        counts: Counts::default(),
+    };
+    let mut stack = Stack::new(link, mac, seed, now);
     let from_xl = dev
         .backend_key(store, "ip")
         .ok()
@@ -250,6 +267,9 @@ impl Net {
 
     /// Closes the device at shutdown (bounded).
     pub fn close(&mut self) {
+        if self.stack.device.link.front.is_none() {
+            return; // detached already
+        }
         let dev = self.device.clone();
         let closed = crate::xen::store::with(|s| {
             dev.unfollow_backend(s);
@@ -290,31 +310,39 @@ fn backend_gone() -> bool {
 }
 
 /// The backend went away: close our side, give the grants back, and take
-/// the interface down. Every socket call fails with `ENETDOWN` from now on
-/// (threads blocked on a socket wake and get it); the domain runs on.
+/// the link down. Connections end with `ENETDOWN` (threads blocked on
+/// them wake and get it), sending and connecting fail with it, listeners
+/// and UDP sockets stay open and quiet; the domain runs on.
 fn detach() {
-    let Some(net) = NET.lock().take() else {
+    let mut guard = NET.lock();
+    let Some(net) = guard.as_mut() else {
+        return;
+    };
+    let Some(front) = net.stack.device.link.front.take() else {
         return;
     };
     crate::println!(
         "ukrt: net: {}: the backend went away; the network is down",
         net.name
     );
+    net.stack.sockets.network_down();
+    let link = &mut net.stack.device.link;
+    link.counts = front.counts;
+    crate::xen::events::unbind(link.port);
+    let _ = hypercall::evtchn_close(link.port);
     let dev = net.device.clone();
+    let name = net.name.clone();
+    drop(guard);
     crate::xen::store::with(|s| {
         dev.unfollow_backend(s);
         if let Err(e) = dev.close(s, 2_000_000_000) {
             crate::println!("ukrt: net: {e}");
         }
     });
-    let link = net.stack.device.link;
-    crate::xen::events::unbind(link.port);
-    let _ = hypercall::evtchn_close(link.port);
-    if let Ok(leaked) = crate::xen::grant_table::with(|g| link.front.release(g)) {
+    if let Ok(leaked) = crate::xen::grant_table::with(|g| front.release(g)) {
         if leaked > 0 {
             crate::println!(
-                "ukrt: net: {}: {leaked} pages still mapped by the backend are kept",
-                net.name
+                "ukrt: net: {name}: {leaked} pages still mapped by the backend are kept"
             );
         }
     }
@@ -324,7 +352,15 @@ fn detach() {
 /// before the vCPU would block, after asking the backend for a
 /// notification, so none is missed).
 pub fn pending() -> bool {
-    with(|n| n.stack.device.link.front.final_check()).unwrap_or(false)
+    with(|n| {
+        n.stack
+            .device
+            .link
+            .front
+            .as_mut()
+            .is_some_and(NetFront::final_check)
+    })
+    .unwrap_or(false)
 }
 
 /// When `poll` must run by itself next (smoltcp's timers).
@@ -343,7 +379,7 @@ pub fn device_stats() -> crate::stats::DeviceStats {
         .try_lock()
         .and_then(|n| {
             n.as_ref()
-                .map(|n| (n.stack.device.link.front.counts, n.stack.device.drops))
+                .map(|n| (n.stack.device.link.counts(), n.stack.device.drops))
         })
         .unwrap_or_default();
     crate::stats::DeviceStats {

@@ -131,6 +131,8 @@ pub struct Sockets {
     /// `reap` once done.
     closing: Vec<SocketHandle>,
     next_port: u16,
+    /// The link went away ([`Self::network_down`]).
+    down: bool,
     /// Protocol errors and refusals worth counting (for the stats line).
     pub counts: Counts,
 }
@@ -232,6 +234,7 @@ impl Sockets {
             entries: BTreeMap::new(),
             closing: Vec::new(),
             next_port: *EPHEMERAL.start(),
+            down: false,
             counts: Counts::default(),
         }
     }
@@ -401,6 +404,9 @@ impl Sockets {
     /// received frames. A listener that cannot get memory for a fresh
     /// socket refuses connections until it can (counted).
     pub fn arm_listeners(&mut self) {
+        if self.down {
+            return;
+        }
         for entry in self.entries.values_mut() {
             if let Kind::Listener {
                 local,
@@ -450,7 +456,7 @@ impl Sockets {
         };
         let handle = backlog.remove(i);
         // The queue has room again: listen for the next one at once.
-        if arm(&mut self.set, *local, backlog, *limit, &opts).is_err() {
+        if !self.down && arm(&mut self.set, *local, backlog, *limit, &opts).is_err() {
             self.counts.no_memory += 1;
         }
         let peer = self
@@ -517,6 +523,9 @@ impl Sockets {
                 port: self.ephemeral_port(true)?,
             },
         };
+        if self.down {
+            return Err(Errno::ENETDOWN);
+        }
         let mut s = tcp_socket(&opts)?;
         s.connect(iface.context(), peer, local)
             .map_err(|_| Errno::ENETUNREACH)?;
@@ -653,6 +662,9 @@ impl Sockets {
         if to.addr.is_unspecified() || to.port == 0 {
             return Err(Errno::EINVAL);
         }
+        if self.down {
+            return Err(Errno::ENETDOWN);
+        }
         if !self.set.get::<udp::Socket>(handle).is_open() {
             let port = self.ephemeral_port(false)?;
             self.set
@@ -780,6 +792,38 @@ impl Sockets {
             }
         }
         Ok(())
+    }
+
+    /// The link is gone for good: every connection ends with `ENETDOWN`
+    /// (reported once, like a reset), connecting and sending datagrams
+    /// fail with it, listeners stay open but take nothing; descriptors
+    /// stay valid until closed.
+    pub fn network_down(&mut self) {
+        self.down = true;
+        for entry in self.entries.values_mut() {
+            match &mut entry.kind {
+                Kind::Stream {
+                    handle,
+                    connecting,
+                    error,
+                    ..
+                } => {
+                    self.set.get_mut::<tcp::Socket>(*handle).abort();
+                    *connecting = false;
+                    *error = Some(Errno::ENETDOWN);
+                }
+                Kind::Listener { backlog, .. } => {
+                    for h in backlog.drain(..) {
+                        self.set.get_mut::<tcp::Socket>(h).abort();
+                        self.closing.push(h);
+                    }
+                }
+                Kind::Tcp { .. } | Kind::Udp { .. } => {}
+            }
+        }
+        for &h in &self.closing {
+            self.set.get_mut::<tcp::Socket>(h).abort();
+        }
     }
 
     /// Frees the smoltcp sockets whose close has finished.

@@ -14,7 +14,7 @@ use crate::stats::{BLOCKS, SWITCHES};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 /// Pages of each thread's runtime stack (the app code has its own stack).
 const THREAD_STACK_PAGES: u64 = 16;
@@ -124,6 +124,22 @@ fn to_scheduler() {
     switch::to_scheduler(with_current(|t| t.ctx.clone()));
 }
 
+/// How long a thread may run before the runtime calls it makes yield.
+const SLICE_NS: u64 = 10_000_000;
+/// When the running thread's slice began.
+static SLICE_START: AtomicU64 = AtomicU64::new(0);
+
+/// Yields if the running thread has had the CPU for a whole slice. The
+/// runtime's exports call it, so an app that loops on calls that never
+/// wait (non-blocking sockets, a `poll` that always has news) still lets
+/// the other apps, the network and shutdown requests have their turn.
+pub fn yield_if_slice_used() {
+    let start = SLICE_START.load(Relaxed);
+    if start != 0 && crate::time::now_ns().saturating_sub(start) >= SLICE_NS {
+        yield_now();
+    }
+}
+
 /// Lets the other runnable threads run first.
 pub fn yield_now() {
     if in_thread() {
@@ -220,7 +236,9 @@ pub fn run() {
             SWITCHES.inc();
             let snapshot = counters();
             with_thread(i, |t| t.snapshot = snapshot);
+            SLICE_START.store(crate::time::now_ns().max(1), Relaxed);
             switch::run_thread(&ctx);
+            SLICE_START.store(0, Relaxed);
             let now = counters();
             let mut s = SCHED.lock();
             let t = &mut s.threads[i];

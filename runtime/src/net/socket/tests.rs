@@ -431,3 +431,37 @@ fn a_listener_holds_buffers_only_for_connections_and_queues_its_backlog() {
     net.run(1);
     assert_eq!(net.b.sockets.set.iter().count(), 3 + ARMED);
 }
+
+#[test]
+fn when_the_network_goes_down_connections_fail_and_listeners_go_quiet() {
+    let mut net = Net::new();
+    let (l, s, _c) = net.connected(8080);
+    let u = net.b.sockets.socket(B, AF_INET, SOCK_DGRAM, 0).unwrap();
+    net.b.sockets.network_down();
+    let mut buf = [0u8; 16];
+    // The connection: ENETDOWN once, then it is reset; poll says so.
+    let ready = net.b.sockets.ready(B, s).unwrap();
+    assert!(ready.error && ready.hangup, "{ready:?}");
+    assert_eq!(net.b.sockets.recv(B, s, &mut buf), Err(Errno::ENETDOWN));
+    assert_eq!(net.b.sockets.send(B, s, b"x"), Err(Errno::ECONNRESET));
+    // The listener stays, takes nothing, and is never readable.
+    net.run(20);
+    assert!(!net.b.sockets.ready(B, l).unwrap().readable);
+    assert_eq!(net.b.sockets.accept(B, l), Err(Errno::EAGAIN));
+    // Nothing new goes out.
+    let c = net.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    assert_eq!(
+        net.b.sockets.connect(&mut net.b.iface, B, c, ep(A_IP, 80)),
+        Err(Errno::ENETDOWN)
+    );
+    assert_eq!(
+        net.b.sockets.send_to(B, u, b"x", ep(A_IP, 7)),
+        Err(Errno::ENETDOWN)
+    );
+    // Descriptors stay valid until closed.
+    for fd in [l, s, u, c] {
+        assert_eq!(net.b.sockets.close(B, fd), Ok(()));
+    }
+    net.run(1);
+    assert_eq!(net.b.sockets.set.iter().count(), 0);
+}
