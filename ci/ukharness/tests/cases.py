@@ -33,6 +33,13 @@ XL = {
                          "wait_for": "sleeping until stopped",
                          "client": "echo '=== end'; echo '| piped'; echo err >&2; "
                                    "printf 'no newline'; exit 3"},
+    # A guest that crashes before it prints the line waited for: no waiting the bound.
+    "xl-crash-before-line": {"image": "kernel", "cfg": "hello-c", "set": ['extra="panic=boom"'],
+                             "scenario": "shutdown", "wait_for": "a line never printed"},
+    # The Linux domU crashing (sysrq c) while the client runs: no xl shutdown of a crashed domain.
+    "xl-crash-during-client": {"linux_guest": "sleep 2; echo c >/proc/sysrq-trigger; sleep 600",
+                               "scenario": "shutdown", "wait_for": "linux-guest: running the script",
+                               "client": "sleep 6; echo slept"},
     # A client that outlives --client-timeout; then xl destroy.
     "xl-client-timeout": {"image": "timing", "set": ['extra="forever"'], "scenario": "destroy",
                           "wait_for": "sleeping until stopped", "client": "echo started; sleep 60",

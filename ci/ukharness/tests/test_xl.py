@@ -102,6 +102,15 @@ class Client(unittest.TestCase):
         self.assertIn("xlrun: dom0: gave up waiting for the client to finish", r.err)
         self.assertEqual(xl.client_from_report(r.err), c)
 
+    def test_a_guest_crashing_while_the_client_runs_is_not_shut_down(self):
+        r = replay.dom0("xl-crash-during-client")
+        self.assertEqual((r.outcome, r.status), (qemu.ENDED, 134))
+        self.assertEqual(r.message, "the domain crashed: crashed (kept, xl list state ---sc-, "
+                         "shutdown reason crash), before xl shutdown")
+        self.assertEqual((r.machine.client.status, r.machine.client.stdout), (0, ["slept"]))
+        self.assertIn("Kernel panic - not syncing: sysrq triggered crash", r.out)
+        self.assertNotIn("xl shutdown -w", r.err)
+
     def test_no_client_line_when_the_wait_for_text_never_came(self):
         data = replay.cut(replay.log("xl-client-status"), "=== client start", keep=False)
         r = replay.dom0("xl-client-status", data=data)
@@ -142,6 +151,16 @@ class Network(unittest.TestCase):
         self.assertIn('kernel = "/job/image.xen"\nramdisk = "/job/image.initrd"\n', cfg)
         self.assertIn('name = "linux-guest"\n', cfg)
         self.assertIn('on_crash = "preserve"\n', cfg)
+
+
+class EndsEarly(unittest.TestCase):
+    def test_a_crash_before_the_line_waited_for_ends_the_wait(self):
+        r = replay.dom0("xl-crash-before-line")
+        self.assertEqual((r.outcome, r.status), (qemu.ENDED, 134))
+        self.assertEqual(r.message, "the domain crashed: crashed (kept, xl list state ---sc-, "
+                         "shutdown reason crash), before it printed 'a line never printed'")
+        self.assertEqual(r.out.splitlines()[-1], "uk-exit: crashed")
+        self.assertIn("xlrun: xl log /var/log/xen/xl-hello-c.log:", r.err, "xl's log explains it")
 
 
 class Cut(unittest.TestCase):
