@@ -101,11 +101,24 @@ image: app-so kernel pack
 	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
 
 # Run the app's image as a domU with xl: a Linux dom0 on Xen under QEMU
-# (built and cached in build/xl-dom0). SCENARIO=run|shutdown|destroy|crash.
-SCENARIO ?= run
-xl-run: image $(XEN)
-	@$(PYTHON) ci/xl/xlrun.py $(APP_OUT)/$(APP_NAME).xen --cfg $(APP_OUT)/$(APP_NAME).cfg \
-		--xen $(XEN) --scenario $(SCENARIO) $(if $(WAIT_FOR),--wait-for "$(WAIT_FOR)") $(if $(V),-v)
+# (built and cached in build/xl-dom0). SCENARIO=run|shutdown|destroy|crash
+# (default run, or shutdown with CLIENT); WAIT_FOR="text" (a plain
+# substring of a console line); NET=1 gives the domU a vif at IP (default
+# 198.18.0.2, dom0 is 198.18.0.1); CLIENT='shell command' runs in dom0 once
+# the guest printed WAIT_FOR; LINUX_GUEST='shell script' boots the
+# harness's Linux domU running that script instead of the app's image.
+# CLIENT, WAIT_FOR and LINUX_GUEST reach xlrun.py verbatim ($GUEST_IP stays
+# for dom0's shell). See docs/deploy.md.
+SCENARIO ?=
+# 'TEXT' for the shell, from a variable's unexpanded value.
+shell_quote = '$(subst ','\'',$(value $(1)))'
+xl-run: $(if $(value LINUX_GUEST),,image) $(XEN)
+	@$(PYTHON) ci/xl/xlrun.py \
+		$(if $(value LINUX_GUEST),--linux-guest $(call shell_quote,LINUX_GUEST),$(APP_OUT)/$(APP_NAME).xen --cfg $(APP_OUT)/$(APP_NAME).cfg) \
+		--xen $(XEN) $(if $(SCENARIO),--scenario $(SCENARIO)) \
+		$(if $(value WAIT_FOR),--wait-for $(call shell_quote,WAIT_FOR)) \
+		$(if $(NET),--net) $(if $(IP),--ip $(IP)) \
+		$(if $(value CLIENT),--client $(call shell_quote,CLIENT)) $(if $(V),-v)
 
 # Copy the app's image and config to a Xen host and start it: HOST=[user@]host.
 deploy: image

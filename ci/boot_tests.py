@@ -5,6 +5,7 @@ exit status the harness reports. The tests run concurrently (--jobs, one per
 core by default), each booting its own QEMU; ones that write files use
 temporary names of their own."""
 import argparse
+import hashlib
 import os
 import re
 import subprocess
@@ -12,7 +13,7 @@ import sys
 import time
 import unittest
 
-from ukharness import parallel
+from ukharness import parallel, xl
 from ukharness.console import fields, stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -714,6 +715,99 @@ class XL(unittest.TestCase):
         self.assertRegex(p.stderr, r"hello-c +\d+ +\d+ +1 +-+sc-", "on_crash=preserve keeps it, crashed")
 
 
+class XLNet(unittest.TestCase):
+    """dom0's network to a domU (xlrun --net: a vif routed from 198.18.0.1 by
+    dom0's vif script) and clients run in dom0 (--client), proven with the
+    harness's Linux domU (--linux-guest) until ukrt has a netfront."""
+
+    def xlrun(self, *args, timeout=150):
+        """xlrun.py with args; returns (the process, the client's report)."""
+        p = subprocess.run([sys.executable, os.path.join(HERE, "xl/xlrun.py"), *args,
+                            "--xen", XEN, "--dom0", os.path.join(BUILD, "xl-dom0"),
+                            "--timeout", str(timeout)],
+                           capture_output=True, text=True, timeout=timeout + 60)
+        return p, xl.client_from_report(p.stderr)
+
+    def linux(self, script, client, wait_for):
+        """The Linux domU on the network running script; client once it
+        printed wait_for; then xl shutdown."""
+        p, c = self.xlrun("--linux-guest", script, "--net", "--client", client, "--wait-for",
+                          wait_for, "--client-timeout", "40")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("linux-guest: eth0 198.18.0.2/24 up, mac 00:16:3e:c6:12:02\n", p.stdout)
+        self.assertIn("linux-guest: shutdown requested: stopping the script\nuk-exit: status=0",
+                      p.stdout, "xl shutdown ended it")
+        self.assertIsNotNone(c, p.stderr)
+        return p, c
+
+    def test_the_linux_domu_answers_ping_from_dom0(self):
+        p, c = self.linux("sleep 600", "ping -c 3 -W 5 $GUEST_IP", "linux-guest: running the script")
+        self.assertEqual(c.status, 0, p.stderr)
+        self.assertEqual([re.sub(r" time=.*", "", x) for x in c.stdout if x.startswith("64 bytes")],
+                         [f"64 bytes from 198.18.0.2: seq={i} ttl=64" for i in range(3)])
+        self.assertIn("3 packets transmitted, 3 packets received, 0% packet loss", c.stdout)
+        self.assertIn("xlrun: dom0: network: vif-ukrt: vif1.0 online: 198.18.0.1 peer 198.18.0.2, up",
+                      p.stderr)
+
+    def test_tcp_echo_through_nc_in_the_linux_domu(self):
+        # 20,000 numbered lines (108,894 bytes) and one short line, echoed by nc -e cat.
+        sent = "".join(f"{i}\n" for i in range(1, 20001)).encode()
+        p, c = self.linux("nc -ll -p 7 -e cat & listening 7; wait",
+                          "seq 1 20000 >sent; nc $GUEST_IP 7 <sent >got; echo \"nc $?\"; "
+                          "wc -c <got; sha256sum <got; echo 'hello through the guest' | nc $GUEST_IP 7",
+                          "linux-guest: listening on tcp port 7")
+        self.assertEqual(c.status, 0, p.stderr)
+        self.assertEqual(c.stdout, ["nc 0", str(len(sent)), hashlib.sha256(sent).hexdigest() + "  -",
+                                    "hello through the guest"])
+
+    HTTPD = ("mkdir -p /www; seq 1 500 | sed 's/^/line /' >/www/index.html; "
+             "httpd -f -p 80 -h /www & listening 80; wait")
+
+    def test_http_get_with_wget_from_busybox_httpd(self):
+        p, c = self.linux(self.HTTPD, "wget -q -O - http://$GUEST_IP/index.html",
+                          "linux-guest: listening on tcp port 80")
+        self.assertEqual(c.status, 0, p.stderr)
+        self.assertEqual(c.stdout, [f"line {i}" for i in range(1, 501)])
+
+    def test_wrk_loads_busybox_httpd(self):
+        p, c = self.linux(self.HTTPD, "wrk -t1 -c2 -d2s http://$GUEST_IP/index.html",
+                          "linux-guest: listening on tcp port 80")
+        self.assertEqual(c.status, 0, p.stderr)
+        done = [re.match(r"\s*(\d+) requests in ([\d.]+)s, ", x) for x in c.stdout]
+        done = [m for m in done if m]
+        self.assertEqual(len(done), 1, c.stdout)
+        self.assertGreater(int(done[0].group(1)), 0)
+        self.assertGreaterEqual(float(done[0].group(2)), 2.0)
+        self.assertFalse([x for x in c.stdout if "errors" in x or "Non-2xx" in x], c.stdout)
+
+    def test_a_ukrt_image_gets_a_vif_that_dom0_routes(self):
+        # ukrt has no netfront yet: the backend waits for one, set up by the vif script.
+        p, c = self.xlrun(app_image("timing"), "--cfg", os.path.join(BUILD, "timing", "timing.cfg"),
+                          "--set", 'extra="forever"', "--net", "--scenario", "destroy",
+                          "--wait-for", "sleeping until stopped", "--client",
+                          "d=$(xl domid timing); b=/local/domain/0/backend/vif/$d/0; "
+                          "xenstore-read $b/ip $b/mac $b/hotplug-status "
+                          "/local/domain/$d/device/vif/0/backend; "
+                          "ip -o addr show dev vif$d.0 | sed 's/^.*inet/inet/; s/ scope.*//'")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIsNotNone(c, p.stderr)
+        self.assertEqual(c.status, 0, p.stderr)
+        self.assertEqual(c.stdout, ["198.18.0.2", "00:16:3e:c6:12:02", "connected",
+                                    "/local/domain/0/backend/vif/1/0",
+                                    "inet 198.18.0.1 peer 198.18.0.2/32"])
+        self.assertIn("destroyed", p.stderr)
+
+    def test_a_failing_vif_script_fails_xl_create_with_its_reason(self):
+        # A vif without ip=: the script refuses it, and libxl fails the create.
+        p, c = self.xlrun(app_image("hello-c"), "--cfg", os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+                          "--net", "--set",
+                          "vif=['mac=00:16:3e:c6:12:02,script=/etc/xen/scripts/vif-ukrt']")
+        self.assertEqual(p.returncode, 125, p.stdout + p.stderr)
+        self.assertIn("dom0 reported a harness error: xl create failed", p.stderr)
+        self.assertIn("vif-ukrt: vif1.0 online: error: no ip in backend/vif/1/0", p.stderr)
+        self.assertIsNone(c)
+
+
 class Templates(unittest.TestCase):
     """`make new-app` gives an app that builds into an image and runs."""
 
@@ -766,9 +860,11 @@ class Harness(unittest.TestCase):
 
 
 def load_tests(loader, tests, pattern):
-    """The XL tests first: each boots a dom0 (about 9 s); started last, they
-    would leave the other workers idle at the end."""
-    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, XL) for t in s)))
+    """The XL and XLNet tests first: each boots a dom0 (about 9 s, 20 s with
+    the Linux domU); started last, they would leave the other workers idle
+    at the end."""
+    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, (XL, XLNet))
+                                                                  for t in s)))
 
 
 def main():

@@ -6,12 +6,23 @@ dom0's /init (ci/xl/init) runs the job and reports on the console in lines
 of its own: "=== job start: ...", "=== domU console begin" ... "=== domU
 console end" (the domU's console log), "=== domU end: HOW", blocks "=== xl
 list (...)", "=== xl log ...", "=== xl dmesg ..." closed by "=== end",
-"=== note: TEXT", "=== harness error: WHY" and "=== job end".
+"=== note: TEXT", "=== harness error: WHY" and "=== job end". A client
+(a shell script run in dom0 once the guest printed the wait-for text) adds
+"=== client start: ...", blocks "=== client stdout" and "=== client
+stderr" whose lines are behind "| ", and "=== client end: status N after S
+s" (or "timeout after S s").
+
+The network (--net): the domU gets one vif, `ip=` its address in
+198.18.0.0/24 (default GUEST_IP), and dom0's vif script (ci/xl/vif-ukrt)
+routes it point to point from DOM0_IP. Nothing leaves the emulated machine:
+QEMU itself has no network device.
 """
 import collections
+import ipaddress
 import os
 import re
 import time
+from typing import NamedTuple, Optional
 
 from . import console, qemu
 from .outcome import CRASHED, HARNESS_ERROR, INTERRUPTED, TIMED_OUT, Verdict
@@ -20,12 +31,51 @@ SCENARIOS = ("run", "shutdown", "destroy", "crash")
 TAIL = 25          # dom0's and Xen's last lines, shown when they explain the end
 PANIC_GRACE = 2.0  # seconds after a Xen panic starts for its report to finish
 
+NETWORK = ipaddress.ip_network("198.18.0.0/24")
+DOM0_IP = "198.18.0.1"
+GUEST_IP = "198.18.0.2"
+VIF_SCRIPT = "/etc/xen/scripts/vif-ukrt"    # in dom0 (ci/xl/vif-ukrt)
+CLIENT_PREFIX = "| "                        # before each line of the client's output
+CLIENT_END_RE = re.compile(r"^(?:status (\d+)|(timeout)) after ([\d.]+) s$")
+# The lines xlrun writes about the client (report_client), read back by client_from_report.
+CLIENT_EXIT_RE = re.compile(r"^xlrun: client exited with status (\d+) after ([\d.]+) s"
+                            r"( \(timed out, killed\))?$", re.M)
+
+
+def check_ip(ip):
+    """The guest address as a string; ValueError unless it is a host of
+    198.18.0.0/24 other than dom0's."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        raise ValueError(f"{ip!r} is not an IPv4 address") from None
+    if addr not in NETWORK or addr in (NETWORK.network_address, NETWORK.broadcast_address):
+        raise ValueError(f"{ip} is not a host address in {NETWORK}, the harness's network")
+    if str(addr) == DOM0_IP:
+        raise ValueError(f"{ip} is dom0's own address")
+    return str(addr)
+
+
+def mac_for(ip):
+    """A fixed MAC for the guest address: Xen's prefix 00:16:3e (the one xl
+    picks its random ones from), then c6:12 (198.18) and the host byte."""
+    return "00:16:3e:c6:12:%02x" % ipaddress.ip_address(ip).packed[3]
+
+
+def vif_setting(ip):
+    """The config's vif line (as a --set KEY=VALUE) for a guest at ip."""
+    return f"vif=['ip={ip},mac={mac_for(ip)},script={VIF_SCRIPT}']"
+
 
 class Options:
-    """What a run needs (xlrun.py's options, same names and defaults)."""
+    """What a run needs (xlrun.py's options, same names and defaults).
+    linux_guest: a shell script for the harness's Linux domU to run instead
+    of an image (image and cfg are then ignored: dom0's kernel and a config
+    of the harness's own are used)."""
 
     def __init__(self, image, cfg, xen, dom0="build/xl-dom0", scenario="run", wait_for="",
-                 set=(), timeout=120.0, boot_timeout=60.0, guest_timeout=None, verbose=False):
+                 set=(), timeout=120.0, boot_timeout=60.0, guest_timeout=None, verbose=False,
+                 net=False, ip=GUEST_IP, client=None, client_timeout=None, linux_guest=None):
         self.image = image
         self.cfg = cfg
         self.xen = xen
@@ -39,6 +89,53 @@ class Options:
         self.guest_timeout = guest_timeout if guest_timeout is not None else \
             max(5, int((timeout - 30) / 2))
         self.verbose = verbose
+        self.net = net
+        self.ip = check_ip(ip)
+        self.client = client
+        self.client_timeout = client_timeout if client_timeout is not None else self.guest_timeout
+        self.linux_guest = linux_guest
+
+
+class Client(NamedTuple):
+    """How the client ran in dom0: its exit status (124 when it timed out
+    and was killed), its output lines, and how long it took."""
+    status: int
+    timed_out: bool
+    seconds: float
+    stdout: list
+    stderr: list
+
+
+class Result(NamedTuple):
+    """A run's verdict (status: the guest's, as xlrun exits) and its client
+    (None when no client ran)."""
+    status: int
+    message: str
+    client: Optional[Client] = None
+
+
+CLIENT_BLOCK_RE = re.compile(r"^xlrun: client (stdout|stderr)(?:: empty| \((\d+) lines\):)$")
+
+
+def client_from_report(err):
+    """The Client that xlrun's stderr text reports (report_client's lines:
+    the output blocks, counted, and the "client exited" line); None when no
+    client ran."""
+    m = CLIENT_EXIT_RE.search(err)
+    if not m:
+        return None
+    out = {"stdout": [], "stderr": []}
+    lines = err[:m.start()].splitlines()
+    for i, line in enumerate(lines):
+        b = CLIENT_BLOCK_RE.match(line)
+        if b and b.group(2):
+            n = int(b.group(2))
+            out[b.group(1)] = [x[4:] for x in lines[i + 1:i + 1 + n]]
+    return Client(int(m.group(1)), m.group(3) is not None, float(m.group(2)), out["stdout"],
+                  out["stderr"])
+
+
+CPU = "max,-xsave"
 
 
 def qemu_command(o, initrd):
@@ -48,10 +145,35 @@ def qemu_command(o, initrd):
     # smap=0: the Linux dom0 dies early under TCG otherwise.
     xen_cmdline = ("console=com1 com1=115200,8n1 dom0_mem=384M,max:384M dom0_max_vcpus=1 "
                    "loglvl=all guest_loglvl=all smap=0")
-    return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "1024",
+    # -xsave: with it, Linux processes (dom0's and a Linux domU's) now and
+    # then died of corrupted registers: 6 of 1,500 `echo | sha256sum` runs
+    # segfaulted in a Linux domU, none of 1,500 without XSAVE, where
+    # neither Linux nor glibc can use AVX and Xen saves the FPU with FXSAVE.
+    return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", CPU, "-m", "1024",
             "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
             "-kernel", o.xen, "-append", xen_cmdline,
             "-initrd", f"{linux} {linux_cmdline},{initrd.replace(',', ',,')}"]
+
+
+LINUX_GUEST_NAME = "linux-guest"
+
+
+def linux_guest_config():
+    """The xl config of the harness's Linux domU (dom0's kernel with the
+    guest initramfs; the kernel and ramdisk paths are where dom0's /init
+    finds them in the job)."""
+    return "\n".join([
+        f'name = "{LINUX_GUEST_NAME}"',
+        'type = "pv"',
+        'kernel = "/job/image.xen"',
+        'ramdisk = "/job/image.initrd"',
+        "memory = 128",
+        "vcpus = 1",
+        'extra = "console=hvc0 quiet rdinit=/init"',
+        'on_poweroff = "destroy"',
+        'on_reboot = "destroy"',
+        'on_crash = "preserve"',
+    ]) + "\n"
 
 
 def job_config(text, overrides):
@@ -90,6 +212,8 @@ class Dom0:
         self.blocks = []          # the finished ones but the console: xl list, log, dmesg
         self.tail = collections.deque(maxlen=TAIL)
         self.reply = None         # nothing is typed to dom0
+        self.client_out = {}      # "stdout"/"stderr": the client's lines
+        self.client = None        # its Client once "=== client end" came
 
     def deadline(self):
         """--boot-timeout until dom0 starts the job, --timeout in all; a Xen
@@ -123,12 +247,18 @@ class Dom0:
         title, lines = self.block
         if text in ("=== end", "=== domU console end"):
             self.block = None
-            if title != "domU console":
+            if title in ("client stdout", "client stderr"):
+                self.client_out[title[len("client "):]] = lines
+            elif title != "domU console":
                 self.blocks.append((title, lines))
             if title.startswith("xl list") and not self.o.verbose:
                 self.print_block(title, lines)
         elif title == "domU console":
             self.guest(text)
+        elif title.startswith("client "):
+            # A line that lost its prefix (it cannot, unless dom0's console
+            # mixed lines) is kept whole.
+            lines.append(text[len(CLIENT_PREFIX):] if text.startswith(CLIENT_PREFIX) else text)
         else:
             lines.append(text)
 
@@ -136,8 +266,11 @@ class Dom0:
         """One of dom0's "=== " lines outside a block; True at the job's end."""
         if what == "domU console begin":
             self.block = ("domU console", [])
-        elif what.startswith(("xl list", "xl log", "xl dmesg")):
+        elif what.startswith(("xl list", "xl log", "xl dmesg", "vif log")) or \
+                what in ("client stdout", "client stderr"):
             self.block = (what, [])
+        elif what.startswith("client end: "):
+            self.client_end(what[len("client end: "):])
         elif what.startswith("job start"):
             self.job_started = self.clock()
             self.report.say(f"dom0 up, {self.job_started - self.start:.1f} s after QEMU start ({what})")
@@ -152,6 +285,28 @@ class Dom0:
             self.job_ended = self.clock()
             return True
         return False
+
+    def client_end(self, how):
+        m = CLIENT_END_RE.match(how)
+        if not m:
+            self.report.say(f"dom0: client end not understood: {how!r}")
+            return
+        timed_out = m.group(2) is not None
+        self.client = Client(124 if timed_out else int(m.group(1)), timed_out,
+                             float(m.group(3)), self.client_out.get("stdout", []),
+                             self.client_out.get("stderr", []))
+        self.report_client()
+
+    def report_client(self):
+        """The client's output and status, on the report's stderr."""
+        c = self.client
+        for name, lines in (("stdout", c.stdout), ("stderr", c.stderr)):
+            if lines:
+                self.print_block(f"client {name} ({len(lines)} lines)", lines)
+            else:
+                self.report.say(f"client {name}: empty")
+        self.report.say(f"client exited with status {c.status} after {c.seconds:.2f} s"
+                        + (" (timed out, killed)" if c.timed_out else ""))
 
     def guest(self, text):
         self.guest_lines.append(text)
@@ -180,11 +335,17 @@ class Dom0:
             self.report.detail(self.tail)
 
     def logs(self):
-        self.print_blocks(("xl log", "xl dmesg"))
+        self.print_blocks(("xl log", "vif log", "xl dmesg"))
 
     def verdict(self, outcome, qemu_code):
         """The run's Verdict; its message, and what explains it, written to
-        the report."""
+        the report (and, when a client was asked for but did not run, that)."""
+        v = self.job_outcome(outcome, qemu_code)
+        if self.o.client is not None and self.client is None:
+            self.report.say("the client did not run (or dom0 did not report its end)")
+        return v
+
+    def job_outcome(self, outcome, qemu_code):
         o = self.o
         if outcome == qemu.INTERRUPTED:
             return self.say(INTERRUPTED, "interrupted")
@@ -250,12 +411,13 @@ class Dom0:
 
 
 def run(o, initrd, report):
-    """Boots dom0 with the job in initrd and returns the Verdict."""
+    """Boots dom0 with the job in initrd and returns the Result."""
     machine = Dom0(o, report)
     try:
         q = qemu.Qemu(qemu_command(o, initrd))
     except OSError as e:
         report.say(f"cannot start QEMU: {e}")
-        return Verdict(HARNESS_ERROR, f"cannot start QEMU: {e}")
+        return Result(HARNESS_ERROR, f"cannot start QEMU: {e}")
     outcome = qemu.follow(q, machine)
-    return machine.verdict(outcome, q.returncode)
+    v = machine.verdict(outcome, q.returncode)
+    return Result(v.status, v.message, machine.client)

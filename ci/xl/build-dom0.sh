@@ -5,7 +5,13 @@
 #
 # OUTDIR/vmlinuz    the Debian kernel: its plain ELF (Xen loads that about
 #                   2 s faster under TCG than the bzImage), else the bzImage
-# OUTDIR/initrd.gz  busybox, the Xen modules, the xl toolstack and ci/xl/init
+# OUTDIR/initrd.gz  busybox, the Xen modules (xen-netback too), the xl
+#                   toolstack, ci/xl/init, the vif script ci/xl/vif-ukrt and
+#                   wrk with its libraries
+# OUTDIR/guest/     the Linux PV domU (xlrun.py --linux-guest): the same
+#                   kernel for xl to load (guest/vmlinuz) and its initramfs
+#                   (guest/initrd.cpio: busybox, xen-netfront, ci/xl/guest-init
+#                   as /init, ci/xl/guest-listening as /bin/listening)
 #
 # Packages come from Debian with `apt-get download` and are unpacked with
 # `dpkg -x` into OUTDIR/pkgs: nothing is installed on the host. Libraries
@@ -26,8 +32,12 @@ die() { log "error: $*"; exit 1; }
 exec 9>"$out/.lock"
 flock 9
 
-stamp=$(cat "$here/build-dom0.sh" "$here/init" "$here/cpio.py" "$here/vmlinux.py" | sha256sum | cut -d' ' -f1)
-if [[ -f $out/vmlinuz && -f $out/initrd.gz && "$(cat "$out/stamp" 2>/dev/null)" == "$stamp" ]]; then
+# The inputs: this script (the package list is in it) and every file it
+# puts in the images.
+inputs=(build-dom0.sh init cpio.py vmlinux.py vif-ukrt guest-init guest-listening)
+stamp=$(cd "$here" && cat "${inputs[@]}" | sha256sum | cut -d' ' -f1)
+if [[ -f $out/vmlinuz && -f $out/initrd.gz && -f $out/guest/vmlinuz && -f $out/guest/initrd.cpio &&
+      "$(cat "$out/stamp" 2>/dev/null)" == "$stamp" ]]; then
     log "up to date ($out)"
     exit 0
 fi
@@ -55,7 +65,9 @@ if [[ -z $kpkg ]]; then
 fi
 [[ -n $kpkg ]] || die "apt-cache names no linux-image-6.1.*-amd64 for linux-image-amd64"
 
-pkgs=("$kpkg" xen-utils-4.17 xenstore-utils busybox-static
+# wrk (an HTTP load generator for the network tests' clients) needs luajit;
+# its libssl3 comes from the host like glibc.
+pkgs=("$kpkg" xen-utils-4.17 xenstore-utils busybox-static wrk libluajit-5.1-2
       libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenmisc4.17
       libxenstore4 libxentoollog1 libxendevicemodel1 libxenhypfs1 libxentoolcore1 libyajl2)
 
@@ -130,13 +142,17 @@ cp -a "$P"/usr/bin/xenstore* "$R/usr/bin/"
 xenstore_bin=$(find "$R/usr/bin" -name 'xenstore*' -type f | head -n1)
 [[ -n $xenstore_bin ]] || die "xenstore-utils has no xenstore program"
 
+# wrk, for clients in dom0.
+[[ -f $P/usr/bin/wrk ]] || die "the wrk package has no /usr/bin/wrk"
+cp "$P/usr/bin/wrk" "$R/usr/bin/wrk"
+
 # The libraries that ldd names, from the packages first, else from the host.
 libpath=$P/usr/lib/x86_64-linux-gnu:$P/lib/x86_64-linux-gnu
 copy_lib() {
     local src=$1 name=$2
     [[ -e $R/lib/x86_64-linux-gnu/$name ]] || cp -L "$src" "$R/lib/x86_64-linux-gnu/$name"
 }
-for bin in "$R/$xbin"/* "$xenstore_bin"; do
+for bin in "$R/$xbin"/* "$xenstore_bin" "$R/usr/bin/wrk"; do
     deps=$(LD_LIBRARY_PATH=$libpath ldd "$bin") || die "ldd $bin failed"
     if grep -q "not found" <<<"$deps"; then
         die "$bin: libraries found neither in the packages nor on the host: $(grep 'not found' <<<"$deps" | tr -s ' \t' ' ')"
@@ -167,22 +183,29 @@ find_module() {
     local glob=${1//[-_]/[-_]}
     find "$moddir/kernel" \( -name "$glob.ko" -o -name "$glob.ko.xz" \) | head -n1
 }
+# add_module ROOT NAME: NAME.ko and the modules it depends on, into
+# ROOT/lib/modules, each appended to `order` after its dependencies.
 add_module() {
-    local name=${1//_/-} file deps dep plain
-    [[ -n ${seen[$name]:-} ]] && return 0
-    seen[$name]=1
+    local root=$1 name=${2//_/-} file deps dep plain
+    [[ -n ${seen[$root:$name]:-} ]] && return 0
+    seen[$root:$name]=1
     file=$(find_module "$name")
     [[ -n $file ]] || die "no module $name under $moddir"
-    plain=$R/lib/modules/$name.ko
-    mkdir -p "$R/lib/modules"
+    plain=$root/lib/modules/$name.ko
+    mkdir -p "$root/lib/modules"
     if [[ $file == *.xz ]]; then xz -dc "$file" >"$plain"; else cp "$file" "$plain"; fi
     deps=$(objcopy -O binary -j .modinfo "$plain" /dev/stdout | tr '\0' '\n' | sed -n 's/^depends=//p')
-    for dep in ${deps//,/ }; do add_module "$dep"; done
+    for dep in ${deps//,/ }; do add_module "$root" "$dep"; done
     order+=("$name")
 }
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do add_module "$m"; done
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do add_module "$R" "$m"; done
 printf '%s\n' "${order[@]}" >"$R/lib/modules/load-order"
 log "modules: ${order[*]}"
+# The backend of PV network devices, loaded by /init for jobs with a network.
+order=()
+add_module "$R" xen-netback
+printf '%s\n' "${order[@]}" >"$R/lib/modules/net-order"
+log "network modules: ${order[*]}"
 
 # The rest of the configuration and /init.
 cat >"$R/etc/xen/xl.conf" <<'EOF'
@@ -191,12 +214,56 @@ autoballoon="off"
 EOF
 echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
+# Service names for clients (wrk asks getaddrinfo for "http" when a URL has no port).
+printf '%s\n' "echo 7/tcp" "http 80/tcp" "https 443/tcp" >"$R/etc/services"
 install -m 755 "$here/init" "$R/init"
+mkdir -p "$R/etc/xen/scripts"
+install -m 755 "$here/vif-ukrt" "$R/etc/xen/scripts/vif-ukrt"
+
+# --- The Linux domU ----------------------------------------------------------
+
+# Busybox, xen-netfront, /init and /bin/listening; xlrun.py appends the
+# script and the address as a second archive.
+G=$out/guest-root
+rm -rf "$G"
+mkdir -p "$G"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run}
+cp "$P/bin/busybox" "$G/bin/busybox"
+for applet in $("$G/bin/busybox" --list-full); do
+    [[ -e $G/$applet || -L $G/$applet ]] || ln -s /bin/busybox "$G/$applet"
+done
+order=()
+add_module "$G" xen-netfront
+[[ ${order[*]} == xen-netfront ]] || die "xen-netfront needs other modules now: ${order[*]}"
+install -m 755 "$here/guest-init" "$G/init"
+rm -f "$G/bin/listening"
+install -m 755 "$here/guest-listening" "$G/bin/listening"
+echo "root:x:0:0:root:/:/bin/sh" >"$G/etc/passwd"
+echo "root:x:0:" >"$G/etc/group"
+# Not compressed: libxc's domain builder (4.17) tries to gunzip a gzip'ed
+# ramdisk, reading its size from the last 4 bytes, which the appended
+# archive makes nonsense; 2 MiB more in the job costs less than that.
+mkdir -p "$out/guest"
+python3 "$here/cpio.py" "$G" --node dev/console:c:5:1 >"$out/guest/initrd.cpio.tmp"
+mv "$out/guest/initrd.cpio.tmp" "$out/guest/initrd.cpio"
+# The domU's kernel goes through dom0's initramfs (in the job) and libxc's
+# domain builder unpacks it under TCG: a gzip'ed ELF without its trailing
+# zeros (11 MiB) makes the quickest whole (xl create about 3 s, against
+# about 8 s for the bzImage's xz; the plain 63 MiB ELF slows dom0's boot
+# by several seconds).
+if python3 "$here/vmlinux.py" --gzip --trim "$bzimage" "$out/guest/vmlinuz.tmp" >&2; then
+    log "guest kernel: the trimmed ELF of $kver, gzip'ed"
+else
+    log "guest kernel: cannot take the ELF out; using the bzImage of $kver"
+    cp "$bzimage" "$out/guest/vmlinuz.tmp"
+fi
+mv "$out/guest/vmlinuz.tmp" "$out/guest/vmlinuz"
 
 # --- The archive -------------------------------------------------------------
 
 python3 "$here/cpio.py" "$R" --node dev/console:c:5:1 | gzip -6 -n >"$out/initrd.gz.tmp"
 mv "$out/initrd.gz.tmp" "$out/initrd.gz"
 echo "$stamp" >"$out/stamp"
-log "done: $out/vmlinuz ($(($(stat -c %s "$out/vmlinuz") / 1024 / 1024)) MiB)," \
-    "$out/initrd.gz ($(($(stat -c %s "$out/initrd.gz") / 1024 / 1024)) MiB)"
+mib() { awk "BEGIN { printf \"%.1f MiB\", $(stat -c %s "$1") / 1048576 }"; }
+log "done: $out/vmlinuz ($(mib "$out/vmlinuz")), $out/initrd.gz ($(mib "$out/initrd.gz")," \
+    "$(du -sb "$R" | cut -f1) bytes unpacked), guest/vmlinuz ($(mib "$out/guest/vmlinuz"))," \
+    "guest/initrd.cpio ($(mib "$out/guest/initrd.cpio"))"

@@ -4,6 +4,8 @@ with a Linux dom0 (ci/xl/build-dom0.sh), which runs `xl create` on the image
 and its config and reports how the domain ended.
 
     xlrun.py IMAGE.xen --cfg IMAGE.cfg [--scenario NAME] [--timeout S] [-v]
+             [--net [--ip 198.18.0.N]] [--client CMD --wait-for TEXT]
+    xlrun.py --linux-guest SCRIPT [--net] [--client CMD --wait-for TEXT] ...
 
 The image and config travel to dom0 in a small cpio archive appended to the
 dom0 initramfs; dom0's /init (ci/xl/init) prints the domU's console log
@@ -17,7 +19,22 @@ scenarios:
     crash     create, wait for the crash, show `xl list` (on_crash=preserve
               keeps the domain in state c, destroy removes it), then clean up
 
-Exit status, as ci/xenrun.py:
+--net gives the domU one vif with the address --ip (default 198.18.0.2),
+routed from dom0's 198.18.0.1 by the vif script ci/xl/vif-ukrt; that
+network exists only inside the emulated machine. --client CMD runs the
+shell command CMD in dom0 once the guest printed a line containing the
+--wait-for text (a plain substring, not a regex), with GUEST_IP and DOM0_IP
+in its environment; its output goes to stderr between "xlrun: client
+stdout/stderr" lines, then "xlrun: client exited with status N after S s"
+(124 and "(timed out, killed)" past --client-timeout), and the scenario
+goes on (default with a client: shutdown). --linux-guest SCRIPT boots
+dom0's own Linux kernel as the domU instead of an image, with a busybox
+initramfs whose /init (ci/xl/guest-init) brings up eth0 (with --net), runs
+SCRIPT with sh and prints `uk-exit: status=N` like a ukrt image (0 after a
+shutdown request); `listening PORT` in SCRIPT waits for a server's socket
+and prints "linux-guest: listening on tcp port PORT".
+
+Exit status, as ci/xenrun.py (the client's status does not change it):
 
     N    the guest's exit status from its `uk-exit: status=N` line
          (destroy: 0 once the domain is gone)
@@ -26,9 +43,12 @@ Exit status, as ci/xenrun.py:
     125  the harness could not run the image (missing files, Xen panic, dom0
          not coming up, the domain ending without a uk-exit line)
 
-The console is read by the ukharness package (ci/ukharness/xl.py).
+The console is read by the ukharness package (ci/ukharness/xl.py). From
+Python, execute(xl.Options(...)) returns an xl.Result with the client's
+status and output.
 """
 import argparse
+import io
 import os
 import shutil
 import subprocess
@@ -46,13 +66,25 @@ from ukharness.report import Report, console_streams  # noqa: E402
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("image", help="the domU kernel image (IMAGE.xen)")
-    p.add_argument("--cfg", required=True, help="its xl config (IMAGE.cfg); kernel= is replaced")
+    p.add_argument("image", nargs="?", help="the domU kernel image (IMAGE.xen)")
+    p.add_argument("--cfg", help="its xl config (IMAGE.cfg); kernel= is replaced")
+    p.add_argument("--linux-guest", metavar="SCRIPT",
+                   help="boot the harness's Linux domU instead of an image; its /init runs "
+                   "SCRIPT (shell text) once eth0 is up")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="replace or add a config line, verbatim: --set 'extra=\"forever\"'")
-    p.add_argument("--scenario", choices=xl.SCENARIOS, default="run")
+    p.add_argument("--scenario", choices=xl.SCENARIOS,
+                   help="default: run, or shutdown with --client")
     p.add_argument("--wait-for", default="",
-                   help="(shutdown, destroy) the guest console text to wait for first")
+                   help="(shutdown, destroy, --client) the text to wait for in the guest's "
+                   "console first: a plain substring of a line")
+    p.add_argument("--net", action="store_true",
+                   help="give the domU a vif on dom0's network 198.18.0.0/24")
+    p.add_argument("--ip", help="the guest's address with --net (default 198.18.0.2); implies --net")
+    p.add_argument("--client", metavar="CMD",
+                   help="a shell command to run in dom0 once the guest printed --wait-for")
+    p.add_argument("--client-timeout", type=int,
+                   help="the bound, in seconds, of the client's run (default: --guest-timeout)")
     p.add_argument("--xen", default=os.environ.get("XEN", "build/xen"),
                    help="the Xen hypervisor binary (ELF, not gzipped)")
     p.add_argument("--dom0", default="build/xl-dom0",
@@ -67,23 +99,70 @@ def parse_args(argv):
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also show Xen's and dom0's own console lines")
     a = p.parse_args(argv)
-    if a.scenario in ("shutdown", "destroy") and not a.wait_for:
-        p.error(f"--scenario {a.scenario} needs --wait-for TEXT")
+    if a.linux_guest is not None:
+        if a.image or a.cfg:
+            p.error("give an image (with --cfg) or --linux-guest, not both")
+    elif not a.image or not a.cfg:
+        p.error("give an image and its --cfg, or --linux-guest SCRIPT")
+    scenario = a.scenario or ("shutdown" if a.client is not None else "run")
+    if a.client is not None:
+        if scenario == "crash":
+            p.error("--client does not go with --scenario crash")
+        if not a.wait_for:
+            p.error("--client needs --wait-for TEXT (the guest's line to wait for)")
+    if scenario in ("shutdown", "destroy") and not a.wait_for:
+        p.error(f"--scenario {scenario} needs --wait-for TEXT")
     for s in a.set:
         if "=" not in s:
             p.error(f"--set {s!r}: give KEY=VALUE")
-    return xl.Options(a.image, a.cfg, a.xen, dom0=a.dom0, scenario=a.scenario,
-                      wait_for=a.wait_for, set=a.set, timeout=a.timeout,
-                      boot_timeout=a.boot_timeout, guest_timeout=a.guest_timeout,
-                      verbose=a.verbose)
+    try:
+        return xl.Options(a.image, a.cfg, a.xen, dom0=a.dom0, scenario=scenario,
+                          wait_for=a.wait_for, set=a.set, timeout=a.timeout,
+                          boot_timeout=a.boot_timeout, guest_timeout=a.guest_timeout,
+                          verbose=a.verbose, net=a.net or a.ip is not None,
+                          ip=a.ip or xl.GUEST_IP, client=a.client,
+                          client_timeout=a.client_timeout, linux_guest=a.linux_guest)
+    except ValueError as e:
+        p.error(f"--ip {a.ip}: {e}")
+
+
+def guest_files(o):
+    """The Linux domU's kernel and initramfs (dom0's guest kit plus an archive
+    with the script and the address) as bytes."""
+    with open(os.path.join(o.dom0, "guest", "vmlinuz"), "rb") as f:
+        kernel = f.read()
+    with open(os.path.join(o.dom0, "guest", "initrd.cpio"), "rb") as f:
+        base = f.read()
+    extra = io.BytesIO()
+    w = cpio.Writer(extra)
+    w.directory("etc")
+    w.file("etc/guest.env", f"IP={o.ip if o.net else ''}\nPREFIX=24\n".encode())
+    w.file("guest.sh", o.linux_guest.encode() + b"\n", 0o755)
+    w.close()
+    # Linux reads archives one after the other (the first ends in a whole block).
+    return kernel, base + extra.getvalue()
+
+
+def config(o):
+    """The job's xl config: the image's (or the Linux domU's), then the vif
+    line for --net, then each --set."""
+    if o.linux_guest is not None:
+        text = xl.linux_guest_config()
+    else:
+        with open(o.cfg) as f:
+            text = f.read()
+    return xl.job_config(text, ([xl.vif_setting(o.ip)] if o.net else []) + o.set)
 
 
 def build_initrd(o, tmp):
     """dom0's initrd.gz followed by the job archive; returns its path."""
-    with open(o.image, "rb") as f:
-        image = f.read()
-    with open(o.cfg) as f:
-        cfg = xl.job_config(f.read(), o.set)
+    initrd = None
+    if o.linux_guest is not None:
+        image, initrd = guest_files(o)
+    else:
+        with open(o.image, "rb") as f:
+            image = f.read()
+    cfg = config(o)
     path = os.path.join(tmp, "initrd")
     with open(os.path.join(o.dom0, "initrd.gz"), "rb") as src, open(path, "wb") as out:
         shutil.copyfileobj(src, out)
@@ -93,31 +172,47 @@ def build_initrd(o, tmp):
         w = cpio.Writer(out)
         w.directory("job")
         w.file("job/image.xen", image, 0o755)
+        if initrd is not None:
+            w.file("job/image.initrd", initrd)
         w.file("job/image.cfg", cfg.encode())
         w.file("job/scenario", o.scenario.encode() + b"\n")
         w.file("job/timeout", b"%d\n" % o.guest_timeout)
         if o.wait_for:
             w.file("job/wait-for", o.wait_for.encode() + b"\n")
+        if o.net:
+            w.file("job/net", b"")
+            w.file("job/guest-ip", o.ip.encode() + b"\n")
+        if o.client is not None:
+            w.file("job/client", o.client.encode() + b"\n")
+            w.file("job/client-timeout", b"%d\n" % o.client_timeout)
         w.close()
     return path
 
 
-def main(argv):
-    o = parse_args(argv)
-    console_streams()
-    report = Report("xlrun")
-    for path, what in ((o.image, "image"), (o.cfg, "config"), (o.xen, "Xen binary")):
+def execute(o, report=None):
+    """Builds dom0 when needed and runs the job; returns the xl.Result."""
+    report = report or Report("xlrun")
+    files = [(o.xen, "Xen binary")]
+    if o.linux_guest is None:
+        files += [(o.image, "image"), (o.cfg, "config")]
+    for path, what in files:
         if not os.path.isfile(path):
             report.say(f"{what} {path!r} does not exist")
-            return HARNESS_ERROR
+            return xl.Result(HARNESS_ERROR, f"{what} {path!r} does not exist")
     try:
         subprocess.run(["bash", os.path.join(HERE, "build-dom0.sh"), o.dom0], check=True,
                        stdout=sys.stderr)
     except subprocess.CalledProcessError as e:
         report.say(f"building the dom0 failed (build-dom0.sh exited {e.returncode})")
-        return HARNESS_ERROR
+        return xl.Result(HARNESS_ERROR, "building the dom0 failed")
     with tempfile.TemporaryDirectory(prefix="xlrun-") as tmp:
-        return xl.run(o, build_initrd(o, tmp), report).status
+        return xl.run(o, build_initrd(o, tmp), report)
+
+
+def main(argv):
+    o = parse_args(argv)
+    console_streams()
+    return execute(o).status
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ sys.path.insert(0, CI)  # for ukharness
 
 from ukharness.tests.cases import FIRST_DOMAIN, XL  # noqa: E402
 
-FLAGS = {"args": "--args", "timeout": "--timeout", "input": "--input", "scenario": "--scenario"}
+FLAGS = {"args": "--args", "timeout": "--timeout", "input": "--input", "scenario": "--scenario",
+         "wait_for": "--wait-for", "client": "--client", "client_timeout": "--client-timeout",
+         "linux_guest": "--linux-guest", "ip": "--ip"}
 
 
 def image(a, name):
@@ -37,6 +39,8 @@ def flags(case):
         elif key == "set":
             for s in value:
                 out += ["--set", s]
+        elif key == "net" and value:
+            out.append("--net")
     return out
 
 
@@ -51,9 +55,10 @@ def bundle(a, manifest, tmp):
 
 def record(a, name, case, tmp):
     if name in XL:
-        cfg = case.get("cfg", case["image"])
-        cmd = [os.path.join(CI, "xl", "xlrun.py"), image(a, case["image"]), "--cfg",
-               os.path.join(a.build, cfg, cfg + ".cfg"), "--dom0", os.path.join(a.build, "xl-dom0")]
+        cmd = [os.path.join(CI, "xl", "xlrun.py"), "--dom0", os.path.join(a.build, "xl-dom0")]
+        if "image" in case:
+            cfg = case.get("cfg", case["image"])
+            cmd += [image(a, case["image"]), "--cfg", os.path.join(a.build, cfg, cfg + ".cfg")]
     else:
         cmd = [os.path.join(CI, "xenrun.py"), image(a, case["image"])]
         if "bundle" in case:

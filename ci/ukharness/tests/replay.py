@@ -75,6 +75,7 @@ class Replayed(NamedTuple):
     err: str            # and to stderr
     qemu: RecordedQemu
     clock: Clock
+    machine: object     # the state machine, as the replay left it
 
 
 def run(machine_class, prog, o, data, exits):
@@ -84,7 +85,8 @@ def run(machine_class, prog, o, data, exits):
     q = RecordedQemu(data, clock, exits)
     outcome = qemu.follow(q, machine, clock)
     v = machine.verdict(outcome, q.returncode)
-    return Replayed(outcome, v.status, v.message, out.getvalue(), err.getvalue(), q, clock)
+    return Replayed(outcome, v.status, v.message, out.getvalue(), err.getvalue(), q, clock,
+                    machine)
 
 
 def first_domain(name, data=None, exits=False, **changes):
