@@ -718,7 +718,8 @@ class XL(unittest.TestCase):
 class XLNet(unittest.TestCase):
     """dom0's network to a domU (xlrun --net: a vif routed from 198.18.0.1 by
     dom0's vif script) and clients run in dom0 (--client), proven with the
-    harness's Linux domU (--linux-guest) until ukrt has a netfront."""
+    harness's Linux domU (--linux-guest), which is also the baseline of
+    `make bench-net`."""
 
     def xlrun(self, *args, timeout=150):
         """xlrun.py with args; returns (the process, the client's report)."""
@@ -781,7 +782,7 @@ class XLNet(unittest.TestCase):
         self.assertFalse([x for x in c.stdout if "errors" in x or "Non-2xx" in x], c.stdout)
 
     def test_a_ukrt_image_gets_a_vif_that_dom0_routes(self):
-        # ukrt has no netfront yet: the backend waits for one, set up by the vif script.
+        # What the vif script set up in xenstore and in dom0's routes.
         p, c = self.xlrun(app_image("timing"), "--cfg", os.path.join(BUILD, "timing", "timing.cfg"),
                           "--set", 'extra="forever"', "--net", "--scenario", "destroy",
                           "--wait-for", "sleeping until stopped", "--client",
@@ -806,6 +807,157 @@ class XLNet(unittest.TestCase):
         self.assertIn("dom0 reported a harness error: xl create failed", p.stderr)
         self.assertIn("vif-ukrt: vif1.0 online: error: no ip in backend/vif/1/0", p.stderr)
         self.assertIsNone(c)
+
+
+def pattern_bytes(n):
+    """http-server's /bytes/N body: byte i is (i ^ i>>8 ^ i>>16 ^ i>>24) & 0xff."""
+    return bytes((i ^ i >> 8 ^ i >> 16 ^ i >> 24) & 0xFF for i in range(n))
+
+
+class Network(unittest.TestCase):
+    """ukrt's own network (netfront, smoltcp, the socket exports) on Xen's
+    netback, served to and from clients in dom0 (the xl harness with --net).
+    Apps: ci/apps/net-services (http-server on 8080, tcp-echo and udp-echo
+    on 7, three apps in one image), examples/http-server, ci/apps/net-client."""
+
+    def run_client(self, app, client, wait_for, *extra, timeout=150, client_timeout=60):
+        """The image of app with a vif; client in dom0 once the guest printed
+        wait_for; then xl shutdown. Returns (the process, the client)."""
+        p = subprocess.run([sys.executable, os.path.join(HERE, "xl/xlrun.py"), app_image(app),
+                            "--cfg", os.path.join(BUILD, app, app + ".cfg"), "--net",
+                            "--wait-for", wait_for, "--client", client,
+                            "--client-timeout", str(client_timeout), *extra,
+                            "--xen", XEN, "--dom0", os.path.join(BUILD, "xl-dom0"),
+                            "--timeout", str(timeout)],
+                           capture_output=True, text=True, timeout=timeout + 60)
+        c = xl.client_from_report(p.stderr)
+        self.assertIsNotNone(c, p.stdout + p.stderr)
+        self.assertIn("ukrt: net: vif/0 up mac=00:16:3e:c6:12:02 ip=198.18.0.2/24\n", p.stdout)
+        return p, c
+
+    def assert_clean_end(self, p):
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("ukrt: shutdown requested (poweroff): stopping the apps", p.stdout)
+        self.assertEqual(p.stdout.splitlines()[-1], "uk-exit: status=0")
+
+    def test_services_of_one_image_answer_ping_http_tcp_and_udp(self):
+        body = pattern_bytes(1 << 20)
+        p, c = self.run_client(
+            "net-services",
+            "ping -c 3 -W 5 $GUEST_IP | grep -c '^64 bytes from 198.18.0.2'; "
+            "wget -q -O got http://$GUEST_IP:8080/bytes/1048576; echo \"wget $?\"; "
+            "wc -c <got; sha256sum <got; "
+            # 16 connections at once, 64 KiB of random bytes each.
+            "for i in $(seq 16); do head -c 65536 /dev/urandom >r$i; done; "
+            "for i in $(seq 16); do nc $GUEST_IP 7 <r$i >g$i & done; wait; "
+            "ok=0; for i in $(seq 16); do cmp -s r$i g$i && ok=$((ok+1)); done; "
+            "echo \"tcp echo intact: $ok\"; "
+            "udpcheck $GUEST_IP 7 50 1400; "
+            # Nothing listens on 9: refused at once (RST), not a timeout.
+            "timeout 10 nc $GUEST_IP 9 </dev/null 2>&1; echo \"port 9: $?\"",
+            "udp-echo: listening on port 7", "--set", 'extra="uk.stats"')
+        self.assert_clean_end(p)
+        self.assertEqual(c.stdout, [
+            "3", "wget 0", str(len(body)), hashlib.sha256(body).hexdigest() + "  -",
+            "tcp echo intact: 16", "udpcheck: 50 of 50 echoed intact",
+            "nc: can't connect to remote host (198.18.0.2): Connection refused", "port 9: 1"])
+        for app in ("http", "tcp-echo", "udp-echo"):
+            self.assertIn(f"uk-app: name={app} status=0", p.stdout)
+        got = stats(p.stdout)
+        self.assertEqual(got["rx_malformed"], "0", "a clean network has no malformed frames")
+        self.assertEqual(got["net_protocol_errors"], "0")
+        # 1 MiB out and 1 MiB in through the echo at least, in 1500-byte frames.
+        self.assertGreater(int(got["tx_packets"]), 1400)
+        self.assertGreater(int(got["rx_packets"]), 1400)
+
+    def test_a_hundred_concurrent_connections(self):
+        p, c = self.run_client("http-server", "wrk -t2 -c100 -d4s http://$GUEST_IP/bytes/100",
+                               "http-server: listening on port 80")
+        self.assert_clean_end(p)
+        self.assertEqual(c.status, 0, p.stderr)
+        self.assertIn("  2 threads and 100 connections", c.stdout)
+        done = [re.match(r"\s*(\d+) requests in ", x) for x in c.stdout]
+        done = [int(m.group(1)) for m in done if m]
+        self.assertEqual(len(done), 1, c.stdout)
+        self.assertGreater(done[0], 100, c.stdout)
+        # wrk reports connect, read, write and timeout errors, and non-2xx answers.
+        self.assertFalse([x for x in c.stdout if "Socket errors" in x or "Non-2xx" in x], c.stdout)
+
+    def test_the_guest_as_a_tcp_client_of_dom0(self):
+        # dom0 echoes what the guest sends (nc -e cat) and keeps a copy.
+        p, c = self.run_client("net-client",
+                               "nc -l -p 9000 -e tee /tmp/got; wc -c </tmp/got; md5sum </tmp/got",
+                               "net-client: connecting to 198.18.0.1:9000",
+                               "--set", 'extra="198.18.0.1 9000 1000000"')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("net-client: port 1: ECONNREFUSED\n", p.stdout)
+        m = re.search(r"net-client: sent 1000000 bytes fnv (\w+), got 1000000 bytes fnv (\w+): match\n",
+                      p.stdout)
+        self.assertIsNotNone(m, p.stdout)
+        self.assertEqual(m.group(1), m.group(2))
+        sent = bytes((i * 7 + i // 251) & 0xFF for i in range(1000000))
+        self.assertEqual(c.stdout, ["1000000", hashlib.md5(sent).hexdigest() + "  -"])
+        self.assertIn("uk-app: name=net-client status=0", p.stdout)
+
+    def test_xl_shutdown_with_connections_open_ends_cleanly(self):
+        # Three idle connections and one that has had 30,000 bytes echoed are
+        # open when the client ends and the harness runs xl shutdown: the
+        # apps exit(0), their sockets close, the domain ends with status 0.
+        p, c = self.run_client(
+            "net-services",
+            "for i in 1 2 3; do sleep 60 | nc $GUEST_IP 7 >/dev/null & done; "
+            "(head -c 30000 /dev/zero; sleep 60) | nc $GUEST_IP 7 >echoed & "
+            "sleep 3; wc -c <echoed; netstat -tn | grep -c '198.18.0.2:7 *ESTABLISHED'",
+            "udp-echo: listening on port 7")
+        self.assert_clean_end(p)
+        self.assertEqual(c.stdout, ["30000", "4"])
+        for app in ("http", "tcp-echo", "udp-echo"):
+            self.assertIn(f"uk-app: name={app} status=0", p.stdout)
+        self.assertIn("xlrun: dom0: xl shutdown -w returned", p.stderr)
+        # Each got its FIN across, acknowledged, before the vif closed.
+        self.assertIn("ukrt: net: vif/0: 4 connections closing at shutdown: 4 finished, 0 cut off\n",
+                      p.stdout)
+
+    def test_malformed_frames_are_dropped_and_counted_while_serving(self):
+        p, c = self.run_client(
+            "http-server",
+            "v=vif$(xl domid http-server).0; "
+            "badframes $v 00:16:3e:c6:12:02 198.18.0.1 $GUEST_IP; "
+            "wget -q -O - http://$GUEST_IP/bytes/1000 | wc -c; "
+            "ping -c 1 -W 5 $GUEST_IP | grep -c '^64 bytes'",
+            "http-server: listening on port 80", "--set", 'extra="uk.stats"')
+        self.assert_clean_end(p)
+        self.assertEqual(c.stdout, ["badframes: sent 11", "1000", "1"], p.stderr)
+        got = stats(p.stdout)
+        self.assertEqual(got["rx_malformed"], "11", p.stdout)
+
+    def test_random_frames_do_not_stop_the_service(self):
+        p, c = self.run_client(
+            "http-server",
+            "v=vif$(xl domid http-server).0; "
+            "badframes $v 00:16:3e:c6:12:02 198.18.0.1 $GUEST_IP 2000; "
+            "wget -q -O - http://$GUEST_IP/bytes/1000 | wc -c",
+            "http-server: listening on port 80", "--set", 'extra="uk.stats"')
+        self.assert_clean_end(p)
+        self.assertEqual(c.stdout, ["badframes: sent 11", "1000"], p.stderr)
+        self.assertGreaterEqual(int(stats(p.stdout)["rx_malformed"]), 11)
+
+    def test_network_detach_gives_the_app_errors_not_a_crash(self):
+        # dom0's server never reads: the guest is blocked sending when its
+        # vif goes away. Its send fails with ENETDOWN; the domain lives on
+        # and ends with the app's status.
+        p, c = self.run_client(
+            "net-client",
+            "nc -l -p 9000 -e sleep 60 & sleep 3; "
+            "xl network-detach net-client 0; echo \"detach $?\"",
+            "net-client: connecting to 198.18.0.1:9000",
+            "--set", 'extra="198.18.0.1 9000 10000000"')
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("ukrt: net: vif/0: the backend went away; the network is down\n", p.stdout)
+        self.assertRegex(p.stdout, r"net-client: (send|recv): Network is down\n")
+        self.assertIn("uk-app: name=net-client status=1", p.stdout)
+        self.assertEqual(p.stdout.splitlines()[-1], "uk-exit: status=1")
+        self.assertIn("detach 0", c.stdout)
 
 
 class Templates(unittest.TestCase):
@@ -860,10 +1012,10 @@ class Harness(unittest.TestCase):
 
 
 def load_tests(loader, tests, pattern):
-    """The XL and XLNet tests first: each boots a dom0 (about 9 s, 20 s with
+    """The XL, XLNet and Network tests first: each boots a dom0 (about 9 s, 20 s with
     the Linux domU); started last, they would leave the other workers idle
     at the end."""
-    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, (XL, XLNet))
+    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, (XL, XLNet, Network))
                                                                   for t in s)))
 
 

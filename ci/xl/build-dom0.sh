@@ -7,7 +7,8 @@
 #                   2 s faster under TCG than the bzImage), else the bzImage
 # OUTDIR/initrd.gz  busybox, the Xen modules (xen-netback too), the xl
 #                   toolstack, ci/xl/init, the vif script ci/xl/vif-ukrt and
-#                   wrk with its libraries
+#                   wrk with its libraries, and our static test tools from
+#                   ci/xl/tools (badframes, udpcheck)
 # OUTDIR/guest/     the Linux PV domU (xlrun.py --linux-guest): the same
 #                   kernel for xl to load (guest/vmlinuz) and its initramfs
 #                   (guest/initrd.cpio: busybox, xen-netfront, ci/xl/guest-init
@@ -34,7 +35,8 @@ flock 9
 
 # The inputs: this script (the package list is in it) and every file it
 # puts in the images.
-inputs=(build-dom0.sh init cpio.py vmlinux.py vif-ukrt guest-init guest-listening)
+inputs=(build-dom0.sh init cpio.py vmlinux.py vif-ukrt guest-init guest-listening
+        tools/badframes.c tools/udpcheck.c)
 stamp=$(cd "$here" && cat "${inputs[@]}" | sha256sum | cut -d' ' -f1)
 if [[ -f $out/vmlinuz && -f $out/initrd.gz && -f $out/guest/vmlinuz && -f $out/guest/initrd.cpio &&
       "$(cat "$out/stamp" 2>/dev/null)" == "$stamp" ]]; then
@@ -219,6 +221,11 @@ printf '%s\n' "echo 7/tcp" "http 80/tcp" "https 443/tcp" >"$R/etc/services"
 install -m 755 "$here/init" "$R/init"
 mkdir -p "$R/etc/xen/scripts"
 install -m 755 "$here/vif-ukrt" "$R/etc/xen/scripts/vif-ukrt"
+# Our own test tools (ci/xl/tools): static, so they need nothing in dom0.
+for src in "$here"/tools/*.c; do
+    gcc -static -O2 -Wall -Werror -o "$R/usr/bin/$(basename "$src" .c)" "$src" ||
+        die "building $src failed"
+done
 
 # --- The Linux domU ----------------------------------------------------------
 

@@ -368,8 +368,40 @@ pub fn next_deadline() -> Option<u64> {
     with(|n| n.stack.next_poll_ns(crate::time::now_ns())).flatten()
 }
 
-/// Closes the network device (at shutdown).
+/// How long shutdown waits for closed connections to finish (their FIN
+/// sent and acknowledged) before the device goes.
+const DRAIN_NS: u64 = 1_000_000_000;
+
+/// At shutdown, once the apps are done: lets the connections they closed
+/// finish (bounded), says how that went if any were still closing, and
+/// closes the device.
 pub fn shutdown() {
+    let Some(closing) = with(|n| n.stack.sockets.unfinished()) else {
+        return;
+    };
+    let deadline = crate::time::now_ns() + DRAIN_NS;
+    let mut left = closing;
+    while left > 0 {
+        let now = crate::time::now_ns();
+        left = with(|n| {
+            EVENT.store(false, Relaxed);
+            n.stack.poll(now);
+            n.stack.sockets.unfinished()
+        })
+        .unwrap_or(0);
+        if left == 0 || now >= deadline {
+            break;
+        }
+        let _ = hypercall::set_timer(deadline.min(now + 10_000_000));
+        crate::xen::events::block();
+    }
+    if closing > 0 {
+        let name = with(|n| n.name.clone()).unwrap_or_default();
+        crate::println!(
+            "ukrt: net: {name}: {closing} connections closing at shutdown: {} finished, {left} cut off",
+            closing - left
+        );
+    }
     with(Net::close);
 }
 

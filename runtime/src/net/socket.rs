@@ -826,6 +826,20 @@ impl Sockets {
         }
     }
 
+    /// Closed connections whose FIN has not been acknowledged yet (at
+    /// shutdown the runtime gives them a moment to finish).
+    pub fn unfinished(&self) -> usize {
+        self.closing
+            .iter()
+            .filter(|&&h| {
+                !matches!(
+                    self.set.get::<tcp::Socket>(h).state(),
+                    tcp::State::Closed | tcp::State::TimeWait | tcp::State::FinWait2
+                )
+            })
+            .count()
+    }
+
     /// Frees the smoltcp sockets whose close has finished.
     pub fn reap(&mut self) {
         let set = &mut self.set;
