@@ -820,7 +820,8 @@ class Network(unittest.TestCase):
     Apps: ci/apps/net-services (http-server on 8080, tcp-echo and udp-echo
     on 7, three apps in one image), examples/http-server, ci/apps/net-client."""
 
-    def run_client(self, app, client, wait_for, *extra, timeout=150, client_timeout=60):
+    def run_client(self, app, client, wait_for, *extra, timeout=150, client_timeout=60,
+                   expect_up="ukrt: net: vif/0 up mac=00:16:3e:c6:12:02 ip=198.18.0.2/24\n"):
         """The image of app with a vif; client in dom0 once the guest printed
         wait_for; then xl shutdown. Returns (the process, the client)."""
         p = subprocess.run([sys.executable, os.path.join(HERE, "xl/xlrun.py"), app_image(app),
@@ -832,7 +833,7 @@ class Network(unittest.TestCase):
                            capture_output=True, text=True, timeout=timeout + 60)
         c = xl.client_from_report(p.stderr)
         self.assertIsNotNone(c, p.stdout + p.stderr)
-        self.assertIn("ukrt: net: vif/0 up mac=00:16:3e:c6:12:02 ip=198.18.0.2/24\n", p.stdout)
+        self.assertIn(expect_up, p.stdout)
         return p, c
 
     def assert_clean_end(self, p):
@@ -941,6 +942,25 @@ class Network(unittest.TestCase):
         self.assert_clean_end(p)
         self.assertEqual(c.stdout, ["badframes: sent 11", "1000"], p.stderr)
         self.assertGreaterEqual(int(stats(p.stdout)["rx_malformed"]), 11)
+
+    def test_an_address_from_dhcp(self):
+        # uk.ip=dhcp: DHCP though xl names the address (the vif script routes
+        # it). udhcpd in dom0 starts only after the guest is up, so the lease
+        # comes from a retried discover.
+        conf = ["interface vif$(xl domid http-server).0", "start 198.18.0.2", "end 198.18.0.2",
+                "option subnet 255.255.255.0", "option router 198.18.0.1",
+                "lease_file /run/client/leases"]
+        p, c = self.run_client(
+            "http-server",
+            "{ " + " ".join(f'echo "{x}";' for x in conf) + " } >udhcpd.conf; touch leases; "
+            "udhcpd -f udhcpd.conf 2>/dev/null & "
+            "for i in $(seq 40); do ping -c 1 -W 1 $GUEST_IP >/dev/null && break; done; "
+            "wget -q -O - http://$GUEST_IP/bytes/500 | wc -c; kill %1",
+            "http-server: listening on port 80", "--set", 'extra="uk.ip=dhcp"',
+            expect_up="ukrt: net: vif/0 up mac=00:16:3e:c6:12:02, asking DHCP for an address\n")
+        self.assert_clean_end(p)
+        self.assertEqual(c.stdout, ["500"], p.stderr)
+        self.assertIn("ukrt: net: vif/0 ip=198.18.0.2/24 (DHCP)\n", p.stdout)
 
     def test_network_detach_gives_the_app_errors_not_a_crash(self):
         # dom0's server never reads: the guest is blocked sending when its

@@ -1,7 +1,7 @@
 //! Where the interface's address comes from, in this order: the command
-//! line (`uk.ip=ADDR/LEN`, optionally `uk.gw=ADDR`), then the `ip` key xl
-//! writes into the backend's xenstore directory for `vif = ['ip=...']`,
-//! else DHCP.
+//! line (`uk.ip=ADDR/LEN`, optionally `uk.gw=ADDR`, or `uk.ip=dhcp`), then
+//! the `ip` key xl writes into the backend's xenstore directory for
+//! `vif = ['ip=...']`, else DHCP.
 use core::fmt;
 use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
 
@@ -58,14 +58,36 @@ fn address(what: &'static str, s: &str) -> Result<Ipv4Address, ConfigError> {
     Ok(Ipv4Address::from(octets))
 }
 
-/// The address of `uk.ip=ADDR/LEN` and `uk.gw=ADDR`, if given.
-pub fn from_options(ip: Option<&str>, gw: Option<&str>) -> Result<Option<Static>, ConfigError> {
+/// What the command line asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// Nothing: xl's `ip` key, else DHCP.
+    Nothing,
+    /// `uk.ip=ADDR/LEN` (and `uk.gw`).
+    Static(Static),
+    /// `uk.ip=dhcp`: DHCP even when xl names an address (which the vif
+    /// script may need for its routes or firewall).
+    Dhcp,
+}
+
+/// What `uk.ip` and `uk.gw` ask for.
+pub fn from_options(ip: Option<&str>, gw: Option<&str>) -> Result<Asked, ConfigError> {
     let Some(ip) = ip else {
         if let Some(g) = gw {
             return Err(err("uk.gw", g, "needs uk.ip too"));
         }
-        return Ok(None);
+        return Ok(Asked::Nothing);
     };
+    if ip == "dhcp" {
+        return match gw {
+            Some(g) => Err(err(
+                "uk.gw",
+                g,
+                "not with uk.ip=dhcp (DHCP gives the gateway)",
+            )),
+            None => Ok(Asked::Dhcp),
+        };
+    }
     let (addr, len) = ip
         .split_once('/')
         .ok_or_else(|| err("uk.ip", ip, "give the prefix length too: ADDR/LEN"))?;
@@ -81,7 +103,7 @@ pub fn from_options(ip: Option<&str>, gw: Option<&str>) -> Result<Option<Static>
             return Err(err("uk.gw", gw.unwrap_or(""), "is not in uk.ip's subnet"));
         }
     }
-    Ok(Some(Static { cidr, gateway }))
+    Ok(Asked::Static(Static { cidr, gateway }))
 }
 
 /// The address in the backend's `ip` key (xl may write several, separated
@@ -105,12 +127,13 @@ mod tests {
 
     #[test]
     fn command_line_addresses() {
-        let s = from_options(Some("198.18.0.2/24"), Some("198.18.0.1"))
-            .unwrap()
-            .unwrap();
+        let Ok(Asked::Static(s)) = from_options(Some("198.18.0.2/24"), Some("198.18.0.1")) else {
+            panic!("a static address");
+        };
         assert_eq!(s.cidr, Ipv4Cidr::new(ip(198, 18, 0, 2), 24));
         assert_eq!(s.gateway, Some(ip(198, 18, 0, 1)));
-        assert_eq!(from_options(None, None).unwrap(), None);
+        assert_eq!(from_options(None, None), Ok(Asked::Nothing));
+        assert_eq!(from_options(Some("dhcp"), None), Ok(Asked::Dhcp));
         let bad = |ip, gw| from_options(ip, gw).unwrap_err().to_string();
         assert_eq!(
             bad(Some("198.18.0.2"), None),
@@ -131,6 +154,10 @@ mod tests {
         assert_eq!(
             bad(None, Some("1.2.3.4")),
             "uk.gw=\"1.2.3.4\": needs uk.ip too"
+        );
+        assert_eq!(
+            bad(Some("dhcp"), Some("1.2.3.4")),
+            "uk.gw=\"1.2.3.4\": not with uk.ip=dhcp (DHCP gives the gateway)"
         );
         assert!(from_options(Some("1.2.3/8"), None).is_err());
         assert!(from_options(Some("1.2.3.4.5/8"), None).is_err());

@@ -1,7 +1,7 @@
 //! The guest's network: the first vif found in xenstore, brought up with
 //! netfront over the xenbus handshake, smoltcp on top, an address, and a
 //! poll the scheduler runs on every pass.
-use super::config::{self, Static};
+use super::config::{self, Asked};
 use super::device::{Link, MAX_FRAME};
 use super::stack::Stack;
 use crate::drivers::netfront::{Counts, NetFront, PageSource};
@@ -134,11 +134,11 @@ fn mac_string(m: [u8; 6]) -> String {
 /// command line's `uk.ip`/`uk.gw`. Problems are said, and the domain runs
 /// on without a network.
 pub fn init(ip: Option<&str>, gw: Option<&str>) {
-    let fixed = match config::from_options(ip, gw) {
-        Ok(f) => f,
+    let asked = match config::from_options(ip, gw) {
+        Ok(a) => a,
         Err(e) => {
             crate::println!("ukrt: net: {e}; ignored");
-            None
+            Asked::Nothing
         }
     };
     let found = crate::xen::store::with(|s| xenbus::discover(s, "vif"));
@@ -150,14 +150,14 @@ pub fn init(ip: Option<&str>, gw: Option<&str>) {
             None => return,
         },
     };
-    match crate::xen::store::with(|s| up(s, dev.clone(), fixed)) {
+    match crate::xen::store::with(|s| up(s, dev.clone(), asked)) {
         Some(Ok(net)) => *NET.lock() = Some(net),
         Some(Err(e)) => crate::println!("ukrt: net: {}: {e}", dev.name),
         None => {}
     }
 }
 
-fn up(store: &mut impl Store, dev: Device, fixed: Option<Static>) -> Result<Net, UpError> {
+fn up(store: &mut impl Store, dev: Device, asked: Asked) -> Result<Net, UpError> {
     let setup = |e: &dyn core::fmt::Display| UpError::Setup(format!("{e}"));
     let front = crate::xen::grant_table::with(|g| NetFront::new(&mut Pages, g, dev.backend_id))
         .map_err(|e| setup(&e))?
@@ -194,12 +194,16 @@ fn up(store: &mut impl Store, dev: Device, fixed: Option<Static>) -> Result<Net,
         counts: Counts::default(),
     };
     let mut stack = Stack::new(link, mac, seed, now);
-    let from_xl = dev
-        .backend_key(store, "ip")
-        .ok()
-        .and_then(|v| config::from_xl(&v).ok());
+    let address = match asked {
+        Asked::Static(s) => Some(s),
+        Asked::Dhcp => None,
+        Asked::Nothing => dev
+            .backend_key(store, "ip")
+            .ok()
+            .and_then(|v| config::from_xl(&v).ok()),
+    };
     let mut dhcp = None;
-    match fixed.or(from_xl) {
+    match address {
         Some(s) => {
             stack.set_address(s.cidr, s.gateway);
             crate::println!(
