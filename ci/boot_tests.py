@@ -789,7 +789,7 @@ class XLNet(unittest.TestCase):
                           "d=$(xl domid timing); b=/local/domain/0/backend/vif/$d/0; "
                           "xenstore-read $b/ip $b/mac $b/hotplug-status "
                           "/local/domain/$d/device/vif/0/backend; "
-                          "ip -o addr show dev vif$d.0 | sed 's/^.*inet/inet/; s/ scope.*//'")
+                          "ip -4 -o addr show dev vif$d.0 | sed 's/^.*inet/inet/; s/ scope.*//'")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIsNotNone(c, p.stderr)
         self.assertEqual(c.status, 0, p.stderr)

@@ -35,7 +35,8 @@ fn app_memory() -> Option<AppMemory> {
 /// `ukrt_console_write(buf, len)`: writes `len` bytes to the console;
 /// returns `len`, or -1 if the buffer is not the app's readable memory.
 extern "C" fn ukrt_console_write(buf: u64, len: usize) -> isize {
-    crate::sched::yield_if_slice_used();
+    // No yield here: apps' output stays in the order they were loaded
+    // until they wait for something.
     console_write(buf, len)
 }
 

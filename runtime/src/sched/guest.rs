@@ -130,9 +130,10 @@ const SLICE_NS: u64 = 10_000_000;
 static SLICE_START: AtomicU64 = AtomicU64::new(0);
 
 /// Yields if the running thread has had the CPU for a whole slice. The
-/// runtime's exports call it, so an app that loops on calls that never
-/// wait (non-blocking sockets, a `poll` that always has news) still lets
-/// the other apps, the network and shutdown requests have their turn.
+/// socket and clock exports call it, so an app that loops on calls that
+/// never wait (non-blocking sockets, a `poll` that always has news, a
+/// clock) still lets the other apps, the network and shutdown requests
+/// have their turn.
 pub fn yield_if_slice_used() {
     let start = SLICE_START.load(Relaxed);
     if start != 0 && crate::time::now_ns().saturating_sub(start) >= SLICE_NS {
