@@ -25,6 +25,8 @@ mod cmdline;
 mod console;
 mod control;
 mod drivers;
+mod errno;
+mod fs;
 mod exit;
 mod hello;
 mod mm;

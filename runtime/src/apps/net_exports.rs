@@ -9,7 +9,7 @@
 //! non-blocking socket gets `-EAGAIN` at once.
 use super::exports::AppContext;
 use crate::mm::uaccess::AppMemory;
-use crate::net::errno::Errno;
+use crate::errno::Errno;
 use crate::net::socket::{App, Fd, Options, Ready, Shutdown};
 use alloc::vec::Vec;
 use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address};

@@ -2,7 +2,6 @@
 //! sockets apps use.
 pub mod config;
 pub mod device;
-pub mod errno;
 pub mod filter;
 pub mod socket;
 pub mod stack;

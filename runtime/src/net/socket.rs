@@ -14,7 +14,7 @@
 //! backlog). Between received frames the stack arms fresh listeners
 //! ([`Sockets::arm_listeners`]), so a burst of SYNs finds one each while
 //! only connections cost their buffers; `accept` hands one out.
-use super::errno::Errno;
+use crate::errno::Errno;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use smoltcp::iface::{Interface, SocketHandle, SocketSet};
