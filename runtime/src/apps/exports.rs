@@ -182,6 +182,8 @@ pub fn table() -> &'static HashMap<&'static str, u64> {
         t.insert("ukrt_yield", ukrt_yield as *const () as u64);
         t.insert("ukrt_console_read", ukrt_console_read as *const () as u64);
         t.extend(super::net_exports::exports());
+        t.extend(super::fd_exports::exports());
+        t.extend(super::file_exports::exports());
         // The loader's list (which `ukrt-pack check` resolves against) must
         // be this table's.
         let listed = ukrt_loader::RUNTIME_EXPORTS;

@@ -7,7 +7,15 @@ use crate::mm::region::{APP_REGION_END, APP_REGION_START};
 use ukrt_loader::layout::SLOT_SIZE;
 
 #[cfg(target_os = "none")]
+mod call;
+#[cfg(target_os = "none")]
 pub mod exports;
+#[cfg(target_os = "none")]
+mod fd_exports;
+#[cfg(target_os = "none")]
+mod fds;
+#[cfg(target_os = "none")]
+mod file_exports;
 #[cfg(target_os = "none")]
 mod instance;
 #[cfg(target_os = "none")]
@@ -175,9 +183,10 @@ mod guest {
         for &f in &inst.fini {
             report("finaliser", call.call(f, (0, 0, 0), stack.clone()));
         }
-        // Its sockets go with it.
+        // Its descriptors (sockets, files) go with it.
         let app = crate::sched::with_current(|t| t.app.as_ref().map(|c| c.id));
         if let Some(app) = app {
+            super::fds::close_all(app);
             crate::net::with(|n| n.stack.sockets.close_all(app));
         }
         let c = crate::sched::current_counts();

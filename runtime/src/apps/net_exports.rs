@@ -7,10 +7,12 @@
 //! Where a call would block, it waits for the network (other apps run
 //! meanwhile), bounded by the socket's `SO_RCVTIMEO`/`SO_SNDTIMEO`; a
 //! non-blocking socket gets `-EAGAIN` at once.
-use super::exports::AppContext;
-use crate::mm::uaccess::AppMemory;
+use super::call::{app, fault, ret};
+use super::fds::{self, Object};
 use crate::errno::Errno;
-use crate::net::socket::{App, Fd, Options, Ready, Shutdown};
+use crate::fdtable::Fd;
+use crate::mm::uaccess::AppMemory;
+use crate::net::socket::{App, Options, Ready, Shutdown, Sock};
 use alloc::vec::Vec;
 use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address};
 
@@ -30,44 +32,12 @@ const IPPROTO_TCP: i32 = 6;
 const TCP_NODELAY: i32 = 1;
 const MSG_DONTWAIT: i32 = 0x40;
 const MSG_NOSIGNAL: i32 = 0x4000;
-const F_GETFD: i32 = 1;
-const F_SETFD: i32 = 2;
-const F_GETFL: i32 = 3;
-const F_SETFL: i32 = 4;
-const O_NONBLOCK: i64 = 0o4000;
-const O_RDWR: i64 = 2;
-const POLLIN: i16 = 1;
-const POLLOUT: i16 = 4;
-const POLLERR: i16 = 8;
-const POLLHUP: i16 = 16;
-const POLLNVAL: i16 = 32;
 /// How long a blocking `connect` waits for the peer by default (Linux gives
 /// up after about two minutes of SYN retries; most callers want less).
 const CONNECT_TIMEOUT_NS: u64 = 60_000_000_000;
 
-fn app() -> Result<(App, AppMemory), Errno> {
-    crate::sched::try_with_current(|t| {
-        t.app
-            .as_ref()
-            .map(|c: &AppContext| (c.id, c.memory.clone()))
-    })
-    .flatten()
-    .ok_or(Errno::EBADF)
-}
-
 fn net<R>(f: impl FnOnce(&mut crate::net::Net) -> R) -> Result<R, Errno> {
     crate::net::with(f).ok_or(Errno::ENETDOWN)
-}
-
-/// Every export's way out: the value or `-errno`, after yielding if the
-/// app has run a whole slice (see `sched::yield_if_slice_used`).
-fn ret(r: Result<i64, Errno>) -> i64 {
-    crate::sched::yield_if_slice_used();
-    r.unwrap_or_else(Errno::ret)
-}
-
-fn fault<T>(_: T) -> Errno {
-    Errno::EFAULT
 }
 
 /// A `sockaddr_in` from app memory.
@@ -118,12 +88,12 @@ fn deadline(timeout_ns: u64) -> u64 {
 /// passes gives `EAGAIN`, as Linux does for `SO_RCVTIMEO`.
 fn blocking<T>(
     app: App,
-    fd: Fd,
+    sock: Sock,
     dontwait: bool,
     timeout: impl Fn(&Options) -> u64,
     mut op: impl FnMut(&mut crate::net::Net) -> Result<T, Errno>,
 ) -> Result<T, Errno> {
-    let opts = net(|n| n.stack.sockets.options(app, fd).map(|o| *o))??;
+    let opts = net(|n| n.stack.sockets.options(app, sock).map(|o| *o))??;
     let until = deadline(timeout(&opts));
     loop {
         let r = net(|n| {
@@ -147,16 +117,17 @@ fn blocking<T>(
 extern "C" fn ukrt_socket(domain: i32, ty: i32, protocol: i32) -> i64 {
     ret((|| {
         let (app, _) = app()?;
-        let fd = net(|n| n.stack.sockets.socket(app, domain, ty, protocol))??;
-        Ok(fd as i64)
+        let sock = net(|n| n.stack.sockets.socket(app, domain, ty, protocol))??;
+        Ok(fds::insert(app, Object::Socket(sock))? as i64)
     })())
 }
 
 extern "C" fn ukrt_bind(fd: Fd, addr: u64, len: u32) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
+        let sock = fds::socket(app, fd)?;
         let ep = read_addr(&mem, addr, len)?;
-        net(|n| n.stack.sockets.bind(&n.stack.iface, app, fd, ep))??;
+        net(|n| n.stack.sockets.bind(&n.stack.iface, app, sock, ep))??;
         Ok(0)
     })())
 }
@@ -164,7 +135,8 @@ extern "C" fn ukrt_bind(fd: Fd, addr: u64, len: u32) -> i64 {
 extern "C" fn ukrt_listen(fd: Fd, backlog: i32) -> i64 {
     ret((|| {
         let (app, _) = app()?;
-        net(|n| n.stack.sockets.listen(app, fd, backlog))??;
+        let sock = fds::socket(app, fd)?;
+        net(|n| n.stack.sockets.listen(app, sock, backlog))??;
         Ok(0)
     })())
 }
@@ -172,12 +144,17 @@ extern "C" fn ukrt_listen(fd: Fd, backlog: i32) -> i64 {
 extern "C" fn ukrt_accept(fd: Fd, addr: u64, len: u64, flags: i32) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
+        let sock = fds::socket(app, fd)?;
+        // A descriptor first: without one the connection stays queued.
+        if !fds::has_room(app) {
+            return Err(Errno::EMFILE);
+        }
         let (new, peer) = blocking(
             app,
-            fd,
+            sock,
             false,
             |o| o.recv_timeout_ns,
-            |n| n.stack.sockets.accept(app, fd),
+            |n| n.stack.sockets.accept(app, sock),
         )?;
         if flags & crate::net::socket::SOCK_NONBLOCK != 0 {
             net(|n| {
@@ -188,23 +165,24 @@ extern "C" fn ukrt_accept(fd: Fd, addr: u64, len: u64, flags: i32) -> i64 {
             })??;
         }
         write_addr(&mem, addr, len, peer)?;
-        Ok(new as i64)
+        Ok(fds::insert(app, Object::Socket(new))? as i64)
     })())
 }
 
 extern "C" fn ukrt_connect(fd: Fd, addr: u64, len: u32) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
+        let sock = fds::socket(app, fd)?;
         let peer = read_addr(&mem, addr, len)?;
         match net(|n| {
-            let r = n.stack.sockets.connect(&mut n.stack.iface, app, fd, peer);
+            let r = n.stack.sockets.connect(&mut n.stack.iface, app, sock, peer);
             n.stack.poll(crate::time::now_ns());
             r
         })? {
             Err(Errno::EINPROGRESS) => {}
             other => return other.map(|()| 0),
         }
-        let opts = net(|n| n.stack.sockets.options(app, fd).map(|o| *o))??;
+        let opts = net(|n| n.stack.sockets.options(app, sock).map(|o| *o))??;
         if opts.nonblocking {
             return Err(Errno::EINPROGRESS);
         }
@@ -214,14 +192,14 @@ extern "C" fn ukrt_connect(fd: Fd, addr: u64, len: u32) -> i64 {
         };
         let r = blocking(
             app,
-            fd,
+            sock,
             false,
             |_| timeout,
-            |n| n.stack.sockets.connect_status(app, fd),
+            |n| n.stack.sockets.connect_status(app, sock),
         );
         match r {
             Err(Errno::EAGAIN) => {
-                net(|n| n.stack.sockets.abort_connect(app, fd))??;
+                net(|n| n.stack.sockets.abort_connect(app, sock))??;
                 Err(Errno::ETIMEDOUT)
             }
             other => other.map(|()| 0),
@@ -239,9 +217,17 @@ fn check_flags(flags: i32) -> Result<bool, Errno> {
 /// A bounded copy of an app buffer (a socket never takes more at once).
 const CHUNK: usize = 64 * 1024;
 
-extern "C" fn ukrt_sendto(fd: Fd, buf: u64, len: usize, flags: i32, addr: u64, alen: u32) -> i64 {
+pub(super) extern "C" fn ukrt_sendto(
+    fd: Fd,
+    buf: u64,
+    len: usize,
+    flags: i32,
+    addr: u64,
+    alen: u32,
+) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
+        let sock = fds::socket(app, fd)?;
         let dontwait = check_flags(flags)?;
         let to = if addr != 0 {
             Some(read_addr(&mem, addr, alen)?)
@@ -252,29 +238,37 @@ extern "C" fn ukrt_sendto(fd: Fd, buf: u64, len: usize, flags: i32, addr: u64, a
         mem.read(buf, &mut data).map_err(fault)?;
         let n = blocking(
             app,
-            fd,
+            sock,
             dontwait,
             |o| o.send_timeout_ns,
             |n| match to {
-                Some(to) => n.stack.sockets.send_to(app, fd, &data, to),
-                None => n.stack.sockets.send(app, fd, &data),
+                Some(to) => n.stack.sockets.send_to(app, sock, &data, to),
+                None => n.stack.sockets.send(app, sock, &data),
             },
         )?;
         Ok(n as i64)
     })())
 }
 
-extern "C" fn ukrt_recvfrom(fd: Fd, buf: u64, len: usize, flags: i32, addr: u64, alen: u64) -> i64 {
+pub(super) extern "C" fn ukrt_recvfrom(
+    fd: Fd,
+    buf: u64,
+    len: usize,
+    flags: i32,
+    addr: u64,
+    alen: u64,
+) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
+        let sock = fds::socket(app, fd)?;
         let dontwait = check_flags(flags)?;
         let mut data = alloc::vec![0u8; len.min(CHUNK)];
         let (n, from) = blocking(
             app,
-            fd,
+            sock,
             dontwait,
             |o| o.recv_timeout_ns,
-            |n| n.stack.sockets.recv(app, fd, &mut data),
+            |n| n.stack.sockets.recv(app, sock, &mut data),
         )?;
         mem.write(buf, &data[..n]).map_err(fault)?;
         if let Some(from) = from {
@@ -287,24 +281,14 @@ extern "C" fn ukrt_recvfrom(fd: Fd, buf: u64, len: usize, flags: i32, addr: u64,
 extern "C" fn ukrt_shutdown(fd: Fd, how: i32) -> i64 {
     ret((|| {
         let (app, _) = app()?;
+        let sock = fds::socket(app, fd)?;
         let how = match how {
             0 => Shutdown::Read,
             1 => Shutdown::Write,
             2 => Shutdown::Both,
             _ => return Err(Errno::EINVAL),
         };
-        net(|n| n.stack.sockets.shutdown(app, fd, how))??;
-        Ok(0)
-    })())
-}
-
-extern "C" fn ukrt_close(fd: Fd) -> i64 {
-    ret((|| {
-        if (0..=2).contains(&fd) {
-            return Ok(0); // the console stays
-        }
-        let (app, _) = app()?;
-        net(|n| n.stack.sockets.close(app, fd))??;
+        net(|n| n.stack.sockets.shutdown(app, sock, how))??;
         Ok(0)
     })())
 }
@@ -335,11 +319,12 @@ fn int(mem: &AppMemory, val: u64, len: u32) -> Result<i32, Errno> {
 extern "C" fn ukrt_setsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u32) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
-        net(|n| n.stack.sockets.options(app, fd).map(|_| ()))??;
+        let sock = fds::socket(app, fd)?;
+        net(|n| n.stack.sockets.options(app, sock).map(|_| ()))??;
         let set = |f: &dyn Fn(&mut Options)| -> Result<(), Errno> {
             net(|n| {
-                n.stack.sockets.options(app, fd).map(f)?;
-                n.stack.sockets.apply_options(app, fd)
+                n.stack.sockets.options(app, sock).map(f)?;
+                n.stack.sockets.apply_options(app, sock)
             })?
         };
         match (level, name) {
@@ -380,7 +365,8 @@ extern "C" fn ukrt_setsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u32)
 extern "C" fn ukrt_getsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u64) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
-        let opts = net(|n| n.stack.sockets.options(app, fd).map(|o| *o))??;
+        let sock = fds::socket(app, fd)?;
+        let opts = net(|n| n.stack.sockets.options(app, sock).map(|o| *o))??;
         let timeval = |ns: u64| {
             let mut b = [0u8; 16];
             b[..8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_le_bytes());
@@ -396,10 +382,10 @@ extern "C" fn ukrt_getsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u64)
             (SOL_SOCKET, SO_RCVBUF) => int(opts.recv_buffer as i32),
             (SOL_SOCKET, SO_SNDBUF) => int(opts.send_buffer as i32),
             (SOL_SOCKET, SO_ERROR) => {
-                let e = net(|n| n.stack.sockets.take_error(app, fd))??;
+                let e = net(|n| n.stack.sockets.take_error(app, sock))??;
                 int(e.map_or(0, |e| e as i32))
             }
-            (SOL_SOCKET, SO_TYPE) => int(net(|n| n.stack.sockets.socket_type(app, fd))??),
+            (SOL_SOCKET, SO_TYPE) => int(net(|n| n.stack.sockets.socket_type(app, sock))??),
             (IPPROTO_TCP, TCP_NODELAY) => int(opts.nodelay as i32),
             _ => return Err(Errno::ENOPROTOOPT),
         };
@@ -416,11 +402,12 @@ extern "C" fn ukrt_getsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u64)
 fn name(fd: Fd, addr: u64, len: u64, peer: bool) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
+        let sock = fds::socket(app, fd)?;
         let ep = net(|n| {
             if peer {
-                n.stack.sockets.peer_addr(app, fd)
+                n.stack.sockets.peer_addr(app, sock)
             } else {
-                n.stack.sockets.local_addr(app, fd)
+                n.stack.sockets.local_addr(app, sock)
             }
         })??;
         if addr == 0 || len == 0 {
@@ -439,114 +426,28 @@ extern "C" fn ukrt_getpeername(fd: Fd, addr: u64, len: u64) -> i64 {
     name(fd, addr, len, true)
 }
 
-extern "C" fn ukrt_fcntl(fd: Fd, cmd: i32, arg: i64) -> i64 {
-    ret((|| {
-        let (app, _) = app()?;
-        if (0..=2).contains(&fd) {
-            return Ok(if cmd == F_GETFL { O_RDWR } else { 0 });
-        }
-        let opts = net(|n| n.stack.sockets.options(app, fd).map(|o| *o))??;
-        match cmd {
-            F_GETFD | F_SETFD => Ok(0),
-            F_GETFL => Ok(O_RDWR | if opts.nonblocking { O_NONBLOCK } else { 0 }),
-            F_SETFL => {
-                let on = arg & O_NONBLOCK != 0;
-                net(|n| n.stack.sockets.options(app, fd).map(|o| o.nonblocking = on))??;
-                Ok(0)
-            }
-            _ => Err(Errno::EINVAL),
-        }
-    })())
+/// `fcntl(F_GETFL)` of a socket: read-write, and whether non-blocking.
+pub(super) fn socket_flags(app: App, sock: Sock) -> Result<bool, Errno> {
+    net(|n| n.stack.sockets.options(app, sock).map(|o| o.nonblocking))?
 }
 
-/// What `poll` reports for one descriptor of `app`.
-fn revents(app: App, fd: Fd, events: i16) -> i16 {
-    if fd < 0 {
-        return 0;
-    }
-    if (0..=2).contains(&fd) {
-        // The console: always writable; input is not polled here.
-        return events & POLLOUT;
-    }
-    let ready = net(|n| n.stack.sockets.ready(app, fd)).ok();
-    let Some(Ok(Ready {
-        readable,
-        writable,
-        error,
-        hangup,
-    })) = ready
-    else {
-        return POLLNVAL;
-    };
-    let mut r = 0;
-    if readable {
-        r |= events & POLLIN;
-    }
-    if writable {
-        r |= events & POLLOUT;
-    }
-    if error {
-        r |= POLLERR;
-    }
-    if hangup {
-        r |= POLLHUP;
-    }
-    r
+/// `fcntl(F_SETFL)` of a socket: only `O_NONBLOCK` changes anything.
+pub(super) fn set_socket_nonblocking(app: App, sock: Sock, on: bool) -> Result<(), Errno> {
+    net(|n| {
+        n.stack
+            .sockets
+            .options(app, sock)
+            .map(|o| o.nonblocking = on)
+    })?
 }
 
-/// Most descriptors one `poll` takes.
-const MAX_POLL: u64 = 1024;
-
-extern "C" fn ukrt_poll(fds: u64, nfds: u64, timeout_ms: i32) -> i64 {
-    ret((|| {
-        let (app, mem) = app()?;
-        if nfds > MAX_POLL {
-            return Err(Errno::EINVAL);
-        }
-        let mut raw = alloc::vec![0u8; nfds as usize * 8];
-        mem.read(fds, &mut raw).map_err(fault)?;
-        let until = match timeout_ms {
-            t if t < 0 => 0,
-            t => crate::time::now_ns()
-                .saturating_add(t as u64 * 1_000_000)
-                .max(1),
-        };
-        loop {
-            let _ = net(|n| n.stack.poll(crate::time::now_ns()));
-            let mut ready = 0;
-            for e in raw.chunks_mut(8) {
-                let fd = i32::from_le_bytes(e[..4].try_into().expect("4 bytes"));
-                let events = i16::from_le_bytes([e[4], e[5]]);
-                let r = revents(app, fd, events);
-                e[6..8].copy_from_slice(&r.to_le_bytes());
-                ready += (r != 0) as i64;
-            }
-            let expired = timeout_ms == 0 || (until != 0 && crate::time::now_ns() >= until);
-            if ready > 0 || expired {
-                mem.write(fds, &raw).map_err(fault)?;
-                return Ok(ready);
-            }
-            crate::sched::wait_net(until);
-        }
-    })())
-}
-
-extern "C" fn ukrt_read(fd: Fd, buf: u64, len: usize) -> i64 {
-    if fd == 0 {
-        return super::exports::console_read(buf, len) as i64;
-    }
-    ukrt_recvfrom(fd, buf, len, 0, 0, 0)
-}
-
-extern "C" fn ukrt_write(fd: Fd, buf: u64, len: usize) -> i64 {
-    if fd == 1 || fd == 2 {
-        return super::exports::console_write(buf, len) as i64;
-    }
-    ukrt_sendto(fd, buf, len, 0, 0, 0)
+/// What `poll` says about a socket: readiness, or `None` if it is gone.
+pub(super) fn socket_ready(app: App, sock: Sock) -> Option<Ready> {
+    net(|n| n.stack.sockets.ready(app, sock)).ok()?.ok()
 }
 
 /// The socket exports, for the export table.
-pub fn exports() -> [(&'static str, u64); 17] {
+pub fn exports() -> [(&'static str, u64); 12] {
     [
         ("ukrt_socket", ukrt_socket as *const () as u64),
         ("ukrt_bind", ukrt_bind as *const () as u64),
@@ -556,14 +457,9 @@ pub fn exports() -> [(&'static str, u64); 17] {
         ("ukrt_sendto", ukrt_sendto as *const () as u64),
         ("ukrt_recvfrom", ukrt_recvfrom as *const () as u64),
         ("ukrt_shutdown", ukrt_shutdown as *const () as u64),
-        ("ukrt_close", ukrt_close as *const () as u64),
         ("ukrt_setsockopt", ukrt_setsockopt as *const () as u64),
         ("ukrt_getsockopt", ukrt_getsockopt as *const () as u64),
         ("ukrt_getsockname", ukrt_getsockname as *const () as u64),
         ("ukrt_getpeername", ukrt_getpeername as *const () as u64),
-        ("ukrt_fcntl", ukrt_fcntl as *const () as u64),
-        ("ukrt_poll", ukrt_poll as *const () as u64),
-        ("ukrt_read", ukrt_read as *const () as u64),
-        ("ukrt_write", ukrt_write as *const () as u64),
     ]
 }

@@ -5,8 +5,9 @@
 //! Every call here returns at once: where Linux would block, it returns
 //! `EAGAIN`, and the caller (the runtime's exports) waits for the network
 //! and tries again, bounded by the socket's timeouts. Sockets belong to an
-//! app (its number) and live in that app's descriptor table; several apps
-//! share the one interface, each binding its own ports.
+//! app (its number) and have a number of their own ([`Sock`]); the app's
+//! descriptor table (`crate::fdtable`) maps its descriptors to them.
+//! Several apps share the one interface, each binding its own ports.
 //!
 //! smoltcp's TCP sockets accept one connection each, by becoming it: a
 //! listening socket here is a few smoltcp sockets listening on the port
@@ -22,15 +23,15 @@ use smoltcp::socket::{tcp, udp};
 use smoltcp::time::Duration;
 use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Address};
 
-/// Which app a descriptor belongs to (its slot).
+/// Which app a socket belongs to (its slot).
 pub type App = u32;
-/// A file descriptor.
-pub type Fd = i32;
+/// A socket's number among its app's sockets (not a descriptor).
+pub type Sock = i32;
 
-/// The first descriptor sockets get (0, 1 and 2 are the console's).
-pub const FIRST_FD: Fd = 3;
-/// Descriptors an app may have open.
-pub const MAX_FDS: usize = 1024;
+/// The first socket number.
+pub const FIRST_SOCK: Sock = 3;
+/// Sockets an app may have open.
+pub const MAX_SOCKETS: usize = 1024;
 /// The most connections a listener queues unaccepted (Linux's
 /// `SOMAXCONN`); each costs its buffers.
 pub const MAX_BACKLOG: usize = 4096;
@@ -123,10 +124,10 @@ struct Entry {
     options: Options,
 }
 
-/// The interface's sockets and every app's descriptors.
+/// The interface's sockets, every app's.
 pub struct Sockets {
     pub set: SocketSet<'static>,
-    entries: BTreeMap<(App, Fd), Entry>,
+    entries: BTreeMap<(App, Sock), Entry>,
     /// Closed streams smoltcp still finishes (FIN, TIME-WAIT); freed by
     /// `reap` once done.
     closing: Vec<SocketHandle>,
@@ -239,41 +240,41 @@ impl Sockets {
         }
     }
 
-    fn entry(&mut self, app: App, fd: Fd) -> Result<&mut Entry, Errno> {
-        self.entries.get_mut(&(app, fd)).ok_or(Errno::EBADF)
+    fn entry(&mut self, app: App, sock: Sock) -> Result<&mut Entry, Errno> {
+        self.entries.get_mut(&(app, sock)).ok_or(Errno::EBADF)
     }
 
-    fn get(&self, app: App, fd: Fd) -> Result<&Entry, Errno> {
-        self.entries.get(&(app, fd)).ok_or(Errno::EBADF)
+    fn get(&self, app: App, sock: Sock) -> Result<&Entry, Errno> {
+        self.entries.get(&(app, sock)).ok_or(Errno::EBADF)
     }
 
-    fn free_fd(&self, app: App) -> Result<Fd, Errno> {
+    fn free_sock(&self, app: App) -> Result<Sock, Errno> {
         let used = self
             .entries
             .range((app, 0)..(app + 1, 0))
-            .map(|((_, fd), _)| *fd);
-        let mut want = FIRST_FD;
-        for fd in used {
-            if fd != want {
+            .map(|((_, sock), _)| *sock);
+        let mut want = FIRST_SOCK;
+        for sock in used {
+            if sock != want {
                 break;
             }
             want += 1;
         }
-        if (want - FIRST_FD) as usize >= MAX_FDS {
+        if (want - FIRST_SOCK) as usize >= MAX_SOCKETS {
             return Err(Errno::EMFILE);
         }
         Ok(want)
     }
 
-    fn insert(&mut self, app: App, kind: Kind, options: Options) -> Result<Fd, Errno> {
-        let fd = self.free_fd(app)?;
-        self.entries.insert((app, fd), Entry { kind, options });
+    fn insert(&mut self, app: App, kind: Kind, options: Options) -> Result<Sock, Errno> {
+        let sock = self.free_sock(app)?;
+        self.entries.insert((app, sock), Entry { kind, options });
         self.counts.opened += 1;
-        Ok(fd)
+        Ok(sock)
     }
 
     /// `socket(domain, type, protocol)`.
-    pub fn socket(&mut self, app: App, domain: i32, ty: i32, protocol: i32) -> Result<Fd, Errno> {
+    pub fn socket(&mut self, app: App, domain: i32, ty: i32, protocol: i32) -> Result<Sock, Errno> {
         if domain != AF_INET {
             return Err(Errno::EAFNOSUPPORT);
         }
@@ -326,20 +327,20 @@ impl Sockets {
         Err(Errno::EADDRINUSE)
     }
 
-    /// `bind(fd, addr)`: `addr` must be one of the interface's or
+    /// `bind(sock, addr)`: `addr` must be one of the interface's or
     /// 0.0.0.0; port 0 picks a free one.
     pub fn bind(
         &mut self,
         iface: &Interface,
         app: App,
-        fd: Fd,
+        sock: Sock,
         addr: IpEndpoint,
     ) -> Result<(), Errno> {
         let unspecified = addr.addr.is_unspecified();
         if !unspecified && !iface.has_ip_addr(addr.addr) {
             return Err(Errno::EADDRNOTAVAIL);
         }
-        let tcp = match &self.get(app, fd)?.kind {
+        let tcp = match &self.get(app, sock)?.kind {
             Kind::Tcp { local: None } => true,
             Kind::Udp { handle, .. } => {
                 if self.set.get::<udp::Socket>(*handle).is_open() {
@@ -358,7 +359,7 @@ impl Sockets {
             addr: (!unspecified).then_some(addr.addr),
             port,
         };
-        let entry = self.entry(app, fd)?;
+        let entry = self.entry(app, sock)?;
         match &mut entry.kind {
             Kind::Tcp { local: l } => *l = Some(local),
             Kind::Udp { handle, .. } => {
@@ -373,9 +374,9 @@ impl Sockets {
         Ok(())
     }
 
-    /// `listen(fd, backlog)`.
-    pub fn listen(&mut self, app: App, fd: Fd, backlog: i32) -> Result<(), Errno> {
-        let entry = self.entry(app, fd)?;
+    /// `listen(sock, backlog)`.
+    pub fn listen(&mut self, app: App, sock: Sock, backlog: i32) -> Result<(), Errno> {
+        let entry = self.entry(app, sock)?;
         let local = match &entry.kind {
             Kind::Tcp { local: Some(l) } => *l,
             Kind::Tcp { local: None } => return Err(Errno::EDESTADDRREQ),
@@ -392,7 +393,7 @@ impl Sockets {
             }
             return Err(e);
         }
-        self.entry(app, fd)?.kind = Kind::Listener {
+        self.entry(app, sock)?.kind = Kind::Listener {
             local,
             backlog: handles,
             limit,
@@ -421,10 +422,10 @@ impl Sockets {
         }
     }
 
-    /// `accept(fd)`: a new descriptor for an established connection, and
+    /// `accept(sock)`: a new socket for an established connection, and
     /// the peer's address; `EAGAIN` if none is waiting.
-    pub fn accept(&mut self, app: App, fd: Fd) -> Result<(Fd, IpEndpoint), Errno> {
-        let entry = self.get(app, fd)?;
+    pub fn accept(&mut self, app: App, sock: Sock) -> Result<(Sock, IpEndpoint), Errno> {
+        let entry = self.get(app, sock)?;
         let opts = entry.options;
         let Kind::Listener { backlog, .. } = &entry.kind else {
             return Err(Errno::EINVAL);
@@ -440,8 +441,8 @@ impl Sockets {
         let Some(i) = ready else {
             return Err(Errno::EAGAIN);
         };
-        // A descriptor first: without one the connection stays queued.
-        self.free_fd(app)?;
+        // A socket number first: without one the connection stays queued.
+        self.free_sock(app)?;
         let Some(Entry {
             kind:
                 Kind::Listener {
@@ -450,7 +451,7 @@ impl Sockets {
                     limit,
                 },
             ..
-        }) = self.entries.get_mut(&(app, fd))
+        }) = self.entries.get_mut(&(app, sock))
         else {
             unreachable!("checked above");
         };
@@ -478,20 +479,20 @@ impl Sockets {
         Ok((new, peer))
     }
 
-    /// `connect(fd, addr)` starts a connection (TCP) or sets the default
+    /// `connect(sock, addr)` starts a connection (TCP) or sets the default
     /// peer (UDP). For TCP it returns `EINPROGRESS`; [`Self::connect_status`]
     /// then says how it went.
     pub fn connect(
         &mut self,
         iface: &mut Interface,
         app: App,
-        fd: Fd,
+        sock: Sock,
         peer: IpEndpoint,
     ) -> Result<(), Errno> {
         if peer.addr.is_unspecified() || peer.port == 0 {
             return Err(Errno::EINVAL);
         }
-        let entry = self.entry(app, fd)?;
+        let entry = self.entry(app, sock)?;
         let opts = entry.options;
         match &mut entry.kind {
             Kind::Udp { peer: p, handle } => {
@@ -513,7 +514,7 @@ impl Sockets {
             Kind::Listener { .. } => return Err(Errno::EINVAL),
             Kind::Tcp { .. } => {}
         }
-        let Kind::Tcp { local } = &self.entry(app, fd)?.kind else {
+        let Kind::Tcp { local } = &self.entry(app, sock)?.kind else {
             unreachable!("checked above");
         };
         let local = match local {
@@ -530,7 +531,7 @@ impl Sockets {
         s.connect(iface.context(), peer, local)
             .map_err(|_| Errno::ENETUNREACH)?;
         let handle = self.set.add(s);
-        self.entry(app, fd)?.kind = Kind::Stream {
+        self.entry(app, sock)?.kind = Kind::Stream {
             handle,
             connecting: true,
             error: None,
@@ -543,9 +544,9 @@ impl Sockets {
     /// How a connection `connect` started is doing: `Ok` once established,
     /// `EAGAIN` while it waits for the peer, `ECONNREFUSED` if the peer
     /// reset it.
-    pub fn connect_status(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
-        self.update(app, fd)?;
-        match &mut self.entry(app, fd)?.kind {
+    pub fn connect_status(&mut self, app: App, sock: Sock) -> Result<(), Errno> {
+        self.update(app, sock)?;
+        match &mut self.entry(app, sock)?.kind {
             Kind::Stream {
                 connecting: true, ..
             } => Err(Errno::EAGAIN),
@@ -558,10 +559,10 @@ impl Sockets {
     }
 
     /// Gives up a connection attempt that took too long (`ETIMEDOUT`).
-    pub fn abort_connect(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
+    pub fn abort_connect(&mut self, app: App, sock: Sock) -> Result<(), Errno> {
         if let Kind::Stream {
             handle, connecting, ..
-        } = &mut self.entry(app, fd)?.kind
+        } = &mut self.entry(app, sock)?.kind
         {
             *connecting = false;
             let h = *handle;
@@ -572,8 +573,8 @@ impl Sockets {
 
     /// Notes what happened to a stream since the last look: an attempt
     /// that got an answer, a reset.
-    fn update(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
-        let entry = self.entries.get_mut(&(app, fd)).ok_or(Errno::EBADF)?;
+    fn update(&mut self, app: App, sock: Sock) -> Result<(), Errno> {
+        let entry = self.entries.get_mut(&(app, sock)).ok_or(Errno::EBADF)?;
         let Kind::Stream {
             handle,
             connecting,
@@ -597,10 +598,10 @@ impl Sockets {
         Ok(())
     }
 
-    /// `send(fd, data)`: how much was queued; `EAGAIN` if nothing fits now.
-    pub fn send(&mut self, app: App, fd: Fd, data: &[u8]) -> Result<usize, Errno> {
-        self.update(app, fd)?;
-        let entry = self.entry(app, fd)?;
+    /// `send(sock, data)`: how much was queued; `EAGAIN` if nothing fits now.
+    pub fn send(&mut self, app: App, sock: Sock, data: &[u8]) -> Result<usize, Errno> {
+        self.update(app, sock)?;
+        let entry = self.entry(app, sock)?;
         match &mut entry.kind {
             Kind::Stream {
                 handle,
@@ -636,23 +637,23 @@ impl Sockets {
             }
             Kind::Udp { peer: Some(p), .. } => {
                 let p = *p;
-                self.send_to(app, fd, data, p)
+                self.send_to(app, sock, data, p)
             }
             Kind::Udp { peer: None, .. } => Err(Errno::EDESTADDRREQ),
             Kind::Tcp { .. } | Kind::Listener { .. } => Err(Errno::ENOTCONN),
         }
     }
 
-    /// `sendto(fd, data, addr)` for a datagram socket (binds it to a free
+    /// `sendto(sock, data, addr)` for a datagram socket (binds it to a free
     /// port first if need be).
     pub fn send_to(
         &mut self,
         app: App,
-        fd: Fd,
+        sock: Sock,
         data: &[u8],
         to: IpEndpoint,
     ) -> Result<usize, Errno> {
-        let entry = self.entry(app, fd)?;
+        let entry = self.entry(app, sock)?;
         let Kind::Udp { handle, .. } = entry.kind else {
             return match entry.kind {
                 Kind::Stream { .. } => Err(Errno::EISCONN),
@@ -683,16 +684,16 @@ impl Sockets {
         }
     }
 
-    /// `recv(fd, buf)` / `recvfrom`: bytes read (0 at the end of a stream),
+    /// `recv(sock, buf)` / `recvfrom`: bytes read (0 at the end of a stream),
     /// and for datagrams the sender; `EAGAIN` if none are waiting.
     pub fn recv(
         &mut self,
         app: App,
-        fd: Fd,
+        sock: Sock,
         buf: &mut [u8],
     ) -> Result<(usize, Option<IpEndpoint>), Errno> {
-        self.update(app, fd)?;
-        let entry = self.entry(app, fd)?;
+        self.update(app, sock)?;
+        let entry = self.entry(app, sock)?;
         match &mut entry.kind {
             Kind::Stream {
                 handle,
@@ -746,9 +747,9 @@ impl Sockets {
         }
     }
 
-    /// `shutdown(fd, how)`.
-    pub fn shutdown(&mut self, app: App, fd: Fd, how: Shutdown) -> Result<(), Errno> {
-        let entry = self.entry(app, fd)?;
+    /// `shutdown(sock, how)`.
+    pub fn shutdown(&mut self, app: App, sock: Sock, how: Shutdown) -> Result<(), Errno> {
+        let entry = self.entry(app, sock)?;
         let Kind::Stream {
             handle,
             shut_read,
@@ -769,11 +770,11 @@ impl Sockets {
         Ok(())
     }
 
-    /// `close(fd)`. A stream closes gracefully (its queued data still goes
+    /// `close(sock)`. A stream closes gracefully (its queued data still goes
     /// out, then a FIN); smoltcp keeps the socket until the close finishes,
     /// and [`Self::reap`] frees it then.
-    pub fn close(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
-        let entry = self.entries.remove(&(app, fd)).ok_or(Errno::EBADF)?;
+    pub fn close(&mut self, app: App, sock: Sock) -> Result<(), Errno> {
+        let entry = self.entries.remove(&(app, sock)).ok_or(Errno::EBADF)?;
         match entry.kind {
             Kind::Tcp { .. } => {}
             Kind::Listener { backlog, .. } => {
@@ -796,7 +797,7 @@ impl Sockets {
 
     /// The link is gone for good: every connection ends with `ENETDOWN`
     /// (reported once, like a reset), connecting and sending datagrams
-    /// fail with it, listeners stay open but take nothing; descriptors
+    /// fail with it, listeners stay open but take nothing; sockets
     /// stay valid until closed.
     pub fn network_down(&mut self) {
         self.down = true;
@@ -852,36 +853,36 @@ impl Sockets {
         });
     }
 
-    /// Closes every descriptor of `app` (it ended).
+    /// Closes every socket of `app` (it ended).
     pub fn close_all(&mut self, app: App) {
-        let fds: Vec<Fd> = self
+        let socks: Vec<Sock> = self
             .entries
             .range((app, 0)..(app + 1, 0))
-            .map(|((_, fd), _)| *fd)
+            .map(|((_, sock), _)| *sock)
             .collect();
-        for fd in fds {
-            let _ = self.close(app, fd);
+        for sock in socks {
+            let _ = self.close(app, sock);
         }
     }
 
     /// `SO_TYPE`: `SOCK_STREAM` or `SOCK_DGRAM`.
-    pub fn socket_type(&self, app: App, fd: Fd) -> Result<i32, Errno> {
-        Ok(match self.get(app, fd)?.kind {
+    pub fn socket_type(&self, app: App, sock: Sock) -> Result<i32, Errno> {
+        Ok(match self.get(app, sock)?.kind {
             Kind::Udp { .. } => SOCK_DGRAM,
             _ => SOCK_STREAM,
         })
     }
 
-    /// Whether `fd` is one of `app`'s sockets.
+    /// Whether `sock` is one of `app`'s sockets.
     #[cfg(test)]
-    pub fn is_socket(&self, app: App, fd: Fd) -> bool {
-        self.entries.contains_key(&(app, fd))
+    pub fn is_socket(&self, app: App, sock: Sock) -> bool {
+        self.entries.contains_key(&(app, sock))
     }
 
-    /// What `poll` reports for `fd`.
-    pub fn ready(&mut self, app: App, fd: Fd) -> Result<Ready, Errno> {
-        self.update(app, fd)?;
-        let entry = self.get(app, fd)?;
+    /// What `poll` reports for `sock`.
+    pub fn ready(&mut self, app: App, sock: Sock) -> Result<Ready, Errno> {
+        self.update(app, sock)?;
+        let entry = self.get(app, sock)?;
         Ok(match &entry.kind {
             Kind::Tcp { .. } => Ready {
                 writable: false,
@@ -930,14 +931,14 @@ impl Sockets {
     }
 
     /// The socket's options, to read or change.
-    pub fn options(&mut self, app: App, fd: Fd) -> Result<&mut Options, Errno> {
-        Ok(&mut self.entry(app, fd)?.options)
+    pub fn options(&mut self, app: App, sock: Sock) -> Result<&mut Options, Errno> {
+        Ok(&mut self.entry(app, sock)?.options)
     }
 
     /// Applies `TCP_NODELAY` and `SO_KEEPALIVE` to a stream's smoltcp
     /// socket after the options changed.
-    pub fn apply_options(&mut self, app: App, fd: Fd) -> Result<(), Errno> {
-        let entry = self.entry(app, fd)?;
+    pub fn apply_options(&mut self, app: App, sock: Sock) -> Result<(), Errno> {
+        let entry = self.entry(app, sock)?;
         let opts = entry.options;
         if let Kind::Stream { handle, .. } = entry.kind {
             let s = self.set.get_mut::<tcp::Socket>(handle);
@@ -948,16 +949,16 @@ impl Sockets {
     }
 
     /// `SO_ERROR`: the pending error, cleared.
-    pub fn take_error(&mut self, app: App, fd: Fd) -> Result<Option<Errno>, Errno> {
-        self.update(app, fd)?;
-        Ok(match &mut self.entry(app, fd)?.kind {
+    pub fn take_error(&mut self, app: App, sock: Sock) -> Result<Option<Errno>, Errno> {
+        self.update(app, sock)?;
+        Ok(match &mut self.entry(app, sock)?.kind {
             Kind::Stream { error, .. } => error.take(),
             _ => None,
         })
     }
 
     /// `getsockname`: the local address (0.0.0.0:0 before bind).
-    pub fn local_addr(&mut self, app: App, fd: Fd) -> Result<IpEndpoint, Errno> {
+    pub fn local_addr(&mut self, app: App, sock: Sock) -> Result<IpEndpoint, Errno> {
         let unspecified = IpEndpoint::new(IpAddress::Ipv4(Ipv4Address::UNSPECIFIED), 0);
         let listen = |l: &IpListenEndpoint| {
             IpEndpoint::new(
@@ -965,7 +966,7 @@ impl Sockets {
                 l.port,
             )
         };
-        Ok(match &self.get(app, fd)?.kind {
+        Ok(match &self.get(app, sock)?.kind {
             Kind::Tcp { local } => local.as_ref().map_or(unspecified, listen),
             Kind::Listener { local, .. } => listen(local),
             Kind::Stream { handle, .. } => self
@@ -978,8 +979,8 @@ impl Sockets {
     }
 
     /// `getpeername`: the peer's address; `ENOTCONN` without one.
-    pub fn peer_addr(&mut self, app: App, fd: Fd) -> Result<IpEndpoint, Errno> {
-        match &self.get(app, fd)?.kind {
+    pub fn peer_addr(&mut self, app: App, sock: Sock) -> Result<IpEndpoint, Errno> {
+        match &self.get(app, sock)?.kind {
             Kind::Stream { handle, .. } => self
                 .set
                 .get::<tcp::Socket>(*handle)

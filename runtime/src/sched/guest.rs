@@ -149,6 +149,16 @@ pub fn yield_now() {
     }
 }
 
+/// Lets the other threads run while the runtime holds state of its own
+/// (a file call waiting for its disk or a lock): unlike [`yield_now`], a
+/// shutdown request does not end the app here, where it would leave that
+/// state half done; it does at the app's next wait.
+pub fn yield_in_runtime() {
+    if in_thread() {
+        to_scheduler();
+    }
+}
+
 /// After a shutdown request: ends the app through its own `exit(0)`, once
 /// (so atexit handlers, fini functions and flushes run).
 fn check_stop() {

@@ -83,7 +83,7 @@ impl Net {
     }
 
     /// B listens on `port` (app B), A connects (app A); both descriptors.
-    fn connected(&mut self, port: u16) -> (Fd, Fd, Fd) {
+    fn connected(&mut self, port: u16) -> (Sock, Sock, Sock) {
         let l = self.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
         self.b
             .sockets
@@ -107,7 +107,7 @@ impl Net {
 }
 
 /// Sends all of `data` from `from` while reading at `to`, polling between.
-fn pump(net: &mut Net, data: &[u8], c: Fd, s: Fd) -> Vec<u8> {
+fn pump(net: &mut Net, data: &[u8], c: Sock, s: Sock) -> Vec<u8> {
     let (mut sent, mut got) = (0, Vec::new());
     let mut buf = [0u8; 4096];
     for _ in 0..10_000 {
@@ -168,7 +168,7 @@ fn closing_gives_the_peer_end_of_stream() {
     assert_eq!(
         net.a.sockets.recv(A, c, &mut buf),
         Err(Errno::EBADF),
-        "closed fd"
+        "closed sock"
     );
 }
 
@@ -217,7 +217,7 @@ fn a_backlog_takes_simultaneous_connections_and_refills() {
         !net.b.sockets.ready(B, l).unwrap().readable,
         "nothing waiting yet"
     );
-    let clients: Vec<Fd> = (0..16)
+    let clients: Vec<Sock> = (0..16)
         .map(|_| {
             let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
             let _ = net
@@ -401,7 +401,7 @@ fn a_listener_holds_buffers_only_for_connections_and_queues_its_backlog() {
     // listen(128) or listen(3): a couple of listening sockets, not a
     // backlog's worth of buffers.
     assert_eq!(net.b.sockets.set.iter().count(), ARMED);
-    let clients: Vec<Fd> = (0..5)
+    let clients: Vec<Sock> = (0..5)
         .map(|_| {
             let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
             let _ = net
@@ -459,8 +459,8 @@ fn when_the_network_goes_down_connections_fail_and_listeners_go_quiet() {
         Err(Errno::ENETDOWN)
     );
     // Descriptors stay valid until closed.
-    for fd in [l, s, u, c] {
-        assert_eq!(net.b.sockets.close(B, fd), Ok(()));
+    for sock in [l, s, u, c] {
+        assert_eq!(net.b.sockets.close(B, sock), Ok(()));
     }
     net.run(1);
     assert_eq!(net.b.sockets.set.iter().count(), 0);

@@ -1,0 +1,84 @@
+//! The guest's files: the mounts made at boot, and the lock every file
+//! call takes.
+use super::config::parse_size;
+use super::files::Vfs;
+use super::path::resolve;
+use super::ramfs::{empty_root, RamFs};
+use crate::errno::Errno;
+use crate::println;
+use alloc::boxed::Box;
+
+static VFS: spin::Mutex<Option<Vfs>> = spin::Mutex::new(None);
+
+/// Runs `f` on the mounts. A filesystem may wait for its disk while the
+/// lock is held; another thread that wants it meanwhile lets the others
+/// run rather than spin.
+pub fn with<R>(f: impl FnOnce(&mut Vfs) -> Result<R, Errno>) -> Result<R, Errno> {
+    loop {
+        if let Some(mut vfs) = VFS.try_lock() {
+            return match vfs.as_mut() {
+                Some(v) => f(v),
+                None => Err(Errno::ENOENT),
+            };
+        }
+        crate::sched::yield_in_runtime();
+    }
+}
+
+/// `/tmp`'s capacity unless `uk.tmp` says: a quarter of the domain's
+/// memory (Linux's tmpfs takes half by default; here the apps' heaps need
+/// the same memory).
+fn default_tmp_size() -> u64 {
+    let (used, free) = crate::mm::frame_counts();
+    (used + free) * crate::mm::pte::PAGE_SIZE / 4
+}
+
+/// Mounts the RAM filesystem at `/tmp` under an empty read-only root.
+/// `tmp` is `uk.tmp`'s value.
+pub fn init(tmp: Option<&str>) {
+    let tmp_size = match tmp.map(parse_size) {
+        None => default_tmp_size(),
+        Some(Ok(n)) => n,
+        Some(Err(e)) => {
+            println!(
+                "ukrt: warning: uk.tmp={}: {e}; using the default",
+                tmp.unwrap_or("")
+            );
+            default_tmp_size()
+        }
+    };
+    let mut vfs = Vfs::new();
+    let root = resolve(&[], "/").expect("/ resolves");
+    let tmp_at = resolve(&[], "/tmp").expect("/tmp resolves");
+    let mounted = vfs
+        .mount(&root, Box::new(empty_root()), "root")
+        .and_then(|()| {
+            let ramfs = RamFs::new(tmp_size, crate::time::realtime_ns);
+            vfs.mount(&tmp_at, Box::new(ramfs), "ramfs")
+        });
+    if let Err(e) = mounted {
+        println!("ukrt: fs: cannot mount /tmp: {e:?}");
+    }
+    for m in vfs.mounts().filter(|m| !m.at.is_empty()) {
+        let size = m.fs.space().map(|s| s.blocks * s.block_size).unwrap_or(0);
+        println!(
+            "ukrt: fs: {} {} {} MiB{}",
+            crate::fs::path::join(&m.at),
+            m.fs.kind(),
+            size >> 20,
+            if m.fs.read_only() { " read-only" } else { "" }
+        );
+    }
+    *VFS.lock() = Some(vfs);
+}
+
+/// Makes every filesystem durable before the domain ends; says what could
+/// not be.
+pub fn shutdown() {
+    let synced = with(|v| Ok(v.sync_all())).unwrap_or_default();
+    for (source, r) in synced {
+        if let Err(e) = r {
+            println!("ukrt: fs: {source}: cannot write everything back at shutdown: {e:?}");
+        }
+    }
+}
