@@ -736,7 +736,7 @@ mod tests {
             fail_writes: true,
             ..Mem::default()
         };
-        let mut s = open(&mut m, "w", 8);
+        let mut s = open(&mut m, "w", 4096);
         assert_eq!(s.write(b"abc"), Ok(3));
         assert_eq!(s.flush(), Err(crate::errno::ENOSPC));
         assert!(s.error());

@@ -148,7 +148,7 @@ fn gen(rng: &mut Rng, strict: bool, len: usize, readable: bool) -> Vec<Op> {
                 };
                 Op::Seek(off, whence)
             }
-            7 if can_unget => Op::Ungetc(rng.pick(&[b'Q', b'a', b'\n'])),
+            7 if can_unget => Op::Ungetc(rng.pick(b"Qa\n")),
             7 => Op::Tell,
             8 => Op::Tell,
             9 => Op::Flush,
