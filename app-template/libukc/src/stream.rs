@@ -709,7 +709,7 @@ mod tests {
         s.write(b"ab").unwrap();
         assert_eq!(s.tell(), Ok(8));
         s.flush().unwrap();
-        drop(s);
+        let _ = s;
         let mut s = open(&mut m, "a+", 8);
         assert_eq!(s.tell(), Ok(0));
         assert_eq!(s.getc(), Some(b'h'));
