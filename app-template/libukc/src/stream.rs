@@ -30,12 +30,14 @@ pub trait Io {
     fn seek(&mut self, off: i64, whence: i32) -> Result<i64, i32>;
 }
 
-/// setvbuf's modes.
+/// setvbuf's modes. (`repr(u8)` with `Full` = 0: a zeroed Stream is
+/// valid, which the abi relies on.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Buffering {
-    Full,
-    Line,
-    None,
+    Full = 0,
+    Line = 1,
+    None = 2,
 }
 
 /// Writes all of `data` to `io`; an error (or a write of nothing) sets
@@ -89,14 +91,17 @@ impl<I: Io> Stream<I> {
     /// `block` bytes (the file's st_blksize; 0 or more than BUFSIZ gives
     /// BUFSIZ).
     pub fn new(io: I, mode: &Mode, block: usize) -> Self {
-        let mut s = Stream {
+        let mut s = Stream::closed(io);
+        s.start(mode, block);
+        s
+    }
+
+    /// A stream on nothing: neither readable nor writable.
+    pub const fn closed(io: I) -> Self {
+        Stream {
             io,
             buf: [0; BUFSIZ],
-            size: if block == 0 || block > BUFSIZ {
-                BUFSIZ
-            } else {
-                block
-            },
+            size: BUFSIZ,
             buffering: Buffering::Full,
             rpos: 0,
             rlen: 0,
@@ -104,18 +109,43 @@ impl<I: Io> Stream<I> {
             putting: false,
             pushback: [0; PUSHBACK],
             npush: 0,
-            readable: mode.read,
-            writable: mode.write,
-            append: mode.append,
+            readable: false,
+            writable: false,
+            append: false,
             eof: false,
             error: false,
+        }
+    }
+
+    /// Starts over on `io` as [`new`](Self::new) does, in place (the
+    /// buffer's bytes are not touched).
+    pub fn reopen(&mut self, io: I, mode: &Mode, block: usize) {
+        self.io = io;
+        self.start(mode, block);
+    }
+
+    fn start(&mut self, mode: &Mode, block: usize) {
+        self.size = if block == 0 || block > BUFSIZ {
+            BUFSIZ
+        } else {
+            block
         };
+        self.buffering = Buffering::Full;
+        self.rpos = 0;
+        self.rlen = 0;
+        self.wlen = 0;
+        self.putting = false;
+        self.npush = 0;
+        self.readable = mode.read;
+        self.writable = mode.write;
+        self.append = mode.append;
+        self.eof = false;
+        self.error = false;
         if mode.append && !mode.read {
             // As glibc: an append-only stream is at the end from the start
             // (a pipe cannot seek, which is fine).
-            let _ = s.io.seek(0, SEEK_END);
+            let _ = self.io.seek(0, SEEK_END);
         }
-        s
     }
 
     pub fn eof(&self) -> bool {
