@@ -1,7 +1,7 @@
 /* fcntl.h for ukrt apps (libukc), with glibc's numbers on x86_64 Linux.
-   fcntl() supports F_GETFL/F_SETFL (O_NONBLOCK) and F_GETFD/F_SETFD
-   (FD_CLOEXEC) on sockets; the O_* values for open() are here for the
-   files to come (there is no open() yet). */
+   open() and creat() for files and directories; fcntl() has F_GETFL/
+   F_SETFL (O_NONBLOCK), F_GETFD/F_SETFD (FD_CLOEXEC), F_DUPFD and
+   F_DUPFD_CLOEXEC. */
 #ifndef _UKC_FCNTL_H
 #define _UKC_FCNTL_H
 
@@ -40,6 +40,17 @@
 #define O_RSYNC O_SYNC
 #define AT_FDCWD -100
 
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#define O_LARGEFILE 0
+
+#ifndef SEEK_SET
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#endif
+
 int fcntl(int fd, int cmd, ...);
+int open(const char *path, int flags, ...);
+int creat(const char *path, mode_t mode);
 
 #endif

@@ -10,12 +10,14 @@
 pub mod addrinfo;
 pub mod ctype;
 pub mod errno;
+pub mod file;
 pub mod format;
 pub mod inet;
 pub mod net;
 pub mod rand;
 pub mod sort;
 pub mod strconv;
+pub mod stream;
 pub mod string;
 
 #[cfg(target_os = "none")]

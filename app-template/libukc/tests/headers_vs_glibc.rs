@@ -1,18 +1,19 @@
 //! libukc's C headers (app-template/include) against glibc's: one probe
-//! program prints every constant our network, fcntl, unistd, poll, select
-//! and errno headers define, the size, alignment and field offsets of
+//! program prints every constant our network, fcntl, unistd, poll, select,
+//! errno, sys/stat, dirent and stdio headers define, the size, alignment and field offsets of
 //! their structures, the sizes and signedness of their types, what the
 //! FD_* macros do to an fd_set's bytes and what the byte order macros
 //! give. It is built twice, once with glibc's headers and once with ours
 //! only (as apps are: -nostdinc plus gcc's own headers), and both outputs
-//! must be the same; the Rust side (ukc::net, ukc::addrinfo, ukc::errno)
-//! is compared with glibc's values too.
+//! must be the same; the Rust side (ukc::net, ukc::addrinfo, ukc::errno,
+//! ukc::file) is compared with glibc's values too. The S_IS* macros are
+//! run on every file type.
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::mem::{align_of, offset_of, size_of};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use ukc::{addrinfo as ai, errno, net};
+use ukc::{addrinfo as ai, errno, file, net};
 
 fn include_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../include")
@@ -32,6 +33,9 @@ const HEADERS: &[&str] = &[
     "fcntl.h",
     "unistd.h",
     "errno.h",
+    "sys/stat.h",
+    "dirent.h",
+    "stdio.h",
 ];
 
 /// Every object-like macro with a value that `header` defines (not the
@@ -47,8 +51,9 @@ fn macros(header: &str) -> Vec<String> {
                 .collect();
             let rest = &l[name.len()..];
             let object_like = rest.starts_with(' ') && !rest.trim().is_empty();
-            let ours =
-                name.starts_with(|c: char| c.is_ascii_uppercase()) && !name.ends_with("_INIT");
+            let ours = (name.starts_with(|c: char| c.is_ascii_uppercase())
+                || name.starts_with("_IO"))
+                && !name.ends_with("_INIT");
             (object_like && ours).then_some(name)
         })
         .collect()
@@ -90,6 +95,32 @@ const STRUCTS: &[(&str, &[&str])] = &[
     ("struct pollfd", &["fd", "events", "revents"]),
     ("struct timeval", &["tv_sec", "tv_usec"]),
     ("fd_set", &[]),
+    (
+        "struct stat",
+        &[
+            "st_dev",
+            "st_ino",
+            "st_nlink",
+            "st_mode",
+            "st_uid",
+            "st_gid",
+            "st_rdev",
+            "st_size",
+            "st_blksize",
+            "st_blocks",
+            "st_atim",
+            "st_mtim",
+            "st_ctim",
+            "st_atime",
+            "st_mtime",
+            "st_ctime",
+        ],
+    ),
+    (
+        "struct dirent",
+        &["d_ino", "d_off", "d_reclen", "d_type", "d_name"],
+    ),
+    ("struct timespec", &["tv_sec", "tv_nsec"]),
 ];
 
 const TYPES: &[&str] = &[
@@ -109,6 +140,12 @@ const TYPES: &[&str] = &[
     "in_addr_t",
     "nfds_t",
     "fd_mask",
+    "off64_t",
+    "ino_t",
+    "dev_t",
+    "nlink_t",
+    "blksize_t",
+    "blkcnt_t",
 ];
 
 /// Run-time checks: the FD_* macros on a set that starts dirty, the byte
@@ -153,6 +190,12 @@ static void behaviour(void) {
     dump("in6addr_any", &in6addr_any, sizeof in6addr_any);
     dump("in6addr_loopback", &in6addr_loopback, sizeof in6addr_loopback);
     printf("inaddr_any_lt0=%d\n", (int) (INADDR_ANY - 1 < 0));
+    mode_t types[] = {S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO, 0};
+    for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++) {
+        mode_t m = types[i] | 0755;
+        printf("s_is_%u=%d%d%d%d%d%d%d\n", i, S_ISREG(m) != 0, S_ISDIR(m) != 0, S_ISCHR(m) != 0,
+               S_ISBLK(m) != 0, S_ISFIFO(m) != 0, S_ISLNK(m) != 0, S_ISSOCK(m) != 0);
+    }
 }
 "#;
 
@@ -420,6 +463,29 @@ fn check_rust_side(c: &BTreeMap<String, String>) {
         ai::EAI_CANCELED => "EAI_CANCELED", ai::EAI_NOTCANCELED => "EAI_NOTCANCELED",
         ai::EAI_ALLDONE => "EAI_ALLDONE", ai::EAI_INTR => "EAI_INTR",
         ai::EAI_IDN_ENCODE => "EAI_IDN_ENCODE",
+        file::O_ACCMODE => "O_ACCMODE", file::O_RDONLY => "O_RDONLY", file::O_WRONLY => "O_WRONLY",
+        file::O_RDWR => "O_RDWR", file::O_CREAT => "O_CREAT", file::O_EXCL => "O_EXCL",
+        file::O_NOCTTY => "O_NOCTTY", file::O_TRUNC => "O_TRUNC", file::O_APPEND => "O_APPEND",
+        file::O_NONBLOCK => "O_NONBLOCK", file::O_DSYNC => "O_DSYNC",
+        file::O_DIRECTORY => "O_DIRECTORY", file::O_NOFOLLOW => "O_NOFOLLOW",
+        file::O_CLOEXEC => "O_CLOEXEC", file::O_SYNC => "O_SYNC", file::O_TMPFILE => "O_TMPFILE",
+        file::SEEK_SET => "SEEK_SET", file::SEEK_CUR => "SEEK_CUR", file::SEEK_END => "SEEK_END",
+        file::F_OK => "F_OK", file::X_OK => "X_OK", file::W_OK => "W_OK", file::R_OK => "R_OK",
+        file::F_DUPFD => "F_DUPFD", file::F_DUPFD_CLOEXEC => "F_DUPFD_CLOEXEC",
+        file::S_IFMT => "S_IFMT", file::S_IFSOCK => "S_IFSOCK", file::S_IFLNK => "S_IFLNK",
+        file::S_IFREG => "S_IFREG", file::S_IFBLK => "S_IFBLK", file::S_IFDIR => "S_IFDIR",
+        file::S_IFCHR => "S_IFCHR", file::S_IFIFO => "S_IFIFO", file::S_ISUID => "S_ISUID",
+        file::S_ISGID => "S_ISGID", file::S_ISVTX => "S_ISVTX", file::S_IRWXU => "S_IRWXU",
+        file::S_IRUSR => "S_IRUSR", file::S_IWUSR => "S_IWUSR", file::S_IXUSR => "S_IXUSR",
+        file::S_IRWXG => "S_IRWXG", file::S_IRGRP => "S_IRGRP", file::S_IWGRP => "S_IWGRP",
+        file::S_IXGRP => "S_IXGRP", file::S_IRWXO => "S_IRWXO", file::S_IROTH => "S_IROTH",
+        file::S_IWOTH => "S_IWOTH", file::S_IXOTH => "S_IXOTH",
+        file::DT_UNKNOWN => "DT_UNKNOWN", file::DT_FIFO => "DT_FIFO", file::DT_CHR => "DT_CHR",
+        file::DT_DIR => "DT_DIR", file::DT_BLK => "DT_BLK", file::DT_REG => "DT_REG",
+        file::DT_LNK => "DT_LNK", file::DT_SOCK => "DT_SOCK",
+        file::BUFSIZ => "BUFSIZ", file::FOPEN_MAX => "FOPEN_MAX",
+        file::FILENAME_MAX => "FILENAME_MAX", file::L_TMPNAM => "L_tmpnam",
+        file::IOFBF => "_IOFBF", file::IOLBF => "_IOLBF", file::IONBF => "_IONBF",
     );
     // Every errno number: the header's names are the Rust table's names.
     for e in 0..=140 {
@@ -461,6 +527,14 @@ fn check_rust_side(c: &BTreeMap<String, String>) {
     layout!(net::Pollfd, "struct pollfd", fd => "fd", events => "events", revents => "revents");
     layout!(net::Timeval, "struct timeval", tv_sec => "tv_sec", tv_usec => "tv_usec");
     layout!(net::FdSet, "fd_set");
+    layout!(file::Stat, "struct stat", st_dev => "st_dev", st_ino => "st_ino",
+        st_nlink => "st_nlink", st_mode => "st_mode", st_uid => "st_uid", st_gid => "st_gid",
+        st_rdev => "st_rdev", st_size => "st_size", st_blksize => "st_blksize",
+        st_blocks => "st_blocks", st_atim => "st_atim", st_mtim => "st_mtim",
+        st_ctim => "st_ctim");
+    layout!(file::Dirent, "struct dirent", d_ino => "d_ino", d_off => "d_off",
+        d_reclen => "d_reclen", d_type => "d_type", d_name => "d_name");
+    layout!(file::Timespec, "struct timespec", tv_sec => "tv_sec", tv_nsec => "tv_nsec");
     assert!(
         wrong.is_empty(),
         "the Rust side differs from glibc:\n{}",

@@ -2,7 +2,12 @@
 //! host against glibc's socket functions (which have the C ABI libukc
 //! gives apps) and exercised on 127.0.0.1: addresses, errors and their
 //! kinds, timeouts, TCP and UDP both ways. Only 127.0.0.1 is used.
+extern crate alloc;
+
 // Not every method is exercised here.
+#[allow(dead_code)]
+#[path = "../../ukrt-app/src/io.rs"]
+mod io;
 #[allow(dead_code)]
 #[path = "../../ukrt-app/src/net.rs"]
 mod net;

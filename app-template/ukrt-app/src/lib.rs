@@ -1,8 +1,9 @@
 //! Safe wrappers for Rust apps on ukrt: `print!`/`println!`/`eprintln!`, a
 //! global allocator (libukc's malloc, so `alloc` collections work), the
 //! arguments and environment, `exit`, a panic handler that reports the
-//! panic and exits with status 101, and TCP/UDP sockets shaped like
-//! `std::net` ([`net`]).
+//! panic and exits with status 101, TCP/UDP sockets shaped like
+//! `std::net` ([`net`]), files shaped like `std::fs` ([`fs`]), and the
+//! errors and I/O traits of both ([`io`]).
 //!
 //! An app is a `no_std` cdylib:
 //! ```ignore
@@ -14,6 +15,8 @@
 
 pub extern crate alloc;
 
+pub mod fs;
+pub mod io;
 pub mod net;
 
 use core::ffi::{c_char, CStr};

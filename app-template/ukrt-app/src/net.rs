@@ -1,7 +1,7 @@
 //! TCP and UDP over IPv4, shaped like `std::net`: [`TcpListener`],
 //! [`TcpStream`], [`UdpSocket`], with `core::net`'s [`Ipv4Addr`] and
-//! [`SocketAddrV4`], and an [`Error`] that carries the errno with a
-//! [`kind`](Error::kind) like `std::io::ErrorKind`.
+//! [`SocketAddrV4`], and [`io::Error`](crate::io::Error) (re-exported
+//! here) that carries the errno with a kind like `std::io::ErrorKind`.
 //!
 //! ```ignore
 //! use ukrt_app::net::{TcpListener, Ipv4Addr};
@@ -22,13 +22,13 @@
 use core::fmt;
 use core::time::Duration;
 
+pub use super::io::{Error, ErrorKind, Result};
+
 pub use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 /// The C side: libukc's functions (glibc's on the host), with Linux's
 /// numbers and layouts.
 mod sys {
-    use core::ffi::c_char;
-
     pub const AF_INET: i32 = 2;
     pub const SOCK_STREAM: i32 = 1;
     pub const SOCK_DGRAM: i32 = 2;
@@ -99,148 +99,8 @@ mod sys {
         pub fn getsockname(fd: i32, addr: *mut SockaddrIn, len: *mut u32) -> i32;
         pub fn getpeername(fd: i32, addr: *mut SockaddrIn, len: *mut u32) -> i32;
         pub safe fn fcntl(fd: i32, cmd: i32, ...) -> i32;
-        pub safe fn __errno_location() -> *mut i32;
-        pub safe fn strerror(errnum: i32) -> *const c_char;
     }
 }
-
-/// What an [`Error`] is about, like `std::io::ErrorKind` for the errors
-/// sockets give.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    NotFound,
-    PermissionDenied,
-    ConnectionRefused,
-    ConnectionReset,
-    HostUnreachable,
-    NetworkUnreachable,
-    ConnectionAborted,
-    NotConnected,
-    AddrInUse,
-    AddrNotAvailable,
-    NetworkDown,
-    BrokenPipe,
-    AlreadyExists,
-    WouldBlock,
-    InProgress,
-    InvalidInput,
-    InvalidData,
-    TimedOut,
-    WriteZero,
-    Interrupted,
-    Unsupported,
-    UnexpectedEof,
-    OutOfMemory,
-    Other,
-}
-
-impl ErrorKind {
-    /// The kind of an errno value (Linux's numbers), as std maps them
-    /// (plus EOPNOTSUPP, EAFNOSUPPORT and EPROTONOSUPPORT as Unsupported).
-    pub fn from_errno(e: i32) -> ErrorKind {
-        use ErrorKind::*;
-        match e {
-            1 | 13 => PermissionDenied,       // EPERM, EACCES
-            2 => NotFound,                    // ENOENT
-            4 => Interrupted,                 // EINTR
-            11 => WouldBlock,                 // EAGAIN, EWOULDBLOCK
-            12 => OutOfMemory,                // ENOMEM
-            17 => AlreadyExists,              // EEXIST
-            22 => InvalidInput,               // EINVAL
-            32 => BrokenPipe,                 // EPIPE
-            38 | 93 | 95 | 97 => Unsupported, // ENOSYS, EPROTONOSUPPORT, EOPNOTSUPP, EAFNOSUPPORT
-            98 => AddrInUse,                  // EADDRINUSE
-            99 => AddrNotAvailable,           // EADDRNOTAVAIL
-            100 => NetworkDown,               // ENETDOWN
-            101 => NetworkUnreachable,        // ENETUNREACH
-            103 => ConnectionAborted,         // ECONNABORTED
-            104 => ConnectionReset,           // ECONNRESET
-            107 => NotConnected,              // ENOTCONN
-            110 => TimedOut,                  // ETIMEDOUT
-            111 => ConnectionRefused,         // ECONNREFUSED
-            113 => HostUnreachable,           // EHOSTUNREACH
-            115 => InProgress,                // EINPROGRESS
-            _ => Other,
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Repr {
-    Os(i32),
-    Simple(ErrorKind, &'static str),
-}
-
-/// An error of a socket call: the errno it failed with, or a kind and a
-/// message for errors found before any call.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Error(Repr);
-
-impl Error {
-    /// The error of errno value `code`.
-    pub fn from_raw_os_error(code: i32) -> Error {
-        Error(Repr::Os(code))
-    }
-    /// The error the last failed call left in errno.
-    pub fn last_os_error() -> Error {
-        // SAFETY: __errno_location returns the calling app's (thread's)
-        // errno, an aligned int that lives as long as the app.
-        Error(Repr::Os(unsafe { *sys::__errno_location() }))
-    }
-    /// An error that did not come from the system.
-    pub const fn new(kind: ErrorKind, message: &'static str) -> Error {
-        Error(Repr::Simple(kind, message))
-    }
-    /// The errno value, for errors from a call.
-    pub fn raw_os_error(&self) -> Option<i32> {
-        match self.0 {
-            Repr::Os(e) => Some(e),
-            Repr::Simple(..) => None,
-        }
-    }
-    pub fn kind(&self) -> ErrorKind {
-        match self.0 {
-            Repr::Os(e) => ErrorKind::from_errno(e),
-            Repr::Simple(kind, _) => kind,
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    /// As std: the system's message and the number, `Connection refused
-    /// (os error 111)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Repr::Os(e) => {
-                // SAFETY: strerror returns a NUL-terminated message for any
-                // number; libukc's are static, glibc's stay valid until the
-                // next strerror call of this thread, and it is only read
-                // here, before any other call.
-                let msg = unsafe { core::ffi::CStr::from_ptr(sys::strerror(e)) };
-                write!(f, "{} (os error {e})", msg.to_str().unwrap_or("?"))
-            }
-            Repr::Simple(_, msg) => f.write_str(msg),
-        }
-    }
-}
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Repr::Os(e) => write!(
-                f,
-                "Os {{ code: {e}, kind: {:?}, message: \"{self}\" }}",
-                self.kind()
-            ),
-            Repr::Simple(kind, msg) => write!(f, "{kind:?}: {msg}"),
-        }
-    }
-}
-
-impl core::error::Error for Error {}
-
-pub type Result<T> = core::result::Result<T, Error>;
 
 /// A C result: the value, or the errno as an Error when it is -1.
 fn cvt(r: i32) -> Result<i32> {

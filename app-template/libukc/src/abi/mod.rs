@@ -2,6 +2,7 @@
 //! only for the app target. Each file covers one header.
 mod assert;
 mod ctype;
+mod file;
 mod inet;
 mod malloc;
 mod math;
