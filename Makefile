@@ -154,6 +154,7 @@ test-images:
 	$(MAKE) image APP=examples/udp-echo
 	$(MAKE) image APP=ci/apps/net-services
 	$(MAKE) image APP=ci/apps/net-client
+	$(MAKE) image APP=ci/apps/files-check
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)

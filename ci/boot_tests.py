@@ -376,6 +376,26 @@ class Apps(unittest.TestCase):
         self.assertRegex(b.out, r"ukrt: the app bundle is unusable: .*checksum")
 
 
+class Files(unittest.TestCase):
+    """Files under Xen: the POSIX and stdio calls on /tmp."""
+
+    def test_the_file_calls_give_the_transcript_glibc_gives(self):
+        # expected.txt is what the same program prints under glibc on Linux
+        # (app-template/libukc/tests/files_check_native.rs checks that).
+        with open(os.path.join(HERE, "apps/files-check/expected.txt")) as f:
+            expected = f.read()
+        b = Boot("uk.stats", image=app_image("files-check"))
+        self.assertEqual(b.status, 0, b)
+        start = b.out.index("=== files-check begin\n")
+        end = b.out.index("uk-app: name=files-check")
+        guest = b.out[start:end]
+        if guest != expected:
+            import difflib
+            diff = difflib.unified_diff(expected.splitlines(), guest.splitlines(),
+                                        "glibc", "ukrt", lineterm="", n=1)
+            self.fail("ukrt's transcript differs:\n" + "\n".join(list(diff)[:80]))
+
+
 class LibC(unittest.TestCase):
     """The libc-like layer, under Xen, against glibc on the host."""
 
@@ -539,6 +559,15 @@ class Limits(unittest.TestCase):
         self.assertEqual(got, {"too_much": "null", "wraps": "null", "huge": "null",
                                "frames_kept_by_failure": "0", "frames_kept_by_huge": "0",
                                "small": "ok"}, b)
+
+    def test_pointers_that_are_not_the_apps_get_efault(self):
+        b = Boot("bad-pointers", image=app_image("limits"))
+        self.assertEqual(b.status, 0, b)
+        got = fields(b.out, "bad-pointers: ")
+        efault = {k: "-14" for k in ["write_null", "write_runtime", "read_runtime", "open_null",
+                                      "open_runtime", "open_past_end", "stat_out_runtime",
+                                      "fstat_out_null", "getcwd_null"]}
+        self.assertEqual(got, {"console_null": "-1", **efault, "stat_ok": "0"}, b)
 
     def test_teardown_after_a_full_512_mib_heap(self):
         b = Boot("uk.stats fill-heap", image=app_image("limits"), memory=768, timeout=120)

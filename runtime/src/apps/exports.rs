@@ -152,6 +152,10 @@ pub fn console_read(buf: u64, len: usize) -> isize {
     if len == 0 {
         return 0;
     }
+    // A bad buffer is an error now, not after waiting for input.
+    if mem.check_writable(buf, len.min(256)).is_err() {
+        return -1;
+    }
     let mut chunk = [0u8; 256];
     loop {
         let n = crate::console::read_input(&mut chunk[..len.min(256)]);

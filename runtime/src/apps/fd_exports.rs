@@ -16,6 +16,7 @@ const F_SETFD: i32 = 2;
 const F_GETFL: i32 = 3;
 const F_SETFL: i32 = 4;
 const F_DUPFD_CLOEXEC: i32 = 1030;
+const FD_CLOEXEC: i64 = 1;
 const POLLIN: i16 = 1;
 const POLLOUT: i16 = 4;
 const POLLERR: i16 = 8;
@@ -91,7 +92,10 @@ extern "C" fn ukrt_read(fd: Fd, buf: u64, len: usize) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
         match &*fds::get(app, fd)? {
-            Object::Console => Ok(super::exports::console_read(buf, len) as i64),
+            Object::Console => match super::exports::console_read(buf, len) {
+                n if n < 0 => Err(Errno::EFAULT),
+                n => Ok(n as i64),
+            },
             Object::Socket(_) => Ok(net_exports::ukrt_recvfrom(fd, buf, len, 0, 0, 0)),
             Object::File(f) => file_read(&mem, f, buf, len, None),
             Object::Dir(_) => Err(Errno::EISDIR),
@@ -103,7 +107,10 @@ extern "C" fn ukrt_write(fd: Fd, buf: u64, len: usize) -> i64 {
     ret((|| {
         let (app, mem) = app()?;
         match &*fds::get(app, fd)? {
-            Object::Console => Ok(super::exports::console_write(buf, len) as i64),
+            Object::Console => match super::exports::console_write(buf, len) {
+                n if n < 0 => Err(Errno::EFAULT),
+                n => Ok(n as i64),
+            },
             Object::Socket(_) => Ok(net_exports::ukrt_sendto(fd, buf, len, 0, 0, 0)),
             Object::File(f) => file_write(&mem, f, buf, len, None),
             Object::Dir(_) => Err(Errno::EBADF),
@@ -165,7 +172,7 @@ extern "C" fn ukrt_close(fd: Fd) -> i64 {
 extern "C" fn ukrt_dup(fd: Fd) -> i64 {
     ret((|| {
         let (app, _) = app()?;
-        Ok(fds::dup(app, fd, 0)? as i64)
+        Ok(fds::dup(app, fd, 0, false)? as i64)
     })())
 }
 
@@ -183,9 +190,13 @@ extern "C" fn ukrt_fcntl(fd: Fd, cmd: i32, arg: i64) -> i64 {
         match cmd {
             F_DUPFD | F_DUPFD_CLOEXEC => {
                 let min = i32::try_from(arg).map_err(|_| Errno::EINVAL)?;
-                Ok(fds::dup(app, fd, min)? as i64)
+                Ok(fds::dup(app, fd, min, cmd == F_DUPFD_CLOEXEC)? as i64)
             }
-            F_GETFD | F_SETFD => Ok(0),
+            F_GETFD => Ok(fds::cloexec(app, fd)? as i64),
+            F_SETFD => {
+                fds::set_cloexec(app, fd, arg & FD_CLOEXEC != 0)?;
+                Ok(0)
+            }
             F_GETFL => Ok(match &*obj {
                 Object::Console => files::O_RDWR as i64,
                 Object::Socket(s) => {
@@ -198,15 +209,21 @@ extern "C" fn ukrt_fcntl(fd: Fd, cmd: i32, arg: i64) -> i64 {
                         (false, true) => files::O_WRONLY,
                         _ => files::O_RDONLY,
                     };
-                    (access | if f.append { files::O_APPEND } else { 0 }) as i64
+                    (access | if f.append() { files::O_APPEND } else { 0 }) as i64
                 }
                 Object::Dir(_) => (files::O_RDONLY | files::O_DIRECTORY) as i64,
             }),
             F_SETFL => {
-                // Only a socket's O_NONBLOCK changes anything.
-                if let Object::Socket(s) = &*obj {
-                    let on = arg & files::O_NONBLOCK as i64 != 0;
-                    net_exports::set_socket_nonblocking(app, *s, on)?;
+                // O_NONBLOCK changes sockets, O_APPEND files; the rest is
+                // ignored, as Linux ignores the access mode and creation
+                // flags here.
+                match &*obj {
+                    Object::Socket(s) => {
+                        let on = arg & files::O_NONBLOCK as i64 != 0;
+                        net_exports::set_socket_nonblocking(app, *s, on)?;
+                    }
+                    Object::File(f) => f.set_append(arg & files::O_APPEND as i64 != 0),
+                    Object::Console | Object::Dir(_) => {}
                 }
                 Ok(0)
             }

@@ -32,7 +32,7 @@ impl AppFiles {
         let mut fds = FdTable::new();
         let console = Arc::new(Object::Console);
         for fd in 0..3 {
-            let got = fds.share(console.clone(), fd);
+            let got = fds.share(console.clone(), fd, false);
             debug_assert_eq!(got, Ok(fd));
         }
         Self {
@@ -63,12 +63,12 @@ pub fn socket(app: App, fd: Fd) -> Result<Sock, Errno> {
     }
 }
 
-/// Gives `obj` the lowest free descriptor. On `EMFILE` the object is
-/// closed again.
-pub fn insert(app: App, obj: Object) -> Result<Fd, Errno> {
+/// Gives `obj` the lowest free descriptor (`cloexec`: `O_CLOEXEC`). On
+/// `EMFILE` the object is closed again.
+pub fn insert(app: App, obj: Object, cloexec: bool) -> Result<Fd, Errno> {
     with(app, |a| {
         if a.fds.has_room() {
-            a.fds.insert(obj).map_err(|e| (e, None))
+            a.fds.insert(obj, cloexec).map_err(|e| (e, None))
         } else {
             Err((Errno::EMFILE, Some(obj)))
         }
@@ -87,15 +87,25 @@ pub fn has_room(app: App) -> bool {
     with(app, |a| a.fds.has_room())
 }
 
-/// `dup`, or `fcntl(F_DUPFD, min)`.
-pub fn dup(app: App, fd: Fd, min: Fd) -> Result<Fd, Errno> {
+/// `dup`, or `fcntl(F_DUPFD, min)` / `F_DUPFD_CLOEXEC`.
+pub fn dup(app: App, fd: Fd, min: Fd, cloexec: bool) -> Result<Fd, Errno> {
     with(app, |a| {
-        if min == 0 {
+        if min == 0 && !cloexec {
             return a.fds.dup(fd);
         }
         let obj = a.fds.get(fd)?.clone();
-        a.fds.share(obj, min)
+        a.fds.share(obj, min, cloexec)
     })
+}
+
+/// `fcntl(F_GETFD)`.
+pub fn cloexec(app: App, fd: Fd) -> Result<bool, Errno> {
+    with(app, |a| a.fds.cloexec(fd))
+}
+
+/// `fcntl(F_SETFD)`.
+pub fn set_cloexec(app: App, fd: Fd, on: bool) -> Result<(), Errno> {
+    with(app, |a| a.fds.set_cloexec(fd, on))
 }
 
 /// `dup2(old, new)`.

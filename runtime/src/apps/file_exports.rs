@@ -60,7 +60,7 @@ extern "C" fn ukrt_open(addr: u64, flags: i32, _mode: u32) -> i64 {
             Opened::File(f) => Object::File(f),
             Opened::Dir(d) => Object::Dir(d),
         };
-        Ok(fds::insert(app, obj)? as i64)
+        Ok(fds::insert(app, obj, flags & files::O_CLOEXEC != 0)? as i64)
     })())
 }
 

@@ -118,7 +118,8 @@ extern "C" fn ukrt_socket(domain: i32, ty: i32, protocol: i32) -> i64 {
     ret((|| {
         let (app, _) = app()?;
         let sock = net(|n| n.stack.sockets.socket(app, domain, ty, protocol))??;
-        Ok(fds::insert(app, Object::Socket(sock))? as i64)
+        let cloexec = ty & crate::net::socket::SOCK_CLOEXEC != 0;
+        Ok(fds::insert(app, Object::Socket(sock), cloexec)? as i64)
     })())
 }
 
@@ -165,7 +166,8 @@ extern "C" fn ukrt_accept(fd: Fd, addr: u64, len: u64, flags: i32) -> i64 {
             })??;
         }
         write_addr(&mem, addr, len, peer)?;
-        Ok(fds::insert(app, Object::Socket(new))? as i64)
+        let cloexec = flags & crate::net::socket::SOCK_CLOEXEC != 0;
+        Ok(fds::insert(app, Object::Socket(new), cloexec)? as i64)
     })())
 }
 

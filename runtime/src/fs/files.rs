@@ -9,7 +9,7 @@ use crate::errno::Errno;
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 /// `open`'s flags (Linux's values).
 pub const O_ACCMODE: i32 = 3;
@@ -69,9 +69,22 @@ pub struct OpenFile {
     offset: AtomicU64,
     pub readable: bool,
     pub writable: bool,
-    pub append: bool,
+    /// `O_APPEND` (`fcntl(F_SETFL)` may change it).
+    append: AtomicBool,
     /// `O_SYNC`/`O_DSYNC`: every write is synced before it returns.
     pub sync_writes: bool,
+}
+
+impl OpenFile {
+    /// Whether writes go to the end (`O_APPEND`).
+    pub fn append(&self) -> bool {
+        self.append.load(Relaxed)
+    }
+
+    /// `fcntl(F_SETFL)` with or without `O_APPEND`.
+    pub fn set_append(&self, on: bool) {
+        self.append.store(on, Relaxed);
+    }
 }
 
 /// An open directory: its entries as of `open` (with `.` and `..`), and
@@ -211,7 +224,7 @@ impl Vfs {
             offset: AtomicU64::new(0),
             readable: access != O_WRONLY,
             writable: write,
-            append: flags & O_APPEND != 0,
+            append: AtomicBool::new(flags & O_APPEND != 0),
             sync_writes: flags & O_DSYNC != 0,
         }))
     }
@@ -269,7 +282,7 @@ impl Vfs {
         if !f.writable {
             return Err(Errno::EBADF);
         }
-        let offset = if f.append {
+        let offset = if f.append() {
             self.fs(f).fstat(f.handle)?.size
         } else {
             offset
@@ -295,7 +308,7 @@ impl Vfs {
     /// `write`: at the file's offset (its end with `O_APPEND`), which
     /// moves past what was written.
     pub fn write(&mut self, f: &OpenFile, data: &[u8]) -> Result<usize, Errno> {
-        let at = if f.append {
+        let at = if f.append() {
             self.fs(f).fstat(f.handle)?.size
         } else {
             f.offset.load(Relaxed)

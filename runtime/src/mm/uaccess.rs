@@ -98,6 +98,12 @@ impl AppMemory {
         Ok(())
     }
 
+    /// Checks that `len` bytes at `addr` can be written (mapping them), for
+    /// a call that must know before it waits for the data.
+    pub fn check_writable(&self, addr: u64, len: usize) -> Result<(), AccessError> {
+        self.prepare(addr, len as u64, Access::Write)
+    }
+
     pub fn write_u64(&self, addr: u64, v: u64) -> Result<(), AccessError> {
         self.write(addr, &v.to_le_bytes())
     }
