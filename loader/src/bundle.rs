@@ -58,7 +58,7 @@ pub const KIND_SHARED_OBJECT: u32 = 1;
 /// objects, under the name [`TREE_ENTRY_NAME`].
 pub const KIND_FILE_TREE: u32 = 2;
 /// The name [`BundleBuilder`] gives the file tree entry; no shared object
-/// may be added under it.
+/// may have it (the builder and the parser refuse one).
 pub const TREE_ENTRY_NAME: &str = ".files";
 
 // Header field offsets.
@@ -594,6 +594,13 @@ impl<'a> Bundle<'a> {
                 return Err(UnsupportedKind {
                     name: owned(),
                     kind,
+                });
+            }
+            if kind == KIND_SHARED_OBJECT && name == TREE_ENTRY_NAME {
+                return Err(BadName {
+                    index,
+                    name: owned(),
+                    reason: NameError::Reserved,
                 });
             }
             if kind == KIND_FILE_TREE {

@@ -1928,6 +1928,23 @@ mod tests {
             e.to_string(),
             "entry \".files\" (file tree): node #2 \"/bin\": reserved field is not zero"
         );
+        // A shared object may not take the tree's name (found by fuzzing:
+        // the parser took one the builder refuses).
+        let mut v = sample();
+        put(
+            &mut v,
+            crate::bundle::HEADER_SIZE + 80 + 56,
+            &1u32.to_le_bytes(),
+        );
+        fix(&mut v);
+        assert_eq!(
+            Bundle::parse(&v),
+            Err(BundleError::BadName {
+                index: 1,
+                name: ".files".into(),
+                reason: NameError::Reserved
+            })
+        );
         // The builder keeps the tree's name, and counts the tree's entry.
         let mut b = BundleBuilder::new();
         assert_eq!(
