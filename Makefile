@@ -1,7 +1,7 @@
 # ukrt: the user's entry points. `make help` lists them.
 #
 #   make run [APP=dir] [ARGS="..."] [V=1]  build an app's image and boot it on Xen under QEMU
-#   make image APP=dir                     build build/<name>/<name>.xen and <name>.cfg
+#   make image APP=dir [FILES=folder]      build build/<name>/<name>.xen and <name>.cfg
 #   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
 #   make test                              lint, host unit and harness tests, boot tests under Xen
 #   make bench                             benchmarks (figures, not pass/fail)
@@ -21,6 +21,9 @@ MEMORY   ?= 64
 # The app `make run` and `make image` build; the default is the C hello.
 APP      ?= examples/hello-c
 TIMEOUT  ?= 120
+# A host folder packed into the image as the read-only tree the guest sees
+# at /; replaces the folder of the manifest's `files` line, if any.
+FILES    ?=
 
 # Apps: C with gcc (flags in app-template/mk/c-app.mk), Rust with the app
 # target; both as PIC shared objects with code and data in different 2 MiB
@@ -43,11 +46,11 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test boot-test fuzz fuzz-smoke bench clean
+.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
-	@echo "make image APP=dir                     build build/<name>/<name>.xen and .cfg"
+	@echo "make image APP=dir [FILES=folder]      build build/<name>/<name>.xen and .cfg (FILES: a tree at /)"
 	@echo "make new-app NAME=foo [LANG=c|rust]    create apps/foo from app-template"
 	@echo "make test                    lint + host unit tests + harness tests + boot tests under Xen"
 	@echo "make bench                   benchmarks"
@@ -91,10 +94,11 @@ endif
 
 # The image: the kernel with a bundle of the app's .so files and libukc;
 # the manifest is the app's manifest.txt, or one app named after the folder.
+# FILES=folder (or the manifest's `files DIR` line) adds a file tree.
 image: app-so kernel pack
 	$(PACK) pack -o $(APP_OUT)/$(APP_NAME).ukb \
 		$(if $(wildcard $(APP)/manifest.txt),--manifest $(APP)/manifest.txt,--manifest-text "app $(APP_NAME) $(APP_NAME).so") \
-		$(APP_OUT)/*.so
+		$(if $(FILES),--files "$(FILES)") $(APP_OUT)/*.so
 	$(PACK) image --kernel $(KERNEL) --bundle $(APP_OUT)/$(APP_NAME).ukb -o $(APP_OUT)/$(APP_NAME).xen
 	target/release/xen-config generate --image $(abspath $(APP_OUT))/$(APP_NAME).xen \
 		--name $(APP_NAME) --extra "$(ARGS)" > $(APP_OUT)/$(APP_NAME).cfg
@@ -165,7 +169,7 @@ $(XEN_GZ): | deps
 run: image $(XEN)
 	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)"
 
-test: lint unit-test harness-test fuzz-smoke boot-test
+test: lint unit-test harness-test image-test fuzz-smoke boot-test
 
 # ruff, pinned and installed into build/tools by ci/install-deps; settings in ruff.toml.
 RUFF := build/tools/ruff/bin/ruff
@@ -188,6 +192,11 @@ unit-test: deps
 # The harness package's own tests: recorded consoles replayed, on the host.
 harness-test:
 	$(PYTHON) -m unittest discover -s ci/ukharness/tests -t ci
+
+# make image itself: FILES= and the manifest's files line give a tree, and
+# without them the bundle is what ukrt-pack makes of the .so files alone.
+image-test: kernel pack libukc
+	$(PYTHON) ci/image_tests.py
 
 # Fuzzing (ci/fuzz.sh): `make fuzz` runs every target, or FUZZ_TARGETS, for
 # FUZZ_TIME seconds each; the smoke run in `make test` only checks that the

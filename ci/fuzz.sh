@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_FUZZ_VERSION=0.13.2
-TARGETS=(manifest bundle_raw bundle_checksummed elf image xen_config_check)
+TARGETS=(manifest bundle_raw bundle_checksummed elf image xen_config_check tree)
 FUZZ_TIME=${FUZZ_TIME:-600}
 SMOKE_RUNS=${SMOKE_RUNS:-5000}
 BUILD=${UKRT_BUILD:-build}
@@ -122,6 +122,27 @@ seeds() {
             bundles+=("$tmp/$name.ukb")
         fi
     done
+    # A bundle with a file tree (nested folders, an empty one, an empty
+    # file, a 3-page file), and its tree entry as the tree target's input:
+    # the entry's page number (4 bytes, little-endian), then its bytes.
+    mkdir -p "$tmp/tree/etc" "$tmp/tree/a/b/c" "$tmp/tree/empty"
+    printf 'hello\n' >"$tmp/tree/etc/motd"
+    : >"$tmp/tree/etc/blank"
+    head -c 12288 /dev/zero | tr '\0' 'x' >"$tmp/tree/a/b/c/big"
+    printf 'deep' >"$tmp/tree/a/b/deep"
+    $pack pack -o "$tmp/tree.ukb" --manifest-text 'app nosym nosym.so' --files "$tmp/tree" \
+        "$tmp/nosym.so" >/dev/null
+    bundles+=("$tmp/tree.ukb")
+    python3 - "$tmp/tree.ukb" "$tmp/tree.seed" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+for i in range(struct.unpack_from("<I", b, 12)[0]):
+    at = 64 + 80 * i
+    if struct.unpack_from("<I", b, at + 56)[0] == 2:
+        off, size = struct.unpack_from("<QQ", b, at + 64)
+        open(sys.argv[2], "wb").write(struct.pack("<I", off // 4096) + b[off:off + size])
+EOF
+    add_seed tree "$tmp/tree.seed"
     for f in "${bundles[@]}"; do
         add_seed bundle_raw "$f"
         add_seed bundle_checksummed "$f"

@@ -1,7 +1,8 @@
 //! The input as a bundle whose CRC-32 is fixed up before parsing, so the
 //! fuzzer reaches the structural checks behind the checksum (seeds are
 //! valid bundles). For bundles that parse: the files, the manifest, and a
-//! rebuild with `BundleBuilder` that must parse to the same contents.
+//! rebuild with `BundleBuilder` that must parse to the same contents
+//! (file tree included).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use ukrt_fuzz::fix_checksum;
@@ -46,6 +47,20 @@ fuzz_target!(|data: &[u8]| {
     for f in b.files() {
         rebuilt.add_file(f.name, f.data.to_vec()).unwrap();
     }
+    if let Some(t) = b.tree() {
+        // The tree as the packer would add it: same paths and contents.
+        let mut tree = ukrt_loader::tree::TreeBuilder::new();
+        for (path, node) in t.walk().into_iter().skip(1) {
+            let parts: Vec<&str> = path.split('/').skip(1).collect();
+            match node {
+                ukrt_loader::tree::Node::Dir(_) => tree.add_dir(&parts).unwrap(),
+                ukrt_loader::tree::Node::File { data, .. } => {
+                    tree.add_file(&parts, data.to_vec()).unwrap()
+                }
+            }
+        }
+        rebuilt.set_tree(tree).unwrap();
+    }
     rebuilt.set_manifest(b.manifest_text());
     let again = rebuilt.build();
     let r = Bundle::parse(&again).unwrap();
@@ -54,4 +69,13 @@ fuzz_target!(|data: &[u8]| {
         .map(|f| (f.name, f.data))
         .eq(b.files().map(|f| (f.name, f.data))));
     assert_eq!(r.manifest_text(), b.manifest_text());
+    let walk = |t: Option<ukrt_loader::tree::FileTree>| {
+        t.map(|t| {
+            t.walk()
+                .into_iter()
+                .map(|(p, n)| (p, n.size()))
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(walk(r.tree()), walk(b.tree()));
 });

@@ -35,6 +35,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::tree::{FileTree, TreeBuilder};
+
 /// The bundle's page size; file data and the manifest start on multiples.
 pub const PAGE: u64 = 4096;
 /// The first eight bytes of every bundle.
@@ -49,8 +51,15 @@ pub const ENTRY_SIZE: usize = 80;
 pub const NAME_LEN: usize = 56;
 /// Header and entry table must fit in page 0.
 pub const MAX_ENTRIES: usize = (PAGE as usize - HEADER_SIZE) / ENTRY_SIZE;
-/// Entry kind: an ELF shared object (an app or a library). The only kind.
+/// Entry kind: an ELF shared object (an app or a library).
 pub const KIND_SHARED_OBJECT: u32 = 1;
+/// Entry kind: the file tree the guest sees at `/` ([`crate::tree`]). At
+/// most one per bundle; [`BundleBuilder`] stores it after the shared
+/// objects, under the name [`TREE_ENTRY_NAME`].
+pub const KIND_FILE_TREE: u32 = 2;
+/// The name [`BundleBuilder`] gives the file tree entry; no shared object
+/// may have it (the builder and the parser refuse one).
+pub const TREE_ENTRY_NAME: &str = ".files";
 
 // Header field offsets.
 const H_VERSION: usize = 8;
@@ -84,6 +93,8 @@ pub enum NameError {
     ContainsSlash,
     ContainsWhitespace,
     ContainsControl,
+    /// [`TREE_ENTRY_NAME`], which the builder keeps for the file tree.
+    Reserved,
 }
 
 impl fmt::Display for NameError {
@@ -104,6 +115,7 @@ impl fmt::Display for NameError {
             NameError::ContainsSlash => f.write_str("it contains '/'"),
             NameError::ContainsWhitespace => f.write_str("it contains whitespace"),
             NameError::ContainsControl => f.write_str("it contains a control character"),
+            NameError::Reserved => write!(f, "{TREE_ENTRY_NAME:?} is the file tree's entry"),
         }
     }
 }
@@ -181,6 +193,16 @@ pub enum BundleError {
     UnsupportedKind {
         name: String,
         kind: u32,
+    },
+    /// A second file tree entry (`first` is the first one's name).
+    DuplicateTree {
+        name: String,
+        first: String,
+    },
+    /// The file tree entry `entry` is malformed.
+    Tree {
+        entry: String,
+        error: crate::tree::TreeError,
     },
     Misaligned {
         name: String,
@@ -284,9 +306,14 @@ impl fmt::Display for BundleError {
             ),
             UnsupportedKind { name, kind } => write!(
                 f,
-                "entry {name:?}: unsupported kind {kind} (only {KIND_SHARED_OBJECT}, ELF shared \
-                 object, is known)"
+                "entry {name:?}: unsupported kind {kind} (known: {KIND_SHARED_OBJECT}, ELF shared \
+                 object; {KIND_FILE_TREE}, file tree)"
             ),
+            DuplicateTree { name, first } => write!(
+                f,
+                "entry {name:?}: a second file tree (entry {first:?} is one; at most one fits)"
+            ),
+            Tree { entry, error } => write!(f, "entry {entry:?} (file tree): {error}"),
             Misaligned { name, offset } => {
                 write!(
                     f,
@@ -394,7 +421,10 @@ impl BundleFile<'_> {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Bundle<'a> {
     bytes: &'a [u8],
+    /// The shared objects (every entry but the file tree).
     files: Vec<BundleFile<'a>>,
+    /// The file tree entry and its parsed index.
+    tree: Option<(BundleFile<'a>, FileTree<'a>)>,
     manifest: &'a str,
     checksum: u32,
 }
@@ -416,6 +446,7 @@ impl fmt::Debug for Bundle<'_> {
             .field("total_size", &self.bytes.len())
             .field("checksum", &format_args!("{:#010x}", self.checksum))
             .field("files", &self.files)
+            .field("tree", &self.tree.map(|(_, t)| t))
             .field("manifest", &self.manifest)
             .finish()
     }
@@ -538,7 +569,9 @@ impl<'a> Bundle<'a> {
         }
 
         // Page 0 is at least PAGE bytes (total_size >= PAGE) and the table fits in it.
+        // Every entry, the file tree too, for the layout checks.
         let mut files: Vec<BundleFile<'a>> = Vec::with_capacity(count);
+        let mut tree_index: Option<usize> = None;
         for index in 0..count {
             let at = HEADER_SIZE + index * ENTRY_SIZE;
             let raw = &bytes[at..at + ENTRY_SIZE];
@@ -557,11 +590,27 @@ impl<'a> Bundle<'a> {
             }
             let owned = || name.to_owned();
             let kind = le_u32(raw, E_KIND);
-            if kind != KIND_SHARED_OBJECT {
+            if kind != KIND_SHARED_OBJECT && kind != KIND_FILE_TREE {
                 return Err(UnsupportedKind {
                     name: owned(),
                     kind,
                 });
+            }
+            if kind == KIND_SHARED_OBJECT && name == TREE_ENTRY_NAME {
+                return Err(BadName {
+                    index,
+                    name: owned(),
+                    reason: NameError::Reserved,
+                });
+            }
+            if kind == KIND_FILE_TREE {
+                if let Some(first) = tree_index {
+                    return Err(DuplicateTree {
+                        name: owned(),
+                        first: files[first].name.to_owned(),
+                    });
+                }
+                tree_index = Some(index);
             }
             if le_u32(raw, E_RESERVED) != 0 {
                 return Err(ReservedNotZero {
@@ -674,15 +723,37 @@ impl<'a> Bundle<'a> {
             cursor = end;
         }
 
+        let tree = match tree_index {
+            None => None,
+            Some(i) => {
+                let entry = files.remove(i);
+                let tree = FileTree::parse(entry.data, entry.offset).map_err(|error| Tree {
+                    entry: entry.name.to_owned(),
+                    error,
+                })?;
+                Some((entry, tree))
+            }
+        };
         Ok(Bundle {
             bytes,
             files,
+            tree,
             manifest,
             checksum: actual,
         })
     }
 
-    /// The files, in table (and offset) order.
+    /// The file tree the guest sees at `/`, if the bundle has one.
+    pub fn tree(&self) -> Option<FileTree<'a>> {
+        self.tree.map(|(_, t)| t)
+    }
+
+    /// The file tree's entry (its name, offset and bytes), if any.
+    pub fn tree_entry(&self) -> Option<BundleFile<'a>> {
+        self.tree.map(|(e, _)| e)
+    }
+
+    /// The shared objects, in table (and offset) order (not the file tree).
     pub fn files(&self) -> impl ExactSizeIterator<Item = BundleFile<'a>> + '_ {
         self.files.iter().copied()
     }
@@ -723,6 +794,7 @@ impl<'a> Bundle<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct BundleBuilder {
     files: Vec<(String, Vec<u8>)>,
+    tree: Option<TreeBuilder>,
     manifest: String,
 }
 
@@ -740,6 +812,13 @@ impl BundleBuilder {
             name: name.to_owned(),
             reason,
         })?;
+        if name == TREE_ENTRY_NAME {
+            return Err(BundleError::BadName {
+                index,
+                name: name.to_owned(),
+                reason: NameError::Reserved,
+            });
+        }
         if let Some(first) = self.files.iter().position(|(n, _)| n == name) {
             return Err(BundleError::DuplicateName {
                 name: name.to_owned(),
@@ -747,10 +826,21 @@ impl BundleBuilder {
                 first,
             });
         }
-        if index >= MAX_ENTRIES {
-            return Err(BundleError::TooManyEntries(index as u64 + 1));
+        let tree = self.tree.is_some() as usize;
+        if index + tree >= MAX_ENTRIES {
+            return Err(BundleError::TooManyEntries((index + tree) as u64 + 1));
         }
         self.files.push((name.to_owned(), data));
+        Ok(())
+    }
+
+    /// Sets the file tree (none by default): one more entry, after the
+    /// shared objects. Fails if the table is full.
+    pub fn set_tree(&mut self, tree: TreeBuilder) -> Result<(), BundleError> {
+        if self.tree.is_none() && self.files.len() >= MAX_ENTRIES {
+            return Err(BundleError::TooManyEntries(self.files.len() as u64 + 1));
+        }
+        self.tree = Some(tree);
         Ok(())
     }
 
@@ -771,6 +861,12 @@ impl BundleBuilder {
             offsets.push(at);
             at = align_up(at + data.len() as u64);
         }
+        let tree = self.tree.as_ref().map(|t| {
+            let bytes = t.encode(at);
+            let off = at;
+            at = align_up(at + bytes.len() as u64);
+            (off, bytes)
+        });
         let moff = at;
         let mend = moff + self.manifest.len() as u64;
         let total = align_up(mend);
@@ -778,7 +874,11 @@ impl BundleBuilder {
         let mut out = vec![0u8; total as usize];
         out[..MAGIC.len()].copy_from_slice(&MAGIC);
         put_u32(&mut out, H_VERSION, VERSION);
-        put_u32(&mut out, H_COUNT, self.files.len() as u32);
+        put_u32(
+            &mut out,
+            H_COUNT,
+            (self.files.len() + tree.is_some() as usize) as u32,
+        );
         put_u64(&mut out, H_TOTAL, total);
         put_u64(&mut out, H_MANIFEST_OFFSET, moff);
         put_u64(&mut out, H_MANIFEST_LEN, self.manifest.len() as u64);
@@ -789,6 +889,14 @@ impl BundleBuilder {
             put_u64(&mut out, e + E_OFFSET, off);
             put_u64(&mut out, e + E_SIZE, data.len() as u64);
             out[off as usize..off as usize + data.len()].copy_from_slice(data);
+        }
+        if let Some((off, bytes)) = &tree {
+            let e = HEADER_SIZE + self.files.len() * ENTRY_SIZE;
+            out[e..e + TREE_ENTRY_NAME.len()].copy_from_slice(TREE_ENTRY_NAME.as_bytes());
+            put_u32(&mut out, e + E_KIND, KIND_FILE_TREE);
+            put_u64(&mut out, e + E_OFFSET, *off);
+            put_u64(&mut out, e + E_SIZE, bytes.len() as u64);
+            out[*off as usize..*off as usize + bytes.len()].copy_from_slice(bytes);
         }
         out[moff as usize..mend as usize].copy_from_slice(self.manifest.as_bytes());
         let sum = compute_checksum(&out);
@@ -874,6 +982,22 @@ mod tests {
         let mut longer = bytes.clone();
         longer.extend_from_slice(&[0xaa; 100]);
         assert_eq!(Bundle::parse(&longer).unwrap().total_size(), 6 * PAGE);
+    }
+
+    #[test]
+    fn bundles_without_a_tree_are_unchanged() {
+        // The same inputs packed by ukrt-pack before file trees existed
+        // (commit 0bf080f) gave 20480 bytes with this checksum.
+        let mut b = BundleBuilder::new();
+        b.add_file("a.so", (0..5000).map(|i| (i * 7 + 1) as u8).collect())
+            .unwrap();
+        b.add_file("b.so", (0..100).map(|i| (i * 3 + 2) as u8).collect())
+            .unwrap();
+        b.set_manifest("app a a.so \"x y\"");
+        let bytes = b.build();
+        assert_eq!(bytes.len(), 20480);
+        assert_eq!(le_u32(&bytes, H_CHECKSUM), 0x7dbcfe3b);
+        assert_eq!(Bundle::parse(&bytes).unwrap().tree(), None);
     }
 
     #[test]
@@ -1232,13 +1356,17 @@ mod tests {
 
     #[test]
     fn unsupported_kind() {
-        let err = corrupt(|b| put_u32(b, entry(0) + E_KIND, 2));
+        let err = corrupt(|b| put_u32(b, entry(0) + E_KIND, 3));
         assert_eq!(
             err,
             BundleError::UnsupportedKind {
                 name: "a.so".into(),
-                kind: 2
+                kind: 3
             }
+        );
+        assert_eq!(
+            err.to_string(),
+            "entry \"a.so\": unsupported kind 3 (known: 1, ELF shared object; 2, file tree)"
         );
     }
 

@@ -6,7 +6,8 @@
 //! - `link`: symbol resolution and relocation for one app instance;
 //! - `layout` and `plan`: where an instance's pieces go in its slot, and
 //!   every other decision of loading it, as data the runtime carries out;
-//! - `bundle` and `manifest`: the image bundle format and its app list.
+//! - `bundle` and `manifest`: the image bundle format and its app list;
+//! - `tree`: the read-only file tree a bundle can carry (mounted at `/`).
 #![no_std]
 
 extern crate alloc;
@@ -21,6 +22,7 @@ pub mod layout;
 pub mod link;
 pub mod manifest;
 pub mod plan;
+pub mod tree;
 
 /// The symbols the runtime exports to apps (looked up after the app and
 /// its libraries). The runtime checks at boot that its export table has

@@ -6,7 +6,9 @@
 //! app web   httpd.so --port 8080 "--motd=hello there" "say \"hi\""
 //! ```
 //!
-//! One directive per line; `app <name> <file> [args...]` is the only one.
+//! One directive per line: `app <name> <file> [args...]`, and at most one
+//! `files <dir>` (for the packer: the host folder whose tree the guest sees
+//! at `/`, relative to the manifest's folder; the runtime skips the line).
 //! Words are separated by spaces or tabs. A double-quoted part of a word may
 //! hold spaces, tabs and `#`; inside quotes `\"` and `\\` are the only
 //! escapes (outside quotes a backslash is an ordinary character). Quoted and
@@ -65,6 +67,16 @@ pub enum ManifestErrorKind {
         reason: NameError,
     },
     NoApps,
+    /// `files` without its folder.
+    MissingFilesDir,
+    /// `files` with more than one word after it (`count` words).
+    FilesExtraWords {
+        count: usize,
+    },
+    /// A second `files` line.
+    DuplicateFiles {
+        first_line: usize,
+    },
     /// From [`check_files`]: the app's file is not in the bundle.
     MissingFile {
         app: String,
@@ -77,7 +89,10 @@ impl fmt::Display for ManifestErrorKind {
         use ManifestErrorKind::*;
         match self {
             UnknownDirective(d) => {
-                write!(f, "unknown directive {d:?} (the only directive is \"app\")")
+                write!(
+                    f,
+                    "unknown directive {d:?} (the directives are \"app\" and \"files\")"
+                )
             }
             MissingAppName => f.write_str("missing app name (expected: app NAME FILE [ARGS...])"),
             MissingFileName { app } => write!(f, "missing file name for app {app:?}"),
@@ -100,6 +115,15 @@ impl fmt::Display for ManifestErrorKind {
             ),
             BadFileName { file, reason } => write!(f, "bad file name {file:?}: {reason}"),
             NoApps => f.write_str("no apps"),
+            MissingFilesDir => f.write_str("missing folder (expected: files DIR)"),
+            FilesExtraWords { count } => write!(
+                f,
+                "files takes one folder, not {count} words (quote a name with spaces)"
+            ),
+            DuplicateFiles { first_line } => write!(
+                f,
+                "a second files line (the first is line {first_line}; an image has one tree)"
+            ),
             MissingFile { app, file } => {
                 write!(
                     f,
@@ -171,9 +195,33 @@ fn split_words(line: &str) -> Result<Vec<String>, ManifestErrorKind> {
     Ok(words)
 }
 
-/// Parses a manifest into its apps, in start order.
+/// A `files DIR` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilesSpec {
+    /// The folder as written (the packer takes it relative to the
+    /// manifest's folder).
+    pub dir: String,
+    /// Its 1-based line number.
+    pub line: usize,
+}
+
+/// Everything a manifest says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub apps: Vec<AppSpec>,
+    pub files: Option<FilesSpec>,
+}
+
+/// Parses a manifest into its apps, in start order (a `files` line is
+/// checked, then left to the packer: see [`parse_manifest`]).
 pub fn parse(text: &str) -> Result<Vec<AppSpec>, ManifestError> {
+    parse_manifest(text).map(|m| m.apps)
+}
+
+/// Parses a manifest: its apps and its `files` line.
+pub fn parse_manifest(text: &str) -> Result<Manifest, ManifestError> {
     let mut apps: Vec<AppSpec> = Vec::new();
+    let mut files: Option<FilesSpec> = None;
     // App name -> the line it was first used on: one lookup per line, so
     // a manifest with many apps is checked in linear time.
     let mut first_lines: HashMap<String, usize> = HashMap::new();
@@ -185,6 +233,25 @@ pub fn parse(text: &str) -> Result<Vec<AppSpec>, ManifestError> {
         let Some(directive) = words.next() else {
             continue;
         };
+        if directive == "files" {
+            let rest: Vec<String> = words.collect();
+            let dir = match rest.as_slice() {
+                [dir] if !dir.is_empty() => dir.clone(),
+                [] | [_] => return Err(err(ManifestErrorKind::MissingFilesDir)),
+                _ => {
+                    return Err(err(ManifestErrorKind::FilesExtraWords {
+                        count: rest.len(),
+                    }))
+                }
+            };
+            if let Some(first) = &files {
+                return Err(err(ManifestErrorKind::DuplicateFiles {
+                    first_line: first.line,
+                }));
+            }
+            files = Some(FilesSpec { dir, line });
+            continue;
+        }
         if directive != "app" {
             return Err(err(ManifestErrorKind::UnknownDirective(directive)));
         }
@@ -217,7 +284,7 @@ pub fn parse(text: &str) -> Result<Vec<AppSpec>, ManifestError> {
             kind: ManifestErrorKind::NoApps,
         });
     }
-    Ok(apps)
+    Ok(Manifest { apps, files })
 }
 
 /// Checks that every app's file is in `bundle`.
@@ -331,7 +398,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "manifest line 3: unknown directive \"ap\" (the only directive is \"app\")"
+            "manifest line 3: unknown directive \"ap\" (the directives are \"app\" and \"files\")"
         );
         assert_eq!(err("App a a.so").kind, K::UnknownDirective("App".into()));
     }
@@ -437,6 +504,58 @@ mod tests {
                 }
             }
         );
+    }
+
+    #[test]
+    fn files_line() {
+        let m = parse_manifest("app a a.so\n# data\nfiles \"my data\"  # the tree\n").unwrap();
+        assert_eq!(m.apps, vec![app("a", "a.so", &[])]);
+        assert_eq!(
+            m.files,
+            Some(FilesSpec {
+                dir: "my data".into(),
+                line: 3
+            })
+        );
+        // parse() checks the line and leaves it out; the runtime uses it.
+        assert_eq!(
+            parse("files root\napp a a.so").unwrap(),
+            vec![app("a", "a.so", &[])]
+        );
+        assert_eq!(parse_manifest("app a a.so").unwrap().files, None);
+        let e = err("app a a.so\nfiles\n");
+        assert_eq!(
+            e,
+            ManifestError {
+                line: 2,
+                kind: K::MissingFilesDir
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "manifest line 2: missing folder (expected: files DIR)"
+        );
+        assert_eq!(err("files \"\"\napp a a.so").kind, K::MissingFilesDir);
+        let e = err("files a b\napp a a.so");
+        assert_eq!(e.kind, K::FilesExtraWords { count: 2 });
+        assert_eq!(
+            e.to_string(),
+            "manifest line 1: files takes one folder, not 2 words (quote a name with spaces)"
+        );
+        let e = err("files a\napp a a.so\nfiles b\n");
+        assert_eq!(
+            e,
+            ManifestError {
+                line: 3,
+                kind: K::DuplicateFiles { first_line: 1 }
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "manifest line 3: a second files line (the first is line 1; an image has one tree)"
+        );
+        // A files line is not an app.
+        assert_eq!(err("files a\n").kind, K::NoApps);
     }
 
     #[test]

@@ -494,3 +494,250 @@ fn image_refuses_a_kernel_that_is_not_ukrt() {
     assert!(!out.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A host folder for a file tree: nested folders, an empty folder, an empty
+/// file, a 3-page file and a 255-byte name.
+fn make_tree(root: &Path) {
+    for d in ["etc", "a/b/c", "empty-dir", "bin"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    write(root, "etc/motd", b"hello from the image\n");
+    write(root, "etc/empty", b"");
+    write(root, "a/b/c/big.bin", &bytes(3 * 4096, 9));
+    write(root, &"n".repeat(255), b"x");
+    write(root, ".hidden", b"dot files are packed too");
+}
+
+#[test]
+fn pack_a_files_tree() {
+    let d = temp_dir("tree");
+    let app = gcc_so(&d, "app.so", "int main(void) { return 0; }", &[]);
+    std::fs::create_dir_all(d.join("m")).unwrap();
+    make_tree(&d.join("m/data"));
+    // The files line is relative to the manifest's folder, not the cwd.
+    let manifest = write(&d, "m/manifest.txt", b"app a app.so\nfiles data\n");
+    let out = d.join("t.ukb");
+    let o = Command::new(env!("CARGO_BIN_EXE_ukrt-pack"))
+        .current_dir("/")
+        .args(["pack", "-o"])
+        .arg(&out)
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg(&app)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(", tree of ")
+            && stdout(&o).contains("(5 files, 6 folders, 12334 bytes)"),
+        "{}",
+        stdout(&o)
+    );
+    let data = std::fs::read(&out).unwrap();
+    let b = Bundle::parse(&data).unwrap();
+    assert_eq!(b.file_count(), 1);
+    let t = b.tree().expect("a tree");
+    let file = |path: &[&str]| match t.lookup(path) {
+        Some(ukrt_loader::tree::Node::File { data, .. }) => data.to_vec(),
+        other => panic!("{path:?}: {other:?}"),
+    };
+    assert_eq!(file(&["etc", "motd"]), b"hello from the image\n");
+    assert_eq!(file(&["etc", "empty"]), b"");
+    assert_eq!(file(&["a", "b", "c", "big.bin"]), bytes(3 * 4096, 9));
+    assert_eq!(file(&[&"n".repeat(255)]), b"x");
+    assert_eq!(file(&[".hidden"]), b"dot files are packed too");
+    assert!(t.lookup(&["empty-dir"]).unwrap().is_dir());
+    assert_eq!(t.children(t.lookup(&["bin"]).unwrap().id()).len(), 0);
+
+    // list shows every path with its size; check accepts it.
+    let o = pack_cmd(&[&"list", &out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for want in [
+        "5 files, 6 folders, 12334 bytes of data",
+        "-                   -  /a/\n",
+        "-                   -  /a/b/c/\n",
+        "      12288  /a/b/c/big.bin\n",
+        "-                   0  /etc/empty\n",
+        "         21  /etc/motd\n",
+        "-                   -  /empty-dir/\n",
+        &format!("          1  /{}\n", "n".repeat(255)),
+    ] {
+        assert!(text.contains(want), "list lacks {want:?}:\n{text}");
+    }
+    // Depth first, by name.
+    let order: Vec<&str> = text.lines().filter_map(|l| l.split("  /").nth(1)).collect();
+    assert_eq!(
+        &order[..6],
+        [".hidden", "a/", "a/b/", "a/b/c/", "a/b/c/big.bin", "bin/"]
+    );
+    let o = pack_cmd(&[&"check", &out]);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{}: ok (1 files, 1 apps, a file tree of 5 files)\n",
+            out.display()
+        ),
+        "{}",
+        stderr(&o)
+    );
+
+    // Reproducible: the same tree made in another order packs the same
+    // bytes; --files replaces the manifest's line.
+    make_tree(&d.join("other"));
+    let again = d.join("again.ukb");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &again,
+        &"--manifest",
+        &manifest,
+        &"--files",
+        &d.join("other"),
+        &app,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&again).unwrap() == data);
+    write(&d, "other/etc/motd", b"changed");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &again,
+        &"--manifest",
+        &manifest,
+        &"--files",
+        &d.join("other"),
+        &app,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&again).unwrap() != data);
+
+    // Without a files line or --files there is no tree, and the bundle is
+    // what it was before trees existed.
+    let plain = d.join("plain.ukb");
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &plain,
+        &"--manifest-text",
+        &"app a app.so",
+        &app,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stdout(&o).contains(", tree of"), "{}", stdout(&o));
+    assert_eq!(
+        Bundle::parse(&std::fs::read(&plain).unwrap())
+            .unwrap()
+            .tree(),
+        None
+    );
+    let o = pack_cmd(&[&"list", &plain]);
+    assert!(!stdout(&o).contains("file tree"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_files_tree_refuses_what_it_cannot_hold() {
+    let d = temp_dir("tree-bad");
+    let app = write(&d, "app.so", b"not elf");
+    let pack = |dir: &Path| {
+        pack_cmd(&[
+            &"pack",
+            &"-o",
+            &d.join("x.ukb"),
+            &"--manifest-text",
+            &"app a app.so",
+            &"--files",
+            &dir,
+            &app,
+        ])
+    };
+    let fails = |dir: &Path, want: &str| {
+        let o = pack(dir);
+        assert_eq!(o.status.code(), Some(1), "{dir:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains(want),
+            "{dir:?}: want {want:?}, got {}",
+            stderr(&o)
+        );
+        assert!(!d.join("x.ukb").exists(), "a failed pack leaves nothing");
+    };
+    // A symbolic link inside the tree, to a file or a folder.
+    let t = d.join("link");
+    make_tree(&t);
+    std::os::unix::fs::symlink("motd", t.join("etc/alias")).unwrap();
+    fails(
+        &t,
+        &format!(
+            "{}: is a symbolic link (the tree takes only folders and regular files: copy its \
+             target in instead)",
+            t.join("etc/alias").display()
+        ),
+    );
+    std::fs::remove_file(t.join("etc/alias")).unwrap();
+    std::os::unix::fs::symlink("/etc", t.join("a/sys")).unwrap();
+    fails(&t, "a/sys: is a symbolic link");
+    std::fs::remove_file(t.join("a/sys")).unwrap();
+    // The top folder may itself be a link: it is followed.
+    std::os::unix::fs::symlink(&t, d.join("top-link")).unwrap();
+    let o = pack(&d.join("top-link"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(d.join("x.ukb")).unwrap();
+    // A FIFO and a socket.
+    let st = Command::new("mkfifo").arg(t.join("fifo")).status().unwrap();
+    assert!(st.success());
+    fails(
+        &t,
+        &format!(
+            "{}: is not a regular file or a folder (a device, FIFO or socket)",
+            t.join("fifo").display()
+        ),
+    );
+    std::fs::remove_file(t.join("fifo")).unwrap();
+    let sock = std::os::unix::net::UnixListener::bind(t.join("sock")).unwrap();
+    fails(&t, "sock: is not a regular file or a folder");
+    drop(sock);
+    std::fs::remove_file(t.join("sock")).unwrap();
+    // A name that is not UTF-8.
+    use std::os::unix::ffi::OsStrExt;
+    let bad = t.join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::write(&bad, b"").unwrap();
+    fails(&t, "the name is not valid UTF-8");
+    std::fs::remove_file(&bad).unwrap();
+    // (A path longer than the guest's PATH_MAX, 4095 bytes, cannot be made
+    // here: the host's own PATH_MAX stops it first. The tree's unit tests
+    // check that limit.)
+    // An unreadable file (root reads everything, so only as another user).
+    let secret = t.join("etc/secret");
+    std::fs::write(&secret, b"s").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&secret).is_err() {
+        fails(&t, "etc/secret: cannot read: Permission denied");
+    }
+    std::fs::remove_file(&secret).unwrap();
+    // Not a folder, or missing.
+    fails(&app, "app.so: is not a folder (files DIR packs a folder)");
+    fails(
+        &d.join("nope"),
+        "nope: cannot read the folder: No such file or directory",
+    );
+    // What is left packs.
+    let o = pack(&t);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A bad files line names the manifest line.
+    let o = pack_cmd(&[
+        &"pack",
+        &"-o",
+        &d.join("y.ukb"),
+        &"--manifest-text",
+        &"app a app.so\nfiles a b",
+        &app,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o)
+            .contains("--manifest-text: manifest line 2: files takes one folder, not 2 words"),
+        "{}",
+        stderr(&o)
+    );
+}

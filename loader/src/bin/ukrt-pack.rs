@@ -12,20 +12,24 @@ use std::{env, fs, io};
 
 use ukrt_loader::bundle::{Bundle, BundleBuilder, BundleError, PAGE};
 use ukrt_loader::manifest::{self, AppSpec};
+use ukrt_loader::tree::{Node, TreeBuilder};
 
 const USAGE: &str = "\
-usage: ukrt-pack pack -o OUT.ukb (--manifest MANIFEST.txt | --manifest-text TEXT) FILE.so...
+usage: ukrt-pack pack -o OUT.ukb (--manifest MANIFEST.txt | --manifest-text TEXT) [--files DIR] FILE.so...
        ukrt-pack list BUNDLE
        ukrt-pack check BUNDLE
        ukrt-pack image --kernel KERNEL --bundle BUNDLE.ukb -o IMAGE
        ukrt-pack --help
 
   pack    build a bundle of the FILEs (each stored under its base name) and the
-          manifest; fails if the manifest names a file that is not given
-  list    print a bundle's header, files and apps
+          manifest; fails if the manifest names a file that is not given.
+          --files DIR (or the manifest's `files DIR` line, which --files
+          replaces) packs DIR's tree, read-only at / in the guest
+  list    print a bundle's header, files, apps and file tree
   check   validate a bundle and its manifest
 
-Manifest lines: `app NAME FILE [ARGS...]`; `#` starts a comment.
+Manifest lines: `app NAME FILE [ARGS...]`, `files DIR` (relative to the
+manifest's folder); `#` starts a comment.
 
 Exit status: 0 ok, 1 bad input, 2 usage error.
 ";
@@ -114,6 +118,7 @@ fn pack(args: &[OsString]) -> Result {
     let mut out: Option<PathBuf> = None;
     let mut manifest_path: Option<PathBuf> = None;
     let mut manifest_text: Option<String> = None;
+    let mut tree_dir: Option<PathBuf> = None;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut only_files = false;
     let mut it = args.iter();
@@ -134,6 +139,10 @@ fn pack(args: &[OsString]) -> Result {
                 };
                 set_once(&mut manifest_text, v.to_owned(), "--manifest-text")?;
             }
+            Some("--files") => {
+                let v = value(&mut it, "--files")?;
+                set_once(&mut tree_dir, v.into(), "--files")?;
+            }
             Some("-h" | "--help") => {
                 print(USAGE);
                 return Ok(());
@@ -148,21 +157,30 @@ fn pack(args: &[OsString]) -> Result {
     let Some(out) = out else {
         return usage("pack: missing -o OUT.ukb");
     };
-    let (label, text) = match (manifest_path, manifest_text) {
+    // A manifest's `files` folder is relative to the manifest's folder.
+    let (label, text, manifest_dir) = match (manifest_path, manifest_text) {
         (Some(_), Some(_)) => return usage("pack: give --manifest or --manifest-text, not both"),
         (None, None) => return usage("pack: missing --manifest MANIFEST.txt (or --manifest-text)"),
         (Some(p), None) => {
             let text = fs::read_to_string(&p)
                 .or_else(|e| input(p.display(), format_args!("cannot read: {e}")))?;
-            (p.display().to_string(), text)
+            let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+            (p.display().to_string(), text, dir)
         }
-        (None, Some(t)) => ("--manifest-text".to_owned(), t),
+        (None, Some(t)) => ("--manifest-text".to_owned(), t, PathBuf::new()),
     };
     if files.is_empty() {
         return usage("pack: no input files");
     }
 
-    let apps = manifest::parse(&text).or_else(|e| input(&label, e))?;
+    let parsed = manifest::parse_manifest(&text).or_else(|e| input(&label, e))?;
+    let apps = parsed.apps;
+    // --files replaces the manifest's files line.
+    let tree_dir = tree_dir.or_else(|| parsed.files.map(|f| manifest_dir.join(f.dir)));
+    let tree = match &tree_dir {
+        Some(dir) => Some(read_tree(dir)?),
+        None => None,
+    };
 
     let mut builder = BundleBuilder::new();
     for path in &files {
@@ -184,6 +202,11 @@ fn pack(args: &[OsString]) -> Result {
             Err(e) => return input(path.display(), e),
         }
     }
+    if let Some(tree) = tree {
+        builder
+            .set_tree(tree)
+            .or_else(|e| input(out.display(), e))?;
+    }
     builder.set_manifest(&text);
     let bytes = builder.build();
     let bundle = Bundle::parse(&bytes).or_else(|e| {
@@ -203,13 +226,81 @@ fn pack(args: &[OsString]) -> Result {
         let _ = fs::remove_file(&tmp);
         return input(out.display(), format_args!("cannot write: {e}"));
     }
+    let tree_note = match (bundle.tree(), &tree_dir) {
+        (Some(t), Some(dir)) => {
+            let (n, size) = t.file_stats();
+            format!(
+                ", tree of {} ({n} files, {} folders, {size} bytes)",
+                dir.display(),
+                t.node_count() - n - 1
+            )
+        }
+        _ => String::new(),
+    };
     print(&format!(
-        "{}: {} files, {} apps, {} bytes\n",
+        "{}: {} files, {} apps, {} bytes{tree_note}\n",
         out.display(),
         bundle.file_count(),
         apps.len(),
         bundle.total_size()
     ));
+    Ok(())
+}
+
+/// The tree of host folder `dir` (followed if it is a symbolic link).
+/// Inside it only folders and regular files are taken: a symbolic link, a
+/// device, a FIFO or a socket is refused, naming its path.
+fn read_tree(dir: &Path) -> Result<TreeBuilder> {
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return input(dir.display(), "is not a folder (files DIR packs a folder)"),
+        Err(e) => return input(dir.display(), format_args!("cannot read the folder: {e}")),
+    }
+    let mut tree = TreeBuilder::new();
+    let mut components = Vec::new();
+    add_folder(&mut tree, dir, &mut components)?;
+    Ok(tree)
+}
+
+fn add_folder(tree: &mut TreeBuilder, dir: &Path, components: &mut Vec<String>) -> Result {
+    let entries = fs::read_dir(dir)
+        .and_then(|it| it.collect::<io::Result<Vec<_>>>())
+        .or_else(|e| input(dir.display(), format_args!("cannot read the folder: {e}")))?;
+    let mut entries: Vec<(OsString, PathBuf)> = entries
+        .into_iter()
+        .map(|e| (e.file_name(), e.path()))
+        .collect();
+    // Sorted, so errors come in a fixed order (the tree sorts anyway).
+    entries.sort();
+    for (name, path) in entries {
+        let Some(name) = name.to_str() else {
+            return input(path.display(), "the name is not valid UTF-8");
+        };
+        let meta = fs::symlink_metadata(&path)
+            .or_else(|e| input(path.display(), format_args!("cannot read: {e}")))?;
+        let ft = meta.file_type();
+        components.push(name.to_owned());
+        let parts: Vec<&str> = components.iter().map(String::as_str).collect();
+        let added = if ft.is_dir() {
+            tree.add_dir(&parts)
+        } else if ft.is_file() {
+            let data = read(&path)?;
+            tree.add_file(&parts, data)
+        } else {
+            let what = if ft.is_symlink() {
+                "is a symbolic link (the tree takes only folders and regular files: copy \
+                 its target in instead)"
+            } else {
+                "is not a regular file or a folder (a device, FIFO or socket)"
+            };
+            return input(path.display(), what);
+        };
+        added.or_else(|e| input(path.display(), e.kind))?;
+        if ft.is_dir() {
+            add_folder(tree, &path, components)?;
+        }
+        components.pop();
+    }
     Ok(())
 }
 
@@ -267,6 +358,37 @@ fn list(args: &[OsString]) -> Result {
             f.name
         );
     }
+    if let (Some(entry), Some(tree)) = (bundle.tree_entry(), bundle.tree()) {
+        let (n, size) = tree.file_stats();
+        let _ = writeln!(
+            s,
+            "file tree ({:?} at {:#x}, {} bytes): {n} files, {} folders, {size} bytes of data",
+            entry.name,
+            entry.offset,
+            entry.data.len(),
+            tree.node_count() - n - 1
+        );
+        let _ = writeln!(s, "  {:<10} {:>10}  path", "offset", "size");
+        for (path, node) in tree.walk().into_iter().skip(1) {
+            match node {
+                Node::Dir(_) => {
+                    let _ = writeln!(s, "  {:<10} {:>10}  {path}/", "-", "-");
+                }
+                Node::File {
+                    data,
+                    offset_in_bundle,
+                    ..
+                } => {
+                    let off = if data.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        format!("{offset_in_bundle:#x}")
+                    };
+                    let _ = writeln!(s, "  {off:<10} {:>10}  {path}", data.len());
+                }
+            }
+        }
+    }
     let apps = manifest::parse(bundle.manifest_text());
     if let Ok(apps) = &apps {
         let _ = writeln!(s, "apps ({}):", apps.len());
@@ -312,8 +434,12 @@ fn check(args: &[OsString]) -> Result {
             problems.join(&format!("\n{}: ", path.display())),
         );
     }
+    let tree_note = match bundle.tree() {
+        Some(t) => format!(", a file tree of {} files", t.file_stats().0),
+        None => String::new(),
+    };
     print(&format!(
-        "{}: ok ({} files, {} apps)\n",
+        "{}: ok ({} files, {} apps{tree_note})\n",
         path.display(),
         bundle.file_count(),
         apps.len()
