@@ -7,6 +7,7 @@ pub mod block;
 #[allow(dead_code)]
 pub mod config;
 pub mod files;
+pub mod image;
 pub mod path;
 pub mod ramfs;
 pub mod vfs;
