@@ -283,6 +283,10 @@ def notes(run, loads):
                            "non-2xx answers")
         for memory, ok, why in run.probes.get(kind, []):
             out.append(f"{kind} at {memory} MiB: " + ("serves" if ok else f"does not serve ({why})"))
+        tried = [m for m, _, _ in run.probes.get(kind, [])]
+        if tried and run.memory_min.get(kind) == min(tried):
+            out.append(f"{kind} served at the search's lowest step, {min(tried)} MiB: it may "
+                       "serve with less")
         samples = run.boots.get(kind, [])
         if samples:
             out.append(f"{kind} xl create to first answer, ms: " +
