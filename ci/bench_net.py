@@ -168,7 +168,7 @@ def main(argv):
         tmp = os.path.join(a.out, "files")
         os.makedirs(tmp, exist_ok=True)
         files = prepare(a, tmp)
-        print(f"bench-net: one dom0 boot runs it all (4 to 10 minutes; the whole report "
+        print(f"bench-net: one dom0 boot runs it all (5 to 12 minutes; the whole report "
               f"goes to {log_path})", file=sys.stderr, flush=True)
         o = xl.Options(None, None, a.xen, dom0=a.dom0, scenario="script",
                        client="sh /job/files/bench-net.sh", net=True, files=files,
