@@ -5,6 +5,7 @@
 #   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
 #   make test                              lint, host unit and harness tests, boot tests under Xen
 #   make bench                             benchmarks (figures, not pass/fail)
+#   make bench-net                         the HTTP server on ukrt vs Linux, under the xl harness
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -46,7 +47,7 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench clean
+.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
@@ -54,6 +55,7 @@ help:
 	@echo "make new-app NAME=foo [LANG=c|rust]    create apps/foo from app-template"
 	@echo "make test                    lint + host unit tests + harness tests + boot tests under Xen"
 	@echo "make bench                   benchmarks"
+	@echo "make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]  HTTP server: ukrt image vs Linux domU (docs/bench-net.md)"
 	@echo "make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)"
 	@echo "make kernel                  build the runtime ($(KERNEL))"
 	@echo "make deps                    install missing tools (apt, rustup)"
@@ -217,6 +219,17 @@ boot-test: kernel selftest-kernel test-images $(XEN)
 bench: selftest-kernel test-images $(XEN)
 	@$(PYTHON) ci/bench.py --selftest-kernel $(SELFTEST_KERNEL) --kernel $(KERNEL) \
 		--greet-image build/greet/greet.xen --pack $(PACK) --examples build/greet --xen $(XEN)
+
+# examples/http-server as a ukrt image and as a static Linux program in the
+# xl harness's Linux domU, measured from dom0 in one dom0 boot: figures
+# (build/bench-net/figures.json), not pass/fail. See docs/bench-net.md.
+BENCH_DURATION ?= 5
+BENCH_BOOTS    ?= 3
+bench-net: $(XEN)
+	$(MAKE) image APP=examples/http-server
+	@$(PYTHON) ci/bench_net.py --image build/http-server/http-server.xen \
+		--cfg build/http-server/http-server.cfg --xen $(XEN) \
+		--duration $(BENCH_DURATION) --boots $(BENCH_BOOTS)
 
 clean:
 	cargo clean

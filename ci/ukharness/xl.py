@@ -27,7 +27,7 @@ from typing import NamedTuple, Optional
 from . import console, qemu
 from .outcome import CRASHED, HARNESS_ERROR, INTERRUPTED, TIMED_OUT, Verdict
 
-SCENARIOS = ("run", "shutdown", "destroy", "crash")
+SCENARIOS = ("run", "shutdown", "destroy", "crash", "script")
 TAIL = 25          # dom0's and Xen's last lines, shown when they explain the end
 PANIC_GRACE = 2.0  # seconds after a Xen panic starts for its report to finish
 
@@ -71,11 +71,14 @@ class Options:
     """What a run needs (xlrun.py's options, same names and defaults).
     linux_guest: a shell script for the harness's Linux domU to run instead
     of an image (image and cfg are then ignored: dom0's kernel and a config
-    of the harness's own are used)."""
+    of the harness's own are used). Scenario "script" has no domU of the
+    harness's own: the client is the job, run at once, and manages its own
+    domUs with xl. files: (NAME, PATH) pairs, put in dom0 as /job/files/NAME."""
 
     def __init__(self, image, cfg, xen, dom0="build/xl-dom0", scenario="run", wait_for="",
                  set=(), timeout=120.0, boot_timeout=60.0, guest_timeout=None, verbose=False,
-                 net=False, ip=GUEST_IP, client=None, client_timeout=None, linux_guest=None):
+                 net=False, ip=GUEST_IP, client=None, client_timeout=None, linux_guest=None,
+                 files=()):
         self.image = image
         self.cfg = cfg
         self.xen = xen
@@ -94,6 +97,7 @@ class Options:
         self.client = client
         self.client_timeout = client_timeout if client_timeout is not None else self.guest_timeout
         self.linux_guest = linux_guest
+        self.files = list(files)
 
 
 class Client(NamedTuple):
@@ -384,7 +388,9 @@ class Dom0:
 
     def job_verdict(self):
         """The verdict of a job that ran to its end, from dom0's "domU end"
-        line and the guest's exit marker."""
+        line and the guest's exit marker (scenario script: the script's)."""
+        if self.o.scenario == "script":
+            return self.script_verdict()
         ended = self.ended or "unknown (no 'domU end' line)"
         if ended.startswith("timeout"):
             return self.say(TIMED_OUT, f"time limit in dom0: {ended}")
@@ -397,6 +403,16 @@ class Dom0:
                             f"{ended}")
         return self.say(HARNESS_ERROR, f"the domain ended ({ended}) without a uk-exit line in its "
                         f"console log ({len(self.guest_lines)} lines)")
+
+    def script_verdict(self):
+        """Scenario script: the script's exit status is the run's."""
+        c = self.client
+        if c is None:
+            return self.say(HARNESS_ERROR, "dom0 did not report the end of the script")
+        if c.timed_out:
+            return self.say(TIMED_OUT, f"the dom0 script did not end within its bound "
+                            f"({c.seconds:.0f} s) and was killed")
+        return self.say(c.status, f"the dom0 script exited with status {c.status}")
 
     def crashed(self):
         """The guest printed `uk-exit: crashed`, or dom0 saw the domain crash

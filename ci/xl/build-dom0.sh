@@ -8,7 +8,7 @@
 # OUTDIR/initrd.gz  busybox, the Xen modules (xen-netback too), the xl
 #                   toolstack, ci/xl/init, the vif script ci/xl/vif-ukrt and
 #                   wrk with its libraries, and our static test tools from
-#                   ci/xl/tools (badframes, udpcheck)
+#                   ci/xl/tools (badframes, udpcheck, firstreply)
 # OUTDIR/guest/     the Linux PV domU (xlrun.py --linux-guest): the same
 #                   kernel for xl to load (guest/vmlinuz) and its initramfs
 #                   (guest/initrd.cpio: busybox, xen-netfront, ci/xl/guest-init
@@ -36,7 +36,7 @@ flock 9
 # The inputs: this script (the package list is in it) and every file it
 # puts in the images.
 inputs=(build-dom0.sh init cpio.py vmlinux.py vif-ukrt guest-init guest-listening
-        tools/badframes.c tools/udpcheck.c)
+        tools/badframes.c tools/udpcheck.c tools/firstreply.c)
 stamp=$(cd "$here" && cat "${inputs[@]}" | sha256sum | cut -d' ' -f1)
 if [[ -f $out/vmlinuz && -f $out/initrd.gz && -f $out/guest/vmlinuz && -f $out/guest/initrd.cpio &&
       "$(cat "$out/stamp" 2>/dev/null)" == "$stamp" ]]; then

@@ -6,6 +6,7 @@ and its config and reports how the domain ended.
     xlrun.py IMAGE.xen --cfg IMAGE.cfg [--scenario NAME] [--timeout S] [-v]
              [--net [--ip 198.18.0.N]] [--client CMD --wait-for TEXT]
     xlrun.py --linux-guest SCRIPT [--net] [--client CMD --wait-for TEXT] ...
+    xlrun.py --scenario script --client CMD [--file NAME=PATH]... [--net] ...
 
 The image and config travel to dom0 in a small cpio archive appended to the
 dom0 initramfs; dom0's /init (ci/xl/init) prints the domU's console log
@@ -18,6 +19,11 @@ scenarios:
     destroy   create, wait for the --wait-for line, `xl destroy`
     crash     create, wait for the crash, show `xl list` (on_crash=preserve
               keeps the domain in state c, destroy removes it), then clean up
+    script    no image: the --client command is the job, run at once; it
+              manages its own domUs with xl (configs, kernels and anything
+              else it needs come as --file NAME=PATH, in dom0 as
+              /job/files/NAME); domUs it leaves are destroyed after it, and
+              its exit status is the run's (ci/bench_net.py runs one)
 
 --net gives the domU one vif with the address --ip (default 198.18.0.2),
 routed from dom0's 198.18.0.1 by the vif script ci/xl/vif-ukrt; that
@@ -71,6 +77,9 @@ def parse_args(argv):
     p.add_argument("--linux-guest", metavar="SCRIPT",
                    help="boot the harness's Linux domU instead of an image; its /init runs "
                    "SCRIPT (shell text) once eth0 is up")
+    p.add_argument("--file", action="append", default=[], metavar="NAME=PATH",
+                   help="put the file PATH in dom0 as /job/files/NAME (for a client or a "
+                   "script)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="replace or add a config line, verbatim: --set 'extra=\"forever\"'")
     p.add_argument("--scenario", choices=xl.SCENARIOS,
@@ -99,13 +108,22 @@ def parse_args(argv):
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also show Xen's and dom0's own console lines")
     a = p.parse_args(argv)
-    if a.linux_guest is not None:
+    scenario = a.scenario or ("shutdown" if a.client is not None else "run")
+    if scenario == "script":
+        if a.image or a.cfg or a.linux_guest is not None:
+            p.error("--scenario script runs no image and no --linux-guest: its --client "
+                    "creates the domUs")
+        if a.client is None:
+            p.error("--scenario script needs --client CMD (the job)")
+        if a.set or a.wait_for:
+            p.error("--scenario script takes no --set or --wait-for: its --client writes "
+                    "its own configs and waits itself")
+    elif a.linux_guest is not None:
         if a.image or a.cfg:
             p.error("give an image (with --cfg) or --linux-guest, not both")
     elif not a.image or not a.cfg:
         p.error("give an image and its --cfg, or --linux-guest SCRIPT")
-    scenario = a.scenario or ("shutdown" if a.client is not None else "run")
-    if a.client is not None:
+    if a.client is not None and scenario != "script":
         if scenario == "crash":
             p.error("--client does not go with --scenario crash")
         if not a.wait_for:
@@ -115,32 +133,48 @@ def parse_args(argv):
     for s in a.set:
         if "=" not in s:
             p.error(f"--set {s!r}: give KEY=VALUE")
+    files = []
+    for f in a.file:
+        name, _, path = f.partition("=")
+        if not path or not name or "/" in name or name in (".", ".."):
+            p.error(f"--file {f!r}: give NAME=PATH (NAME a plain file name)")
+        files.append((name, path))
     try:
         return xl.Options(a.image, a.cfg, a.xen, dom0=a.dom0, scenario=scenario,
                           wait_for=a.wait_for, set=a.set, timeout=a.timeout,
                           boot_timeout=a.boot_timeout, guest_timeout=a.guest_timeout,
                           verbose=a.verbose, net=a.net or a.ip is not None,
                           ip=a.ip or xl.GUEST_IP, client=a.client,
-                          client_timeout=a.client_timeout, linux_guest=a.linux_guest)
+                          client_timeout=a.client_timeout, linux_guest=a.linux_guest,
+                          files=files)
     except ValueError as e:
         p.error(f"--ip {a.ip}: {e}")
 
 
-def guest_files(o):
-    """The Linux domU's kernel and initramfs (dom0's guest kit plus an archive
-    with the script and the address) as bytes."""
-    with open(os.path.join(o.dom0, "guest", "vmlinuz"), "rb") as f:
-        kernel = f.read()
-    with open(os.path.join(o.dom0, "guest", "initrd.cpio"), "rb") as f:
+def linux_guest_initrd(dom0, script, ip=None, programs=()):
+    """The Linux domU's initramfs as bytes: dom0's guest kit (built by
+    build-dom0.sh in the folder dom0) plus an archive with the script, the
+    address (None: no network) and programs, (NAME, BYTES) pairs put in
+    /bin as NAME (executable)."""
+    with open(os.path.join(dom0, "guest", "initrd.cpio"), "rb") as f:
         base = f.read()
     extra = io.BytesIO()
     w = cpio.Writer(extra)
     w.directory("etc")
-    w.file("etc/guest.env", f"IP={o.ip if o.net else ''}\nPREFIX=24\n".encode())
-    w.file("guest.sh", o.linux_guest.encode() + b"\n", 0o755)
+    w.file("etc/guest.env", f"IP={ip or ''}\nPREFIX=24\n".encode())
+    w.file("guest.sh", script.encode() + b"\n", 0o755)
+    for name, data in programs:
+        w.file("bin/" + name, data, 0o755)
     w.close()
     # Linux reads archives one after the other (the first ends in a whole block).
-    return kernel, base + extra.getvalue()
+    return base + extra.getvalue()
+
+
+def guest_files(o):
+    """The Linux domU's kernel and initramfs (with the script and the address) as bytes."""
+    with open(os.path.join(o.dom0, "guest", "vmlinuz"), "rb") as f:
+        kernel = f.read()
+    return kernel, linux_guest_initrd(o.dom0, o.linux_guest, o.ip if o.net else None)
 
 
 def config(o):
@@ -156,13 +190,14 @@ def config(o):
 
 def build_initrd(o, tmp):
     """dom0's initrd.gz followed by the job archive; returns its path."""
-    initrd = None
+    image = initrd = cfg = None
     if o.linux_guest is not None:
         image, initrd = guest_files(o)
-    else:
+    elif o.scenario != "script":
         with open(o.image, "rb") as f:
             image = f.read()
-    cfg = config(o)
+    if image is not None:
+        cfg = config(o)
     path = os.path.join(tmp, "initrd")
     with open(os.path.join(o.dom0, "initrd.gz"), "rb") as src, open(path, "wb") as out:
         shutil.copyfileobj(src, out)
@@ -171,10 +206,16 @@ def build_initrd(o, tmp):
         out.write(b"\0" * (-out.tell() % 512))
         w = cpio.Writer(out)
         w.directory("job")
-        w.file("job/image.xen", image, 0o755)
+        if image is not None:
+            w.file("job/image.xen", image, 0o755)
+            w.file("job/image.cfg", cfg.encode())
         if initrd is not None:
             w.file("job/image.initrd", initrd)
-        w.file("job/image.cfg", cfg.encode())
+        if o.files:
+            w.directory("job/files")
+        for name, src in o.files:
+            with open(src, "rb") as f:
+                w.file("job/files/" + name, f.read(), 0o755)
         w.file("job/scenario", o.scenario.encode() + b"\n")
         w.file("job/timeout", b"%d\n" % o.guest_timeout)
         if o.wait_for:
@@ -192,8 +233,8 @@ def build_initrd(o, tmp):
 def execute(o, report=None):
     """Builds dom0 when needed and runs the job; returns the xl.Result."""
     report = report or Report("xlrun")
-    files = [(o.xen, "Xen binary")]
-    if o.linux_guest is None:
+    files = [(o.xen, "Xen binary")] + [(path, f"file {name}") for name, path in o.files]
+    if o.linux_guest is None and o.scenario != "script":
         files += [(o.image, "image"), (o.cfg, "config")]
     for path, what in files:
         if not os.path.isfile(path):

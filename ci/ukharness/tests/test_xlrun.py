@@ -80,6 +80,17 @@ class Options(unittest.TestCase):
                       self.refused("--linux-guest", "true", "--ip", "198.18.1.9"))
         self.assertIn("dom0's own address", self.refused("--linux-guest", "true", "--ip", "198.18.0.1"))
 
+    def test_scenario_script_is_a_client_without_an_image(self):
+        self.assertIn("needs --client", self.refused("--scenario", "script"))
+        self.assertIn("runs no image", self.refused("a.xen", "--cfg", "c", "--scenario", "script",
+                                                    "--client", "x"))
+        self.assertIn("no --set or --wait-for",
+                      self.refused("--scenario", "script", "--client", "x", "--wait-for", "w"))
+        self.assertIn("NAME a plain file name",
+                      self.refused("--scenario", "script", "--client", "x", "--file", "a/b=c"))
+        o = self.parse("--scenario", "script", "--client", "sh /job/files/s", "--file", "s=x.sh")
+        self.assertEqual((o.scenario, o.image, o.files), ("script", None, [("s", "x.sh")]))
+
 
 class Job(unittest.TestCase):
     def setUp(self):
@@ -150,6 +161,27 @@ class Job(unittest.TestCase):
         self.assertEqual(job["job/image.cfg"].decode(),
                          'name = "app"\nkernel = "/somewhere/app.xen"\nmemory = 32\n'
                          "vif = ['ip=198.18.0.41']\n")
+
+    def test_a_script_job_carries_its_files_and_no_image(self):
+        script = os.path.join(self.tmp.name, "bench.sh")
+        with open(script, "w") as f:
+            f.write("echo measuring\n")
+        job = self.job("--scenario", "script", "--client", "sh /job/files/bench.sh",
+                       "--file", f"bench.sh={script}", "--net")
+        self.assertNotIn("job/image.xen", job)
+        self.assertNotIn("job/image.cfg", job)
+        self.assertEqual(job["job/files/bench.sh"], b"echo measuring\n")
+        self.assertEqual(job["job/scenario"], b"script\n")
+        self.assertEqual(job["job/client"], b"sh /job/files/bench.sh\n")
+
+    def test_a_linux_guest_initrd_with_programs(self):
+        initrd = xlrun.linux_guest_initrd(self.dom0, "srv & listening 80; wait", "198.18.0.3",
+                                          [("srv", b"\x7fELF")])
+        self.assertTrue(initrd.startswith(self.guest_base))
+        guest = read_cpio(initrd)
+        self.assertEqual(guest["bin/srv"], b"\x7fELF")
+        self.assertEqual(guest["etc/guest.env"], b"IP=198.18.0.3\nPREFIX=24\n")
+        self.assertEqual(guest["guest.sh"], b"srv & listening 80; wait\n")
 
 
 if __name__ == "__main__":
