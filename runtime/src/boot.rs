@@ -64,7 +64,6 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
             .and_then(|o| o.value)
     };
     crate::net::init(option("ip"), option("gw"));
-    crate::fs::init(option("tmp"));
 
     #[cfg(feature = "selftest")]
     if let Some(test) = cmdline.runtime_options().find(|o| o.key == "test") {
@@ -75,7 +74,10 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
     let share = !cmdline
         .runtime_options()
         .any(|o| o.key == "share" && o.value == Some("off"));
-    let status = match crate::apps::source::find(&info) {
+    let bundle = crate::apps::source::find(&info);
+    let tree = bundle.as_ref().ok().and_then(|b| b.as_ref()?.bundle.tree());
+    crate::fs::init(option("tmp"), tree);
+    let status = match bundle {
         Ok(Some(bundle)) => crate::apps::run_all(&bundle, &env, &args, share),
         Ok(None) => crate::hello::main(&cmdline),
         Err(e) => {

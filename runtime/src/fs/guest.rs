@@ -2,8 +2,10 @@
 //! call takes.
 use super::config::parse_size;
 use super::files::Vfs;
+use super::image::ImageFs;
 use super::path::resolve;
 use super::ramfs::{empty_root, RamFs};
+use super::vfs::FileSystem;
 use crate::errno::Errno;
 use crate::println;
 use alloc::boxed::Box;
@@ -33,9 +35,9 @@ fn default_tmp_size() -> u64 {
     (used + free) * crate::mm::pte::PAGE_SIZE / 4
 }
 
-/// Mounts the RAM filesystem at `/tmp` under an empty read-only root.
-/// `tmp` is `uk.tmp`'s value.
-pub fn init(tmp: Option<&str>) {
+/// Mounts the image's files at `/` (an empty read-only directory if it
+/// has none) and the RAM filesystem at `/tmp`. `tmp` is `uk.tmp`'s value.
+pub fn init(tmp: Option<&str>, tree: Option<ukrt_loader::tree::FileTree<'static>>) {
     let tmp_size = match tmp.map(parse_size) {
         None => default_tmp_size(),
         Some(Ok(n)) => n,
@@ -50,8 +52,17 @@ pub fn init(tmp: Option<&str>) {
     let mut vfs = Vfs::new();
     let root = resolve(&[], "/").expect("/ resolves");
     let tmp_at = resolve(&[], "/tmp").expect("/tmp resolves");
+    let root_fs: Box<dyn FileSystem> = match tree {
+        Some(t) => {
+            let fs = ImageFs::new(t);
+            let (files, bytes) = fs.file_stats();
+            println!("ukrt: fs: / image, {files} files, {} KiB, read-only", bytes.div_ceil(1024));
+            Box::new(fs)
+        }
+        None => Box::new(empty_root()),
+    };
     let mounted = vfs
-        .mount(&root, Box::new(empty_root()), "root")
+        .mount(&root, root_fs, "image")
         .and_then(|()| {
             let ramfs = RamFs::new(tmp_size, crate::time::realtime_ns);
             vfs.mount(&tmp_at, Box::new(ramfs), "ramfs")
