@@ -72,11 +72,14 @@ pub fn check(
     write: bool,
 ) -> Result<(), BlockError> {
     let size = dev.sector_size();
-    if len % size != 0 {
+    if !len.is_multiple_of(size) {
         return Err(BlockError::Misaligned);
     }
     let count = (len / size) as u64;
-    if sector.checked_add(count).is_none_or(|end| end > dev.sectors()) {
+    if sector
+        .checked_add(count)
+        .is_none_or(|end| end > dev.sectors())
+    {
         return Err(BlockError::OutOfRange);
     }
     if write && dev.read_only() {

@@ -4,4 +4,5 @@
 // (blkfront, the file layer).
 #![allow(dead_code)]
 pub mod block;
+pub mod fat;
 pub mod vfs;
