@@ -302,7 +302,11 @@ fn scan_fat(dev: &mut dyn BlockDevice, g: &Geometry) -> Result<u32, MountReason>
             FatKind::Fat12 => {
                 let at = (n * 3 / 2) as usize;
                 let w = u16::from_le_bytes([fat[at], fat[at + 1]]);
-                u32::from(if n.is_multiple_of(2) { w & 0xFFF } else { w >> 4 })
+                u32::from(if n.is_multiple_of(2) {
+                    w & 0xFFF
+                } else {
+                    w >> 4
+                })
             }
             FatKind::Fat16 => le16(&fat, n as usize * 2) as u32,
             FatKind::Fat32 => le32(&fat, n as usize * 4) as u32 & 0x0FFF_FFFF,
