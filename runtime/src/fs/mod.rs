@@ -6,6 +6,8 @@
 pub mod block;
 #[allow(dead_code)]
 pub mod config;
+#[allow(dead_code)]
+pub mod fat;
 pub mod files;
 pub mod image;
 pub mod path;

@@ -117,8 +117,9 @@ macro_rules! path_call {
 macro_rules! fd_call {
     ($name:ident, $($arg:expr),*) => {
         match import!($name) {
-            // SAFETY: as for path_call: pointer arguments are checked by the
-            // runtime and provided by the C caller as its contract says.
+            // SAFETY: the runtime export takes a descriptor and app
+            // addresses it checks itself (EFAULT for bad ones), so any
+            // argument values are sound to pass.
             Some(f) => ret(unsafe { f($($arg),*) }),
             None => fail(EBADF),
         }
@@ -148,7 +149,8 @@ pub unsafe extern "C" fn open(path: Path, flags: i32, mut args: ...) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn open64(path: Path, flags: i32, mut args: ...) -> i32 {
     let mode = if open_takes_mode(flags) {
-        // SAFETY: as in open: the caller passes the mode it asks for.
+        // SAFETY: with O_CREAT or O_TMPFILE, C's contract for open64 (as for
+        // open) is that the caller passes the mode, an unsigned int.
         unsafe { args.next_arg::<u32>() }
     } else {
         0

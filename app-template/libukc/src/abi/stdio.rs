@@ -831,7 +831,8 @@ pub unsafe extern "C" fn fseek(f: *mut FILE, off: i64, whence: i32) -> i32 {
 /// `f` must be NULL or a stream from this library.
 #[no_mangle]
 pub unsafe extern "C" fn fseeko(f: *mut FILE, off: i64, whence: i32) -> i32 {
-    // SAFETY: as for fseek.
+    // SAFETY: fseek has the same contract (NULL or one of this library's
+    // streams), which the caller of fseeko keeps.
     unsafe { fseek(f, off, whence) }
 }
 
@@ -851,7 +852,8 @@ pub unsafe extern "C" fn ftell(f: *mut FILE) -> i64 {
 /// `f` must be NULL or a stream from this library.
 #[no_mangle]
 pub unsafe extern "C" fn ftello(f: *mut FILE) -> i64 {
-    // SAFETY: as for ftell.
+    // SAFETY: ftell has the same contract (NULL or one of this library's
+    // streams), which the caller of ftello keeps.
     unsafe { ftell(f) }
 }
 

@@ -1,0 +1,853 @@
+//! FatFs on RAM disks: behaviour against the trait's contract, images made
+//! and checked by the host's dosfstools and mtools, and power cuts at every
+//! write of an append+fsync workload checked by `fsck.fat -n`.
+use super::*;
+use crate::fs::block::RamDisk;
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex as StdMutex;
+
+/// What the disk saw: each write (sector, bytes) and flush, in order.
+#[derive(Clone)]
+enum Event {
+    Write(u64, Vec<u8>),
+    Flush,
+}
+
+/// A RAM disk the test keeps a hand on, logging writes when asked.
+#[derive(Clone)]
+struct Shared(Arc<StdMutex<(RamDisk, Option<Vec<Event>>)>>);
+
+impl Shared {
+    fn new(d: RamDisk) -> Self {
+        Shared(Arc::new(StdMutex::new((d, None))))
+    }
+    fn disk(&self) -> std::sync::MutexGuard<'_, (RamDisk, Option<Vec<Event>>)> {
+        self.0.lock().unwrap()
+    }
+    fn image(&self) -> Vec<u8> {
+        self.disk().0.data.clone()
+    }
+    fn log(&self) {
+        self.disk().1 = Some(Vec::new());
+    }
+    fn events(&self) -> Vec<Event> {
+        self.disk().1.take().unwrap_or_default()
+    }
+    fn boxed(&self) -> Box<dyn BlockDevice> {
+        Box::new(self.clone())
+    }
+}
+
+impl BlockDevice for Shared {
+    fn sector_size(&self) -> usize {
+        self.disk().0.sector_size
+    }
+    fn sectors(&self) -> u64 {
+        self.disk().0.sectors()
+    }
+    fn read_only(&self) -> bool {
+        self.disk().0.read_only
+    }
+    fn read(&mut self, sector: u64, buf: &mut [u8]) -> Result<(), BlockError> {
+        self.disk().0.read(sector, buf)
+    }
+    fn write(&mut self, sector: u64, data: &[u8]) -> Result<(), BlockError> {
+        let mut g = self.disk();
+        g.0.write(sector, data)?;
+        if let Some(log) = g.1.as_mut() {
+            log.push(Event::Write(sector, data.to_vec()));
+        }
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), BlockError> {
+        let mut g = self.disk();
+        g.0.flush()?;
+        if let Some(log) = g.1.as_mut() {
+            log.push(Event::Flush);
+        }
+        Ok(())
+    }
+}
+
+fn tool(name: &str) -> bool {
+    let ok = Command::new(name).arg("--help").output().is_ok();
+    if !ok {
+        eprintln!(
+            "SKIPPED: {name} is not installed (ci/install-deps installs dosfstools and mtools)"
+        );
+    }
+    ok
+}
+
+fn temp_path(tag: &str) -> std::path::PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir().join(format!(
+        "ukrt-fat-{}-{}-{tag}.img",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// `fsck.fat -n` on an image: exit code and what it said.
+fn fsck(image: &[u8]) -> (i32, String) {
+    let p = temp_path("fsck");
+    std::fs::write(&p, image).unwrap();
+    let out = Command::new("fsck.fat").arg("-n").arg(&p).output().unwrap();
+    std::fs::remove_file(&p).ok();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Clean = exit 0 and nothing but the version and summary lines.
+fn fsck_clean(image: &[u8]) -> Result<(), String> {
+    let (rc, text) = fsck(image);
+    let extra: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("fsck.fat ") && !l.contains(" files, ") && !l.is_empty())
+        .collect();
+    if rc == 0 && extra.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("fsck.fat -n exit {rc}:\n{text}"))
+    }
+}
+
+/// A disk made by the host's mkfs.fat (`fat` = 12, 16 or 32).
+fn mkfs(mib: u64, fat: u32, extra: &[&str]) -> Vec<u8> {
+    let p = temp_path("mkfs");
+    let f = std::fs::File::create(&p).unwrap();
+    f.set_len(mib << 20).unwrap();
+    let st = Command::new("mkfs.fat")
+        .args(["-F", &fat.to_string()])
+        .args(extra)
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{st:?}");
+    let img = std::fs::read(&p).unwrap();
+    std::fs::remove_file(&p).ok();
+    img
+}
+
+/// A FAT32 disk formatted by our own `format`.
+fn formatted32(mib: u64) -> Shared {
+    let mut d = RamDisk::new((mib << 20) / 512, 512);
+    format_as(&mut d, "UKRT", true).unwrap();
+    Shared::new(d)
+}
+
+/// A disk formatted by our own `format`.
+fn formatted(mib: u64) -> Shared {
+    let mut d = RamDisk::new((mib << 20) / 512, 512);
+    format(&mut d, "UKRT").unwrap();
+    Shared::new(d)
+}
+
+fn p<'a>(s: &'a [&'a str]) -> Path<'a> {
+    s
+}
+
+const RW: OpenOptions = OpenOptions {
+    write: true,
+    create: true,
+    exclusive: false,
+    truncate: false,
+};
+
+fn put(fs: &mut FatFs, path: &[&str], data: &[u8]) {
+    let h = fs.open(path, RW).unwrap();
+    assert_eq!(fs.write(h, 0, data).unwrap(), data.len());
+    fs.close(h).unwrap();
+}
+
+fn get(fs: &mut FatFs, path: &[&str]) -> Vec<u8> {
+    let h = fs.open(path, OpenOptions::default()).unwrap();
+    let size = fs.fstat(h).unwrap().size as usize;
+    let mut buf = vec![0u8; size + 10];
+    let mut done = 0;
+    loop {
+        let n = fs.read(h, done as u64, &mut buf[done..]).unwrap();
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    fs.close(h).unwrap();
+    buf.truncate(done);
+    buf
+}
+
+fn names(fs: &mut FatFs, path: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = fs
+        .read_dir(path)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    v.sort();
+    v
+}
+
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn fnv(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[test]
+fn basic_files_and_directories() {
+    let d = formatted(8);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert_eq!(fs.kind(), "fat16");
+    fs.mkdir(&["a long directory name"]).unwrap();
+    assert_eq!(fs.mkdir(&["a long directory name"]), Err(Errno::EEXIST));
+    put(
+        &mut fs,
+        &["a long directory name", "Some Long File.database"],
+        b"hello",
+    );
+    let m = fs
+        .stat(&["A LONG directory name", "some long file.DATABASE"])
+        .unwrap();
+    assert_eq!((m.kind, m.size), (Kind::File, 5));
+    assert_eq!(fs.stat(&["nope"]), Err(Errno::ENOENT));
+    assert_eq!(
+        fs.stat(&["a long directory name", "Some Long File.database", "x"]),
+        Err(Errno::ENOTDIR)
+    );
+    assert_eq!(fs.open(&["a long directory name"], RW), Err(Errno::EISDIR));
+    let excl = OpenOptions {
+        exclusive: true,
+        ..RW
+    };
+    assert_eq!(
+        fs.open(&["a long directory name", "Some Long File.database"], excl),
+        Err(Errno::EEXIST)
+    );
+    assert_eq!(fs.open(&["missing", "f"], RW), Err(Errno::ENOENT));
+    // Writing past the end fills with zeros; reads stop at the end.
+    let h = fs.open(&["sparse"], RW).unwrap();
+    assert_eq!(fs.write(h, 10_000, b"end").unwrap(), 3);
+    let mut buf = vec![1u8; 20_000];
+    assert_eq!(fs.read(h, 0, &mut buf).unwrap(), 10_003);
+    assert!(buf[..10_000].iter().all(|&b| b == 0));
+    assert_eq!(&buf[10_000..10_003], b"end");
+    assert_eq!(fs.read(h, 10_003, &mut buf).unwrap(), 0);
+    // set_len both ways.
+    fs.set_len(h, 4).unwrap();
+    assert_eq!(fs.fstat(h).unwrap().size, 4);
+    fs.set_len(h, 5000).unwrap();
+    assert_eq!(fs.read(h, 0, &mut buf).unwrap(), 5000);
+    assert!(buf[..5000].iter().all(|&b| b == 0));
+    fs.close(h).unwrap();
+    assert_eq!(fs.close(h), Err(Errno::EBADF));
+    // O_TRUNC.
+    let t = OpenOptions {
+        truncate: true,
+        ..RW
+    };
+    let h = fs.open(&["sparse"], t).unwrap();
+    assert_eq!(fs.fstat(h).unwrap().size, 0);
+    fs.close(h).unwrap();
+    assert_eq!(names(&mut fs, &[]), ["a long directory name", "sparse"]);
+    assert_eq!(fs.read_dir(&["sparse"]), Err(Errno::ENOTDIR));
+    assert_eq!(fs.rmdir(&["a long directory name"]), Err(Errno::ENOTEMPTY));
+    assert_eq!(fs.rmdir(&[]), Err(Errno::EBUSY));
+    assert_eq!(fs.unlink(&["a long directory name"]), Err(Errno::EISDIR));
+    fs.unlink(&["a long directory name", "Some Long File.database"])
+        .unwrap();
+    fs.rmdir(&["a long directory name"]).unwrap();
+    assert_eq!(names(&mut fs, &[]), ["sparse"]);
+    let s = fs.space().unwrap();
+    assert!(s.free_blocks > 0 && s.free_blocks <= s.blocks);
+    drop(fs);
+    let img = d.image();
+    if tool("fsck.fat") {
+        fsck_clean(&img).unwrap();
+    }
+}
+
+#[test]
+fn modification_times_come_from_the_clock() {
+    fn clock() -> u64 {
+        // 2026-05-19 12:34:56 UTC
+        1_779_194_096_000_000_000
+    }
+    let d = formatted(4);
+    let mut fs = mount_with_clock(d.boxed(), "xvda", clock).unwrap();
+    put(&mut fs, &["t"], b"x");
+    let m = fs.stat(&["t"]).unwrap();
+    assert_eq!(m.mtime_ns / 1_000_000_000, 1_779_194_096);
+    assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+}
+
+#[test]
+fn large_file_round_trip_with_checksum() {
+    // 8 MiB through 4 KiB writes, then read back 4 KiB at a time; the
+    // figures go to the test's output (cargo test -- --nocapture).
+    let d = formatted32(40);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert_eq!(fs.kind(), "fat32");
+    let data = pattern(8 << 20, 7);
+    let t = std::time::Instant::now();
+    let h = fs.open(&["big.bin"], RW).unwrap();
+    for (i, c) in data.chunks(4096).enumerate() {
+        assert_eq!(fs.write(h, (i * 4096) as u64, c).unwrap(), c.len());
+    }
+    fs.sync(h).unwrap();
+    let wt = t.elapsed();
+    fs.close(h).unwrap();
+    drop(fs);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let t = std::time::Instant::now();
+    let h = fs.open(&["big.bin"], OpenOptions::default()).unwrap();
+    let mut back = vec![0u8; data.len()];
+    for (i, c) in back.chunks_mut(4096).enumerate() {
+        assert_eq!(fs.read(h, (i * 4096) as u64, c).unwrap(), c.len());
+    }
+    let rt = t.elapsed();
+    assert_eq!(fnv(&back), fnv(&data));
+    // Random reads inside it.
+    let mut b = [0u8; 100];
+    for off in [5_000_000u64, 17, 8_388_000, 3_333_333] {
+        let n = fs.read(h, off, &mut b).unwrap();
+        assert_eq!(&b[..n], &data[off as usize..off as usize + n]);
+    }
+    let mb = data.len() as f64 / 1e6;
+    eprintln!(
+        "8 MiB via 4 KiB calls: write+sync {:.0} MB/s, read {:.0} MB/s",
+        mb / wt.as_secs_f64(),
+        mb / rt.as_secs_f64()
+    );
+    drop(fs);
+    if tool("fsck.fat") {
+        fsck_clean(&d.image()).unwrap();
+    }
+}
+
+#[test]
+#[ignore = "64 MiB, slow in debug builds: cargo test -p ukrt --release -- --ignored"]
+fn file_of_64_mib_written_4_kib_at_a_time() {
+    let d = formatted32(80);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let data = pattern(64 << 20, 3);
+    let t = std::time::Instant::now();
+    let h = fs.open(&["big.bin"], RW).unwrap();
+    for (i, c) in data.chunks(4096).enumerate() {
+        fs.write(h, (i * 4096) as u64, c).unwrap();
+    }
+    fs.sync(h).unwrap();
+    let wt = t.elapsed();
+    let t = std::time::Instant::now();
+    let mut back = vec![0u8; data.len()];
+    for (i, c) in back.chunks_mut(4096).enumerate() {
+        fs.read(h, (i * 4096) as u64, c).unwrap();
+    }
+    let rt = t.elapsed();
+    assert!(back == data);
+    eprintln!(
+        "64 MiB via 4 KiB calls: write+sync {:.0} MB/s, read {:.0} MB/s",
+        67.1 / wt.as_secs_f64(),
+        67.1 / rt.as_secs_f64()
+    );
+}
+
+#[test]
+fn a_thousand_small_files_in_nested_directories() {
+    let d = formatted(16);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    for a in 0..10 {
+        let da = format!("dir {a}");
+        fs.mkdir(&[&da]).unwrap();
+        for b in 0..4 {
+            let db = format!("sub{b}");
+            fs.mkdir(&[&da, &db]).unwrap();
+            for c in 0..25 {
+                let name = format!("file number {c}.txt");
+                put(
+                    &mut fs,
+                    &[&da, &db, &name],
+                    format!("{a}/{b}/{c}").as_bytes(),
+                );
+            }
+        }
+    }
+    fs.sync_all().unwrap();
+    drop(fs);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let mut count = 0;
+    for a in 0..10 {
+        let da = format!("dir {a}");
+        for b in 0..4 {
+            let db = format!("sub{b}");
+            let list = names(&mut fs, &[&da, &db]);
+            assert_eq!(list.len(), 25);
+            for n in &list {
+                let c: usize = n
+                    .trim_start_matches("file number ")
+                    .trim_end_matches(".txt")
+                    .parse()
+                    .unwrap();
+                assert_eq!(
+                    get(&mut fs, &[&da, &db, n]),
+                    format!("{a}/{b}/{c}").as_bytes()
+                );
+                count += 1;
+            }
+            // Rename every file, then remove half.
+            for c in 0..25 {
+                let from = format!("file number {c}.txt");
+                let to = format!("renamed {c}.dat");
+                fs.rename(&[&da, &db, &from], &[&da, &db, &to]).unwrap();
+            }
+            for c in (0..25).step_by(2) {
+                fs.unlink(&[&da, &db, &format!("renamed {c}.dat")]).unwrap();
+            }
+            assert_eq!(fs.read_dir(&[&da, &db]).unwrap().len(), 12);
+        }
+    }
+    assert_eq!(count, 1000);
+    drop(fs);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert_eq!(get(&mut fs, &["dir 9", "sub3", "renamed 7.dat"]), b"9/3/7");
+    assert_eq!(
+        fs.stat(&["dir 9", "sub3", "renamed 8.dat"]),
+        Err(Errno::ENOENT)
+    );
+    drop(fs);
+    if tool("fsck.fat") {
+        fsck_clean(&d.image()).unwrap();
+    }
+}
+
+#[test]
+fn a_full_disk_gives_enospc_and_keeps_earlier_files() {
+    let d = formatted(2);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    put(&mut fs, &["first"], &pattern(100_000, 1));
+    let h = fs.open(&["filler"], RW).unwrap();
+    let chunk = pattern(64 * 1024, 2);
+    let mut off = 0u64;
+    let err = loop {
+        match fs.write(h, off, &chunk) {
+            Ok(n) => off += n as u64,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, Errno::ENOSPC);
+    assert!(off > 1_500_000, "only {off} bytes fit");
+    assert_eq!(fs.fstat(h).unwrap().size, off);
+    assert_eq!(fs.space().unwrap().free_blocks, 0);
+    assert_eq!(fs.mkdir(&["more"]), Err(Errno::ENOSPC));
+    fs.close(h).unwrap();
+    assert_eq!(get(&mut fs, &["first"]), pattern(100_000, 1));
+    // Removing the filler gives the space back.
+    fs.unlink(&["filler"]).unwrap();
+    put(&mut fs, &["second"], &pattern(500_000, 3));
+    drop(fs);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert_eq!(get(&mut fs, &["second"]), pattern(500_000, 3));
+    drop(fs);
+    if tool("fsck.fat") {
+        fsck_clean(&d.image()).unwrap();
+    }
+}
+
+#[test]
+fn a_read_only_disk_mounts_and_refuses_changes() {
+    let d = formatted(4);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    fs.mkdir(&["d"]).unwrap();
+    put(&mut fs, &["d", "f"], b"data");
+    drop(fs);
+    let before = d.image();
+    d.disk().0.read_only = true;
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert!(fs.read_only());
+    assert!(fs.stat(&["d", "f"]).unwrap().read_only);
+    assert_eq!(get(&mut fs, &["d", "f"]), b"data");
+    assert_eq!(fs.open(&["d", "f"], RW), Err(Errno::EROFS));
+    assert_eq!(fs.open(&["new"], RW), Err(Errno::EROFS));
+    let h = fs.open(&["d", "f"], OpenOptions::default()).unwrap();
+    assert_eq!(fs.write(h, 0, b"x"), Err(Errno::EROFS));
+    assert_eq!(fs.set_len(h, 0), Err(Errno::EROFS));
+    fs.sync(h).unwrap();
+    fs.close(h).unwrap();
+    assert_eq!(fs.mkdir(&["e"]), Err(Errno::EROFS));
+    assert_eq!(fs.unlink(&["d", "f"]), Err(Errno::EROFS));
+    assert_eq!(fs.rmdir(&["d"]), Err(Errno::EROFS));
+    assert_eq!(fs.rename(&["d", "f"], &["g"]), Err(Errno::EROFS));
+    fs.sync_all().unwrap();
+    drop(fs);
+    assert!(d.image() == before, "a read-only mount wrote to the disk");
+}
+
+#[test]
+fn rename_follows_posix() {
+    let d = formatted(8);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    put(&mut fs, &["a"], b"A");
+    put(&mut fs, &["b"], b"B");
+    fs.mkdir(&["d"]).unwrap();
+    fs.mkdir(&["e"]).unwrap();
+    fs.mkdir(&["full"]).unwrap();
+    put(&mut fs, &["full", "x"], b"X");
+    // A file replaces a file.
+    fs.rename(&["a"], &["b"]).unwrap();
+    assert_eq!(get(&mut fs, &["b"]), b"A");
+    assert_eq!(fs.stat(&["a"]), Err(Errno::ENOENT));
+    // Kinds must match.
+    assert_eq!(fs.rename(&["b"], &["d"]), Err(Errno::EISDIR));
+    assert_eq!(fs.rename(&["d"], &["b"]), Err(Errno::ENOTDIR));
+    // A directory replaces an empty directory, not a full one.
+    assert_eq!(fs.rename(&["d"], &["full"]), Err(Errno::ENOTEMPTY));
+    put(&mut fs, &["d", "inside"], b"I");
+    fs.rename(&["d"], &["e"]).unwrap();
+    assert_eq!(get(&mut fs, &["e", "inside"]), b"I");
+    // Not into itself.
+    assert_eq!(fs.rename(&["e"], &["e", "sub"]), Err(Errno::EINVAL));
+    // Across directories, with open handles following.
+    let h = fs.open(&["e", "inside"], RW).unwrap();
+    fs.rename(&["e"], &["full", "moved"]).unwrap();
+    assert_eq!(fs.write(h, 1, b"2").unwrap(), 1);
+    fs.close(h).unwrap();
+    assert_eq!(get(&mut fs, &["full", "moved", "inside"]), b"I2");
+    fs.rename(&["b"], &["full", "moved", "b2"]).unwrap();
+    assert_eq!(names(&mut fs, &["full", "moved"]), ["b2", "inside"]);
+    assert_eq!(fs.rename(&["nope"], &["x"]), Err(Errno::ENOENT));
+    assert_eq!(
+        fs.rename(&["full", "x"], &["nodir", "x"]),
+        Err(Errno::ENOENT)
+    );
+    assert_eq!(
+        fs.rename(&["full", "x"], &["full", "moved", "b2", "x"]),
+        Err(Errno::ENOTDIR)
+    );
+    // A tree moved to another parent keeps its files and subdirectories.
+    fs.mkdir(&["full", "moved", "deeper"]).unwrap();
+    put(&mut fs, &["full", "moved", "deeper", "leaf"], b"L");
+    fs.rename(&["full", "moved"], &["top"]).unwrap();
+    assert_eq!(get(&mut fs, &["top", "deeper", "leaf"]), b"L");
+    assert_eq!(names(&mut fs, &["top"]), ["b2", "deeper", "inside"]);
+    assert_eq!(names(&mut fs, &["full"]), ["x"]);
+    // Same file: nothing happens.
+    fs.rename(&["full", "x"], &["full", "x"]).unwrap();
+    drop(fs);
+    if tool("fsck.fat") {
+        // Also checks the moved directory's `..`.
+        fsck_clean(&d.image()).unwrap();
+    }
+}
+
+#[test]
+fn an_open_file_cannot_be_unlinked_or_replaced() {
+    let d = formatted(4);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    put(&mut fs, &["x"], b"1");
+    put(&mut fs, &["y"], b"2");
+    let h = fs.open(&["x"], OpenOptions::default()).unwrap();
+    assert_eq!(fs.unlink(&["X"]), Err(Errno::EBUSY));
+    assert_eq!(fs.rename(&["y"], &["x"]), Err(Errno::EBUSY));
+    fs.close(h).unwrap();
+    fs.unlink(&["x"]).unwrap();
+}
+
+#[test]
+fn corrupt_images_are_refused_with_a_named_reason() {
+    let good = formatted32(40).image();
+    let msg = |img: Vec<u8>| -> String {
+        match mount(Box::new(RamDisk::from_image(img, 512)), "xvda") {
+            Ok(_) => panic!("mounted"),
+            Err(e) => e.to_string(),
+        }
+    };
+    assert_eq!(
+        msg(vec![0; 1 << 20]),
+        "xvda: not a FAT filesystem: boot sector signature 0x0000"
+    );
+    let mut img = good.clone();
+    img[510] = 0x12;
+    assert!(msg(img).contains("boot sector signature 0xaa12"));
+    // Truncated: the boot sector promises more than the disk has.
+    let m = msg(good[..20 << 20].to_vec());
+    assert!(m.starts_with("xvda: FAT filesystem truncated"), "{m}");
+    // FAT32 layout whose cluster count is FAT16's.
+    let mut img = good.clone();
+    img[13] = 8; // sectors per cluster: 1 -> 8
+    let m = msg(img);
+    assert!(
+        m.contains("FAT32 cluster count") && m.contains("inconsistent"),
+        "{m}"
+    );
+    // Garbage in the FAT.
+    let mut img = good.clone();
+    let fat = 512 * u16::from_le_bytes([img[14], img[15]]) as usize;
+    img[fat + 4 * 100..fat + 4 * 100 + 4].copy_from_slice(&0x0ABC_DEF0u32.to_le_bytes());
+    let m = msg(img);
+    assert_eq!(m, "xvda: corrupt FAT: entry of cluster 100 is 0xabcdef0");
+    let mut img = good.clone();
+    img[fat] = 0x00;
+    assert!(msg(img).contains("media byte"));
+    // Random garbage everywhere but the signature.
+    let mut img = pattern(1 << 20, 9);
+    img[510] = 0x55;
+    img[511] = 0xAA;
+    assert!(msg(img).starts_with("xvda: "));
+    // A disk smaller than a sector's worth of FAT.
+    let m = msg(good[..512].to_vec());
+    assert!(m.contains("truncated"), "{m}");
+}
+
+#[test]
+fn host_made_images_mount_and_mcopy_files_read_back() {
+    if !tool("mkfs.fat") || !tool("mcopy") {
+        return;
+    }
+    for (fat, mib, extra) in [
+        (12u32, 4u64, &[][..]),
+        (16, 16, &[][..]),
+        (32, 40, &["-s", "1"][..]),
+    ] {
+        let img = mkfs(mib, fat, extra);
+        let path = temp_path("mtools");
+        std::fs::write(&path, &img).unwrap();
+        let src = temp_path("src");
+        let content = pattern(70_000, u64::from(fat));
+        std::fs::write(&src, &content).unwrap();
+        let i = path.to_str().unwrap();
+        assert!(Command::new("mmd")
+            .args(["-i", i, "::/Some Dir"])
+            .status()
+            .unwrap()
+            .success());
+        assert!(Command::new("mcopy")
+            .args([
+                "-i",
+                i,
+                src.to_str().unwrap(),
+                "::/Some Dir/A Long Name.bin"
+            ])
+            .status()
+            .unwrap()
+            .success());
+        let img = std::fs::read(&path).unwrap();
+        let d = Shared::new(RamDisk::from_image(img, 512));
+        let mut fs = mount(d.boxed(), "xvdb").unwrap();
+        assert_eq!(fs.kind(), format!("fat{fat}"));
+        assert_eq!(names(&mut fs, &["Some Dir"]), ["A Long Name.bin"]);
+        assert_eq!(get(&mut fs, &["some dir", "a long name.bin"]), content);
+        // Ours, back to mtools.
+        fs.mkdir(&["Our Directory"]).unwrap();
+        put(
+            &mut fs,
+            &["Our Directory", "written by ukrt.txt"],
+            b"hello from ukrt\n",
+        );
+        drop(fs);
+        let img = d.image();
+        fsck_clean(&img).unwrap();
+        std::fs::write(&path, &img).unwrap();
+        let dir = Command::new("mdir")
+            .args(["-i", i, "-b", "::/Our Directory"])
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&dir.stdout).contains("written by ukrt.txt"),
+            "{dir:?}"
+        );
+        let t = Command::new("mtype")
+            .args(["-i", i, "::/Our Directory/written by ukrt.txt"])
+            .output()
+            .unwrap();
+        assert_eq!(t.stdout, b"hello from ukrt\n");
+        std::fs::remove_file(&path).ok();
+        std::fs::remove_file(&src).ok();
+    }
+}
+
+/// The workload of the crash tests: `n` records appended to one file in a
+/// subdirectory, each followed by fsync. Returns, per record, how many
+/// device writes had happened when its fsync returned.
+fn append_workload(fs: &mut FatFs, d: &Shared, n: usize, rec: usize) -> Vec<usize> {
+    fs.mkdir(&["logs"]).unwrap();
+    let h = fs.open(&["logs", "app.log"], RW).unwrap();
+    let mut synced = Vec::new();
+    for i in 0..n {
+        let r = record(i, rec);
+        fs.write(h, (i * rec) as u64, &r).unwrap();
+        fs.sync(h).unwrap();
+        synced.push(d.disk().1.as_ref().map_or(0, |l| {
+            l.iter().filter(|e| matches!(e, Event::Write(..))).count()
+        }));
+    }
+    fs.close(h).unwrap();
+    synced
+}
+
+fn record(i: usize, len: usize) -> Vec<u8> {
+    let mut r = format!("record {i:06} ").into_bytes();
+    r.resize(len - 1, b'a' + (i % 26) as u8);
+    r.push(b'\n');
+    r
+}
+
+/// Cuts after every write (the disk keeps exactly the writes before the
+/// cut, in order, as a destroyed domain's backend does), checks each image
+/// with fsck.fat -n and by remounting: every fsync'd record is there.
+fn crash_sweep(base: Vec<u8>, n: usize, rec: usize, every: usize) -> (usize, usize, usize) {
+    let d = Shared::new(RamDisk::from_image(base.clone(), 512));
+    {
+        let mut fs = mount(d.boxed(), "xvda").unwrap();
+        // Start from a synced state, then log.
+        fs.sync_all().unwrap();
+        d.log();
+        let synced = append_workload(&mut fs, &d, n, rec);
+        drop(fs);
+        let events = d.events();
+        let writes: Vec<(u64, Vec<u8>)> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Write(s, b) => Some((*s, b.clone())),
+                Event::Flush => None,
+            })
+            .collect();
+        let mut img = base;
+        // The image as of the sync before logging.
+        let (mut clean, mut dirty_window, mut checked) = (0, 0, 0);
+        for k in 0..=writes.len() {
+            if k > 0 {
+                let (s, b) = &writes[k - 1];
+                let at = *s as usize * 512;
+                img[at..at + b.len()].copy_from_slice(b);
+            }
+            if k % every != 0 && k != writes.len() {
+                continue;
+            }
+            checked += 1;
+            let durable = synced.iter().filter(|&&w| w <= k).count();
+            // Remount what the cut left: every fsync'd record is there.
+            let mut fs = mount(Box::new(RamDisk::from_image(img.clone(), 512)), "xvda").unwrap();
+            let dirty = fs.was_dirty();
+            if durable > 0 {
+                let data = get(&mut fs, &["logs", "app.log"]);
+                assert!(
+                    data.len() >= durable * rec,
+                    "cut at write {k}: {} bytes, {durable} records synced",
+                    data.len()
+                );
+                for i in 0..durable {
+                    assert_eq!(
+                        &data[i * rec..(i + 1) * rec],
+                        &record(i, rec)[..],
+                        "cut at {k}, record {i}"
+                    );
+                }
+            }
+            drop(fs);
+            match fsck_clean(&img) {
+                Ok(()) => clean += 1,
+                Err(e) => {
+                    // Only inside a multi-sector metadata update, which
+                    // the dirty bit brackets.
+                    assert!(
+                        dirty,
+                        "cut at write {k} of {}: not clean and no dirty bit:\n{e}",
+                        writes.len()
+                    );
+                    dirty_window += 1;
+                }
+            }
+        }
+        (checked, clean, dirty_window)
+    }
+}
+
+#[test]
+fn append_and_fsync_survive_a_cut_at_every_write() {
+    if !tool("fsck.fat") {
+        return;
+    }
+    // FAT16, 1 KiB clusters: records of 100 bytes cross a cluster every
+    // ~10 records.
+    let base = mkfs(8, 16, &["-s", "2"]);
+    let (checked, clean, window) = crash_sweep(base, 120, 100, 1);
+    eprintln!("FAT16: {checked} cut points, {clean} clean, {window} inside the dirty-bit window");
+    assert!(clean * 10 >= checked * 8, "{clean} of {checked} clean");
+}
+
+#[test]
+fn append_and_fsync_survive_cuts_on_fat32() {
+    if !tool("fsck.fat") {
+        return;
+    }
+    let base = mkfs(40, 32, &["-s", "1"]);
+    // 512-byte clusters: a 64-byte record crosses one every 8 records,
+    // and each crossing's sync is a bracketed multi-sector update.
+    let (checked, clean, window) = crash_sweep(base, 64, 64, 2);
+    eprintln!("FAT32: {checked} cut points, {clean} clean, {window} inside the dirty-bit window");
+    assert!(clean * 10 >= checked * 6, "{clean} of {checked} clean");
+}
+
+#[test]
+fn a_power_cut_keeps_what_sync_made_durable() {
+    let d = formatted(8);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let h = fs.open(&["f"], RW).unwrap();
+    fs.write(h, 0, b"durable").unwrap();
+    fs.sync(h).unwrap();
+    fs.write(h, 7, b" and not").unwrap();
+    put(&mut fs, &["other"], b"unsynced");
+    // The cut: only flushed writes survive. FatFs is forgotten, not dropped
+    // (its Drop would write everything).
+    d.disk().0.power_cut();
+    std::mem::forget(fs);
+    let img = d.image();
+    let mut fs = mount(Box::new(RamDisk::from_image(img.clone(), 512)), "xvda").unwrap();
+    assert!(!fs.was_dirty());
+    assert_eq!(get(&mut fs, &["f"]), b"durable");
+    drop(fs);
+    if tool("fsck.fat") {
+        fsck_clean(&img).unwrap();
+    }
+}
+
+#[test]
+fn close_and_unmount_lose_nothing() {
+    let d = formatted(8);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let h = fs.open(&["f"], RW).unwrap();
+    fs.write(h, 0, &pattern(300_000, 5)).unwrap();
+    fs.write(h, 300_000, b"tail").unwrap();
+    fs.close(h).unwrap();
+    let dev = fs.unmount().unwrap();
+    let mut fs = mount(dev, "xvda").unwrap();
+    let mut want = pattern(300_000, 5);
+    want.extend_from_slice(b"tail");
+    assert_eq!(get(&mut fs, &["f"]), want);
+}
+
+#[test]
+fn sectors_of_4096_bytes() {
+    let mut d = RamDisk::new(16 * 256, 4096);
+    format(&mut d, "BIG").unwrap();
+    let d = Shared::new(d);
+    let mut fs = mount(d.boxed(), "xvdc").unwrap();
+    put(&mut fs, &["x.bin"], &pattern(50_000, 4));
+    drop(fs);
+    let mut fs = mount(d.boxed(), "xvdc").unwrap();
+    assert_eq!(get(&mut fs, &["x.bin"]), pattern(50_000, 4));
+}
