@@ -851,3 +851,14 @@ fn sectors_of_4096_bytes() {
     let mut fs = mount(d.boxed(), "xvdc").unwrap();
     assert_eq!(get(&mut fs, &["x.bin"]), pattern(50_000, 4));
 }
+
+#[test]
+fn fat_does_what_every_filesystem_must() {
+    for d in [formatted(8), formatted32(40)] {
+        let mut fs = mount(d.boxed(), "xvda").unwrap();
+        crate::fs::conformance::check_all(&mut fs);
+        fs.sync_all().unwrap();
+        drop(fs);
+        fsck_clean(&d.image()).unwrap();
+    }
+}
