@@ -20,14 +20,15 @@ extern crate alloc;
 mod apps;
 #[allow(unsafe_code)]
 mod arch;
+mod blk;
 mod boot;
 mod cmdline;
 mod console;
 mod control;
 mod drivers;
 mod errno;
-mod fs;
 mod exit;
+mod fs;
 mod hello;
 mod mm;
 mod net;

@@ -8,8 +8,8 @@
 //! meanwhile), bounded by the socket's `SO_RCVTIMEO`/`SO_SNDTIMEO`; a
 //! non-blocking socket gets `-EAGAIN` at once.
 use super::exports::AppContext;
-use crate::mm::uaccess::AppMemory;
 use crate::errno::Errno;
+use crate::mm::uaccess::AppMemory;
 use crate::net::socket::{App, Fd, Options, Ready, Shutdown};
 use alloc::vec::Vec;
 use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address};

@@ -284,12 +284,14 @@ impl BlkFront {
     }
 
     /// Grant references in use (the ring and every buffer page).
+    #[cfg(test)]
     pub fn grants(&self) -> usize {
         1 + self.slots.len() * SEGMENTS
     }
 
     /// Slots whose request has no response yet (this operation's and
     /// abandoned ones).
+    #[cfg(test)]
     pub fn in_flight(&self) -> usize {
         self.slots.len() - self.free.len()
     }

@@ -76,7 +76,10 @@ pub fn check(
         return Err(BlockError::Misaligned);
     }
     let count = (len / size) as u64;
-    if sector.checked_add(count).is_none_or(|end| end > dev.sectors()) {
+    if sector
+        .checked_add(count)
+        .is_none_or(|end| end > dev.sectors())
+    {
         return Err(BlockError::OutOfRange);
     }
     if write && dev.read_only() {
