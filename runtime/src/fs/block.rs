@@ -72,7 +72,7 @@ pub fn check(
     write: bool,
 ) -> Result<(), BlockError> {
     let size = dev.sector_size();
-    if len % size != 0 {
+    if !len.is_multiple_of(size) {
         return Err(BlockError::Misaligned);
     }
     let count = (len / size) as u64;

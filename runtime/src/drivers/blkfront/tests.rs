@@ -31,6 +31,9 @@ impl PageSource for Pages {
     }
 }
 
+/// A bad response made from the request it stands in for.
+type BadAnswer = Box<dyn Fn(&BlkifRequest) -> BlkifResponse + Send>;
+
 /// How the model answers.
 #[derive(Default)]
 struct Behaviour {
@@ -44,7 +47,7 @@ struct Behaviour {
     flush_status: Option<i16>,
     /// For the first requests of the next batch: a bad response in place
     /// of the real one (the request is held, to be answered later).
-    replace: Vec<Box<dyn Fn(&BlkifRequest) -> BlkifResponse + Send>>,
+    replace: Vec<BadAnswer>,
     /// The backend has gone away: waits fail with Gone.
     gone: bool,
 }
