@@ -1077,6 +1077,21 @@ class XLDisk(unittest.TestCase):
                          ("2", "0", "0"), "the reads only: no write or flush was sent")
 
 
+    def test_a_disk_detached_while_in_use_gives_gone_not_a_crash(self):
+        # The guest reads every 10 ms until a read fails; dom0 detaches the disk.
+        a, _ = self.image("a.img")
+        p, _ = self.run_blk([a], "until-gone=40", "--wait-for", "blk: reading until the disk goes",
+                            "--client", 'sleep 1; xl block-detach blk xvda; echo "detach $?"')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        c = xl.client_from_report(p.stderr)
+        self.assertIsNotNone(c, p.stderr)
+        self.assertEqual(c.stdout, ["detach 0"], p.stderr)
+        self.assertIn("ukrt: blk: xvda: the backend went away; the disk is gone\n"
+                      'blk: reads ended: "the backend went away" errno=5; good reads before it: some\n',
+                      p.stdout)
+        self.assertEqual(stats(p.stdout)["grants"], "0", "the grants ended after the detach")
+
+
 class Templates(unittest.TestCase):
     """`make new-app` gives an app that builds into an image and runs."""
 

@@ -563,6 +563,25 @@ fn blk(args: &[&str]) -> i32 {
     if let Some(mib) = arg(args, "bench").and_then(|v| v.parse::<u64>().ok()) {
         blk_bench(&mut disk, mib);
     }
+    if let Some(secs) = arg(args, "until-gone").and_then(|v| v.parse::<u64>().ok()) {
+        // Reads until the disk fails (xl block-detach from dom0) or `secs`
+        // pass: the failure is an error, not a crash.
+        println!("blk: reading until the disk goes");
+        let end = crate::time::now_ns() + secs * 1_000_000_000;
+        let mut reads = 0u64;
+        let outcome = loop {
+            if crate::time::now_ns() >= end {
+                break alloc::string::String::from("still there");
+            }
+            match disk.read(first, &mut back[..ss as usize]) {
+                Ok(()) => reads += 1,
+                Err(e) => break result(Err(e)),
+            }
+            crate::sched::sleep_until(crate::time::now_ns() + 10_000_000);
+        };
+        let before = if reads > 0 { "some" } else { "none" };
+        println!("blk: reads ended: {outcome}; good reads before it: {before}");
+    }
     crate::blk::shutdown();
     let after = disk.read(first, &mut back[..ss as usize]);
     println!("blk: closed; read after shutdown={}", result(after));
