@@ -47,7 +47,7 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net clean
+.PHONY: disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
@@ -57,6 +57,8 @@ help:
 	@echo "make bench                   benchmarks"
 	@echo "make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]  HTTP server: ukrt image vs Linux domU (docs/bench-net.md)"
 	@echo "make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)"
+	@echo "make xl-run APP=dir [DISK=a.img[,b.img] [DISK_RO=1]] [NET=1] ...  run as a domU under xl (docs/deploy.md)"
+	@echo "make disk OUT=img [SIZE=64M] [DIR=folder]  a FAT32 disk image; make disk-ls IMG=img, disk-get IMG= FILE= OUT="
 	@echo "make kernel                  build the runtime ($(KERNEL))"
 	@echo "make deps                    install missing tools (apt, rustup)"
 
@@ -113,6 +115,8 @@ image: app-so kernel pack
 # 198.18.0.2, dom0 is 198.18.0.1); CLIENT='shell command' runs in dom0 once
 # the guest printed WAIT_FOR; LINUX_GUEST='shell script' boots the
 # harness's Linux domU running that script instead of the app's image.
+# DISK=a.img[,b.img] attaches raw image files as xvda, xvdb, ... (DISK_RO=1:
+# read-only); what the guest writes is in the files afterwards.
 # CLIENT, WAIT_FOR and LINUX_GUEST reach xlrun.py verbatim ($GUEST_IP stays
 # for dom0's shell). See docs/deploy.md.
 SCENARIO ?=
@@ -124,7 +128,26 @@ xl-run: $(if $(value LINUX_GUEST),,image) $(XEN)
 		--xen $(XEN) $(if $(SCENARIO),--scenario $(SCENARIO)) \
 		$(if $(value WAIT_FOR),--wait-for $(call shell_quote,WAIT_FOR)) \
 		$(if $(NET),--net) $(if $(IP),--ip $(IP)) \
+		$(if $(DISK),--disk $(DISK)) $(if $(DISK_RO),--disk-ro) \
 		$(if $(value CLIENT),--client $(call shell_quote,CLIENT)) $(if $(V),-v)
+
+# Disk images (FAT32, host tools only; docs/storage.md):
+#   make disk OUT=img [SIZE=64M] [DIR=folder]   a new image, DIR's files copied in
+#   make disk-ls IMG=img [DIR=/path]            list it
+#   make disk-get IMG=img FILE=path OUT=dest    copy a file out (OUT=- prints it)
+SIZE ?= 64M
+disk: deps
+	@test -n "$(OUT)" || { echo "make disk: give OUT=file.img [SIZE=64M] [DIR=folder]"; exit 2; }
+	@ci/disk.sh make "$(OUT)" "$(SIZE)" "$(DIR)"
+
+disk-ls: deps
+	@test -n "$(IMG)" || { echo "make disk-ls: give IMG=file.img [DIR=/path]"; exit 2; }
+	@ci/disk.sh ls "$(IMG)" "$(or $(DIR),/)"
+
+disk-get: deps
+	@test -n "$(IMG)" -a -n "$(FILE)" -a -n "$(OUT)" || { echo "make disk-get: give IMG=file.img FILE=path OUT=dest"; exit 2; }
+	@ci/disk.sh get "$(IMG)" "$(FILE)" "$(OUT)"
+
 
 # Copy the app's image and config to a Xen host and start it: HOST=[user@]host.
 deploy: image

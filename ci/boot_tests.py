@@ -1009,6 +1009,118 @@ class Network(unittest.TestCase):
         self.assertIn("detach 0", c.stdout)
 
 
+def fnv1a(data):
+    """FNV-1a, 64 bits (the blk self-test's checksum)."""
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def blk_pattern(offset, n, seed=0x5A):
+    """The blk self-test's pattern: byte at disk offset o is (o ^ o>>8 ^ o>>16 ^ seed) & 0xff."""
+    return bytes((o ^ o >> 8 ^ o >> 16 ^ seed) & 0xFF for o in range(offset, offset + n))
+
+
+class XLDisk(unittest.TestCase):
+    """blkfront on Linux's blkback, without the file layer: the self-test
+    kernel's uk.test=blk writes a pattern to the last 128 sectors of a disk,
+    flushes, reads it back and prints a checksum (runtime/src/selftest.rs);
+    the host's image files (xlrun --disk, QEMU's virtio drives in dom0) are
+    read afterwards."""
+
+    SECTORS = 128
+
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp(prefix="ukrt-disk-")
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.tmp)
+
+    def image(self, name, size="64M"):
+        path = os.path.join(self.tmp, name)
+        subprocess.run([os.path.join(HERE, "disk.sh"), "make", path, size], check=True,
+                       capture_output=True)
+        with open(path, "rb") as f:
+            return path, f.read()
+
+    def run_blk(self, disks, args, *extra, timeout=150):
+        cfg = os.path.join(self.tmp, "blk.cfg")
+        with open(cfg, "w") as f:
+            f.write('name = "blk"\ntype = "pv"\nkernel = "k"\nmemory = 32\nvcpus = 1\n'
+                    f'extra = "uk.stats uk.test=blk {args}"\non_poweroff = "destroy"\n'
+                    'on_crash = "preserve"\n')
+        p = subprocess.run([sys.executable, os.path.join(HERE, "xl/xlrun.py"), SELFTEST, "--cfg", cfg,
+                            "--disk", ",".join(disks), *extra, "--xen", XEN,
+                            "--dom0", os.path.join(BUILD, "xl-dom0"), "--timeout", str(timeout)],
+                           capture_output=True, text=True, timeout=timeout + 60)
+        return p, fields(p.stdout, "blk:")
+
+    def test_a_pattern_written_and_flushed_is_in_the_host_file_at_those_sectors(self):
+        a, a_before = self.image("a.img")
+        b, b_before = self.image("b.img", "32M")
+        p, got = self.run_blk([a, b], "disk=xvdb")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("ukrt: blk: xvda 64 MiB (131072 sectors of 512 B) read-write flush=cache\n"
+                      "ukrt: blk: xvdb 32 MiB (65536 sectors of 512 B) read-write flush=cache\n",
+                      p.stdout)
+        self.assertEqual(got["disks"], "xvda,xvdb")
+        first = 65536 - self.SECTORS
+        self.assertEqual((got["disk"], got["first"], got["count"]), ("xvdb", str(first), "128"))
+        self.assertEqual((got["write"], got["flush"], got["read"], got["matches"]),
+                         ("ok", "ok", "ok", "1"), p.stdout)
+        want = blk_pattern(first * 512, self.SECTORS * 512)
+        self.assertEqual(got["fnv1a"], "%#018x" % fnv1a(want))
+        with open(b, "rb") as f:
+            b_after = f.read()
+        self.assertEqual(b_after[first * 512:], want, "the pattern is in the host's file")
+        self.assertEqual(b_after[:first * 512], b_before[:first * 512], "nothing else changed")
+        with open(a, "rb") as f:
+            self.assertEqual(f.read(), a_before, "the other disk is untouched")
+        st = stats(p.stdout)
+        self.assertEqual((st["blk_sectors_written"], st["blk_sectors_read"], st["blk_flushes"],
+                          st["blk_bad_responses"], st["blk_errors"]), ("128", "128", "1", "0", "0"))
+        # 128 sectors are 2 requests of up to 88 each way, and a flush.
+        self.assertEqual(st["blk_requests"], "5")
+        self.assertEqual(st["grants"], "0", "every grant ended once the disks closed")
+        self.assertIn('blk: closed; read after shutdown="the backend went away" errno=5', p.stdout)
+        self.assertRegex(p.stderr, r"disk: block-ukrt: backend/vbd/\d+/51728 add: /dev/vdb \(fe:10\), mode w")
+
+    def test_a_read_only_disk_refuses_writes_and_its_file_stays_as_it_was(self):
+        a, before = self.image("a.img")
+        p, got = self.run_blk([a], "", "--disk-ro")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertRegex(p.stdout,
+                         r"ukrt: blk: xvda 64 MiB \(131072 sectors of 512 B\) read-only flush=\w+\n")
+        self.assertEqual(got["read_only"], "1")
+        self.assertIn('blk: write="the disk is read-only" errno=30\n', p.stdout)
+        self.assertEqual((got["flush"], got["read"], got["matches"]), ("ok", "ok", "0"))
+        first = 131072 - self.SECTORS
+        self.assertEqual(got["fnv1a"], "%#018x" % fnv1a(before[first * 512:]), "what was there")
+        with open(a, "rb") as f:
+            self.assertEqual(f.read(), before)
+        st = stats(p.stdout)
+        self.assertEqual((st["blk_requests"], st["blk_sectors_written"], st["blk_flushes"]),
+                         ("2", "0", "0"), "the reads only: no write or flush was sent")
+
+
+    def test_a_disk_detached_while_in_use_gives_gone_not_a_crash(self):
+        # The guest reads every 10 ms until a read fails; dom0 detaches the disk.
+        a, _ = self.image("a.img")
+        p, _ = self.run_blk([a], "until-gone=40", "--wait-for", "blk: reading until the disk goes",
+                            "--client", 'sleep 1; xl block-detach blk xvda; echo "detach $?"')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        c = xl.client_from_report(p.stderr)
+        self.assertIsNotNone(c, p.stderr)
+        self.assertEqual(c.stdout, ["detach 0"], p.stderr)
+        self.assertIn("ukrt: blk: xvda: the backend went away; the disk is gone\n"
+                      'blk: reads ended: "the backend went away" errno=5; good reads before it: some\n',
+                      p.stdout)
+        self.assertEqual(stats(p.stdout)["grants"], "0", "the grants ended after the detach")
+
+
 class Templates(unittest.TestCase):
     """`make new-app` gives an app that builds into an image and runs."""
 
@@ -1061,10 +1173,10 @@ class Harness(unittest.TestCase):
 
 
 def load_tests(loader, tests, pattern):
-    """The XL, XLNet and Network tests first: each boots a dom0 (about 9 s, 20 s with
+    """The XL, XLNet, Network and XLDisk tests first: each boots a dom0 (about 9 s, 20 s with
     the Linux domU); started last, they would leave the other workers idle
     at the end."""
-    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, (XL, XLNet, Network))
+    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, (XL, XLNet, Network, XLDisk))
                                                                   for t in s)))
 
 

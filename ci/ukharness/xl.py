@@ -16,6 +16,11 @@ The network (--net): the domU gets one vif, `ip=` its address in
 198.18.0.0/24 (default GUEST_IP), and dom0's vif script (ci/xl/vif-ukrt)
 routes it point to point from DOM0_IP. Nothing leaves the emulated machine:
 QEMU itself has no network device.
+
+Disks (--disk): each host image file becomes a virtio drive of QEMU
+(/dev/vda, /dev/vdb, ... in dom0), and the domU's config a disk line
+(xvda, xvdb, ...) on that device through dom0's block script
+(ci/xl/block-ukrt); what the guest writes lands in the host's file.
 """
 import collections
 import ipaddress
@@ -35,6 +40,8 @@ NETWORK = ipaddress.ip_network("198.18.0.0/24")
 DOM0_IP = "198.18.0.1"
 GUEST_IP = "198.18.0.2"
 VIF_SCRIPT = "/etc/xen/scripts/vif-ukrt"    # in dom0 (ci/xl/vif-ukrt)
+BLOCK_SCRIPT = "/etc/xen/scripts/block-ukrt"  # in dom0 (ci/xl/block-ukrt)
+MAX_DISKS = 16                              # xvda..xvdp: the short vdev form
 CLIENT_PREFIX = "| "                        # before each line of the client's output
 CLIENT_END_RE = re.compile(r"^(?:status (\d+)|(timeout)) after ([\d.]+) s$")
 # The lines xlrun writes about the client (report_client), read back by client_from_report.
@@ -62,6 +69,20 @@ def mac_for(ip):
     return "00:16:3e:c6:12:%02x" % ipaddress.ip_address(ip).packed[3]
 
 
+def disk_letters(i):
+    """a, b, ... for the i-th disk (as dom0's vd* and the guest's xvd*)."""
+    return "abcdefghijklmnop"[i]
+
+
+def disk_setting(count, read_only=False):
+    """The config's disk line (as a --set KEY=VALUE) for count disks: dom0's
+    /dev/vdX (QEMU's drives) as the guest's xvdX, through the block script."""
+    access = "ro" if read_only else "rw"
+    specs = [f"'format=raw, vdev=xvd{disk_letters(i)}, access={access}, "
+             f"script={BLOCK_SCRIPT}, target=/dev/vd{disk_letters(i)}'" for i in range(count)]
+    return "disk=[" + ", ".join(specs) + "]"
+
+
 def vif_setting(ip):
     """The config's vif line (as a --set KEY=VALUE) for a guest at ip."""
     return f"vif=['ip={ip},mac={mac_for(ip)},script={VIF_SCRIPT}']"
@@ -78,7 +99,7 @@ class Options:
     def __init__(self, image, cfg, xen, dom0="build/xl-dom0", scenario="run", wait_for="",
                  set=(), timeout=120.0, boot_timeout=60.0, guest_timeout=None, verbose=False,
                  net=False, ip=GUEST_IP, client=None, client_timeout=None, linux_guest=None,
-                 files=()):
+                 files=(), disks=(), disk_ro=False):
         self.image = image
         self.cfg = cfg
         self.xen = xen
@@ -98,6 +119,10 @@ class Options:
         self.client_timeout = client_timeout if client_timeout is not None else self.guest_timeout
         self.linux_guest = linux_guest
         self.files = list(files)
+        self.disks = list(disks)
+        if len(self.disks) > MAX_DISKS:
+            raise ValueError(f"{len(self.disks)} disks: at most {MAX_DISKS}")
+        self.disk_ro = disk_ro
 
 
 class Client(NamedTuple):
@@ -153,10 +178,17 @@ def qemu_command(o, initrd):
     # then died of corrupted registers: 6 of 1,500 `echo | sha256sum` runs
     # segfaulted in a Linux domU, none of 1,500 without XSAVE, where
     # neither Linux nor glibc can use AVX and Xen saves the FPU with FXSAVE.
+    # The disks: virtio drives on the host's files (dom0's /dev/vda, ...),
+    # written through to them (QEMU's writes land in the host's page cache,
+    # a guest's flush becomes an fdatasync).
+    drives = []
+    for path in o.disks:
+        drives += ["-drive", f"file={path.replace(',', ',,')},format=raw,if=virtio,cache=writeback"
+                   + (",readonly=on" if o.disk_ro else "")]
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", CPU, "-m", "1024",
             "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
             "-kernel", o.xen, "-append", xen_cmdline,
-            "-initrd", f"{linux} {linux_cmdline},{initrd.replace(',', ',,')}"]
+            "-initrd", f"{linux} {linux_cmdline},{initrd.replace(',', ',,')}"] + drives
 
 
 LINUX_GUEST_NAME = "linux-guest"
@@ -270,7 +302,7 @@ class Dom0:
         """One of dom0's "=== " lines outside a block; True at the job's end."""
         if what == "domU console begin":
             self.block = ("domU console", [])
-        elif what.startswith(("xl list", "xl log", "xl dmesg", "vif log")) or \
+        elif what.startswith(("xl list", "xl log", "xl dmesg", "vif log", "block log")) or \
                 what in ("client stdout", "client stderr"):
             self.block = (what, [])
         elif what.startswith("client end: "):
@@ -339,7 +371,7 @@ class Dom0:
             self.report.detail(self.tail)
 
     def logs(self):
-        self.print_blocks(("xl log", "vif log", "xl dmesg"))
+        self.print_blocks(("xl log", "vif log", "block log", "xl dmesg"))
 
     def verdict(self, outcome, qemu_code):
         """The run's Verdict; its message, and what explains it, written to

@@ -5,8 +5,10 @@
 #
 # OUTDIR/vmlinuz    the Debian kernel: its plain ELF (Xen loads that about
 #                   2 s faster under TCG than the bzImage), else the bzImage
-# OUTDIR/initrd.gz  busybox, the Xen modules (xen-netback too), the xl
-#                   toolstack, ci/xl/init, the vif script ci/xl/vif-ukrt and
+# OUTDIR/initrd.gz  busybox, the Xen modules (xen-netback and xen-blkback
+#                   too, and virtio's for QEMU's drives), the xl toolstack,
+#                   ci/xl/init, the hotplug scripts ci/xl/vif-ukrt and
+#                   ci/xl/block-ukrt, and
 #                   wrk with its libraries, and our static test tools from
 #                   ci/xl/tools (badframes, udpcheck, firstreply)
 # OUTDIR/guest/     the Linux PV domU (xlrun.py --linux-guest): the same
@@ -35,7 +37,7 @@ flock 9
 
 # The inputs: this script (the package list is in it) and every file it
 # puts in the images.
-inputs=(build-dom0.sh init cpio.py vmlinux.py vif-ukrt guest-init guest-listening
+inputs=(build-dom0.sh init cpio.py vmlinux.py vif-ukrt block-ukrt guest-init guest-listening
         tools/badframes.c tools/udpcheck.c tools/firstreply.c)
 stamp=$(cd "$here" && cat "${inputs[@]}" | sha256sum | cut -d' ' -f1)
 if [[ -f $out/vmlinuz && -f $out/initrd.gz && -f $out/guest/vmlinuz && -f $out/guest/initrd.cpio &&
@@ -196,7 +198,11 @@ add_module() {
     plain=$root/lib/modules/$name.ko
     mkdir -p "$root/lib/modules"
     if [[ $file == *.xz ]]; then xz -dc "$file" >"$plain"; else cp "$file" "$plain"; fi
-    deps=$(objcopy -O binary -j .modinfo "$plain" /dev/stdout | tr '\0' '\n' | sed -n 's/^depends=//p')
+    # (objcopy cannot write the section to a pipe: /dev/stdout gave nothing,
+    # so no dependency was ever found.)
+    objcopy -O binary -j .modinfo "$plain" "$out/modinfo.tmp"
+    deps=$(tr '\0' '\n' <"$out/modinfo.tmp" | sed -n 's/^depends=//p')
+    rm -f "$out/modinfo.tmp"
     for dep in ${deps//,/ }; do add_module "$root" "$dep"; done
     order+=("$name")
 }
@@ -208,6 +214,12 @@ order=()
 add_module "$R" xen-netback
 printf '%s\n' "${order[@]}" >"$R/lib/modules/net-order"
 log "network modules: ${order[*]}"
+# The backend of PV block devices, and the drivers of QEMU's virtio drives
+# it serves them from, loaded by /init for jobs with disks.
+order=()
+for m in virtio_pci virtio_blk xen-blkback; do add_module "$R" "$m"; done
+printf '%s\n' "${order[@]}" >"$R/lib/modules/blk-order"
+log "block modules: ${order[*]}"
 
 # The rest of the configuration and /init.
 cat >"$R/etc/xen/xl.conf" <<'EOF'
@@ -221,6 +233,7 @@ printf '%s\n' "echo 7/tcp" "http 80/tcp" "https 443/tcp" >"$R/etc/services"
 install -m 755 "$here/init" "$R/init"
 mkdir -p "$R/etc/xen/scripts"
 install -m 755 "$here/vif-ukrt" "$R/etc/xen/scripts/vif-ukrt"
+install -m 755 "$here/block-ukrt" "$R/etc/xen/scripts/block-ukrt"
 # Our own test tools (ci/xl/tools): static, so they need nothing in dom0.
 for src in "$here"/tools/*.c; do
     gcc -static -O2 -Wall -Werror -o "$R/usr/bin/$(basename "$src" .c)" "$src" ||

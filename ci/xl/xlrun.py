@@ -7,6 +7,7 @@ and its config and reports how the domain ended.
              [--net [--ip 198.18.0.N]] [--client CMD --wait-for TEXT]
     xlrun.py --linux-guest SCRIPT [--net] [--client CMD --wait-for TEXT] ...
     xlrun.py --scenario script --client CMD [--file NAME=PATH]... [--net] ...
+    xlrun.py IMAGE.xen --cfg IMAGE.cfg --disk a.img[,b.img] [--disk-ro] ...
 
 The image and config travel to dom0 in a small cpio archive appended to the
 dom0 initramfs; dom0's /init (ci/xl/init) prints the domU's console log
@@ -39,6 +40,12 @@ initramfs whose /init (ci/xl/guest-init) brings up eth0 (with --net), runs
 SCRIPT with sh and prints `uk-exit: status=N` like a ukrt image (0 after a
 shutdown request); `listening PORT` in SCRIPT waits for a server's socket
 and prints "linux-guest: listening on tcp port PORT".
+
+--disk FILE (repeatable, or FILE,FILE) attaches each host image file as
+the domU's xvda, xvdb, ...: a virtio drive of QEMU that dom0 sees as
+/dev/vda, /dev/vdb, ..., served by blkback through dom0's block script
+ci/xl/block-ukrt. What the guest writes is in the file afterwards.
+--disk-ro makes them read-only (QEMU's drive and the disk line's access).
 
 Exit status, as ci/xenrun.py (the client's status does not change it):
 
@@ -90,6 +97,9 @@ def parse_args(argv):
     p.add_argument("--net", action="store_true",
                    help="give the domU a vif on dom0's network 198.18.0.0/24")
     p.add_argument("--ip", help="the guest's address with --net (default 198.18.0.2); implies --net")
+    p.add_argument("--disk", action="append", default=[], metavar="FILE[,FILE]",
+                   help="attach a raw image file as xvda (then xvdb, ...); repeatable")
+    p.add_argument("--disk-ro", action="store_true", help="attach the disks read-only")
     p.add_argument("--client", metavar="CMD",
                    help="a shell command to run in dom0 once the guest printed --wait-for")
     p.add_argument("--client-timeout", type=int,
@@ -139,6 +149,15 @@ def parse_args(argv):
         if not path or not name or "/" in name or name in (".", ".."):
             p.error(f"--file {f!r}: give NAME=PATH (NAME a plain file name)")
         files.append((name, path))
+    # FILE,FILE (make's DISK=a.img,b.img), unless the name itself has a comma.
+    disks = [d for arg in a.disk for d in ([arg] if os.path.isfile(arg) else arg.split(",")) if d]
+    for d in disks:
+        if not os.path.isfile(d):
+            p.error(f"--disk {d}: no such file")
+    if a.disk_ro and not disks:
+        p.error("--disk-ro needs --disk FILE")
+    if len(disks) > xl.MAX_DISKS:
+        p.error(f"--disk: {len(disks)} disks, at most {xl.MAX_DISKS}")
     try:
         return xl.Options(a.image, a.cfg, a.xen, dom0=a.dom0, scenario=scenario,
                           wait_for=a.wait_for, set=a.set, timeout=a.timeout,
@@ -146,7 +165,7 @@ def parse_args(argv):
                           verbose=a.verbose, net=a.net or a.ip is not None,
                           ip=a.ip or xl.GUEST_IP, client=a.client,
                           client_timeout=a.client_timeout, linux_guest=a.linux_guest,
-                          files=files)
+                          files=files, disks=[os.path.abspath(d) for d in disks], disk_ro=a.disk_ro)
     except ValueError as e:
         p.error(f"--ip {a.ip}: {e}")
 
@@ -179,13 +198,14 @@ def guest_files(o):
 
 def config(o):
     """The job's xl config: the image's (or the Linux domU's), then the vif
-    line for --net, then each --set."""
+    line for --net, the disk line for --disk, then each --set."""
     if o.linux_guest is not None:
         text = xl.linux_guest_config()
     else:
         with open(o.cfg) as f:
             text = f.read()
-    return xl.job_config(text, ([xl.vif_setting(o.ip)] if o.net else []) + o.set)
+    return xl.job_config(text, ([xl.vif_setting(o.ip)] if o.net else []) +
+                         ([xl.disk_setting(len(o.disks), o.disk_ro)] if o.disks else []) + o.set)
 
 
 def build_initrd(o, tmp):
@@ -223,6 +243,9 @@ def build_initrd(o, tmp):
         if o.net:
             w.file("job/net", b"")
             w.file("job/guest-ip", o.ip.encode() + b"\n")
+        if o.disks:
+            w.file("job/disks", "".join(f"vd{xl.disk_letters(i)}\n"
+                                        for i in range(len(o.disks))).encode())
         if o.client is not None:
             w.file("job/client", o.client.encode() + b"\n")
             w.file("job/client-timeout", b"%d\n" % o.client_timeout)

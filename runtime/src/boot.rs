@@ -64,6 +64,7 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
             .and_then(|o| o.value)
     };
     crate::net::init(option("ip"), option("gw"));
+    crate::blk::init();
 
     #[cfg(feature = "selftest")]
     if let Some(test) = cmdline.runtime_options().find(|o| o.key == "test") {
@@ -87,6 +88,7 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
     };
     crate::fs::shutdown();
     crate::net::shutdown();
+    crate::blk::shutdown();
     match crate::control::requested() {
         Some(crate::control::REBOOT) => crate::exit::reboot(status),
         _ => crate::exit::exit(status),

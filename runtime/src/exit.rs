@@ -39,7 +39,8 @@ mod imp {
                 crate::stats::StatsLine {
                     memory,
                     events,
-                    devices
+                    devices,
+                    disks: crate::stats::DiskStats::now(),
                 }
             );
         }

@@ -20,6 +20,7 @@ extern crate alloc;
 mod apps;
 #[allow(unsafe_code)]
 mod arch;
+mod blk;
 mod boot;
 mod cmdline;
 mod console;

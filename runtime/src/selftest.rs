@@ -40,6 +40,7 @@ pub fn run(name: &str, cmdline: &crate::cmdline::Cmdline) -> i32 {
         "mm-bad" => mm_bad(args.first().copied().unwrap_or("")),
         "trap" => trap(args.first().copied().unwrap_or("")),
         "mm-bench" => mm_bench(args.first().copied().unwrap_or("sequential")),
+        "blk" => blk(&args),
         _ => {
             println!("selftest: unknown test {name:?}");
             2
@@ -486,4 +487,141 @@ fn mm_bench(pattern: &str) -> i32 {
     );
     release(B);
     0
+}
+
+/// The `key=value` argument `key`, if given.
+fn arg<'a>(args: &[&'a str], key: &str) -> Option<&'a str> {
+    args.iter()
+        .find_map(|a| a.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// The pattern byte at byte `offset` of the disk (ci/boot_tests.py
+/// computes the same).
+fn blk_pattern(offset: u64, seed: u64) -> u8 {
+    (offset ^ offset >> 8 ^ offset >> 16 ^ seed) as u8
+}
+
+/// FNV-1a (64 bits) of `data`.
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// blkfront on a real backend, without the file layer: writes a pattern
+/// to the last `count` sectors of `disk` (default xvda, 128 sectors),
+/// flushes, reads it back, prints what happened and an FNV-1a checksum
+/// of what was read. `bench=MIB` then times a raw write and read of MIB
+/// MiB from sector 0 (it overwrites the start of the disk). The disk is
+/// closed at the end, as at shutdown.
+fn blk(args: &[&str]) -> i32 {
+    use crate::fs::block::BlockDevice;
+    let name = arg(args, "disk").unwrap_or("xvda");
+    let seed: u64 = arg(args, "seed")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5a);
+    let count: u64 = arg(args, "count")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128);
+    println!("blk: disks={}", crate::blk::names().join(","));
+    let Some(mut disk) = crate::blk::take(name) else {
+        println!("blk: no disk {name}");
+        return 1;
+    };
+    if crate::blk::take(name).is_some() {
+        println!("blk: {name} was handed out twice");
+        return 1;
+    }
+    let ss = disk.sector_size() as u64;
+    let count = count.min(disk.sectors());
+    let first = disk.sectors() - count;
+    let base = first * ss;
+    let data: alloc::vec::Vec<u8> = (0..count * ss)
+        .map(|i| blk_pattern(base + i, seed))
+        .collect();
+    let result = |r: Result<(), crate::fs::block::BlockError>| match r {
+        Ok(()) => alloc::string::String::from("ok"),
+        Err(e) => alloc::format!("\"{e}\" errno={}", e.errno() as i32),
+    };
+    let write = result(disk.write(first, &data));
+    let flush = result(disk.flush());
+    let mut back = alloc::vec![0u8; data.len()];
+    let read = result(disk.read(first, &mut back));
+    println!(
+        "blk: disk={} sectors={} sector_size={ss} read_only={} first={first} count={count}",
+        disk.name(),
+        disk.sectors(),
+        disk.read_only() as u8
+    );
+    println!("blk: write={write}");
+    println!("blk: flush={flush}");
+    println!(
+        "blk: read={read} matches={} fnv1a={:#018x}",
+        (back == data) as u8,
+        fnv1a(&back)
+    );
+    if let Some(mib) = arg(args, "bench").and_then(|v| v.parse::<u64>().ok()) {
+        blk_bench(&mut disk, mib);
+    }
+    if let Some(secs) = arg(args, "until-gone").and_then(|v| v.parse::<u64>().ok()) {
+        // Reads until the disk fails (xl block-detach from dom0) or `secs`
+        // pass: the failure is an error, not a crash.
+        println!("blk: reading until the disk goes");
+        let end = crate::time::now_ns() + secs * 1_000_000_000;
+        let mut reads = 0u64;
+        let outcome = loop {
+            if crate::time::now_ns() >= end {
+                break alloc::string::String::from("still there");
+            }
+            match disk.read(first, &mut back[..ss as usize]) {
+                Ok(()) => reads += 1,
+                Err(e) => break result(Err(e)),
+            }
+            crate::sched::sleep_until(crate::time::now_ns() + 10_000_000);
+        };
+        let before = if reads > 0 { "some" } else { "none" };
+        println!("blk: reads ended: {outcome}; good reads before it: {before}");
+    }
+    crate::blk::shutdown();
+    let after = disk.read(first, &mut back[..ss as usize]);
+    println!("blk: closed; read after shutdown={}", result(after));
+    0
+}
+
+/// Raw throughput: `mib` MiB written (then flushed) and read back from
+/// sector 0 in 1 MiB calls.
+fn blk_bench(disk: &mut crate::blk::Disk, mib: u64) {
+    use crate::fs::block::BlockDevice;
+    let chunk = 1usize << 20;
+    let per = (chunk / disk.sector_size()) as u64;
+    let mib = mib.min(disk.sectors() / per);
+    let buf: alloc::vec::Vec<u8> = (0..chunk).map(|i| (i * 7) as u8).collect();
+    let t0 = crate::time::now_ns();
+    for i in 0..mib {
+        if let Err(e) = disk.write(i * per, &buf) {
+            println!("blk-bench: write: {e}");
+            return;
+        }
+    }
+    let _ = disk.flush();
+    let t1 = crate::time::now_ns();
+    let mut back = alloc::vec![0u8; chunk];
+    let mut same = true;
+    for i in 0..mib {
+        if let Err(e) = disk.read(i * per, &mut back) {
+            println!("blk-bench: read: {e}");
+            return;
+        }
+        same &= back == buf;
+    }
+    let t2 = crate::time::now_ns();
+    let rate = |ns: u64| mib as f64 * 1e9 / ns.max(1) as f64;
+    println!(
+        "blk-bench: mib={mib} write_ms={} read_ms={} write_mib_s={:.1} read_mib_s={:.1} matches={}",
+        (t1 - t0) / 1_000_000,
+        (t2 - t1) / 1_000_000,
+        rate(t1 - t0),
+        rate(t2 - t1),
+        same as u8
+    );
 }

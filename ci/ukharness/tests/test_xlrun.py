@@ -14,6 +14,8 @@ sys.path.insert(0, XL_DIR)
 import cpio  # noqa: E402  (ci/xl/cpio.py)
 import xlrun  # noqa: E402
 
+from ukharness import xl  # noqa: E402
+
 BASE_INITRD = b"\x1f\x8b not really gzip"
 
 
@@ -182,6 +184,42 @@ class Job(unittest.TestCase):
         self.assertEqual(guest["bin/srv"], b"\x7fELF")
         self.assertEqual(guest["etc/guest.env"], b"IP=198.18.0.3\nPREFIX=24\n")
         self.assertEqual(guest["guest.sh"], b"srv & listening 80; wait\n")
+    def test_disks_become_qemu_drives_and_the_configs_disk_line(self):
+        a, b = os.path.join(self.tmp.name, "a,1.img"), os.path.join(self.tmp.name, "b.img")
+        for path in (a, b):
+            with open(path, "wb") as f:
+                f.write(b"\0" * 4096)
+        o = xlrun.parse_args([self.image, "--cfg", self.cfg, "--disk", a, "--disk", b,
+                              "--dom0", self.dom0])
+        self.assertEqual(o.disks, [a, b])
+        job = self.job(self.image, "--cfg", self.cfg, "--disk", a, "--disk", b)
+        self.assertEqual(job["job/disks"], b"vda\nvdb\n")
+        self.assertIn("disk = ['format=raw, vdev=xvda, access=rw, script=/etc/xen/scripts/block-ukrt, "
+                      "target=/dev/vda', 'format=raw, vdev=xvdb, access=rw, "
+                      "script=/etc/xen/scripts/block-ukrt, target=/dev/vdb']\n",
+                      job["job/image.cfg"].decode())
+        cmd = xl.qemu_command(o, "/tmp/initrd")
+        drives = [cmd[i + 1] for i, x in enumerate(cmd) if x == "-drive"]
+        self.assertEqual(drives, [f"file={a.replace(',', ',,')},format=raw,if=virtio,cache=writeback",
+                                  f"file={b},format=raw,if=virtio,cache=writeback"])
+        c = os.path.join(self.tmp.name, "c.img")
+        with open(c, "wb") as f:
+            f.write(b"\0" * 4096)
+        o = xlrun.parse_args([self.image, "--cfg", self.cfg, "--disk", f"{b},{c}", "--disk-ro"])
+        self.assertEqual(o.disks, [b, c], "a comma list, as make's DISK=b,c")
+        self.assertTrue(all(d.endswith(",readonly=on") for d in
+                            [x for x in xl.qemu_command(o, "i") if x.startswith("file=")]))
+        self.assertIn("access=ro", xlrun.config(o))
+
+    def test_disk_options_are_checked(self):
+        err = io.StringIO()
+        for argv, says in (([self.image, "--cfg", self.cfg, "--disk", "/nonexistent.img"],
+                            "--disk /nonexistent.img: no such file"),
+                           ([self.image, "--cfg", self.cfg, "--disk-ro"], "--disk-ro needs --disk")):
+            with contextlib.redirect_stderr(err), self.assertRaises(SystemExit):
+                xlrun.parse_args(argv)
+            self.assertIn(says, err.getvalue())
+        self.assertNotIn("job/disks", self.job(self.image, "--cfg", self.cfg))
 
 
 if __name__ == "__main__":

@@ -255,6 +255,18 @@ impl Device {
         done: impl Fn(State) -> bool,
         timeout_ns: u64,
     ) -> Result<State, XenbusError> {
+        self.wait_backend_for(store, done, true, timeout_ns)
+    }
+
+    /// As [`Self::wait_backend`]; a closing backend is an error only if
+    /// `closing_fails`.
+    fn wait_backend_for(
+        &self,
+        store: &mut impl Store,
+        done: impl Fn(State) -> bool,
+        closing_fails: bool,
+        timeout_ns: u64,
+    ) -> Result<State, XenbusError> {
         let token = self.token();
         let path = format!("{}/state", self.backend);
         store.watch(&path, &token)?;
@@ -268,7 +280,7 @@ impl Device {
             if done(state) {
                 break Ok(state);
             }
-            if state.is_closing() {
+            if closing_fails && state.is_closing() {
                 break Err(XenbusError::BackendClosed {
                     device: self.name.clone(),
                     state,
@@ -332,14 +344,21 @@ impl Device {
         Ok(())
     }
 
-    /// Closing, a bounded wait for the backend to close, then Closed. A
-    /// backend that does not answer in time is not waited for further: the
-    /// frontend ends Closed either way, and the timeout is reported.
+    /// Closing, a bounded wait for the backend's Closing (or Closed), then
+    /// Closed and a bounded wait for the backend's Closed (or its
+    /// directory gone). Linux's backends let go of the rings and grants
+    /// only when the frontend is Closed (blkback unmaps its ring then), so
+    /// the pages may be reused only after this returns `Ok`. A backend that
+    /// does not answer in time is not waited for further: the frontend
+    /// ends Closed either way, and the timeout is reported.
     pub fn close(&self, store: &mut impl Store, timeout_ns: u64) -> Result<(), XenbusError> {
         self.set_state(store, State::Closing)?;
         let waited = self.wait_backend(store, State::is_closing, timeout_ns);
         self.set_state(store, State::Closed)?;
-        waited.map(|_| ())
+        waited?;
+        let gone = |s| matches!(s, State::Closed | State::Unknown);
+        self.wait_backend_for(store, gone, false, timeout_ns)
+            .map(|_| ())
     }
 }
 

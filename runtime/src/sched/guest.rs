@@ -197,6 +197,14 @@ pub fn wait_net(deadline_ns: u64) {
     check_stop();
 }
 
+/// Waits until a disk's backend answers (an event) or system time
+/// `deadline_ns` passes. Not a stop point: the driver's state must stay
+/// whole, so a shutdown request ends the app at its next sleep or yield.
+pub fn wait_disk(deadline_ns: u64) {
+    with_current(|t| t.state = State::WaitingDisk(deadline_ns));
+    to_scheduler();
+}
+
 /// Waits until console input arrives.
 pub fn wait_input() {
     with_current(|t| t.state = State::WaitingInput);
@@ -213,12 +221,13 @@ fn add(a: Counts, b: Counts) -> Counts {
 }
 
 /// Wakes what can run, then picks the next thread; `None` when none can.
-fn pick(now: u64, stop: bool, input: bool, net: bool) -> Option<(usize, Arc<Context>)> {
+fn pick(now: u64, stop: bool, input: bool, net: bool, disk: bool) -> Option<(usize, Arc<Context>)> {
     let mut s = SCHED.lock();
     for t in &mut s.threads {
         if stop && t.state != State::Done {
             t.stopping = true;
-            if !t.stop_called {
+            // A disk wait ends by itself (bounded) and is no stop point.
+            if !t.stop_called && !matches!(t.state, State::WaitingDisk(_)) {
                 t.state = State::Runnable;
             }
         }
@@ -226,6 +235,7 @@ fn pick(now: u64, stop: bool, input: bool, net: bool) -> Option<(usize, Arc<Cont
             State::Sleeping(d) if d <= now => t.state = State::Runnable,
             State::WaitingInput if input => t.state = State::Runnable,
             State::WaitingNet(d) if net || (d != 0 && d <= now) => t.state = State::Runnable,
+            State::WaitingDisk(d) if disk || d <= now => t.state = State::Runnable,
             _ => {}
         }
     }
@@ -243,7 +253,8 @@ pub fn run() {
         let stop = crate::control::requested().is_some();
         let input = INPUT_READY.swap(false, Relaxed);
         let net = crate::net::poll();
-        if let Some((i, ctx)) = pick(crate::time::now_ns(), stop, input, net) {
+        let disk = crate::blk::take_event();
+        if let Some((i, ctx)) = pick(crate::time::now_ns(), stop, input, net, disk) {
             SWITCHES.inc();
             let snapshot = counters();
             with_thread(i, |t| t.snapshot = snapshot);

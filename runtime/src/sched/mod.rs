@@ -20,6 +20,9 @@ pub enum State {
     /// Waiting for the network (a socket), until system time `deadline`
     /// (0: no deadline).
     WaitingNet(u64),
+    /// Waiting for a disk's backend to answer, until system time
+    /// `deadline`.
+    WaitingDisk(u64),
     Done,
 }
 
@@ -39,6 +42,7 @@ pub fn earliest_deadline(states: &[State]) -> Option<u64> {
         .filter_map(|s| match *s {
             State::Sleeping(d) => Some(d),
             State::WaitingNet(d) if d != 0 => Some(d),
+            State::WaitingDisk(d) => Some(d),
             _ => None,
         })
         .min()

@@ -261,6 +261,39 @@ fn closing_waits_for_the_backend_then_ends_closed_even_if_it_never_answers() {
     assert_eq!(state(&m.tree, "device/vif/0"), XENBUS_STATE_CLOSED);
 }
 
+/// A backend like Linux's blkback: Closing when the frontend is Closing,
+/// Closed (its ring unmapped) only once the frontend is Closed; `stuck`
+/// never gets that far.
+fn blkback(stuck: bool) -> impl FnMut(&mut Tree, u64) {
+    move |tree, _| {
+        let front = state(tree, "device/vif/0");
+        if front == XENBUS_STATE_CLOSING {
+            set(tree, BACKEND, State::Closing);
+        } else if front == XENBUS_STATE_CLOSED && !stuck {
+            set(tree, BACKEND, State::Closed);
+        }
+    }
+}
+
+#[test]
+fn closing_ends_when_the_backend_is_closed_after_the_frontend() {
+    let mut m = Model::new(blkback(false));
+    set(&mut m.tree, BACKEND, State::Connected);
+    let dev = vif(&mut m);
+    dev.close(&mut m, 2 * SEC).unwrap();
+    assert_eq!(state(&m.tree, "device/vif/0"), XENBUS_STATE_CLOSED);
+    assert_eq!(dev.backend_state(&mut m).unwrap(), State::Closed);
+
+    // One that stays Closing: bounded, and said.
+    let mut m = Model::new(blkback(true));
+    set(&mut m.tree, BACKEND, State::Connected);
+    let dev = vif(&mut m);
+    let err = dev.close(&mut m, 2 * SEC).unwrap_err();
+    assert_eq!(err.to_string(), "vif/0: backend stayed in Closing for 2 s");
+    assert_eq!(state(&m.tree, "device/vif/0"), XENBUS_STATE_CLOSED);
+    assert!(m.watches.is_empty(), "every watch is gone");
+}
+
 #[test]
 fn states_match_the_header_and_unknown_values_are_refused() {
     for v in 0..9 {
