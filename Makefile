@@ -184,6 +184,8 @@ test-images:
 	$(MAKE) image APP=ci/apps/net-services
 	$(MAKE) image APP=ci/apps/net-client
 	$(MAKE) image APP=ci/apps/files-check
+	$(MAKE) image APP=ci/apps/disk-check
+	$(MAKE) image APP=ci/apps/image-files
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)

@@ -396,6 +396,150 @@ class Files(unittest.TestCase):
             self.fail("ukrt's transcript differs:\n" + "\n".join(list(diff)[:80]))
 
 
+class ImageFiles(unittest.TestCase):
+    """Files packed in the image (ci/apps/image-files: two instances of one
+    app, files/blob.bin of 1 MiB), read at / straight from the bundle."""
+
+    def test_two_apps_read_one_packed_file_from_the_same_frames(self):
+        b = Boot("uk.stats image /blob.bin", image=app_image("image-files"))
+        self.assertEqual(b.status, 0, b)
+        want = "%016x" % fnv1a(bytes((i * 7 + i // 251) & 0xFF for i in range(1 << 20)))
+        lines = [ln for ln in b.lines if ln.startswith("disk-check: image ")]
+        self.assertEqual(lines, [f"disk-check: image bytes=1048576 fnv={want} write=EROFS"] * 2, b)
+        self.assertIn("ukrt: fs: / image, 2 files, 1025 KiB, read-only", b.out)
+        # 2 MiB were read, but the file's 256 pages were touched once each:
+        # no copy per app, no cache.
+        self.assertEqual(stats(b.out)["image_pages_read"], "256")
+        frames = [int(f) for f in re.findall(r"^uk-app: name=image-files\S* .* frames=(\d+)", b.out, re.M)]
+        self.assertEqual(len(frames), 2)
+        self.assertTrue(all(f < 128 for f in frames), f"no app took the file's 256 pages: {frames}")
+
+
+class Storage(unittest.TestCase):
+    """Files on a disk under the xl harness: ci/apps/disk-check on a FAT32
+    image (ci/disk.sh) attached as xvda, checked again from the host
+    afterwards (fsck.fat, mtools)."""
+
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp(prefix="ukrt-storage-")
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.tmp)
+
+    def disk(self, size="64M", name="disk.img"):
+        path = os.path.join(self.tmp, name)
+        subprocess.run([os.path.join(HERE, "disk.sh"), "make", path, size], check=True,
+                       capture_output=True)
+        return path
+
+    def fsck(self, disk):
+        p = subprocess.run(["fsck.fat", "-n", disk], capture_output=True, text=True)
+        return p.returncode, p.stdout + p.stderr
+
+    def assert_fsck_clean(self, disk):
+        code, out = self.fsck(disk)
+        self.assertEqual(code, 0, "fsck.fat -n: " + out)
+
+    def host_file(self, disk, name):
+        return subprocess.run(["mtype", "-i", disk, "::" + name], capture_output=True,
+                              check=True).stdout
+
+    @staticmethod
+    def big_sha256():
+        """The sha256 of disk-check's 64 MiB pattern, (i * 7 + i / 251) & 0xff,
+        which repeats every 251 * 256 bytes."""
+        period = bytes((i * 7 + i // 251) & 0xFF for i in range(251 * 256))
+        total = 64 << 20
+        data = period * (total // len(period)) + period[:total % len(period)]
+        return hashlib.sha256(data).hexdigest()
+
+    def run_app(self, disks, args, *extra, timeout=240):
+        cfg = os.path.join(self.tmp, "disk-check.cfg")
+        with open(cfg, "w") as f:
+            f.write('name = "disk-check"\ntype = "pv"\nkernel = "k"\nmemory = 64\nvcpus = 1\n'
+                    f'extra = "uk.stats {args}"\non_poweroff = "destroy"\non_crash = "preserve"\n')
+        p = subprocess.run([sys.executable, os.path.join(HERE, "xl/xlrun.py"), app_image("disk-check"),
+                            "--cfg", cfg, "--disk", ",".join(disks), *extra, "--xen", XEN,
+                            "--dom0", os.path.join(BUILD, "xl-dom0"), "--timeout", str(timeout)],
+                           capture_output=True, text=True, timeout=timeout + 60)
+        return p
+
+    def test_64_mib_a_thousand_files_and_data_kept_for_the_next_boot(self):
+        d = self.disk("128M")
+        p = self.run_app([d], "all /data")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"ukrt: fs: /data fat32 on xvda, 12\d MiB")
+        big = fields(p.stdout, "disk-check: big ")
+        self.assertEqual((big["bytes"], big["read"], big["size"]), (str(64 << 20),) * 3, p.stdout)
+        self.assertEqual(big["written"], big["read_back"])
+        tree = fields(p.stdout, "disk-check: tree ")
+        self.assertEqual(tree, {"made": "1000", "listed": "1000", "renamed": "500", "content_ok": "1000",
+                                "removed": "1000", "rmdirs": "21", "left": "2"}, p.stdout)
+        self.assertIn("disk-check: put ok", p.stdout)
+        self.assert_fsck_clean(d)
+        # The host reads what the guest wrote.
+        self.assertEqual(hashlib.sha256(self.host_file(d, "big.bin")).hexdigest(), self.big_sha256())
+        self.assertEqual(self.host_file(d, "kept.txt"), b"written by the first boot, read by the next\n")
+        # The next boot reads it, then fills the disk.
+        p = self.run_app([d], "get+fill /data")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("disk-check: get ok", p.stdout)
+        fill = fields(p.stdout, "disk-check: fill ")
+        self.assertEqual((fill["error"], fill["before_kept"], fill["after_removing"]),
+                         ("ENOSPC", "yes", "1"), p.stdout)
+        self.assertGreater(int(fill["written_mib"]), 40)
+        self.assert_fsck_clean(d)
+        self.assertEqual(hashlib.sha256(self.host_file(d, "big.bin")).hexdigest(), self.big_sha256(),
+                         "filling the disk lost nothing written before")
+
+    def test_a_read_only_disk_refuses_changes_and_a_corrupt_one_is_refused_at_mount(self):
+        d = self.disk("64M")
+        subprocess.run(["mcopy", "-i", d, "-", "::kept.txt"], check=True,
+                       input=b"written by the first boot, read by the next\n")
+        bad = os.path.join(self.tmp, "bad.img")
+        with open(bad, "wb") as f:
+            f.write(bytes(range(256)) * (16 << 12))
+        with open(d, "rb") as f:
+            before = f.read()
+        p = self.run_app([d, bad], "uk.mount=xvda:/data,xvdb:/bad readonly /data", "--disk-ro")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"ukrt: fs: xvdb: not a FAT filesystem: [^\n]*; nothing mounted at /bad")
+        self.assertRegex(p.stdout, r"ukrt: fs: /data fat32 on xvda, \d+ MiB, \d+ MiB free, read-only")
+        self.assertEqual(fields(p.stdout, "disk-check: readonly "),
+                         {k: "EROFS" for k in ["create", "open_write", "mkdir", "unlink", "rename"]},
+                         p.stdout)
+        self.assertIn("disk-check: get ok", p.stdout)
+        with open(d, "rb") as f:
+            self.assertEqual(f.read(), before, "a read-only disk's file is unchanged")
+
+    def test_a_power_cut_loses_no_fsynced_record(self):
+        import random
+        d = self.disk("64M")
+        delay = random.uniform(0.5, 3.0)
+        p = self.run_app([d], "append /data 1000000", "--scenario", "destroy",
+                         "--wait-for", "disk-check: appending", "--client", f"sleep {delay:.2f}")
+        synced = [int(n) for n in re.findall(r"^disk-check: synced (\d+)$", p.stdout, re.M)]
+        self.assertTrue(synced, p.stdout + p.stderr)
+        self.assertEqual(synced, list(range(len(synced))))
+        self.assertNotIn("uk-exit:", p.stdout, "the domain was destroyed, not ended")
+        # Every record the guest said was synced is on the disk, whole.
+        log = self.host_file(d, "records.log").decode()
+        lines = log.split("\n")
+        self.assertGreaterEqual(len(lines) - 1, len(synced), f"cut after {delay:.2f} s")
+        for i, line in enumerate(lines[:len(synced)]):
+            self.assertTrue(line.startswith("record %08d " % i), line)
+        # The next boot recovers what the cut interrupted; then the host's
+        # fsck finds nothing to fix.
+        p = self.run_app([d], "records /data")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        got = fields(p.stdout, "disk-check: records ")
+        self.assertEqual(got["bad"], "0", p.stdout)
+        self.assertGreaterEqual(int(got["good"]), len(synced))
+        self.assert_fsck_clean(d)
+
+
 class LibC(unittest.TestCase):
     """The libc-like layer, under Xen, against glibc on the host."""
 

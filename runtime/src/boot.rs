@@ -77,7 +77,7 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
         .any(|o| o.key == "share" && o.value == Some("off"));
     let bundle = crate::apps::source::find(&info);
     let tree = bundle.as_ref().ok().and_then(|b| b.as_ref()?.bundle.tree());
-    crate::fs::init(option("tmp"), tree);
+    crate::fs::init(option("tmp"), option("mount"), tree);
     let status = match bundle {
         Ok(Some(bundle)) => crate::apps::run_all(&bundle, &env, &args, share),
         Ok(None) => crate::hello::main(&cmdline),

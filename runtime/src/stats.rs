@@ -73,6 +73,10 @@ pub static DISK: DiskCounters = DiskCounters {
     errors: Counter::new(),
 };
 
+/// Pages of the image's packed files that reads have touched, each counted
+/// once whichever app read it (fs/image.rs).
+pub static IMAGE_PAGES_READ: Counter = Counter::new();
+
 /// The disks' counters at one moment.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DiskStats {
@@ -82,6 +86,7 @@ pub struct DiskStats {
     pub flushes: u64,
     pub bad_responses: u64,
     pub errors: u64,
+    pub image_pages_read: u64,
 }
 
 impl DiskStats {
@@ -93,6 +98,7 @@ impl DiskStats {
             flushes: DISK.flushes.get(),
             bad_responses: DISK.bad_responses.get(),
             errors: DISK.errors.get(),
+            image_pages_read: IMAGE_PAGES_READ.get(),
         }
     }
 }
@@ -171,7 +177,7 @@ impl fmt::Display for StatsLine {
         let e = &self.events;
         let d = &self.devices;
         let b = &self.disks;
-        let fields: [(&str, u64); 37] = [
+        let fields: [(&str, u64); 38] = [
             ("faults", m.faults),
             ("tables", m.tables.iter().sum()),
             ("hypercalls", e.hypercalls),
@@ -209,6 +215,7 @@ impl fmt::Display for StatsLine {
             ("blk_flushes", b.flushes),
             ("blk_bad_responses", b.bad_responses),
             ("blk_errors", b.errors),
+            ("image_pages_read", b.image_pages_read),
         ];
         f.write_str("uk-stats:")?;
         for (k, v) in fields {
@@ -264,8 +271,8 @@ mod tests {
         ));
         assert!(line.ends_with(
             " blk_requests=40 blk_sectors_read=0 blk_sectors_written=2048 blk_flushes=1 \
-             blk_bad_responses=0 blk_errors=0"
+             blk_bad_responses=0 blk_errors=0 image_pages_read=0"
         ));
-        assert_eq!(line.split(' ').count(), 38);
+        assert_eq!(line.split(' ').count(), 39);
     }
 }

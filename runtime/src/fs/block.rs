@@ -115,6 +115,7 @@ impl RamDisk {
     }
 
     /// A disk holding `image` (a whole number of sectors).
+    #[cfg(test)]
     pub fn from_image(image: Vec<u8>, sector_size: usize) -> Self {
         Self {
             durable: image.clone(),
@@ -127,6 +128,7 @@ impl RamDisk {
     }
 
     /// What is left after a power cut: only flushed writes.
+    #[cfg(test)]
     pub fn power_cut(&mut self) {
         self.data = self.durable.clone();
     }

@@ -32,6 +32,7 @@ impl ImageFs {
     }
 
     /// Distinct bundle pages file reads have touched (all apps together).
+    #[cfg(test)]
     pub fn pages_read(&self) -> u64 {
         self.pages_read
     }
@@ -78,6 +79,7 @@ impl ImageFs {
                 if *w & (1 << bit) == 0 {
                     *w |= 1 << bit;
                     self.pages_read += 1;
+                    crate::stats::IMAGE_PAGES_READ.inc();
                 }
             }
         }
@@ -212,7 +214,8 @@ mod tests {
     fn image() -> ImageFs {
         let mut t = TreeBuilder::new();
         t.add_dir(&["etc"]).unwrap();
-        t.add_file(&["etc", "motd"], b"hello from the image\n".to_vec()).unwrap();
+        t.add_file(&["etc", "motd"], b"hello from the image\n".to_vec())
+            .unwrap();
         t.add_file(&["big"], vec![7u8; 3 * 4096 + 10]).unwrap();
         t.add_dir(&["empty"]).unwrap();
         let mut b = BundleBuilder::new();
@@ -246,17 +249,31 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(fs.open(&["new"], create), Err(Errno::EROFS));
-        assert_eq!(fs.open(&["etc"], OpenOptions::default()), Err(Errno::EISDIR));
-        assert_eq!(fs.open(&["none"], OpenOptions::default()), Err(Errno::ENOENT));
+        assert_eq!(
+            fs.open(&["etc"], OpenOptions::default()),
+            Err(Errno::EISDIR)
+        );
+        assert_eq!(
+            fs.open(&["none"], OpenOptions::default()),
+            Err(Errno::ENOENT)
+        );
         assert_eq!(fs.stat(&["big", "x"]), Err(Errno::ENOTDIR));
         assert_eq!(fs.mkdir(&["d"]), Err(Errno::EROFS));
         assert_eq!(fs.unlink(&["big"]), Err(Errno::EROFS));
         assert_eq!(fs.rename(&["big"], &["b"]), Err(Errno::EROFS));
-        let names: Vec<_> = fs.read_dir(&[]).unwrap().into_iter().map(|e| e.name).collect();
+        let names: Vec<_> = fs
+            .read_dir(&[])
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         assert_eq!(names, ["big", "empty", "etc"]);
         assert!(fs.read_dir(&["empty"]).unwrap().is_empty());
         let st = fs.stat(&["big"]).unwrap();
-        assert_eq!((st.kind, st.size, st.read_only), (Kind::File, 3 * 4096 + 10, true));
+        assert_eq!(
+            (st.kind, st.size, st.read_only),
+            (Kind::File, 3 * 4096 + 10, true)
+        );
         assert_ne!(st.ino, fs.stat(&["etc", "motd"]).unwrap().ino);
     }
 
