@@ -318,6 +318,7 @@ class Apps(unittest.TestCase):
         i = b.lines.index("Hello from Rust!")
         self.assertEqual(b.lines[i + 1:i + 3], ["arg: hello-rust", "arg: x"])
         self.assertIn("float: 5.00", b.lines)
+        self.assertIn("file: HELLO-RUST X", b.lines, "ukrt_app::fs wrote and read /tmp")
         self.assertIn("uk-app: name=hello-rust status=0", b.out)
 
     def check_greet_run(self, b):
