@@ -62,7 +62,10 @@ fn mount_disks(vfs: &mut Vfs, spec: Option<&str>) {
             );
             continue;
         };
-        let mounted = super::fat::mount(Box::new(dev), &disk)
+        // Requests gathered and read ahead: the filesystem works a sector
+        // or a cluster at a time, and each request is a round trip.
+        let disk_dev = Box::new(super::combine::Combined::new(Box::new(dev)));
+        let mounted = super::fat::mount(disk_dev, &disk)
             .map_err(|e| alloc::format!("{e}"))
             .and_then(|fs| {
                 vfs.mount(&at, Box::new(fs), &disk)

@@ -2,6 +2,7 @@
 //! filesystem), where they are mounted, and what the file calls mean on
 //! them. Apps' descriptors are in `apps::fds`.
 pub mod block;
+pub mod combine;
 pub mod config;
 // `format` and the raw reader serve the host tests (the host's mkfs.fat
 // makes real disks).
