@@ -20,6 +20,7 @@
 use super::cache::Cache;
 use super::{FatKind, Geometry};
 use crate::fs::block::BlockError;
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -45,7 +46,10 @@ pub struct MountReport {
     /// Chains taken from the second FAT (an entry the first FAT no longer
     /// agreed with: a removal that had not reached the directory yet).
     pub chains_from_fat2: u32,
-    /// FSInfo's free count or next-free hint was rewritten.
+    /// Second entries of a file or directory found under two names (a
+    /// rename cut between its two directory sectors), removed.
+    pub duplicates_removed: u32,
+    /// FSInfo's free count was wrong.
     pub fsinfo_fixed: bool,
     /// Damage the repair does not touch: the volume is mounted read-only.
     pub needs_fsck: Option<String>,
@@ -86,12 +90,14 @@ fn plural(f: &mut fmt::Formatter<'_>, first: &mut bool, n: u32, one: &str) -> fm
         f.write_str(", ")?;
     }
     *first = false;
+    // "chain trimmed" -> "2 chains trimmed"; '_' joins a noun's words.
     let (a, b) = one.split_once(' ').unwrap_or((one, ""));
+    let a = a.replace('_', " ");
     let s = if n == 1 { "" } else { "s" };
     if b.is_empty() {
         write!(f, "{n} {a}{s}")
     } else {
-        write!(f, "{n} {a}{s} {b}")
+        write!(f, "{n} {a}{s} {}", b.replace('_', " "))
     }
 }
 
@@ -103,6 +109,12 @@ impl fmt::Display for MountReport {
         plural(f, &mut first, self.clusters_freed, "lost_cluster freed")?;
         plural(f, &mut first, self.fat_sectors_synced, "FAT_sector copied")?;
         plural(f, &mut first, self.chains_from_fat2, "chain from_FAT_2")?;
+        plural(
+            f,
+            &mut first,
+            self.duplicates_removed,
+            "duplicate_entry removed",
+        )?;
         if self.fsinfo_fixed {
             f.write_str(if first { "" } else { ", " })?;
             f.write_str("FSInfo rewritten")?;
@@ -339,6 +351,8 @@ impl Walk<'_> {
 struct Entry {
     name: String,
     pos: u64,
+    /// Its long-name slots (just before it).
+    lfn: Vec<u64>,
     dir: bool,
     start: u32,
     size: u32,
@@ -348,14 +362,21 @@ struct Entry {
 fn entries(kind: FatKind, extents: &[(u64, u64)], bytes: &[u8]) -> Vec<Entry> {
     let mut out = Vec::new();
     let mut base = 0usize;
+    let mut lfn = Vec::new();
     for &(at, len) in extents {
         let part = &bytes[base..base + len as usize];
         for (k, e) in part.chunks_exact(32).enumerate() {
+            let pos = at + 32 * k as u64;
             if e[0] == 0 {
                 return out;
             }
             let attr = e[11];
-            if e[0] == 0xE5 || attr & 0x3F == 0x0F || attr & 0x08 != 0 || e[0] == b'.' {
+            if e[0] != 0xE5 && attr & 0x3F == 0x0F {
+                lfn.push(pos);
+                continue;
+            }
+            let slots = core::mem::take(&mut lfn);
+            if e[0] == 0xE5 || attr & 0x08 != 0 || e[0] == b'.' {
                 continue;
             }
             let hi = if kind == FatKind::Fat32 {
@@ -365,7 +386,13 @@ fn entries(kind: FatKind, extents: &[(u64, u64)], bytes: &[u8]) -> Vec<Entry> {
             };
             let name: String = e[..11]
                 .iter()
-                .map(|&b| if b.is_ascii_graphic() { b as char } else { '?' })
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '?'
+                    }
+                })
                 .collect::<String>();
             let (base_name, ext) = name.split_at(8);
             let (base_name, ext) = (base_name.trim_end(), ext.trim_end());
@@ -375,7 +402,8 @@ fn entries(kind: FatKind, extents: &[(u64, u64)], bytes: &[u8]) -> Vec<Entry> {
                 } else {
                     format!("{base_name}.{ext}")
                 },
-                pos: at + 32 * k as u64,
+                pos,
+                lfn: slots,
                 dir: attr & 0x10 != 0,
                 start: hi | u32::from(u16::from_le_bytes([e[26], e[27]])),
                 size: u32::from_le_bytes([e[28], e[29], e[30], e[31]]),
@@ -461,8 +489,12 @@ pub(super) fn recover(c: &mut Cache, g: &Geometry) -> Result<MountReport, BlockE
         extents: root,
     }];
     // Entry fixes: (position of the entry) a file of size 0 that still
-    // names a first cluster.
+    // names a first cluster; entries (with their long-name slots) to mark
+    // deleted.
     let mut clear_start: Vec<u64> = Vec::new();
+    let mut delete: Vec<u64> = Vec::new();
+    // First cluster -> (directory?, size) of every entry taken.
+    let mut starts: BTreeMap<u32, (bool, u32)> = BTreeMap::new();
     while let Some(d) = todo.pop() {
         let mut bytes = Vec::new();
         for &(at, len) in &d.extents {
@@ -470,6 +502,18 @@ pub(super) fn recover(c: &mut Cache, g: &Geometry) -> Result<MountReport, BlockE
         }
         for e in entries(kind, &d.extents, &bytes) {
             let path = format!("{}/{}", d.path, e.name);
+            if e.start != 0 && starts.get(&e.start) == Some(&(e.dir, e.size)) {
+                // The same file or directory under a second name: a rename
+                // whose new entry reached the disk and whose old one's
+                // removal did not. One name is kept (the first met).
+                delete.push(e.pos);
+                delete.extend(&e.lfn);
+                w.report.duplicates_removed += 1;
+                continue;
+            }
+            if e.start != 0 && (e.dir || e.size != 0) {
+                starts.insert(e.start, (e.dir, e.size));
+            }
             if e.dir {
                 if e.start == 0 {
                     let why = format!("directory {path} has no cluster");
@@ -535,6 +579,9 @@ pub(super) fn recover(c: &mut Cache, g: &Geometry) -> Result<MountReport, BlockE
                 report.fat_sectors_synced += 1;
             }
         }
+    }
+    for pos in delete {
+        c.write_at(pos, &[0xE5])?;
     }
     for pos in clear_start {
         c.write_at(pos + 20, &[0, 0])?;

@@ -705,75 +705,170 @@ fn record(i: usize, len: usize) -> Vec<u8> {
     r
 }
 
-/// Cuts after every write (the disk keeps exactly the writes before the
-/// cut, in order, as a destroyed domain's backend does), checks each image
-/// with fsck.fat -n and by remounting: every fsync'd record is there.
-fn crash_sweep(base: Vec<u8>, n: usize, rec: usize, every: usize) -> (usize, usize, usize) {
+/// The crash tests' workload with renames, mkdir and unlink mixed in:
+/// every 4th record, a small file is written in `logs`, fsync'd, renamed
+/// (into a new directory every other time, else within `logs`), and the
+/// one renamed two rounds before is unlinked.
+fn mixed_workload(fs: &mut FatFs, d: &Shared, n: usize, rec: usize) -> Vec<usize> {
+    let writes = |d: &Shared| {
+        d.disk().1.as_ref().map_or(0, |l| {
+            l.iter().filter(|e| matches!(e, Event::Write(..))).count()
+        })
+    };
+    fs.mkdir(&["logs"]).unwrap();
+    let h = fs.open(&["logs", "app.log"], RW).unwrap();
+    let mut synced = Vec::new();
+    let mut kept: Vec<Vec<String>> = Vec::new();
+    for i in 0..n {
+        fs.write(h, (i * rec) as u64, &record(i, rec)).unwrap();
+        fs.sync(h).unwrap();
+        synced.push(writes(d));
+        if i % 4 == 3 {
+            let k = i / 4;
+            let tmp = format!("side file {k}.tmp");
+            let t = fs.open(&["logs", &tmp], RW).unwrap();
+            fs.write(t, 0, &pattern(700 + 300 * (k % 5), k as u64))
+                .unwrap();
+            fs.sync(t).unwrap();
+            fs.close(t).unwrap();
+            let to: Vec<String> = if k % 2 == 0 {
+                let dir = format!("archive {k}");
+                fs.mkdir(&[&dir]).unwrap();
+                vec![dir, format!("kept {k}.dat")]
+            } else {
+                vec!["logs".into(), format!("kept {k}.dat")]
+            };
+            let to_ref: Vec<&str> = to.iter().map(|s| s.as_str()).collect();
+            fs.rename(&["logs", &tmp], &to_ref).unwrap();
+            kept.push(to);
+            if kept.len() > 2 {
+                let old = kept.remove(0);
+                let old_ref: Vec<&str> = old.iter().map(|s| s.as_str()).collect();
+                fs.unlink(&old_ref).unwrap();
+            }
+            fs.sync_all().unwrap();
+        }
+    }
+    fs.close(h).unwrap();
+    synced
+}
+
+/// What a sweep saw.
+#[derive(Debug, Default)]
+struct Sweep {
+    checked: usize,
+    /// Cut points fsck.fat called clean as the cut left them.
+    clean_as_cut: usize,
+    /// Cut points whose next mount repaired the volume.
+    repaired: usize,
+    /// Cut points fsck.fat called clean after that mount and unmount.
+    clean_after: usize,
+}
+
+/// Cuts after every `every`th write (the disk keeps exactly the writes
+/// before the cut, in order, as a destroyed domain's backend does). At
+/// each cut: fsck.fat -n on the image as left; then mount (which repairs
+/// it if the dirty bit is set), every fsync'd record there, every file
+/// readable, sync_all and unmount; then fsck.fat -n must be clean.
+fn crash_sweep(
+    base: Vec<u8>,
+    workload: fn(&mut FatFs, &Shared, usize, usize) -> Vec<usize>,
+    n: usize,
+    rec: usize,
+    every: usize,
+) -> Sweep {
     let d = Shared::new(RamDisk::from_image(base.clone(), 512));
-    {
-        let mut fs = mount(d.boxed(), "xvda").unwrap();
-        // Start from a synced state, then log.
-        fs.sync_all().unwrap();
-        d.log();
-        let synced = append_workload(&mut fs, &d, n, rec);
-        drop(fs);
-        let events = d.events();
-        let writes: Vec<(u64, Vec<u8>)> = events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Write(s, b) => Some((*s, b.clone())),
-                Event::Flush => None,
-            })
-            .collect();
-        let mut img = base;
-        // The image as of the sync before logging.
-        let (mut clean, mut dirty_window, mut checked) = (0, 0, 0);
-        for k in 0..=writes.len() {
-            if k > 0 {
-                let (s, b) = &writes[k - 1];
-                let at = *s as usize * 512;
-                img[at..at + b.len()].copy_from_slice(b);
-            }
-            if k % every != 0 && k != writes.len() {
-                continue;
-            }
-            checked += 1;
-            let durable = synced.iter().filter(|&&w| w <= k).count();
-            // Remount what the cut left: every fsync'd record is there.
-            let mut fs = mount(Box::new(RamDisk::from_image(img.clone(), 512)), "xvda").unwrap();
-            let dirty = fs.was_dirty();
-            if durable > 0 {
-                let data = get(&mut fs, &["logs", "app.log"]);
-                assert!(
-                    data.len() >= durable * rec,
-                    "cut at write {k}: {} bytes, {durable} records synced",
-                    data.len()
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    // Start from a synced state, then log.
+    fs.sync_all().unwrap();
+    d.log();
+    let synced = workload(&mut fs, &d, n, rec);
+    drop(fs);
+    let writes: Vec<(u64, Vec<u8>)> = d
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Write(s, b) => Some((*s, b.clone())),
+            Event::Flush => None,
+        })
+        .collect();
+    let mut img = base;
+    let mut sw = Sweep::default();
+    for k in 0..=writes.len() {
+        if k > 0 {
+            let (s, b) = &writes[k - 1];
+            let at = *s as usize * 512;
+            img[at..at + b.len()].copy_from_slice(b);
+        }
+        if k % every != 0 && k != writes.len() {
+            continue;
+        }
+        sw.checked += 1;
+        let durable = synced.iter().filter(|&&w| w <= k).count();
+        let as_cut = fsck_clean(&img);
+        let cut = Shared::new(RamDisk::from_image(img.clone(), 512));
+        let mut fs = mount(cut.boxed(), "xvda").unwrap();
+        let r = fs.mount_report().clone();
+        let at = format!("cut at write {k} of {}", writes.len());
+        assert_eq!(r.needs_fsck, None, "{at}");
+        assert!(!fs.read_only(), "{at}");
+        assert_eq!(r.repaired, fs.was_dirty(), "{at}");
+        if as_cut.is_err() {
+            // Only inside a multi-sector metadata update, which the dirty
+            // bit brackets.
+            assert!(
+                fs.was_dirty(),
+                "{at}: not clean and no dirty bit:\n{as_cut:?}"
+            );
+        } else {
+            sw.clean_as_cut += 1;
+        }
+        if r.repaired {
+            sw.repaired += 1;
+            assert!(r
+                .summary("xvda")
+                .unwrap()
+                .starts_with("xvda: recovered from an interrupted checkpoint: "));
+        }
+        if durable > 0 {
+            let data = get(&mut fs, &["logs", "app.log"]);
+            assert!(
+                data.len() >= durable * rec,
+                "{at}: {} bytes, {durable} records synced",
+                data.len()
+            );
+            for i in 0..durable {
+                assert_eq!(
+                    &data[i * rec..(i + 1) * rec],
+                    &record(i, rec)[..],
+                    "{at}, record {i}"
                 );
-                for i in 0..durable {
-                    assert_eq!(
-                        &data[i * rec..(i + 1) * rec],
-                        &record(i, rec)[..],
-                        "cut at {k}, record {i}"
-                    );
-                }
             }
-            drop(fs);
-            match fsck_clean(&img) {
-                Ok(()) => clean += 1,
-                Err(e) => {
-                    // Only inside a multi-sector metadata update, which
-                    // the dirty bit brackets.
-                    assert!(
-                        dirty,
-                        "cut at write {k} of {}: not clean and no dirty bit:\n{e}",
-                        writes.len()
-                    );
-                    dirty_window += 1;
+        }
+        // Every file reads to its end (its chain covers its size).
+        let mut dirs: Vec<Vec<String>> = vec![vec![]];
+        while let Some(dir) = dirs.pop() {
+            let dref: Vec<&str> = dir.iter().map(|s| s.as_str()).collect();
+            for e in fs.read_dir(&dref).unwrap() {
+                let mut p = dir.clone();
+                p.push(e.name);
+                if e.kind == Kind::Dir {
+                    dirs.push(p);
+                } else {
+                    let pref: Vec<&str> = p.iter().map(|s| s.as_str()).collect();
+                    let size = fs.stat(&pref).unwrap().size as usize;
+                    assert_eq!(get(&mut fs, &pref).len(), size, "{at}: {p:?}");
                 }
             }
         }
-        (checked, clean, dirty_window)
+        fs.sync_all().unwrap();
+        drop(fs.unmount().unwrap());
+        match fsck_clean(&cut.image()) {
+            Ok(()) => sw.clean_after += 1,
+            Err(e) => panic!("{at}: not clean after the repairing mount ({r:?}):\n{e}"),
+        }
     }
+    sw
 }
 
 #[test]
@@ -784,9 +879,10 @@ fn append_and_fsync_survive_a_cut_at_every_write() {
     // FAT16, 1 KiB clusters: records of 100 bytes cross a cluster every
     // ~10 records.
     let base = mkfs(8, 16, &["-s", "2"]);
-    let (checked, clean, window) = crash_sweep(base, 120, 100, 1);
-    eprintln!("FAT16: {checked} cut points, {clean} clean, {window} inside the dirty-bit window");
-    assert!(clean * 10 >= checked * 8, "{clean} of {checked} clean");
+    let sw = crash_sweep(base, append_workload, 120, 100, 1);
+    eprintln!("FAT16 append: {sw:?}");
+    assert_eq!(sw.clean_after, sw.checked);
+    assert!(sw.repaired > 0 && sw.clean_as_cut < sw.checked, "{sw:?}");
 }
 
 #[test]
@@ -797,9 +893,34 @@ fn append_and_fsync_survive_cuts_on_fat32() {
     let base = mkfs(40, 32, &["-s", "1"]);
     // 512-byte clusters: a 64-byte record crosses one every 8 records,
     // and each crossing's sync is a bracketed multi-sector update.
-    let (checked, clean, window) = crash_sweep(base, 64, 64, 2);
-    eprintln!("FAT32: {checked} cut points, {clean} clean, {window} inside the dirty-bit window");
-    assert!(clean * 10 >= checked * 6, "{clean} of {checked} clean");
+    let sw = crash_sweep(base, append_workload, 64, 64, 1);
+    eprintln!("FAT32 append: {sw:?}");
+    assert_eq!(sw.clean_after, sw.checked);
+    assert!(sw.repaired > 0 && sw.clean_as_cut < sw.checked, "{sw:?}");
+}
+
+#[test]
+fn renames_mkdir_and_unlink_survive_a_cut_at_every_write() {
+    if !tool("fsck.fat") {
+        return;
+    }
+    let base = mkfs(8, 16, &["-s", "2"]);
+    let sw = crash_sweep(base, mixed_workload, 40, 100, 1);
+    eprintln!("FAT16 mixed: {sw:?}");
+    assert_eq!(sw.clean_after, sw.checked);
+    assert!(sw.repaired > 0, "{sw:?}");
+}
+
+#[test]
+fn renames_mkdir_and_unlink_survive_a_cut_at_every_write_on_fat32() {
+    if !tool("fsck.fat") {
+        return;
+    }
+    let base = mkfs(40, 32, &["-s", "1"]);
+    let sw = crash_sweep(base, mixed_workload, 40, 64, 1);
+    eprintln!("FAT32 mixed: {sw:?}");
+    assert_eq!(sw.clean_after, sw.checked);
+    assert!(sw.repaired > 0, "{sw:?}");
 }
 
 #[test]
