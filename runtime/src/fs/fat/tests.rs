@@ -983,3 +983,355 @@ fn fat_does_what_every_filesystem_must() {
         fsck_clean(&d.image()).unwrap();
     }
 }
+
+/// A FAT16 image with two files, `F` (3 clusters) and `G` (1), made by
+/// our own code, and where its parts are, for hand-made damage.
+struct Damage {
+    img: Vec<u8>,
+    fat: usize,
+    fat_len: usize,
+    root: usize,
+    cluster: usize,
+}
+
+const F_SIZE_CLUSTERS: usize = 3;
+
+impl Damage {
+    fn new() -> Self {
+        let d = formatted(8);
+        let mut fs = mount(d.boxed(), "xvda").unwrap();
+        let cluster = fs.cluster as usize;
+        put(
+            &mut fs,
+            &["F"],
+            &pattern(F_SIZE_CLUSTERS * cluster - 100, 1),
+        );
+        put(&mut fs, &["G"], &pattern(10, 2));
+        drop(fs);
+        let img = d.image();
+        let le16 = |at: usize| u16::from_le_bytes([img[at], img[at + 1]]) as usize;
+        let fat = le16(14) * 512;
+        let fat_len = le16(22) * 512;
+        let root = fat + usize::from(img[16]) * fat_len;
+        assert_eq!(cluster, usize::from(img[13]) * 512);
+        Damage {
+            img,
+            fat,
+            fat_len,
+            root,
+            cluster,
+        }
+    }
+    fn get(&self, copy: usize, n: u16) -> u16 {
+        let at = self.fat + copy * self.fat_len + 2 * n as usize;
+        u16::from_le_bytes([self.img[at], self.img[at + 1]])
+    }
+    fn set(&mut self, copy: usize, n: u16, v: u16) {
+        let at = self.fat + copy * self.fat_len + 2 * n as usize;
+        self.img[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    }
+    fn set_both(&mut self, n: u16, v: u16) {
+        self.set(0, n, v);
+        self.set(1, n, v);
+    }
+    /// First cluster of a root entry with this 8.3 name.
+    fn start(&self, name: &[u8; 11]) -> u16 {
+        let at = (0..512)
+            .map(|i| self.root + 32 * i)
+            .find(|&at| &self.img[at..at + 11] == name)
+            .expect("entry");
+        u16::from_le_bytes([self.img[at + 26], self.img[at + 27]])
+    }
+    /// F's chain.
+    fn chain_f(&self) -> Vec<u16> {
+        let mut v = vec![self.start(b"F          ")];
+        while v.len() < F_SIZE_CLUSTERS {
+            v.push(self.get(0, *v.last().unwrap()));
+        }
+        v
+    }
+    /// A cluster free in both FATs.
+    fn free_cluster(&self) -> u16 {
+        (2..1000)
+            .find(|&n| self.get(0, n) == 0 && self.get(1, n) == 0)
+            .unwrap()
+    }
+    fn set_dirty(&mut self) {
+        self.img[0x25] |= 1;
+    }
+    /// Mounts it (repairing), checks both files, unmounts; the report and
+    /// the image after.
+    fn mount(&self) -> (MountReport, Vec<u8>) {
+        let d = Shared::new(RamDisk::from_image(self.img.clone(), 512));
+        let mut fs = mount(d.boxed(), "xvda").unwrap();
+        let r = fs.mount_report().clone();
+        if r.needs_fsck.is_none() {
+            let f = get(&mut fs, &["F"]);
+            assert_eq!(f, pattern(F_SIZE_CLUSTERS * self.cluster - 100, 1));
+            assert_eq!(get(&mut fs, &["G"]), pattern(10, 2));
+        }
+        drop(fs.unmount().unwrap());
+        (r, d.image())
+    }
+}
+
+/// After a repair: fsck.fat clean, and the next mount finds nothing.
+fn repaired_for_good(img: Vec<u8>) {
+    assert_eq!(img[0x25] & 1, 0, "dirty bit still set");
+    if tool("fsck.fat") {
+        fsck_clean(&img).unwrap();
+    }
+    let d = Shared::new(RamDisk::from_image(img, 512));
+    let fs = mount(d.boxed(), "xvda").unwrap();
+    assert!(!fs.was_dirty());
+    assert_eq!(fs.mount_report(), &MountReport::default());
+}
+
+#[test]
+fn a_clean_volume_mounts_without_writing_anything() {
+    let dm = Damage::new();
+    let d = Shared::new(RamDisk::from_image(dm.img.clone(), 512));
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert_eq!(get(&mut fs, &["G"]), pattern(10, 2));
+    assert_eq!(fs.mount_report().summary("xvda"), None);
+    drop(fs);
+    let disk = d.disk();
+    assert_eq!((disk.0.writes, disk.0.flushes), (0, 0));
+    assert!(disk.0.data == dm.img);
+}
+
+#[test]
+fn repair_of_the_dirty_bit_alone() {
+    let mut dm = Damage::new();
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert!(r.was_dirty && r.repaired, "{r:?}");
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        "xvda: recovered from an interrupted checkpoint: only the dirty bit was set"
+    );
+    assert_eq!(
+        (r.chains_trimmed, r.clusters_freed, r.fat_sectors_synced),
+        (0, 0, 0)
+    );
+    // Only the boot sector changed.
+    let changed: Vec<usize> = (0..img.len() / 512)
+        .filter(|&s| img[s * 512..(s + 1) * 512] != dm.img[s * 512..(s + 1) * 512])
+        .collect();
+    assert_eq!(changed, [0]);
+    repaired_for_good(img);
+    // FAT[1]'s clean-shutdown bit cleared (another OS's way) is dirty too.
+    let mut dm = Damage::new();
+    let f1 = dm.get(0, 1);
+    dm.set_both(1, f1 & !0x8000);
+    let (r, img) = dm.mount();
+    assert!(r.repaired, "{r:?}");
+    let d = Damage { img, ..dm };
+    assert_eq!(d.get(0, 1), f1);
+    assert_eq!(d.get(1, 1), f1);
+    repaired_for_good(d.img);
+}
+
+#[test]
+fn repair_when_the_fat_copies_differ() {
+    // FAT 1 written, FAT 2 not: a cluster FAT 1 took for nothing (lost).
+    let mut dm = Damage::new();
+    let x = dm.free_cluster();
+    dm.set(0, x, 0xFFFF);
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.fat_sectors_synced, r.clusters_freed), (1, 1), "{r:?}");
+    let d = Damage { img, ..dm };
+    assert_eq!((d.get(0, x), d.get(1, x)), (0, 0));
+    repaired_for_good(d.img);
+    // FAT 1 freed F's chain, the directory still names F (an unlink cut
+    // before its directory sector): F's chain comes from FAT 2.
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    for &c in &chain {
+        dm.set(0, c, 0);
+    }
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.chains_from_fat2, r.fat_sectors_synced), (1, 1), "{r:?}");
+    let d = Damage { img, ..dm };
+    assert_eq!(d.chain_f(), chain);
+    assert_eq!(d.get(0, chain[2]), 0xFFFF);
+    repaired_for_good(d.img);
+    let r = MountReport {
+        chains_trimmed: 1,
+        fat_sectors_synced: 1,
+        ..r
+    };
+    assert!(r
+        .to_string()
+        .starts_with("1 chain trimmed, 1 FAT sector copied"));
+}
+
+#[test]
+fn repair_of_a_chain_longer_than_its_file() {
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    let (x, y) = (dm.free_cluster(), dm.free_cluster() + 1);
+    assert_eq!(dm.get(0, y), 0);
+    dm.set_both(chain[2], x);
+    dm.set_both(x, y);
+    dm.set_both(y, 0xFFFF);
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.chains_trimmed, r.clusters_freed), (1, 2), "{r:?}");
+    assert_eq!(r.fat_sectors_synced, 0);
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        "xvda: recovered from an interrupted checkpoint: 1 chain trimmed, 2 lost clusters freed"
+    );
+    let d = Damage { img, ..dm };
+    assert_eq!(d.get(0, chain[2]), 0xFFFF);
+    assert_eq!((d.get(0, x), d.get(1, y)), (0, 0));
+    repaired_for_good(d.img);
+}
+
+#[test]
+fn repair_of_a_lost_cluster() {
+    let mut dm = Damage::new();
+    let x = dm.free_cluster();
+    dm.set_both(x, 0xFFFF);
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.clusters_freed, r.chains_trimmed), (1, 0), "{r:?}");
+    let d = Damage { img, ..dm };
+    assert_eq!(d.get(0, x), 0);
+    repaired_for_good(d.img);
+}
+
+#[test]
+fn repair_of_a_wrong_free_count_on_fat32() {
+    let d = formatted32(40);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    put(&mut fs, &["F"], &pattern(5000, 1));
+    drop(fs);
+    let mut img = d.image();
+    let fsinfo = 512 * u16::from_le_bytes([img[48], img[49]]) as usize;
+    let right = u32::from_le_bytes(img[fsinfo + 488..fsinfo + 492].try_into().unwrap());
+    img[fsinfo + 488..fsinfo + 492].copy_from_slice(&(right + 7).to_le_bytes());
+    img[0x41] |= 1;
+    let d = Shared::new(RamDisk::from_image(img, 512));
+    let fs = mount(d.boxed(), "xvda").unwrap();
+    let r = fs.mount_report().clone();
+    assert!(r.repaired && r.fsinfo_fixed, "{r:?}");
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        "xvda: recovered from an interrupted checkpoint: FSInfo rewritten"
+    );
+    drop(fs);
+    let img = d.image();
+    let now = u32::from_le_bytes(img[fsinfo + 488..fsinfo + 492].try_into().unwrap());
+    assert_eq!(now, right);
+    assert_eq!(img[0x41] & 1, 0);
+    if tool("fsck.fat") {
+        fsck_clean(&img).unwrap();
+    }
+}
+
+/// Damage the repair does not touch: mounted read-only with the reason,
+/// nothing written, and no hang.
+fn refused(dm: &Damage, why: &str) {
+    let d = Shared::new(RamDisk::from_image(dm.img.clone(), 512));
+    let t = std::time::Instant::now();
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert!(t.elapsed().as_secs() < 5);
+    let r = fs.mount_report().clone();
+    assert!(!r.repaired);
+    assert!(fs.read_only());
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        format!("xvda: the filesystem needs fsck.fat: {why}; mounted read-only")
+    );
+    assert_eq!(fs.open(&["new"], RW), Err(Errno::EROFS));
+    // Still readable (G's 10 bytes are G's, or F's when G is the damage).
+    assert_eq!(get(&mut fs, &["G"]).len(), 10);
+    drop(fs);
+    let disk = d.disk();
+    assert_eq!(disk.0.writes, 0);
+    assert!(disk.0.data == dm.img);
+}
+
+#[test]
+fn a_chain_shorter_than_its_size_is_refused() {
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    dm.set_both(chain[1], 0xFFFF);
+    dm.set_both(chain[2], 0);
+    dm.set_dirty();
+    refused(&dm, "file /F has a cluster chain shorter than its size");
+}
+
+#[test]
+fn a_looping_chain_is_refused_without_hanging() {
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    dm.set_both(chain[1], chain[0]);
+    dm.set_dirty();
+    refused(&dm, "file /F has a cluster chain that loops");
+    // A directory's chain (walked to its end) that loops.
+    let d = formatted(8);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    fs.mkdir(&["D"]).unwrap();
+    put(&mut fs, &["G"], &pattern(10, 2));
+    drop(fs);
+    let mut dm = Damage {
+        img: d.image(),
+        ..dm
+    };
+    let dir = dm.start(b"D          ");
+    dm.set_both(dir, dir);
+    dm.set_dirty();
+    refused(&dm, "directory /D has a cluster chain that loops");
+}
+
+#[test]
+fn cross_linked_files_are_refused() {
+    // G's chain runs into F's past G's size: trimming G mends it.
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    let g = dm.start(b"G          ");
+    dm.set_both(g, chain[1]);
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.chains_trimmed, r.clusters_freed), (1, 0), "{r:?}");
+    repaired_for_good(img);
+    // G's entry starts inside F's chain: two files own the same clusters.
+    let mut dm = Damage::new();
+    let at = (0..512)
+        .map(|i| dm.root + 32 * i)
+        .find(|&at| &dm.img[at..at + 11] == b"G          ")
+        .unwrap();
+    let old = dm.start(b"G          ");
+    dm.set_both(old, 0);
+    dm.img[at + 26..at + 28].copy_from_slice(&chain[1].to_le_bytes());
+    dm.set_dirty();
+    refused(
+        &dm,
+        "file /G has clusters that another file or directory also has",
+    );
+}
+
+#[test]
+fn a_dirty_read_only_disk_mounts_unchecked() {
+    let mut dm = Damage::new();
+    let x = dm.free_cluster();
+    dm.set_both(x, 0xFFFF);
+    dm.set_dirty();
+    let d = Shared::new(RamDisk::from_image(dm.img.clone(), 512));
+    d.disk().0.read_only = true;
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let r = fs.mount_report().clone();
+    assert!(r.was_dirty && r.unchecked_read_only && !r.repaired, "{r:?}");
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        "xvda: not cleanly unmounted, and the disk is read-only: mounted without checking"
+    );
+    assert_eq!(get(&mut fs, &["G"]), pattern(10, 2));
+    drop(fs);
+    assert!(d.image() == dm.img);
+}
