@@ -140,7 +140,11 @@ impl Fat {
             FatKind::Fat12 => {
                 let at = n * 3 / 2;
                 let w = u16::from_le_bytes([b[at], b[at + 1]]);
-                u32::from(if n % 2 == 0 { w & 0xFFF } else { w >> 4 })
+                u32::from(if n.is_multiple_of(2) {
+                    w & 0xFFF
+                } else {
+                    w >> 4
+                })
             }
             FatKind::Fat16 => u32::from(u16::from_le_bytes([b[n * 2], b[n * 2 + 1]])),
             FatKind::Fat32 => {
@@ -158,7 +162,7 @@ impl Fat {
                 let at = n * 3 / 2;
                 let w = u16::from_le_bytes([b[at], b[at + 1]]);
                 let v = v as u16 & 0xFFF;
-                let w = if n % 2 == 0 {
+                let w = if n.is_multiple_of(2) {
                     (w & 0xF000) | v
                 } else {
                     (w & 0x000F) | (v << 4)
