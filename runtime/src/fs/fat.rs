@@ -31,11 +31,13 @@ use lamfat::{IoBase, Read, Seek, SeekFrom, Write};
 use spin::Mutex;
 
 mod cache;
+mod recover;
 #[cfg(test)]
 mod tests;
 
 pub use cache::CacheStats;
 use cache::{Cache, Layout};
+pub use recover::MountReport;
 
 /// The sector cache's size at operation boundaries.
 const CACHE_BYTES: usize = 256 * 1024;
@@ -163,6 +165,12 @@ struct Geometry {
     media: u8,
     data_start: u64,
     fsinfo: Option<u64>,
+    cluster_bytes: u64,
+    /// FAT32: the root directory's first cluster.
+    root_cluster: Option<u32>,
+    /// FAT12/16: the root directory's bytes.
+    root_start: u64,
+    root_len: u64,
 }
 
 fn le16(b: &[u8], at: usize) -> u64 {
@@ -256,8 +264,10 @@ fn geometry(b: &[u8], dev_ss: u64, dev_sectors: u64) -> Result<Geometry, MountRe
             clusters,
         });
     }
+    let mut root_cluster = None;
     let fsinfo = if kind == FatKind::Fat32 {
         let root = le32(b, 44);
+        root_cluster = Some(root as u32);
         if root < 2 || root >= clusters + 2 {
             return Err(MountReason::BadField("root directory cluster", root));
         }
@@ -279,11 +289,16 @@ fn geometry(b: &[u8], dev_ss: u64, dev_sectors: u64) -> Result<Geometry, MountRe
         media: b[21],
         data_start: data_start * bps,
         fsinfo,
+        cluster_bytes: spc * bps,
+        root_cluster,
+        root_start: (reserved + fats * fat_sectors) * bps,
+        root_len: root_entries * 32,
     })
 }
 
-/// Reads the first FAT, checks every entry and counts the free ones.
-fn scan_fat(dev: &mut dyn BlockDevice, g: &Geometry) -> Result<u32, MountReason> {
+/// Reads the first FAT, checks every entry and counts the free ones; also
+/// whether FAT[1] says the volume was not shut down cleanly (FAT16/32).
+fn scan_fat(dev: &mut dyn BlockDevice, g: &Geometry) -> Result<(u32, bool), MountReason> {
     let ss = dev.sector_size() as u64;
     let start = g.reserved * g.bps;
     let (bits, bad) = match g.kind {
@@ -319,6 +334,11 @@ fn scan_fat(dev: &mut dyn BlockDevice, g: &Geometry) -> Result<u32, MountReason>
             media: g.media,
         });
     }
+    let unclean = match g.kind {
+        FatKind::Fat12 => false,
+        FatKind::Fat16 => entry(1) & 0x8000 == 0,
+        FatKind::Fat32 => entry(1) & 0x0800_0000 == 0,
+    };
     let mut free = 0u32;
     for n in 2..g.clusters + 2 {
         let v = entry(n);
@@ -331,7 +351,7 @@ fn scan_fat(dev: &mut dyn BlockDevice, g: &Geometry) -> Result<u32, MountReason>
             });
         }
     }
-    Ok(free)
+    Ok((free, unclean))
 }
 
 /// lamfat's view of the disk: a byte stream over the shared cache.
@@ -585,6 +605,7 @@ pub struct FatFs {
     /// Bumped by every change, to invalidate read-ahead.
     gen: u64,
     was_dirty: bool,
+    report: MountReport,
 }
 
 /// Mounts the FAT filesystem on `dev`; `name` is for messages.
@@ -613,11 +634,12 @@ pub fn mount_with_clock(
     dev.read(0, &mut boot[..ss as usize])
         .map_err(|e| err(MountReason::Io(e)))?;
     let g = geometry(&boot, ss, dev.sectors()).map_err(err)?;
-    let free = scan_fat(&mut *dev, &g).map_err(err)?;
+    let (free, unclean) = scan_fat(&mut *dev, &g).map_err(err)?;
     let flag_offset = if g.kind == FatKind::Fat32 { 0x41 } else { 0x25 };
     let layout = Layout {
         fat_start: g.reserved * g.bps,
         fat_len: g.fat_sectors * g.bps,
+        fats: g.fats,
         data_start: g.data_start,
         flag_offset,
         fsinfo: g.fsinfo,
@@ -627,6 +649,18 @@ pub fn mount_with_clock(
     if g.kind == FatKind::Fat32 {
         c.free = Some(free);
     }
+    let was_dirty = boot[flag_offset] & 1 != 0 || unclean;
+    let report = if !was_dirty {
+        MountReport::default()
+    } else if c.read_only() {
+        MountReport {
+            was_dirty,
+            unchecked_read_only: true,
+            ..MountReport::default()
+        }
+    } else {
+        recover::recover(&mut c, &g).map_err(|e| err(MountReason::Io(e)))?
+    };
     let cache = Arc::new(Mutex::new(c));
     let io = Io {
         cache: cache.clone(),
@@ -642,7 +676,6 @@ pub fn mount_with_clock(
         })
     })?;
     let cluster = u64::from(fs.cluster_size());
-    let _ = g.fats;
     Ok(FatFs {
         fs: Some(fs),
         cache,
@@ -653,7 +686,8 @@ pub fn mount_with_clock(
         next: 1,
         pending: None,
         gen: 0,
-        was_dirty: boot[flag_offset] & 1 != 0,
+        was_dirty,
+        report,
     })
 }
 
@@ -778,10 +812,16 @@ impl FatFs {
         self.fs.as_ref().expect("FatFs used after unmount")
     }
 
-    /// Whether the disk's dirty bit was set when it was mounted (it stays
-    /// set: we did not check the filesystem).
+    /// Whether the disk's dirty bit (or FAT[1]'s clean-shutdown bit) said,
+    /// when it was mounted, that it had not been unmounted cleanly.
     pub fn was_dirty(&self) -> bool {
         self.was_dirty
+    }
+
+    /// What mount found and repaired ([`MountReport::summary`] is the line
+    /// to print).
+    pub fn mount_report(&self) -> &MountReport {
+        &self.report
     }
 
     /// What the cache has done so far.
@@ -800,6 +840,7 @@ impl FatFs {
                 Layout {
                     fat_start: 0,
                     fat_len: 0,
+                    fats: 0,
                     data_start: 0,
                     flag_offset: 0,
                     fsinfo: None,

@@ -22,6 +22,8 @@ pub(super) struct Layout {
     /// Byte offset of the first FAT and its length.
     pub fat_start: u64,
     pub fat_len: u64,
+    /// How many FATs follow each other from `fat_start`.
+    pub fats: u64,
     /// Bytes before the data region: reserved sectors, FATs, and the
     /// FAT12/16 root directory. All of it is metadata.
     pub data_start: u64,
@@ -42,6 +44,10 @@ struct Slot {
     data: Box<[u8]>,
     dirty: Option<Class>,
     used: u64,
+    /// Written whole before it was ever read: content the disk never had
+    /// (a directory's new cluster), which a checkpoint writes before the
+    /// directory sectors that may point to it.
+    fresh: bool,
 }
 
 /// What the cache has done, for tests and the figures in docs.
@@ -75,6 +81,9 @@ pub(super) struct Cache {
     pub mount_flags: u8,
     /// FAT32: free clusters, kept from every change to the first FAT.
     pub free: Option<u32>,
+    /// Refuse every write although the disk takes them (mount found
+    /// damage it does not repair).
+    pub forced_read_only: bool,
     pub stats: CacheStats,
 }
 
@@ -98,6 +107,7 @@ impl Cache {
             frees_pending: false,
             mount_flags: 0,
             free: None,
+            forced_read_only: false,
             stats: CacheStats::default(),
         }
     }
@@ -107,7 +117,7 @@ impl Cache {
     }
 
     pub fn read_only(&self) -> bool {
-        self.dev.read_only()
+        self.forced_read_only || self.dev.read_only()
     }
 
     fn slot(&mut self, sector: u64, load: bool) -> Result<usize, BlockError> {
@@ -122,6 +132,7 @@ impl Cache {
                 data: vec![0; self.ss].into_boxed_slice(),
                 dirty: None,
                 used: 0,
+                fresh: false,
             });
             self.slots.len() - 1
         } else {
@@ -134,6 +145,7 @@ impl Cache {
         self.slots[i].sector = sector;
         self.slots[i].dirty = None;
         self.slots[i].used = self.tick;
+        self.slots[i].fresh = !load;
         if load {
             let ss = self.ss;
             let mut buf = core::mem::replace(&mut self.slots[i].data, Box::new([]));
@@ -179,6 +191,7 @@ impl Cache {
             data: vec![0; self.ss].into_boxed_slice(),
             dirty: None,
             used: 0,
+            fresh: false,
         });
         Ok(self.slots.len() - 1)
     }
@@ -217,7 +230,7 @@ impl Cache {
     /// file data with no frees pending, straight to the disk: they land in
     /// clusters the disk's FAT gives to no other file).
     pub fn write_at(&mut self, pos: u64, data: &[u8]) -> Result<usize, BlockError> {
-        if self.dev.read_only() {
+        if self.read_only() {
             return Err(BlockError::ReadOnly);
         }
         let n = (data.len() as u64).min(self.len.saturating_sub(pos)) as usize;
@@ -355,10 +368,48 @@ impl Cache {
             self.dev.write(first, &run)?;
             for &i in &idx[k..j] {
                 self.slots[i].dirty = None;
+                self.slots[i].fresh = false;
             }
             k = j;
         }
         Ok(())
+    }
+
+    /// The bracket's three steps: the sectors up to the end of the first
+    /// FAT (boot sector, FSInfo, FAT 1); the directories (the FAT12/16
+    /// root and the data region), fresh sectors first; the other FATs.
+    fn bracket_steps(&self, meta: &[usize]) -> [Vec<usize>; 3] {
+        let l = &self.layout;
+        let ss = self.ss as u64;
+        let fat1_end = l.fat_start + l.fat_len;
+        let fats_end = l.fat_start + l.fats.max(1) * l.fat_len;
+        let mut steps: [Vec<usize>; 3] = Default::default();
+        let mut stale = Vec::new();
+        for &i in meta {
+            let at = self.slots[i].sector * ss;
+            if at < fat1_end {
+                steps[0].push(i);
+            } else if at < fats_end {
+                steps[2].push(i);
+            } else if self.slots[i].fresh {
+                steps[1].push(i);
+            } else {
+                stale.push(i);
+            }
+        }
+        steps[1].extend(stale);
+        steps
+    }
+
+    /// After mount's repair: the dirty bit found at mount is cleared, on
+    /// the disk too, once everything else is written.
+    pub fn clear_dirty_bit(&mut self) -> Result<(), BlockError> {
+        self.mount_flags &= !1;
+        let i = self.slot(0, true)?;
+        let flag = self.layout.flag_offset;
+        self.slots[i].data[flag] &= !1;
+        self.checkpoint()?;
+        self.write_flag(false)
     }
 
     /// Writes the boot sector with the dirty bit as given, and flushes.
@@ -371,7 +422,7 @@ impl Cache {
 
     /// Makes everything in the cache durable, data before metadata.
     pub fn checkpoint(&mut self) -> Result<(), BlockError> {
-        if self.dev.read_only() {
+        if self.read_only() {
             return Ok(());
         }
         let data = self.dirty_sectors(Class::Data);
@@ -405,8 +456,17 @@ impl Cache {
             _ => {
                 self.stats.bracketed += 1;
                 self.write_flag(true)?;
-                self.write_slots(&meta)?;
-                self.dev.flush()?;
+                // The other FATs stay as they were until the directories
+                // are written: a cut leaves one FAT that agrees with the
+                // old directories and one with the new (docs/storage.md,
+                // "Crash consistency"; what mount makes of it: recover.rs).
+                let [first, dirs, other_fats] = self.bracket_steps(&meta);
+                for step in [first, dirs, other_fats] {
+                    if !step.is_empty() {
+                        self.write_slots(&step)?;
+                        self.dev.flush()?;
+                    }
+                }
                 self.write_flag(false)?;
             }
         }
@@ -434,6 +494,7 @@ impl Cache {
                     data: Box::new([]),
                     dirty: None,
                     used: 0,
+                    fresh: false,
                 },
             );
             if s.sector != u64::MAX {

@@ -705,75 +705,182 @@ fn record(i: usize, len: usize) -> Vec<u8> {
     r
 }
 
-/// Cuts after every write (the disk keeps exactly the writes before the
-/// cut, in order, as a destroyed domain's backend does), checks each image
-/// with fsck.fat -n and by remounting: every fsync'd record is there.
-fn crash_sweep(base: Vec<u8>, n: usize, rec: usize, every: usize) -> (usize, usize, usize) {
+/// The crash tests' workload with renames, mkdir and unlink mixed in:
+/// every 4th record, a small file is written in `logs`, fsync'd, renamed
+/// (into a new directory every other time, else within `logs`), and the
+/// one renamed two rounds before is unlinked.
+fn mixed_workload(fs: &mut FatFs, d: &Shared, n: usize, rec: usize) -> Vec<usize> {
+    let writes = |d: &Shared| {
+        d.disk().1.as_ref().map_or(0, |l| {
+            l.iter().filter(|e| matches!(e, Event::Write(..))).count()
+        })
+    };
+    fs.mkdir(&["logs"]).unwrap();
+    let h = fs.open(&["logs", "app.log"], RW).unwrap();
+    let mut synced = Vec::new();
+    let mut kept: Vec<Vec<String>> = Vec::new();
+    for i in 0..n {
+        fs.write(h, (i * rec) as u64, &record(i, rec)).unwrap();
+        fs.sync(h).unwrap();
+        synced.push(writes(d));
+        if i % 4 == 3 {
+            let k = i / 4;
+            let tmp = format!("side file {k}.tmp");
+            let t = fs.open(&["logs", &tmp], RW).unwrap();
+            fs.write(t, 0, &pattern(700 + 300 * (k % 5), k as u64))
+                .unwrap();
+            fs.sync(t).unwrap();
+            fs.close(t).unwrap();
+            let to: Vec<String> = if k % 2 == 0 {
+                let dir = format!("archive {k}");
+                fs.mkdir(&[&dir]).unwrap();
+                vec![dir, format!("kept {k}.dat")]
+            } else {
+                vec!["logs".into(), format!("kept {k}.dat")]
+            };
+            let to_ref: Vec<&str> = to.iter().map(|s| s.as_str()).collect();
+            fs.rename(&["logs", &tmp], &to_ref).unwrap();
+            kept.push(to);
+            if kept.len() > 2 {
+                let old = kept.remove(0);
+                let old_ref: Vec<&str> = old.iter().map(|s| s.as_str()).collect();
+                fs.unlink(&old_ref).unwrap();
+            }
+            fs.sync_all().unwrap();
+        }
+    }
+    fs.close(h).unwrap();
+    synced
+}
+
+/// What a sweep saw.
+#[derive(Debug, Default)]
+struct Sweep {
+    checked: usize,
+    /// Cut points fsck.fat called clean as the cut left them.
+    clean_as_cut: usize,
+    /// Cut points whose next mount repaired the volume.
+    repaired: usize,
+    /// Cut points fsck.fat called clean after that mount and unmount.
+    clean_after: usize,
+    /// Over all repairs: chains trimmed, clusters freed, FAT sectors
+    /// copied, chains from FAT 2, duplicates removed.
+    trimmed: u32,
+    freed: u32,
+    fat_synced: u32,
+    from_fat2: u32,
+    duplicates: u32,
+}
+
+/// Cuts after every `every`th write (the disk keeps exactly the writes
+/// before the cut, in order, as a destroyed domain's backend does). At
+/// each cut: fsck.fat -n on the image as left; then mount (which repairs
+/// it if the dirty bit is set), every fsync'd record there, every file
+/// readable, sync_all and unmount; then fsck.fat -n must be clean.
+fn crash_sweep(
+    base: Vec<u8>,
+    workload: fn(&mut FatFs, &Shared, usize, usize) -> Vec<usize>,
+    n: usize,
+    rec: usize,
+    every: usize,
+) -> Sweep {
     let d = Shared::new(RamDisk::from_image(base.clone(), 512));
-    {
-        let mut fs = mount(d.boxed(), "xvda").unwrap();
-        // Start from a synced state, then log.
-        fs.sync_all().unwrap();
-        d.log();
-        let synced = append_workload(&mut fs, &d, n, rec);
-        drop(fs);
-        let events = d.events();
-        let writes: Vec<(u64, Vec<u8>)> = events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Write(s, b) => Some((*s, b.clone())),
-                Event::Flush => None,
-            })
-            .collect();
-        let mut img = base;
-        // The image as of the sync before logging.
-        let (mut clean, mut dirty_window, mut checked) = (0, 0, 0);
-        for k in 0..=writes.len() {
-            if k > 0 {
-                let (s, b) = &writes[k - 1];
-                let at = *s as usize * 512;
-                img[at..at + b.len()].copy_from_slice(b);
-            }
-            if k % every != 0 && k != writes.len() {
-                continue;
-            }
-            checked += 1;
-            let durable = synced.iter().filter(|&&w| w <= k).count();
-            // Remount what the cut left: every fsync'd record is there.
-            let mut fs = mount(Box::new(RamDisk::from_image(img.clone(), 512)), "xvda").unwrap();
-            let dirty = fs.was_dirty();
-            if durable > 0 {
-                let data = get(&mut fs, &["logs", "app.log"]);
-                assert!(
-                    data.len() >= durable * rec,
-                    "cut at write {k}: {} bytes, {durable} records synced",
-                    data.len()
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    // Start from a synced state, then log.
+    fs.sync_all().unwrap();
+    d.log();
+    let synced = workload(&mut fs, &d, n, rec);
+    drop(fs);
+    let writes: Vec<(u64, Vec<u8>)> = d
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Write(s, b) => Some((*s, b.clone())),
+            Event::Flush => None,
+        })
+        .collect();
+    let mut img = base;
+    let mut sw = Sweep::default();
+    for k in 0..=writes.len() {
+        if k > 0 {
+            let (s, b) = &writes[k - 1];
+            let at = *s as usize * 512;
+            img[at..at + b.len()].copy_from_slice(b);
+        }
+        if k % every != 0 && k != writes.len() {
+            continue;
+        }
+        sw.checked += 1;
+        let durable = synced.iter().filter(|&&w| w <= k).count();
+        let as_cut = fsck_clean(&img);
+        let cut = Shared::new(RamDisk::from_image(img.clone(), 512));
+        let mut fs = mount(cut.boxed(), "xvda").unwrap();
+        let r = fs.mount_report().clone();
+        let at = format!("cut at write {k} of {}", writes.len());
+        assert_eq!(r.needs_fsck, None, "{at}");
+        assert!(!fs.read_only(), "{at}");
+        assert_eq!(r.repaired, fs.was_dirty(), "{at}");
+        if as_cut.is_err() {
+            // Only inside a multi-sector metadata update, which the dirty
+            // bit brackets.
+            assert!(
+                fs.was_dirty(),
+                "{at}: not clean and no dirty bit:\n{as_cut:?}"
+            );
+        } else {
+            sw.clean_as_cut += 1;
+        }
+        if r.repaired {
+            sw.repaired += 1;
+            sw.trimmed += r.chains_trimmed;
+            sw.freed += r.clusters_freed;
+            sw.fat_synced += r.fat_sectors_synced;
+            sw.from_fat2 += r.chains_from_fat2;
+            sw.duplicates += r.duplicates_removed;
+            assert!(r
+                .summary("xvda")
+                .unwrap()
+                .starts_with("xvda: recovered from an interrupted checkpoint: "));
+        }
+        if durable > 0 {
+            let data = get(&mut fs, &["logs", "app.log"]);
+            assert!(
+                data.len() >= durable * rec,
+                "{at}: {} bytes, {durable} records synced",
+                data.len()
+            );
+            for i in 0..durable {
+                assert_eq!(
+                    &data[i * rec..(i + 1) * rec],
+                    &record(i, rec)[..],
+                    "{at}, record {i}"
                 );
-                for i in 0..durable {
-                    assert_eq!(
-                        &data[i * rec..(i + 1) * rec],
-                        &record(i, rec)[..],
-                        "cut at {k}, record {i}"
-                    );
-                }
             }
-            drop(fs);
-            match fsck_clean(&img) {
-                Ok(()) => clean += 1,
-                Err(e) => {
-                    // Only inside a multi-sector metadata update, which
-                    // the dirty bit brackets.
-                    assert!(
-                        dirty,
-                        "cut at write {k} of {}: not clean and no dirty bit:\n{e}",
-                        writes.len()
-                    );
-                    dirty_window += 1;
+        }
+        // Every file reads to its end (its chain covers its size).
+        let mut dirs: Vec<Vec<String>> = vec![vec![]];
+        while let Some(dir) = dirs.pop() {
+            let dref: Vec<&str> = dir.iter().map(|s| s.as_str()).collect();
+            for e in fs.read_dir(&dref).unwrap() {
+                let mut p = dir.clone();
+                p.push(e.name);
+                if e.kind == Kind::Dir {
+                    dirs.push(p);
+                } else {
+                    let pref: Vec<&str> = p.iter().map(|s| s.as_str()).collect();
+                    let size = fs.stat(&pref).unwrap().size as usize;
+                    assert_eq!(get(&mut fs, &pref).len(), size, "{at}: {p:?}");
                 }
             }
         }
-        (checked, clean, dirty_window)
+        fs.sync_all().unwrap();
+        drop(fs.unmount().unwrap());
+        match fsck_clean(&cut.image()) {
+            Ok(()) => sw.clean_after += 1,
+            Err(e) => panic!("{at}: not clean after the repairing mount ({r:?}):\n{e}"),
+        }
     }
+    sw
 }
 
 #[test]
@@ -784,9 +891,10 @@ fn append_and_fsync_survive_a_cut_at_every_write() {
     // FAT16, 1 KiB clusters: records of 100 bytes cross a cluster every
     // ~10 records.
     let base = mkfs(8, 16, &["-s", "2"]);
-    let (checked, clean, window) = crash_sweep(base, 120, 100, 1);
-    eprintln!("FAT16: {checked} cut points, {clean} clean, {window} inside the dirty-bit window");
-    assert!(clean * 10 >= checked * 8, "{clean} of {checked} clean");
+    let sw = crash_sweep(base, append_workload, 120, 100, 1);
+    eprintln!("FAT16 append: {sw:?}");
+    assert_eq!(sw.clean_after, sw.checked);
+    assert!(sw.repaired > 0 && sw.clean_as_cut < sw.checked, "{sw:?}");
 }
 
 #[test]
@@ -797,9 +905,35 @@ fn append_and_fsync_survive_cuts_on_fat32() {
     let base = mkfs(40, 32, &["-s", "1"]);
     // 512-byte clusters: a 64-byte record crosses one every 8 records,
     // and each crossing's sync is a bracketed multi-sector update.
-    let (checked, clean, window) = crash_sweep(base, 64, 64, 2);
-    eprintln!("FAT32: {checked} cut points, {clean} clean, {window} inside the dirty-bit window");
-    assert!(clean * 10 >= checked * 6, "{clean} of {checked} clean");
+    let sw = crash_sweep(base, append_workload, 64, 64, 1);
+    eprintln!("FAT32 append: {sw:?}");
+    assert_eq!(sw.clean_after, sw.checked);
+    assert!(sw.repaired > 0 && sw.clean_as_cut < sw.checked, "{sw:?}");
+}
+
+#[test]
+fn renames_mkdir_and_unlink_survive_a_cut_at_every_write() {
+    if !tool("fsck.fat") {
+        return;
+    }
+    let base = mkfs(8, 16, &["-s", "2"]);
+    let sw = crash_sweep(base, mixed_workload, 40, 100, 1);
+    eprintln!("FAT16 mixed: {sw:?}");
+    assert_eq!(sw.clean_after, sw.checked);
+    // Unlinks cut before their directory sector, renames cut in half.
+    assert!(sw.from_fat2 > 0 && sw.duplicates > 0, "{sw:?}");
+}
+
+#[test]
+fn renames_mkdir_and_unlink_survive_a_cut_at_every_write_on_fat32() {
+    if !tool("fsck.fat") {
+        return;
+    }
+    let base = mkfs(40, 32, &["-s", "1"]);
+    let sw = crash_sweep(base, mixed_workload, 40, 64, 1);
+    eprintln!("FAT32 mixed: {sw:?}");
+    assert_eq!(sw.clean_after, sw.checked);
+    assert!(sw.repaired > 0, "{sw:?}");
 }
 
 #[test]
@@ -861,4 +995,356 @@ fn fat_does_what_every_filesystem_must() {
         drop(fs);
         fsck_clean(&d.image()).unwrap();
     }
+}
+
+/// A FAT16 image with two files, `F` (3 clusters) and `G` (1), made by
+/// our own code, and where its parts are, for hand-made damage.
+struct Damage {
+    img: Vec<u8>,
+    fat: usize,
+    fat_len: usize,
+    root: usize,
+    cluster: usize,
+}
+
+const F_SIZE_CLUSTERS: usize = 3;
+
+impl Damage {
+    fn new() -> Self {
+        let d = formatted(8);
+        let mut fs = mount(d.boxed(), "xvda").unwrap();
+        let cluster = fs.cluster as usize;
+        put(
+            &mut fs,
+            &["F"],
+            &pattern(F_SIZE_CLUSTERS * cluster - 100, 1),
+        );
+        put(&mut fs, &["G"], &pattern(10, 2));
+        drop(fs);
+        let img = d.image();
+        let le16 = |at: usize| u16::from_le_bytes([img[at], img[at + 1]]) as usize;
+        let fat = le16(14) * 512;
+        let fat_len = le16(22) * 512;
+        let root = fat + usize::from(img[16]) * fat_len;
+        assert_eq!(cluster, usize::from(img[13]) * 512);
+        Damage {
+            img,
+            fat,
+            fat_len,
+            root,
+            cluster,
+        }
+    }
+    fn get(&self, copy: usize, n: u16) -> u16 {
+        let at = self.fat + copy * self.fat_len + 2 * n as usize;
+        u16::from_le_bytes([self.img[at], self.img[at + 1]])
+    }
+    fn set(&mut self, copy: usize, n: u16, v: u16) {
+        let at = self.fat + copy * self.fat_len + 2 * n as usize;
+        self.img[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    }
+    fn set_both(&mut self, n: u16, v: u16) {
+        self.set(0, n, v);
+        self.set(1, n, v);
+    }
+    /// First cluster of a root entry with this 8.3 name.
+    fn start(&self, name: &[u8; 11]) -> u16 {
+        let at = (0..512)
+            .map(|i| self.root + 32 * i)
+            .find(|&at| &self.img[at..at + 11] == name)
+            .expect("entry");
+        u16::from_le_bytes([self.img[at + 26], self.img[at + 27]])
+    }
+    /// F's chain.
+    fn chain_f(&self) -> Vec<u16> {
+        let mut v = vec![self.start(b"F          ")];
+        while v.len() < F_SIZE_CLUSTERS {
+            v.push(self.get(0, *v.last().unwrap()));
+        }
+        v
+    }
+    /// A cluster free in both FATs.
+    fn free_cluster(&self) -> u16 {
+        (2..1000)
+            .find(|&n| self.get(0, n) == 0 && self.get(1, n) == 0)
+            .unwrap()
+    }
+    fn set_dirty(&mut self) {
+        self.img[0x25] |= 1;
+    }
+    /// Mounts it (repairing), checks both files, unmounts; the report and
+    /// the image after.
+    fn mount(&self) -> (MountReport, Vec<u8>) {
+        let d = Shared::new(RamDisk::from_image(self.img.clone(), 512));
+        let mut fs = mount(d.boxed(), "xvda").unwrap();
+        let r = fs.mount_report().clone();
+        if r.needs_fsck.is_none() {
+            let f = get(&mut fs, &["F"]);
+            assert_eq!(f, pattern(F_SIZE_CLUSTERS * self.cluster - 100, 1));
+            assert_eq!(get(&mut fs, &["G"]), pattern(10, 2));
+        }
+        drop(fs.unmount().unwrap());
+        (r, d.image())
+    }
+}
+
+/// After a repair: fsck.fat clean, and the next mount finds nothing.
+fn repaired_for_good(img: Vec<u8>) {
+    assert_eq!(img[0x25] & 1, 0, "dirty bit still set");
+    if tool("fsck.fat") {
+        fsck_clean(&img).unwrap();
+    }
+    let d = Shared::new(RamDisk::from_image(img, 512));
+    let fs = mount(d.boxed(), "xvda").unwrap();
+    assert!(!fs.was_dirty());
+    assert_eq!(fs.mount_report(), &MountReport::default());
+}
+
+#[test]
+fn a_clean_volume_mounts_without_writing_anything() {
+    let dm = Damage::new();
+    let d = Shared::new(RamDisk::from_image(dm.img.clone(), 512));
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert_eq!(get(&mut fs, &["G"]), pattern(10, 2));
+    assert_eq!(fs.mount_report().summary("xvda"), None);
+    drop(fs);
+    let disk = d.disk();
+    assert_eq!((disk.0.writes, disk.0.flushes), (0, 0));
+    assert!(disk.0.data == dm.img);
+}
+
+#[test]
+fn repair_of_the_dirty_bit_alone() {
+    let mut dm = Damage::new();
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert!(r.was_dirty && r.repaired, "{r:?}");
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        "xvda: recovered from an interrupted checkpoint: only the dirty bit was set"
+    );
+    assert_eq!(
+        (r.chains_trimmed, r.clusters_freed, r.fat_sectors_synced),
+        (0, 0, 0)
+    );
+    // Only the boot sector changed.
+    let changed: Vec<usize> = (0..img.len() / 512)
+        .filter(|&s| img[s * 512..(s + 1) * 512] != dm.img[s * 512..(s + 1) * 512])
+        .collect();
+    assert_eq!(changed, [0]);
+    repaired_for_good(img);
+    // FAT[1]'s clean-shutdown bit cleared (another OS's way) is dirty too.
+    let mut dm = Damage::new();
+    let f1 = dm.get(0, 1);
+    dm.set_both(1, f1 & !0x8000);
+    let (r, img) = dm.mount();
+    assert!(r.repaired, "{r:?}");
+    let d = Damage { img, ..dm };
+    assert_eq!(d.get(0, 1), f1);
+    assert_eq!(d.get(1, 1), f1);
+    repaired_for_good(d.img);
+}
+
+#[test]
+fn repair_when_the_fat_copies_differ() {
+    // FAT 1 written, FAT 2 not: a cluster FAT 1 took for nothing (lost).
+    let mut dm = Damage::new();
+    let x = dm.free_cluster();
+    dm.set(0, x, 0xFFFF);
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.fat_sectors_synced, r.clusters_freed), (1, 1), "{r:?}");
+    let d = Damage { img, ..dm };
+    assert_eq!((d.get(0, x), d.get(1, x)), (0, 0));
+    repaired_for_good(d.img);
+    // FAT 1 freed F's chain, the directory still names F (an unlink cut
+    // before its directory sector): F's chain comes from FAT 2.
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    for &c in &chain {
+        dm.set(0, c, 0);
+    }
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.chains_from_fat2, r.fat_sectors_synced), (1, 1), "{r:?}");
+    let d = Damage { img, ..dm };
+    assert_eq!(d.chain_f(), chain);
+    assert_eq!(d.get(0, chain[2]), 0xFFFF);
+    repaired_for_good(d.img);
+    let r = MountReport {
+        chains_trimmed: 1,
+        fat_sectors_synced: 1,
+        ..r
+    };
+    assert!(r
+        .to_string()
+        .starts_with("1 chain trimmed, 1 FAT sector copied"));
+}
+
+#[test]
+fn repair_of_a_chain_longer_than_its_file() {
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    let (x, y) = (dm.free_cluster(), dm.free_cluster() + 1);
+    assert_eq!(dm.get(0, y), 0);
+    dm.set_both(chain[2], x);
+    dm.set_both(x, y);
+    dm.set_both(y, 0xFFFF);
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.chains_trimmed, r.clusters_freed), (1, 2), "{r:?}");
+    assert_eq!(r.fat_sectors_synced, 0);
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        "xvda: recovered from an interrupted checkpoint: 1 chain trimmed, 2 lost clusters freed"
+    );
+    let d = Damage { img, ..dm };
+    assert_eq!(d.get(0, chain[2]), 0xFFFF);
+    assert_eq!((d.get(0, x), d.get(1, y)), (0, 0));
+    repaired_for_good(d.img);
+}
+
+#[test]
+fn repair_of_a_lost_cluster() {
+    let mut dm = Damage::new();
+    let x = dm.free_cluster();
+    dm.set_both(x, 0xFFFF);
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.clusters_freed, r.chains_trimmed), (1, 0), "{r:?}");
+    let d = Damage { img, ..dm };
+    assert_eq!(d.get(0, x), 0);
+    repaired_for_good(d.img);
+}
+
+#[test]
+fn repair_of_a_wrong_free_count_on_fat32() {
+    let d = formatted32(40);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    put(&mut fs, &["F"], &pattern(5000, 1));
+    drop(fs);
+    let mut img = d.image();
+    let fsinfo = 512 * u16::from_le_bytes([img[48], img[49]]) as usize;
+    let right = u32::from_le_bytes(img[fsinfo + 488..fsinfo + 492].try_into().unwrap());
+    img[fsinfo + 488..fsinfo + 492].copy_from_slice(&(right + 7).to_le_bytes());
+    img[0x41] |= 1;
+    let d = Shared::new(RamDisk::from_image(img, 512));
+    let fs = mount(d.boxed(), "xvda").unwrap();
+    let r = fs.mount_report().clone();
+    assert!(r.repaired && r.fsinfo_fixed, "{r:?}");
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        "xvda: recovered from an interrupted checkpoint: FSInfo rewritten"
+    );
+    drop(fs);
+    let img = d.image();
+    let now = u32::from_le_bytes(img[fsinfo + 488..fsinfo + 492].try_into().unwrap());
+    assert_eq!(now, right);
+    assert_eq!(img[0x41] & 1, 0);
+    if tool("fsck.fat") {
+        fsck_clean(&img).unwrap();
+    }
+}
+
+/// Damage the repair does not touch: mounted read-only with the reason,
+/// nothing written, and no hang.
+fn refused(dm: &Damage, why: &str) {
+    let d = Shared::new(RamDisk::from_image(dm.img.clone(), 512));
+    let t = std::time::Instant::now();
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    assert!(t.elapsed().as_secs() < 5);
+    let r = fs.mount_report().clone();
+    assert!(!r.repaired);
+    assert!(fs.read_only());
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        format!("xvda: the filesystem needs fsck.fat: {why}; mounted read-only")
+    );
+    assert_eq!(fs.open(&["new"], RW), Err(Errno::EROFS));
+    // Still readable (G's 10 bytes are G's, or F's when G is the damage).
+    assert_eq!(get(&mut fs, &["G"]).len(), 10);
+    drop(fs);
+    let disk = d.disk();
+    assert_eq!(disk.0.writes, 0);
+    assert!(disk.0.data == dm.img);
+}
+
+#[test]
+fn a_chain_shorter_than_its_size_is_refused() {
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    dm.set_both(chain[1], 0xFFFF);
+    dm.set_both(chain[2], 0);
+    dm.set_dirty();
+    refused(&dm, "file /F has a cluster chain shorter than its size");
+}
+
+#[test]
+fn a_looping_chain_is_refused_without_hanging() {
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    dm.set_both(chain[1], chain[0]);
+    dm.set_dirty();
+    refused(&dm, "file /F has a cluster chain that loops");
+    // A directory's chain (walked to its end) that loops.
+    let d = formatted(8);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    fs.mkdir(&["D"]).unwrap();
+    put(&mut fs, &["G"], &pattern(10, 2));
+    drop(fs);
+    let mut dm = Damage {
+        img: d.image(),
+        ..dm
+    };
+    let dir = dm.start(b"D          ");
+    dm.set_both(dir, dir);
+    dm.set_dirty();
+    refused(&dm, "directory /D has a cluster chain that loops");
+}
+
+#[test]
+fn cross_linked_files_are_refused() {
+    // G's chain runs into F's past G's size: trimming G mends it.
+    let mut dm = Damage::new();
+    let chain = dm.chain_f();
+    let g = dm.start(b"G          ");
+    dm.set_both(g, chain[1]);
+    dm.set_dirty();
+    let (r, img) = dm.mount();
+    assert_eq!((r.chains_trimmed, r.clusters_freed), (1, 0), "{r:?}");
+    repaired_for_good(img);
+    // G's entry starts inside F's chain: two files own the same clusters.
+    let mut dm = Damage::new();
+    let at = (0..512)
+        .map(|i| dm.root + 32 * i)
+        .find(|&at| &dm.img[at..at + 11] == b"G          ")
+        .unwrap();
+    let old = dm.start(b"G          ");
+    dm.set_both(old, 0);
+    dm.img[at + 26..at + 28].copy_from_slice(&chain[1].to_le_bytes());
+    dm.set_dirty();
+    refused(
+        &dm,
+        "file /G has clusters that another file or directory also has",
+    );
+}
+
+#[test]
+fn a_dirty_read_only_disk_mounts_unchecked() {
+    let mut dm = Damage::new();
+    let x = dm.free_cluster();
+    dm.set_both(x, 0xFFFF);
+    dm.set_dirty();
+    let d = Shared::new(RamDisk::from_image(dm.img.clone(), 512));
+    d.disk().0.read_only = true;
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let r = fs.mount_report().clone();
+    assert!(r.was_dirty && r.unchecked_read_only && !r.repaired, "{r:?}");
+    assert_eq!(
+        r.summary("xvda").unwrap(),
+        "xvda: not cleanly unmounted, and the disk is read-only: mounted without checking"
+    );
+    assert_eq!(get(&mut fs, &["G"]), pattern(10, 2));
+    drop(fs);
+    assert!(d.image() == dm.img);
 }
