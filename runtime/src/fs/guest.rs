@@ -67,6 +67,11 @@ fn mount_disks(vfs: &mut Vfs, spec: Option<&str>) {
         let disk_dev = Box::new(super::combine::Combined::new(Box::new(dev)));
         let mounted = super::fat::mount(disk_dev, &disk)
             .map_err(|e| alloc::format!("{e}"))
+            .inspect(|fs| {
+                if let Some(line) = fs.mount_report().summary(&disk) {
+                    println!("ukrt: fs: {line}");
+                }
+            })
             .and_then(|fs| {
                 vfs.mount(&at, Box::new(fs), &disk)
                     .map_err(|e| alloc::format!("{e:?}"))

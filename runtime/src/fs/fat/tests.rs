@@ -1348,3 +1348,20 @@ fn a_dirty_read_only_disk_mounts_unchecked() {
     drop(fs);
     assert!(d.image() == dm.img);
 }
+
+#[test]
+fn a_thousand_files_through_the_request_combiner_read_back_whole() {
+    use crate::fs::combine::Combined;
+    let mut d = RamDisk::new((128 << 20) / 512, 512);
+    d.data = mkfs(128, 32, &[]);
+    let shared = Shared::new(d);
+    let mut fs = if std::env::var("NO_COMBINE").is_ok() {
+        mount(shared.boxed(), "xvda").unwrap()
+    } else {
+        mount(Box::new(Combined::new(shared.boxed())), "xvda").unwrap()
+    };
+    crate::fs::conformance::many_files(&mut fs, 1000);
+    fs.sync_all().unwrap();
+    drop(fs);
+    fsck_clean(&shared.image()).unwrap();
+}
