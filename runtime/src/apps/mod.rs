@@ -38,6 +38,12 @@ pub fn slot_base(slot: usize) -> u64 {
     APP_REGION_START + slot as u64 * SLOT_SIZE
 }
 
+/// Frames kept free for each loaded app to run with: apps are all loaded
+/// before any runs, and a running app still faults in a few pages (its
+/// stack, data it first touches, the runtime's books for its descriptors),
+/// so the loads must leave room for that (a hello takes 5 more faults).
+pub const RUN_HEADROOM_FRAMES: u64 = 16;
+
 /// The image's status: the first non-zero app status, else 0.
 pub fn image_status(statuses: impl IntoIterator<Item = i32>) -> i32 {
     statuses.into_iter().find(|&s| s != 0).unwrap_or(0)
@@ -73,7 +79,12 @@ mod guest {
         let mut instances: Vec<Instance> = Vec::new();
         for (slot, spec) in apps.iter().enumerate() {
             let before = crate::sched::counters();
-            let loaded = load(spec, env, cmdline_args, bundle, &mut cache, slot, share);
+            // (Past the last slot, load names that reason instead.)
+            let loaded = if slot >= super::MAX_SLOTS || room_to_run(instances.len()) {
+                load(spec, env, cmdline_args, bundle, &mut cache, slot, share)
+            } else {
+                Err("out of memory".to_string())
+            };
             let load = delta(crate::sched::counters(), before);
             match loaded {
                 Ok(inst) => instances.push(inst),
@@ -104,6 +115,13 @@ mod guest {
             .map(|s| s.unwrap_or(super::LOAD_FAILED))
             .collect();
         super::image_status(statuses)
+    }
+
+    /// Whether memory is left for the `loaded` apps and one more to run
+    /// (see `RUN_HEADROOM_FRAMES`).
+    fn room_to_run(loaded: usize) -> bool {
+        let (_, free) = crate::mm::frame_counts();
+        free >= (loaded as u64 + 1) * super::RUN_HEADROOM_FRAMES + crate::mm::reserve()
     }
 
     /// Loads one app and gives it a thread; on failure nothing of it stays.

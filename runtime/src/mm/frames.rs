@@ -59,7 +59,7 @@ impl FrameAllocator {
         self.reserve = frames;
     }
 
-    #[cfg(any(test, feature = "selftest"))]
+    /// The frames kept back.
     pub fn reserve(&self) -> u64 {
         self.reserve
     }

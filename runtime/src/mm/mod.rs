@@ -103,7 +103,6 @@ mod guest {
     }
 
     /// Frames kept back from apps (see `FrameAllocator::set_reserve`).
-    #[cfg(feature = "selftest")]
     pub fn reserve() -> u64 {
         with_frames(|f| f.reserve())
     }
