@@ -120,7 +120,11 @@ def disk_facts(disk):
     """The image's FAT geometry from fsck.fat -v, and whether fsck.fat -n
     calls the volume clean after both guests, as note lines."""
     out = []
-    p = subprocess.run(["fsck.fat", "-n", "-v", disk], capture_output=True, text=True)
+    try:
+        p = subprocess.run(["fsck.fat", "-n", "-v", disk], capture_output=True, text=True,
+                           timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return [f"fsck.fat -n -v {disk} did not run: {e}"]
     text = p.stdout + p.stderr
     m = re.search(r"(\d+) bytes per cluster", text)
     if m:
