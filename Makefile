@@ -6,6 +6,7 @@
 #   make test                              lint, host unit and harness tests, boot tests under Xen
 #   make bench                             benchmarks (figures, not pass/fail)
 #   make bench-net                         the HTTP server on ukrt vs Linux, under the xl harness
+#   make bench-disk                        file I/O on ukrt vs Linux, same disk, under the xl harness
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -47,7 +48,7 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net clean
+.PHONY: disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net bench-disk clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
@@ -56,6 +57,7 @@ help:
 	@echo "make test                    lint + host unit tests + harness tests + boot tests under Xen"
 	@echo "make bench                   benchmarks"
 	@echo "make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]  HTTP server: ukrt image vs Linux domU (docs/bench-net.md)"
+	@echo "make bench-disk [BENCH_MIB=16] [BENCH_ROUNDS=1]  file I/O: ukrt image vs Linux domU, one disk (docs/bench-disk.md)"
 	@echo "make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)"
 	@echo "make xl-run APP=dir [DISK=a.img[,b.img] [DISK_RO=1]] [NET=1] ...  run as a domU under xl (docs/deploy.md)"
 	@echo "make disk OUT=img [SIZE=64M] [DIR=folder]  a FAT32 disk image; make disk-ls IMG=img, disk-get IMG= FILE= OUT="
@@ -255,6 +257,19 @@ bench-net: $(XEN)
 	@$(PYTHON) ci/bench_net.py --image build/http-server/http-server.xen \
 		--cfg build/http-server/http-server.cfg --xen $(XEN) \
 		--duration $(BENCH_DURATION) --boots $(BENCH_BOOTS)
+
+# ci/apps/disk-bench as a ukrt image and as a static Linux program in the
+# xl harness's Linux domU, one after the other on the same FAT32 disk image,
+# in one dom0 boot: figures (build/bench-disk/figures.json), not pass/fail.
+# See docs/bench-disk.md.
+BENCH_MIB    ?= 16
+BENCH_ROUNDS ?= 1
+BENCH_DISK_ARGS ?=
+bench-disk: $(XEN)
+	$(MAKE) image APP=ci/apps/disk-bench
+	@$(PYTHON) ci/bench_disk.py --image build/disk-bench/disk-bench.xen \
+		--cfg build/disk-bench/disk-bench.cfg --xen $(XEN) \
+		--mib $(BENCH_MIB) --rounds $(BENCH_ROUNDS) $(BENCH_DISK_ARGS)
 
 clean:
 	cargo clean

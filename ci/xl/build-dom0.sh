@@ -14,7 +14,9 @@
 # OUTDIR/guest/     the Linux PV domU (xlrun.py --linux-guest): the same
 #                   kernel for xl to load (guest/vmlinuz) and its initramfs
 #                   (guest/initrd.cpio: busybox, xen-netfront, ci/xl/guest-init
-#                   as /init, ci/xl/guest-listening as /bin/listening)
+#                   as /init, ci/xl/guest-listening as /bin/listening, and
+#                   xen-blkfront with vfat in lib/modules, listed in
+#                   lib/modules/disk-order, for a script to insmod)
 #
 # Packages come from Debian with `apt-get download` and are unpacked with
 # `dpkg -x` into OUTDIR/pkgs: nothing is installed on the host. Libraries
@@ -242,7 +244,7 @@ done
 
 # --- The Linux domU ----------------------------------------------------------
 
-# Busybox, xen-netfront, /init and /bin/listening; xlrun.py appends the
+# Busybox, xen-netfront (and the disk modules), /init and /bin/listening; xlrun.py appends the
 # script and the address as a second archive.
 G=$out/guest-root
 rm -rf "$G"
@@ -254,6 +256,13 @@ done
 order=()
 add_module "$G" xen-netfront
 [[ ${order[*]} == xen-netfront ]] || die "xen-netfront needs other modules now: ${order[*]}"
+# The block frontend and FAT (vfat with the code page and character sets
+# its default mount options name: cp437, ascii, utf8), not loaded by /init:
+# a script that wants a disk loads lib/modules/disk-order (make bench-disk).
+order=()
+for m in xen-blkfront vfat nls_cp437 nls_ascii nls_utf8; do add_module "$G" "$m"; done
+printf '%s\n' "${order[@]}" >"$G/lib/modules/disk-order"
+log "guest disk modules: ${order[*]}"
 install -m 755 "$here/guest-init" "$G/init"
 rm -f "$G/bin/listening"
 install -m 755 "$here/guest-listening" "$G/bin/listening"
