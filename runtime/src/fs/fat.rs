@@ -43,7 +43,7 @@ pub use recover::MountReport;
 const CACHE_BYTES: usize = 256 * 1024;
 /// Sequential writes gathered per handle before they go to lamfat.
 const WBUF: usize = 256 * 1024;
-/// Read-ahead per handle.
+/// Read-ahead per handle, for sequential readers.
 const RBUF: usize = 128 * 1024;
 /// FAT's largest file.
 const MAX_FILE: u64 = u32::MAX as u64;
@@ -1166,7 +1166,11 @@ impl VfsFs for FatFs {
             return Ok(want);
         }
         let path = join(&of.path);
-        let ahead = if want >= RBUF {
+        // Read ahead only for a reader that goes on where it stopped (or
+        // starts at the beginning): a random reader would pay for 128 KiB
+        // a read.
+        let sequential = offset == 0 || offset == of.roff + of.rbuf.len() as u64;
+        let ahead = if want >= RBUF || !sequential {
             want
         } else {
             (of.size - offset).min(RBUF as u64) as usize
