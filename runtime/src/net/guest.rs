@@ -152,7 +152,9 @@ pub fn init(ip: Option<&str>, gw: Option<&str>) {
     };
     match crate::xen::store::with(|s| up(s, dev.clone(), asked)) {
         Some(Ok(net)) => *NET.lock() = Some(net),
-        Some(Err(e)) => crate::println!("ukrt: net: {}: {e}", dev.name),
+        // xenbus's errors name the device already.
+        Some(Err(UpError::Xenbus(e))) => crate::println!("ukrt: net: {e}"),
+        Some(Err(UpError::Setup(e))) => crate::println!("ukrt: net: {}: {e}", dev.name),
         None => {}
     }
 }
