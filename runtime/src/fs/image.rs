@@ -2,7 +2,7 @@
 //! copy straight from the bundle's own frames into the app's buffer: no
 //! cache, no private copy, so every app reading a file shares its frames.
 //! The pages reads have touched are counted once each, whoever read them.
-use super::vfs::{DirEntry, FileSystem, Handle, Kind, Meta, OpenOptions, Path, Space};
+use super::vfs::{read_slice, DirEntry, FileSystem, Handle, Kind, Meta, OpenOptions, Path, Space};
 use crate::errno::Errno;
 use alloc::collections::BTreeMap;
 use alloc::vec;
@@ -128,13 +128,7 @@ impl FileSystem for ImageFs {
         else {
             return Err(Errno::EBADF);
         };
-        let len = data.len() as u64;
-        if offset >= len {
-            return Ok(0);
-        }
-        let n = (len - offset).min(buf.len() as u64) as usize;
-        let at = offset as usize;
-        buf[..n].copy_from_slice(&data[at..at + n]);
+        let n = read_slice(data, offset, buf);
         self.touch(offset_in_bundle, offset, n as u64);
         Ok(n)
     }

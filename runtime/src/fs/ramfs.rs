@@ -2,7 +2,7 @@
 //! on the runtime's heap, up to a capacity. It forgets everything at
 //! shutdown. A file unlinked while open keeps its bytes until its last
 //! handle closes, as on Linux (`tmpfile` relies on it).
-use super::vfs::{DirEntry, FileSystem, Handle, Kind, Meta, OpenOptions, Path, Space};
+use super::vfs::{read_slice, DirEntry, FileSystem, Handle, Kind, Meta, OpenOptions, Path, Space};
 use crate::errno::Errno;
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -213,14 +213,7 @@ impl FileSystem for RamFs {
 
     fn read(&mut self, h: Handle, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
         let (data, _) = self.file(h)?;
-        let len = data.len() as u64;
-        if offset >= len {
-            return Ok(0);
-        }
-        let n = (len - offset).min(buf.len() as u64) as usize;
-        let at = offset as usize;
-        buf[..n].copy_from_slice(&data[at..at + n]);
-        Ok(n)
+        Ok(read_slice(data, offset, buf))
     }
 
     fn write(&mut self, h: Handle, offset: u64, data: &[u8]) -> Result<usize, Errno> {

@@ -45,6 +45,17 @@ pub struct DirEntry {
     pub ino: u64,
 }
 
+/// A read at `offset` of a file whose bytes are `data`: how many were
+/// copied into `buf` (0 at or past the end).
+pub fn read_slice(data: &[u8], offset: u64, buf: &mut [u8]) -> usize {
+    let Some(rest) = usize::try_from(offset).ok().and_then(|at| data.get(at..)) else {
+        return 0;
+    };
+    let n = rest.len().min(buf.len());
+    buf[..n].copy_from_slice(&rest[..n]);
+    n
+}
+
 /// How a file is opened (the file layer has checked the flags against the
 /// kind of file and the mount).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
