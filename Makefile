@@ -191,6 +191,7 @@ test-images:
 	$(MAKE) image APP=ci/apps/files-check
 	$(MAKE) image APP=ci/apps/disk-check
 	$(MAKE) image APP=ci/apps/image-files
+	$(MAKE) image APP=ci/apps/crash
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)
