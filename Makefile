@@ -192,6 +192,7 @@ test-images:
 	$(MAKE) image APP=ci/apps/disk-check
 	$(MAKE) image APP=ci/apps/image-files
 	$(MAKE) image APP=ci/apps/crash
+	$(MAKE) image APP=ci/apps/zlib
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)

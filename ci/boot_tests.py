@@ -701,6 +701,40 @@ class Containment(unittest.TestCase):
         self.assertNotIn("crashed", b.err)
 
 
+def app_output(out):
+    """The app's own lines of a console: without the runtime's banner and
+    its ukrt:/uk- lines."""
+    return "".join(ln + "\n" for ln in out.splitlines()
+                   if not (ln.startswith("ukrt") or ln.startswith("uk-")))
+
+
+class RealPrograms(unittest.TestCase):
+    """Programs nobody here wrote, from their crates.io source crates
+    (ci/sources.py), unmodified: built as ukrt apps and natively against
+    glibc with the same main of ours, their outputs must be the same."""
+
+    def native(self, app, *args):
+        out = os.path.join(BUILD, app + "-native")
+        subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "ci", "apps", app), "native",
+                        f"UKRT={ROOT}", f"OUT={out}"], check=True, capture_output=True)
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix=f"ukrt-{app}-") as tmp:
+            p = subprocess.run([os.path.join(out, app + "-native"), tmp, *args], capture_output=True,
+                               text=True, timeout=300, cwd=os.path.join(ROOT, "ci", "apps", app))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return p.stdout
+
+    def test_zlib_compresses_and_reads_gz_files_as_natively(self):
+        want = self.native("zlib")
+        b = Boot(image=app_image("zlib"), timeout=300)
+        self.assertEqual(b.status, 0, b)
+        self.assertIn("uk-app: name=zlib status=0", b.out)
+        self.assertEqual(app_output(b.out), want)
+        # The check compared every level and stream kind with the input.
+        self.assertEqual(want.count(" same"), 11 + 7 + 3)
+        self.assertNotIn("DIFFERENT", want)
+
+
 class Limits(unittest.TestCase):
     """At the edges: many apps, big manifests and objects, full heaps, heap
     growth that fails, a bundle header that lies. Each loads, or fails with

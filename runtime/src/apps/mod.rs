@@ -105,7 +105,8 @@ mod guest {
         }
         drop(apps);
         let loaded = instances.len();
-        LIVE.lock().extend(instances.into_iter().map(|i| (i.context.id, i)));
+        LIVE.lock()
+            .extend(instances.into_iter().map(|i| (i.context.id, i)));
         crate::sched::run();
         let (used, _) = crate::mm::frame_counts();
         println!("uk-apps: instances={loaded} frames_used={used}");

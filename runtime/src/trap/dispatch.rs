@@ -1,8 +1,8 @@
 //! The exception handler proper.
 use super::report;
+use crate::arch::app_entry::AppCall;
 use crate::arch::traps::TrapFrame;
 use crate::mm::space::Access;
-use crate::arch::app_entry::AppCall;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt::Display;

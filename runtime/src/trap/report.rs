@@ -242,10 +242,16 @@ mod tests {
     fn an_apps_report_names_the_app_and_its_signal() {
         let cases = [
             (14, "SIGSEGV (status 139): page fault (#PF, vector 14)"),
-            (13, "SIGSEGV (status 139): general protection fault (#GP, vector 13)"),
+            (
+                13,
+                "SIGSEGV (status 139): general protection fault (#GP, vector 13)",
+            ),
             (6, "SIGILL (status 132): invalid opcode (#UD, vector 6)"),
             (0, "SIGFPE (status 136): divide error (#DE, vector 0)"),
-            (19, "SIGFPE (status 136): SIMD floating-point error (#XM, vector 19)"),
+            (
+                19,
+                "SIGFPE (status 136): SIMD floating-point error (#XM, vector 19)",
+            ),
             (3, "SIGTRAP (status 133): breakpoint (#BP, vector 3)"),
             (17, "SIGBUS (status 135): alignment check (#AC, vector 17)"),
         ];
