@@ -3,10 +3,12 @@
 mod assert;
 mod ctype;
 mod file;
+mod fsmeta;
 mod inet;
 mod malloc;
 mod math;
 mod mem;
+mod mman;
 mod net;
 mod process;
 mod setjmp;
