@@ -325,8 +325,8 @@ pub fn lgammaf(x: f32) -> (f32, i32) {
 mod tablegen;
 mod tables;
 
-/// `remquo`: the quotient's low three bits, with its sign, as glibc gives
-/// them (C promises no more).
+/// `remquo`: the quotient's low three bits, with its sign (all C
+/// promises; glibc's bits differ for some inputs, docs/libc-math.md).
 pub fn remquo(x: f64, y: f64) -> (f64, i32) {
     let (r, q) = libm::remquo(x, y);
     (nan_second(x, y, r), q.signum() * (q.abs() & 7))
