@@ -1,0 +1,243 @@
+//! The generator of tables.rs, run as a test: it computes every table
+//! entry from its definition with 120-bit fixed-point arithmetic and checks
+//! that tables.rs holds exactly those bits. `UKC_MATH_TABLES=path cargo
+//! test -p ukc tables_are_generated` writes the file instead.
+use super::tables;
+
+/// Fixed-point numbers: the value is the integer / 2^F (|value| < 4).
+/// Products and quotients round to nearest, so each operation errs by at
+/// most half a unit (2^-126), and the few dozen of a table entry's
+/// computation stay far below the 2^-112 its rounding to double needs;
+/// `round` checks that no result lies so near a rounding boundary that
+/// this error could matter.
+type Fix = i128;
+const F: u32 = 125;
+const ONE: Fix = 1 << F;
+/// How many units a computed Fix may be off: against 90-digit references,
+/// ln 2 is 9 units off and 2^(29/128) 2; the nearest any entry comes to a
+/// rounding boundary is 11 units of T's quotient, 44 of v (exp's k = 44).
+const ERR: u128 = 16;
+
+/// (a * b) / 2^F, rounded to nearest, for non-negative a and b.
+fn mul_u(a: u128, b: u128) -> u128 {
+    let (a1, a0) = (a >> 64, a & u128::from(u64::MAX));
+    let (b1, b0) = (b >> 64, b & u128::from(u64::MAX));
+    // a*b = hh*2^128 + (hl + lh)*2^64 + ll = hi*2^128 + lo.
+    let (hh, hl, lh, ll) = (a1 * b1, a1 * b0, a0 * b1, a0 * b0);
+    let (mid, carry) = hl.overflowing_add(lh);
+    let (lo, c2) = ll.overflowing_add(mid << 64);
+    let hi = hh + (mid >> 64) + (u128::from(carry) << 64) + u128::from(c2);
+    let q = (hi << (128 - F)) | (lo >> F);
+    q + ((lo >> (F - 1)) & 1)
+}
+
+fn mul(a: Fix, b: Fix) -> Fix {
+    let p = mul_u(a.unsigned_abs(), b.unsigned_abs()) as Fix;
+    if (a < 0) != (b < 0) {
+        -p
+    } else {
+        p
+    }
+}
+
+/// a / n rounded to nearest, for a positive n.
+fn div(a: Fix, n: i128) -> Fix {
+    let q = (a.unsigned_abs() + n.unsigned_abs() / 2) / n.unsigned_abs();
+    if a < 0 {
+        -(q as Fix)
+    } else {
+        q as Fix
+    }
+}
+
+/// e^t for |t| < 1.
+fn exp(t: Fix) -> Fix {
+    let (mut sum, mut term, mut n) = (ONE, ONE, 1);
+    while term != 0 {
+        term = div(mul(term, t), n);
+        sum += term;
+        n += 1;
+    }
+    sum
+}
+
+/// log(a/b) for positive integers a and b with a/b in [1/2, 2], as
+/// 2 atanh(s), s = (a-b)/(a+b).
+fn log_ratio(a: i128, b: i128) -> Fix {
+    let s = (a - b) * (ONE / (a + b)) + div((a - b) * (ONE % (a + b)), a + b);
+    let s2 = mul(s, s);
+    let (mut sum, mut term, mut k) = (0, s, 0);
+    while term != 0 {
+        sum += div(term, 2 * k + 1);
+        term = mul(term, s2);
+        k += 1;
+    }
+    2 * sum
+}
+
+/// m * 2^e rounded to the nearest double (ties to even; `sticky` says
+/// nonzero bits lie below m), negated if `neg` (but 0 is +0). Normal
+/// results only.
+///
+/// `err` is how far m may be from the true value (in units of m): the
+/// rounding must not depend on it.
+fn round(m: u128, e: i32, sticky: bool, neg: bool, err: u128) -> f64 {
+    if m == 0 {
+        assert!(!sticky);
+        return 0.0;
+    }
+    let top = 127 - m.leading_zeros() as i32;
+    let (mut mant, mut exp) = if top > 52 {
+        let sh = (top - 52) as u32;
+        let rest = m & ((1 << sh) - 1);
+        let half = 1u128 << (sh - 1);
+        let mut q = m >> sh;
+        assert!(
+            rest.abs_diff(half) > err,
+            "m = {m:#x}: too near a rounding boundary"
+        );
+        if rest > half || (rest == half && (sticky || q & 1 == 1)) {
+            q += 1;
+        }
+        (q, e + sh as i32)
+    } else {
+        (m << (52 - top), e - (52 - top))
+    };
+    if mant == 1 << 53 {
+        mant >>= 1;
+        exp += 1;
+    }
+    let biased = exp + 52 + 1023;
+    assert!((1..2047).contains(&biased), "out of the normal range");
+    let bits = (u64::from(neg) << 63) | ((biased as u64) << 52) | (mant as u64 & ((1 << 52) - 1));
+    f64::from_bits(bits)
+}
+
+fn to_f64(v: Fix) -> f64 {
+    round(v.unsigned_abs(), -(F as i32), false, v < 0, ERR)
+}
+
+/// The exact value of a double in [2^-7, 2^6] as a Fix.
+fn from_f64(x: f64) -> Fix {
+    let bits = x.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i32 - 1075;
+    let m = i128::from((bits & ((1 << 52) - 1)) | (1 << 52));
+    let v = m << (F as i32 + e);
+    if x < 0.0 {
+        -v
+    } else {
+        v
+    }
+}
+
+/// exp's table: 2^(k/N) ~= H*(1 + T) for k in [0, N): entry 2k is T's
+/// bits, 2k+1 is H's bits less k << 52-7 (the exponent exp adds back).
+pub fn exp_table() -> [u64; 256] {
+    let ln2 = log_ratio(2, 1);
+    let mut tab = [0; 256];
+    for k in 0..128 {
+        let v = exp(mul(ln2, k * (ONE / 128)));
+        let h = to_f64(v);
+        // T = (v - H)/H = (v - H)_int / H_mantissa * 2^(52 - F), to 70
+        // bits (|v - H| < 2^-53, so the shift keeps it below 2^125).
+        let d = v - from_f64(h);
+        let hm = (h.to_bits() & ((1 << 52) - 1)) | (1 << 52);
+        let num = d.unsigned_abs() << 50;
+        let q = num / u128::from(hm);
+        let sticky = !num.is_multiple_of(u128::from(hm));
+        // v's error, ERR units, is ERR * 2^50 / 2^52 units of q.
+        let t = round(q, 52 - F as i32 - 50, sticky, d < 0, ERR / 4 + 1);
+        tab[2 * k as usize] = t.to_bits();
+        tab[2 * k as usize + 1] = h.to_bits() - ((k as u64) << 45);
+    }
+    tab
+}
+
+/// pow's log table: for each of the N subintervals of [OFF, 2 OFF) (by the
+/// top bits of the representation), 1/c with few bits near 1/center, and
+/// log(c) split as logc (a multiple of 2^-43) plus logctail:
+/// `[invc, logc, logctail]`.
+pub fn pow_log_table() -> [[f64; 3]; 128] {
+    const OFF: u64 = 0x3fe6_9555_0000_0000;
+    let mut tab = [[0.0; 3]; 128];
+    for (i, entry) in tab.iter_mut().enumerate() {
+        let lo = f64::from_bits(OFF + ((i as u64) << 45));
+        let hi = f64::from_bits(OFF + ((i as u64 + 1) << 45));
+        let center = (lo + hi) / 2.0;
+        // invc = j/den with j an integer.
+        let den: i128 = if center < 1.0 { 128 } else { 256 };
+        let j = (den as f64 / center).round() as i128;
+        let invc = j as f64 / den as f64;
+        let l = -log_ratio(j, den);
+        // round(2^43 log(c)) as an integer: l / 2^(F - 43), to nearest.
+        let n = (l + (1 << (F - 44))) >> (F - 43);
+        let rest = (l - (n << (F - 43))).unsigned_abs();
+        assert!(
+            rest.abs_diff(1 << (F - 44)) > ERR,
+            "logc of entry {i} is ambiguous"
+        );
+        let logc = n as f64 / (1u64 << 43) as f64;
+        let tail = l - (n << (F - 43));
+        *entry = [invc, logc, to_f64(tail)];
+    }
+    tab
+}
+
+/// tables.rs as the generator writes it.
+fn source() -> String {
+    use core::fmt::Write;
+    let mut s = String::from(
+        "//! Tables of the exp, exp2 and pow algorithms (see exp.rs and pow.rs),\n\
+         //! written by tablegen.rs, which checks them against their definition.\n\
+         //! Do not edit.\n\n",
+    );
+    s.push_str("/// 2^(k/128) ~= H*(1 + T): `[T bits, H bits - (k << 45)]` for each k.\n");
+    s.push_str("pub static EXP: [u64; 256] = [\n");
+    for pair in exp_table().chunks(2) {
+        let _ = writeln!(s, "    {:#018x}, {:#018x},", pair[0], pair[1]);
+    }
+    s.push_str("];\n\n");
+    s.push_str("/// pow's log: `[1/c, log(c) rounded to a multiple of 2^-43, the rest]` for\n");
+    s.push_str("/// each subinterval (see pow.rs).\n");
+    s.push_str("pub static POW_LOG: [[u64; 3]; 128] = [\n");
+    for e in pow_log_table() {
+        let _ = writeln!(
+            s,
+            "    [{:#018x}, {:#018x}, {:#018x}],",
+            e[0].to_bits(),
+            e[1].to_bits(),
+            e[2].to_bits()
+        );
+    }
+    s.push_str("];\n");
+    s
+}
+
+#[test]
+fn tables_are_generated() {
+    let src = source();
+    if let Ok(path) = std::env::var("UKC_MATH_TABLES") {
+        std::fs::write(path, &src).unwrap();
+        return;
+    }
+    assert_eq!(
+        tables::EXP,
+        exp_table(),
+        "tables.rs is stale: regenerate it"
+    );
+    for (t, g) in tables::POW_LOG.iter().zip(pow_log_table()) {
+        assert_eq!(*t, g.map(f64::to_bits), "tables.rs is stale: regenerate it");
+    }
+}
+
+#[test]
+fn fixed_point_is_right() {
+    // e and ln 2 to 34 digits.
+    let e = exp(ONE - 1);
+    assert_eq!(div(ONE, 3) * 3 - ONE, 1);
+    assert!((to_f64(e) - core::f64::consts::E).abs() < 1e-15);
+    assert_eq!(to_f64(log_ratio(2, 1)), core::f64::consts::LN_2);
+    assert_eq!(to_f64(exp(log_ratio(3, 2) / 2)), 1.5f64.sqrt());
+    assert_eq!(from_f64(1.5), ONE + ONE / 2);
+    assert_eq!(mul(ONE / 2, -ONE / 4), -ONE / 8);
+}
