@@ -19,6 +19,9 @@ pub mod sort;
 pub mod strconv;
 pub mod stream;
 pub mod string;
+pub mod strftime;
+pub mod time;
+pub mod tz;
 
 #[cfg(target_os = "none")]
 mod abi;
