@@ -17,22 +17,27 @@
 //!
 //! A leading `:` is dropped. Which rule applies is decided as glibc does:
 //! the transitions of the UTC year of the instant.
-use crate::time::{self, breakdown, days_to_month, days_to_year, month_days, Tm, SECS_PER_DAY};
+use crate::time::{self, breakdown, days_to_month, month_days, Tm, SECS_PER_DAY};
 
-/// A zone's abbreviation ("EST"), kept inline.
+/// A zone's abbreviation ("EST"), kept inline with a NUL after it (longer
+/// names are cut at [`Name::MAX`] bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Name {
-    bytes: [u8; Name::MAX],
+    bytes: [u8; Name::MAX + 1],
     len: u8,
 }
 
 impl Name {
     pub const MAX: usize = 31;
 
-    pub fn new(s: &[u8]) -> Self {
-        let mut bytes = [0; Name::MAX];
-        let n = s.len().min(Name::MAX);
-        bytes[..n].copy_from_slice(&s[..n]);
+    pub const fn new(s: &[u8]) -> Self {
+        let mut bytes = [0; Name::MAX + 1];
+        let n = if s.len() < Name::MAX { s.len() } else { Name::MAX };
+        let mut i = 0;
+        while i < n {
+            bytes[i] = s[i];
+            i += 1;
+        }
         Name {
             bytes,
             len: n as u8,
@@ -41,6 +46,11 @@ impl Name {
 
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len as usize]
+    }
+
+    /// The name with its NUL.
+    pub fn with_nul(&self) -> &[u8] {
+        &self.bytes[..=self.len as usize]
     }
 }
 
@@ -80,12 +90,15 @@ pub struct Zone {
 }
 
 impl Zone {
+    /// UTC, named "UTC".
+    pub const UTC: Zone = Zone {
+        name: Name::new(b"UTC"),
+        gmtoff: 0,
+        dst: None,
+    };
+
     pub fn utc() -> Self {
-        Zone {
-            name: Name::new(b"UTC"),
-            gmtoff: 0,
-            dst: None,
-        }
+        Zone::UTC
     }
 
     /// The zone `TZ` describes (`None`: TZ is not set).
@@ -154,10 +167,10 @@ impl Zone {
     }
 
     /// `tzname[dst]`, borrowed.
-    pub fn name(&self, dst: bool) -> &[u8] {
+    pub fn name(&self, dst: bool) -> &Name {
         match &self.dst {
-            Some(d) if dst => d.name.as_bytes(),
-            _ => self.name.as_bytes(),
+            Some(d) if dst => &d.name,
+            _ => &self.name,
         }
     }
 
@@ -500,7 +513,7 @@ mod tests {
             ..Tm::default()
         };
         let (t, name) = z.mktime(&mut tm).unwrap();
-        assert_eq!(t, 1_705_338_000);
+        assert_eq!(t, 1_705_334_400);
         assert_eq!((tm.hour, tm.isdst, name.as_bytes()), (11, 0, &b"EST"[..]));
     }
 }

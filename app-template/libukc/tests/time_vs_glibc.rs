@@ -142,7 +142,7 @@ impl Clock for ZoneClock {
         self.0.mktime(&mut copy).map(|(t, _)| t)
     }
     fn tzname(&self, dst: bool) -> &[u8] {
-        self.0.name(dst)
+        self.0.name(dst).as_bytes()
     }
 }
 
