@@ -15,6 +15,7 @@ pub mod format;
 pub mod inet;
 pub mod net;
 pub mod rand;
+pub mod scan;
 pub mod sort;
 pub mod strconv;
 pub mod stream;
