@@ -16,6 +16,7 @@ pub mod inet;
 pub mod net;
 pub mod rand;
 pub mod scan;
+pub mod signame;
 pub mod sort;
 pub mod strconv;
 pub mod stream;

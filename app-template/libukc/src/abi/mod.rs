@@ -8,6 +8,7 @@ mod malloc;
 mod math;
 mod mem;
 mod net;
+mod scan;
 mod setjmp;
 mod stdio;
 mod stdlib;

@@ -241,6 +241,30 @@ unsafe fn cstr<'a>(s: *const c_char) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(s.cast(), super::c_strlen(s.cast())) }
 }
 
+/// perror: `s: message\n` on stderr for the current errno (just the
+/// message when `s` is NULL or empty), as glibc writes it.
+///
+/// # Safety
+/// `s` must be NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn perror(s: *const c_char) {
+    let e = super::errno.load(Relaxed);
+    let mut buf = [0u8; 64];
+    let n = crate::errno::strerror_into(e, &mut buf);
+    // SAFETY: the caller passes NULL or a NUL-terminated string, unchanged
+    // during the call; stderr is one of this library's streams, and no
+    // reference to it is live.
+    unsafe {
+        let f = &mut *stderr;
+        if !s.is_null() && *s != 0 {
+            f.write(cstr(s));
+            f.write(b": ");
+        }
+        f.write(&buf[..n.min(buf.len())]);
+        f.write(b"\n");
+    }
+}
+
 /// Writes bytes to stderr, unbuffered (for assert and abort messages).
 pub fn stderr_bytes(bytes: &[u8]) {
     console(bytes);
