@@ -12,6 +12,7 @@ pub mod ctype;
 pub mod errno;
 pub mod file;
 pub mod format;
+pub mod getopt;
 pub mod inet;
 pub mod net;
 pub mod rand;
