@@ -14,6 +14,7 @@ pub mod file;
 pub mod format;
 pub mod getopt;
 pub mod inet;
+pub mod locale;
 pub mod net;
 pub mod rand;
 pub mod scan;

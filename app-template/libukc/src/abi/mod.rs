@@ -3,7 +3,9 @@
 mod assert;
 mod ctype;
 mod file;
+mod getopt;
 mod inet;
+mod locale;
 mod malloc;
 mod math;
 mod mem;
