@@ -18,7 +18,8 @@
 
 /// The argument vector, which getopt reorders.
 pub trait Argv {
-    fn len(&self) -> usize;
+    /// argc.
+    fn argc(&self) -> usize;
     /// Argument `i` without its NUL.
     fn arg(&self, i: usize) -> &[u8];
     /// `argv[from..to].rotate_left(mid - from)`: the arguments from `mid`
@@ -28,7 +29,8 @@ pub trait Argv {
 
 /// The `struct option` array.
 pub trait LongOpts {
-    fn len(&self) -> usize;
+    /// How many options (before the terminating entry).
+    fn count(&self) -> usize;
     fn get(&self, i: usize) -> LongOpt<'_>;
 }
 
@@ -155,14 +157,19 @@ impl Err<'_> {
 
 /// One getopt step. `err` receives the messages (the C layer writes them
 /// to stderr).
-pub fn getopt(st: &mut State, argv: &mut dyn Argv, call: &Call, err: &mut dyn FnMut(&[u8])) -> Found {
+pub fn getopt(
+    st: &mut State,
+    argv: &mut dyn Argv,
+    call: &Call,
+    err: &mut dyn FnMut(&[u8]),
+) -> Found {
     let mut found = Found {
         ret: -1,
         optarg: None,
         longindex: None,
         set_flag: None,
     };
-    let argc = argv.len();
+    let argc = argv.argc();
     if argc < 1 {
         return found;
     }
@@ -190,7 +197,7 @@ pub fn getopt(st: &mut State, argv: &mut dyn Argv, call: &Call, err: &mut dyn Fn
     };
     let at_end = |st: &State, argv: &dyn Argv| match st.nextchar {
         None => true,
-        Some((i, off)) => i >= argv.len() || off >= argv.arg(i).len(),
+        Some((i, off)) => i >= argv.argc() || off >= argv.arg(i).len(),
     };
     if at_end(st, argv) {
         st.nextchar = None;
@@ -315,7 +322,7 @@ fn long_option(
     let text = &argv.arg(ai)[off..];
     let namelen = text.iter().position(|&b| b == b'=').unwrap_or(text.len());
     let name = &text[..namelen];
-    let n = longopts.len();
+    let n = longopts.count();
     let mut index = (0..n).find(|&i| longopts.get(i).name == name);
     if index.is_none() {
         let mut first: Option<usize> = None;
@@ -330,7 +337,11 @@ fn long_option(
                 None => first = Some(i),
                 Some(f) => {
                     let p = longopts.get(f);
-                    if call.long_only || p.has_arg != o.has_arg || p.flag != o.flag || p.val != o.val {
+                    if call.long_only
+                        || p.has_arg != o.has_arg
+                        || p.flag != o.flag
+                        || p.val != o.val
+                    {
                         any_ambiguous = true;
                         ambiguous[f.min(255)] = true;
                         ambiguous[i.min(255)] = true;
@@ -339,7 +350,15 @@ fn long_option(
             }
         }
         if any_ambiguous {
-            e.say(argv, &[b": option '", prefix, text, b"' is ambiguous; possibilities:"]);
+            e.say(
+                argv,
+                &[
+                    b": option '",
+                    prefix,
+                    text,
+                    b"' is ambiguous; possibilities:",
+                ],
+            );
             for (i, _) in ambiguous.iter().enumerate().take(n).filter(|(_, &a)| a) {
                 e.more(&[b" '", prefix, longopts.get(i).name, b"'"]);
             }
@@ -355,7 +374,10 @@ fn long_option(
     let Some(index) = index else {
         let a = argv.arg(st.optind as usize);
         let optstring = strip(call.optstring);
-        if !call.long_only || a.get(1) == Some(&b'-') || !optstring.contains(&text.first().copied().unwrap_or(0)) {
+        if !call.long_only
+            || a.get(1) == Some(&b'-')
+            || !optstring.contains(&text.first().copied().unwrap_or(0))
+        {
             e.say(argv, &[b": unrecognized option '", prefix, text, b"'\n"]);
             st.nextchar = None;
             st.optind += 1;
@@ -371,17 +393,28 @@ fn long_option(
         if o.has_arg != 0 {
             found.optarg = Some((ai, off + namelen + 1));
         } else {
-            e.say(argv, &[b": option '", prefix, o.name, b"' doesn't allow an argument\n"]);
+            e.say(
+                argv,
+                &[
+                    b": option '",
+                    prefix,
+                    o.name,
+                    b"' doesn't allow an argument\n",
+                ],
+            );
             st.optopt = o.val;
             found.ret = b'?'.into();
             return found;
         }
     } else if o.has_arg == 1 {
-        if (st.optind as usize) < argv.len() {
+        if (st.optind as usize) < argv.argc() {
             found.optarg = Some((st.optind as usize, 0));
             st.optind += 1;
         } else {
-            e.say(argv, &[b": option '", prefix, o.name, b"' requires an argument\n"]);
+            e.say(
+                argv,
+                &[b": option '", prefix, o.name, b"' requires an argument\n"],
+            );
             st.optopt = o.val;
             let colon = strip(call.optstring).first() == Some(&b':');
             found.ret = if colon { b':' } else { b'?' }.into();

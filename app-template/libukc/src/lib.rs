@@ -22,8 +22,8 @@ pub mod signame;
 pub mod sort;
 pub mod strconv;
 pub mod stream;
-pub mod string;
 pub mod strftime;
+pub mod string;
 pub mod time;
 pub mod tz;
 

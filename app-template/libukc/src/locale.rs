@@ -19,12 +19,16 @@ pub const LC_TELEPHONE: i32 = 10;
 pub const LC_MEASUREMENT: i32 = 11;
 pub const LC_IDENTIFICATION: i32 = 12;
 
-/// What setlocale does: `Err(())` for an unknown category (EINVAL),
-/// `Ok(None)` for a locale that does not exist, else the locale's name
-/// (always "C").
-pub fn setlocale(category: i32, name: Option<&[u8]>) -> Result<Option<&'static [u8]>, ()> {
+/// A category number that does not exist (setlocale's EINVAL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadCategory;
+
+/// What setlocale does: `Err` for an unknown category, `Ok(None)` for a
+/// locale that does not exist, else the locale's name with its NUL (always
+/// "C").
+pub fn setlocale(category: i32, name: Option<&[u8]>) -> Result<Option<&'static [u8]>, BadCategory> {
     if !(LC_CTYPE..=LC_IDENTIFICATION).contains(&category) {
-        return Err(());
+        return Err(BadCategory);
     }
     Ok(match name {
         None | Some(b"" | b"C" | b"POSIX") => Some(b"C\0"),
@@ -42,7 +46,7 @@ mod tests {
         assert_eq!(setlocale(LC_NUMERIC, Some(b"POSIX")), Ok(Some(&b"C\0"[..])));
         assert_eq!(setlocale(LC_ALL, None), Ok(Some(&b"C\0"[..])));
         assert_eq!(setlocale(LC_ALL, Some(b"fr_FR.UTF-8")), Ok(None));
-        assert_eq!(setlocale(13, Some(b"C")), Err(()));
-        assert_eq!(setlocale(-1, None), Err(()));
+        assert_eq!(setlocale(13, Some(b"C")), Err(BadCategory));
+        assert_eq!(setlocale(-1, None), Err(BadCategory));
     }
 }

@@ -201,7 +201,9 @@ impl NumBuf {
         self.len
     }
     fn last(&self) -> Option<u8> {
-        self.len.checked_sub(1).and_then(|i| self.buf.get(i).copied())
+        self.len
+            .checked_sub(1)
+            .and_then(|i| self.buf.get(i).copied())
     }
 }
 
@@ -564,7 +566,13 @@ fn digit_in(c: u8, base: u32) -> bool {
 
 /// Reads an integer as glibc's `%d %i %u %o %x %p` do, and converts it as
 /// strtol (signed) or strtoul would: out of range saturates.
-fn scan_int(r: &mut Reader, spec: &mut Spec, mut base: u32, signed: bool, pointer: bool) -> Result<u64, Stop> {
+fn scan_int(
+    r: &mut Reader,
+    spec: &mut Spec,
+    mut base: u32,
+    signed: bool,
+    pointer: bool,
+) -> Result<u64, Stop> {
     let mut c = r.get();
     c.ok_or(Stop::Input)?;
     let mut negative = false;
@@ -583,7 +591,10 @@ fn scan_int(r: &mut Reader, spec: &mut Spec, mut base: u32, signed: bool, pointe
             b'0'..=b'9' => d - b'0',
             _ => (d | 0x20) - b'a' + 10,
         };
-        match mag.checked_mul(u64::from(base)).and_then(|m| m.checked_add(u64::from(v))) {
+        match mag
+            .checked_mul(u64::from(base))
+            .and_then(|m| m.checked_add(u64::from(v)))
+        {
             Some(m) => mag = m,
             None => overflow = true,
         }
@@ -623,7 +634,13 @@ fn scan_int(r: &mut Reader, spec: &mut Spec, mut base: u32, signed: bool, pointe
             let mut ok = true;
             for want in *b"nil)" {
                 last = r.get();
-                let got = last.map(|b| if want == b')' { b } else { b.to_ascii_lowercase() });
+                let got = last.map(|b| {
+                    if want == b')' {
+                        b
+                    } else {
+                        b.to_ascii_lowercase()
+                    }
+                });
                 if got != Some(want) {
                     ok = false;
                     break;
@@ -640,7 +657,11 @@ fn scan_int(r: &mut Reader, spec: &mut Spec, mut base: u32, signed: bool, pointe
     }
     r.unget(c);
     let v = if signed {
-        let limit = if negative { 1u64 << 63 } else { i64::MAX as u64 };
+        let limit = if negative {
+            1u64 << 63
+        } else {
+            i64::MAX as u64
+        };
         if overflow || mag > limit {
             if negative {
                 i64::MIN as u64
@@ -737,8 +758,7 @@ fn scan_float_text(r: &mut Reader, spec: &mut Spec) -> Result<NumBuf, Stop> {
             got_digit = true;
         }
     }
-    loop {
-        let Some(ch) = cur else { break };
+    while let Some(ch) = cur {
         if ch.is_ascii_digit() || (!got_e && hex && ch.is_ascii_hexdigit()) {
             buf.push(ch);
             got_digit = true;
@@ -834,7 +854,10 @@ mod tests {
     fn integers_and_strings() {
         let (n, g, pos) = run("%d %s %x", " -42 word 0x1fz");
         assert_eq!(n, 3);
-        assert_eq!(g.ints, [(IntSize::Int, (-42i64) as u64), (IntSize::Int, 0x1f)]);
+        assert_eq!(
+            g.ints,
+            [(IntSize::Int, (-42i64) as u64), (IntSize::Int, 0x1f)]
+        );
         assert_eq!(g.strs, [b"word".to_vec()]);
         assert_eq!(pos, 14);
     }

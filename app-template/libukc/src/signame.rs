@@ -43,7 +43,10 @@ pub const SIGRTMAX: i32 = 64;
 
 /// The fixed message of `sig` with its NUL, for 1..=31.
 pub fn message(sig: i32) -> Option<&'static [u8]> {
-    usize::try_from(sig - 1).ok().and_then(|i| MESSAGES.get(i)).copied()
+    usize::try_from(sig - 1)
+        .ok()
+        .and_then(|i| MESSAGES.get(i))
+        .copied()
 }
 
 /// Writes `sig`'s message into `buf` with a NUL (cut to fit), returning

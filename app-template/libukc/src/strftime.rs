@@ -178,7 +178,13 @@ fn name(names: &[&'static [u8]], i: i32, abbreviated: bool) -> &'static [u8] {
 /// into `buf` with a NUL after it, and returns the length without the NUL;
 /// 0 when it does not fit in `buf.len()` bytes with the NUL (the buffer's
 /// contents are then unspecified, as in C).
-pub fn strftime(buf: &mut [u8], fmt: &[u8], tm: &Tm, zone: Option<&[u8]>, clock: &dyn Clock) -> usize {
+pub fn strftime(
+    buf: &mut [u8],
+    fmt: &[u8],
+    tm: &Tm,
+    zone: Option<&[u8]>,
+    clock: &dyn Clock,
+) -> usize {
     let mut out = Out {
         buf,
         len: 0,
@@ -389,12 +395,20 @@ fn directive(
             spec.padded(out, 1, &buf[i..]);
         }
         b'S' => spec.number(out, 2, tm.sec.into()),
-        b'u' => spec.number(out, 1, (wday.wrapping_sub(1).wrapping_add(7) % 7 + 1).into()),
+        b'u' => spec.number(
+            out,
+            1,
+            (wday.wrapping_sub(1).wrapping_add(7) % 7 + 1).into(),
+        ),
         b'U' => spec.number(out, 2, (yday.wrapping_sub(wday).wrapping_add(7) / 7).into()),
         b'w' => spec.number(out, 1, wday.into()),
         b'W' => {
             let monday = wday.wrapping_sub(1).wrapping_add(7) % 7;
-            spec.number(out, 2, (yday.wrapping_sub(monday).wrapping_add(7) / 7).into())
+            spec.number(
+                out,
+                2,
+                (yday.wrapping_sub(monday).wrapping_add(7) / 7).into(),
+            )
         }
         b'y' => spec.number(out, 2, ((tm.year % 100 + 100) % 100).into()),
         b'Y' => spec.number(out, 1, year.into()),

@@ -798,7 +798,10 @@ pub unsafe fn strcasestr(haystack: *const u8, needle: *const u8) -> *mut u8 {
         if needle.is_empty() {
             return haystack as *mut u8;
         }
-        match hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)) {
+        match hay
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+        {
             Some(at) => haystack.add(at) as *mut u8,
             None => null_mut(),
         }

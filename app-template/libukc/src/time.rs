@@ -134,10 +134,7 @@ pub fn fields_to_secs(tm: &Tm) -> i64 {
     let year = i64::from(tm.year) + 1900 + mon.div_euclid(12);
     let mon = mon.rem_euclid(12) as usize;
     let days = days_to_year(year) + days_to_month(year, mon) + i64::from(tm.mday) - 1;
-    days * SECS_PER_DAY
-        + i64::from(tm.hour) * 3600
-        + i64::from(tm.min) * 60
-        + i64::from(tm.sec)
+    days * SECS_PER_DAY + i64::from(tm.hour) * 3600 + i64::from(tm.min) * 60 + i64::from(tm.sec)
 }
 
 /// timegm: `tm` as UTC, normalised in place (`tm_isdst` 0, `tm_gmtoff` 0).
@@ -241,7 +238,11 @@ pub fn asctime(tm: &Tm) -> Option<([u8; ASCTIME_MAX], usize)> {
     let year = tm.year.checked_add(1900)?;
     let mut out = [0u8; ASCTIME_MAX];
     let mut len = 0;
-    for part in [abbrev(&DAY_NAMES, tm.wday), b" ", abbrev(&MONTH_NAMES, tm.mon)] {
+    for part in [
+        abbrev(&DAY_NAMES, tm.wday),
+        b" ",
+        abbrev(&MONTH_NAMES, tm.mon),
+    ] {
         out[len..len + part.len()].copy_from_slice(part);
         len += part.len();
     }
@@ -285,11 +286,20 @@ mod tests {
     #[test]
     fn the_epoch_and_known_dates() {
         let tm = gmtime(0).unwrap();
-        assert_eq!((tm.year, tm.mon, tm.mday, tm.wday, tm.yday), (70, 0, 1, 4, 0));
+        assert_eq!(
+            (tm.year, tm.mon, tm.mday, tm.wday, tm.yday),
+            (70, 0, 1, 4, 0)
+        );
         let tm = gmtime(951_782_400).unwrap(); // 2000-02-29
-        assert_eq!((tm.year, tm.mon, tm.mday, tm.wday, tm.yday), (100, 1, 29, 2, 59));
+        assert_eq!(
+            (tm.year, tm.mon, tm.mday, tm.wday, tm.yday),
+            (100, 1, 29, 2, 59)
+        );
         let tm = gmtime(-1).unwrap();
-        assert_eq!((tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec), (69, 11, 31, 23, 59, 59));
+        assert_eq!(
+            (tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec),
+            (69, 11, 31, 23, 59, 59)
+        );
     }
 
     #[test]
@@ -311,7 +321,10 @@ mod tests {
             ..Tm::default()
         };
         let t = timegm(&mut tm).unwrap();
-        assert_eq!((tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec), (101, 1, 1, 1, 0, 1));
+        assert_eq!(
+            (tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec),
+            (101, 1, 1, 1, 0, 1)
+        );
         assert_eq!(t, 980_989_201);
     }
 

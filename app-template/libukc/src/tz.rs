@@ -4,9 +4,11 @@
 //! There is no time zone database, so only what the string itself says is
 //! known:
 //!
-//! - unset, empty, or a name with no offset after it (`TZ=Europe/Paris`):
-//!   UTC, named "UTC" (or the name given, like glibc does when it finds no
-//!   file for the name: `TZ=EST` is UTC named "EST");
+//! - unset or empty: UTC, named "UTC";
+//! - a name with no offset after it (`TZ=Europe/Paris`, `TZ=EST`): UTC
+//!   under that name ("Europe", "EST") with an empty `tzname[1]`, and
+//!   less than a name (`TZ=ab`): UTC with empty names, as glibc does when
+//!   it finds no file for the string;
 //! - `std offset`: a fixed offset (`EST5`, `UTC0`, `CET-1`, `<+0530>-5:30`),
 //!   hours west of Greenwich as POSIX counts;
 //! - `std offset dst [offset][,start[/time],end[/time]]`: daylight saving
@@ -15,7 +17,9 @@
 //!   the standard one unless given; without rules, the US rules since 2007
 //!   (`M3.2.0,M11.1.0`), glibc's default when it has no `posixrules` file.
 //!
-//! A leading `:` is dropped. Which rule applies is decided as glibc does:
+//! A leading `:` is dropped. A malformed string (text after the offset
+//! that is not a DST name and rules) reads as far as it is well formed;
+//! glibc then has DST rules of zeros, which this does not copy. Which rule applies is decided as glibc does:
 //! the transitions of the UTC year of the instant.
 use crate::time::{self, breakdown, days_to_month, month_days, Tm, SECS_PER_DAY};
 
@@ -32,7 +36,11 @@ impl Name {
 
     pub const fn new(s: &[u8]) -> Self {
         let mut bytes = [0; Name::MAX + 1];
-        let n = if s.len() < Name::MAX { s.len() } else { Name::MAX };
+        let n = if s.len() < Name::MAX {
+            s.len()
+        } else {
+            Name::MAX
+        };
         let mut i = 0;
         while i < n {
             bytes[i] = s[i];
@@ -84,6 +92,9 @@ struct Dst {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Zone {
     name: Name,
+    /// `tzname[1]` without DST: the standard name, or empty when the TZ
+    /// string had no valid offset (as glibc leaves it).
+    alt_name: Name,
     /// Seconds east of UTC in standard time.
     gmtoff: i64,
     dst: Option<Dst>,
@@ -93,6 +104,7 @@ impl Zone {
     /// UTC, named "UTC".
     pub const UTC: Zone = Zone {
         name: Name::new(b"UTC"),
+        alt_name: Name::new(b"UTC"),
         gmtoff: 0,
         dst: None,
     };
@@ -113,18 +125,21 @@ impl Zone {
             return Zone::utc();
         }
         let mut p = Parser { s, i: 0 };
-        let Some(name) = p.name() else {
-            return Zone::utc();
-        };
         let mut zone = Zone {
-            name,
+            name: Name::new(b""),
+            alt_name: Name::new(b""),
             gmtoff: 0,
             dst: None,
         };
+        let Some(name) = p.name() else {
+            return zone;
+        };
+        zone.name = name;
         let Some(west) = p.offset() else {
             return zone;
         };
         zone.gmtoff = -west;
+        zone.alt_name = name;
         let Some(dst_name) = p.name() else {
             return zone;
         };
@@ -161,15 +176,17 @@ impl Zone {
         zone
     }
 
-    /// `tzname[0]` and `tzname[1]` (the standard name twice without DST).
+    /// `tzname[0]` and `tzname[1]` (without DST, the standard name twice,
+    /// or it and "" when the TZ string stopped before an offset).
     pub fn names(&self) -> (Name, Name) {
-        (self.name, self.dst.map_or(self.name, |d| d.name))
+        (self.name, *self.name(true))
     }
 
     /// `tzname[dst]`, borrowed.
     pub fn name(&self, dst: bool) -> &Name {
         match &self.dst {
             Some(d) if dst => &d.name,
+            None if dst => &self.alt_name,
             _ => &self.name,
         }
     }
@@ -294,7 +311,7 @@ impl Zone {
             // in DST when no tm_isdst was asked for, else the one whose
             // tm_isdst differs from it (which the caller then corrects).
             (false, false) => {
-                let want_dst_result = isdst < 0 || isdst == 0;
+                let want_dst_result = isdst <= 0;
                 if self.is_dst(as_std) == want_dst_result {
                     as_std
                 } else {
@@ -342,7 +359,8 @@ fn year_start_days(year: i64) -> i64 {
         return 0;
     }
     let y = year as i32;
-    let leaps = ((y - 1) / 4 - 1970 / 4) - ((y - 1) / 100 - 1970 / 100) + ((y - 1) / 400 - 1970 / 400);
+    let leaps =
+        ((y - 1) / 4 - 1970 / 4) - ((y - 1) / 100 - 1970 / 100) + ((y - 1) / 400 - 1970 / 400);
     i64::from((y - 1970).wrapping_mul(365).wrapping_add(leaps))
 }
 
@@ -472,13 +490,18 @@ mod tests {
         assert_eq!(name.as_bytes(), b"EST");
         assert_eq!(Zone::from_tz(Some(b"CET-1")).gmtoff(), 3600);
         assert_eq!(Zone::from_tz(Some(b"<+0530>-5:30")).gmtoff(), 19800);
-        assert_eq!(Zone::from_tz(Some(b"<+0530>-5:30")).names().0.as_bytes(), b"+0530");
+        assert_eq!(
+            Zone::from_tz(Some(b"<+0530>-5:30")).names().0.as_bytes(),
+            b"+0530"
+        );
     }
 
     #[test]
     fn names_without_an_offset_are_utc_under_that_name() {
         let z = Zone::from_tz(Some(b"Europe/Paris"));
         assert_eq!((z.gmtoff(), z.names().0.as_bytes()), (0, &b"Europe"[..]));
+        assert_eq!(z.names().1.as_bytes(), b"");
+        assert_eq!(Zone::from_tz(Some(b"ab")).names().0.as_bytes(), b"");
         assert_eq!(Zone::from_tz(None), Zone::utc());
         assert_eq!(Zone::from_tz(Some(b"")), Zone::utc());
     }

@@ -12,7 +12,7 @@ use ukc::getopt::{getopt, Argv, Call, LongOpt, LongOpts, State};
 struct Opts<'a>(&'a [LongOpt<'a>]);
 
 impl LongOpts for Opts<'_> {
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         self.0.len()
     }
     fn get(&self, i: usize) -> LongOpt<'_> {
@@ -35,8 +35,20 @@ extern "C" {
     static mut optarg: *mut c_char;
     #[link_name = "getopt"]
     fn c_getopt(argc: c_int, argv: *mut *mut c_char, optstring: *const c_char) -> c_int;
-    fn getopt_long(argc: c_int, argv: *mut *mut c_char, s: *const c_char, l: *const COption, i: *mut c_int) -> c_int;
-    fn getopt_long_only(argc: c_int, argv: *mut *mut c_char, s: *const c_char, l: *const COption, i: *mut c_int) -> c_int;
+    fn getopt_long(
+        argc: c_int,
+        argv: *mut *mut c_char,
+        s: *const c_char,
+        l: *const COption,
+        i: *mut c_int,
+    ) -> c_int;
+    fn getopt_long_only(
+        argc: c_int,
+        argv: *mut *mut c_char,
+        s: *const c_char,
+        l: *const COption,
+        i: *mut c_int,
+    ) -> c_int;
     fn dup(fd: c_int) -> c_int;
     fn dup2(a: c_int, b: c_int) -> c_int;
     fn close(fd: c_int) -> c_int;
@@ -68,7 +80,7 @@ struct Perm<'a> {
 }
 
 impl Argv for Perm<'_> {
-    fn len(&self) -> usize {
+    fn argc(&self) -> usize {
         self.order.len()
     }
     fn arg(&self, i: usize) -> &[u8] {
@@ -84,22 +96,66 @@ impl Argv for Perm<'_> {
 type Step = (i32, i32, Option<(usize, usize)>, i32, i32, i32);
 
 const TOKENS: &[&str] = &[
-    "-a", "-b", "-c", "-ab", "-abc", "-bval", "-cval", "-ac", "-z", "-:", "-;", "x", "file", "--", "-",
-    "--alpha", "--al", "--a", "--beta", "--beta=3", "--be", "--b=x", "--gamma", "--gamma=1", "--g",
-    "--delta", "--del=", "--unknown", "--alpha=1", "-alpha", "-beta", "-gam", "-al", "--=x", "--verbose",
-    "--ver", "--v", "-W", "-d", "-dd",
+    "-a",
+    "-b",
+    "-c",
+    "-ab",
+    "-abc",
+    "-bval",
+    "-cval",
+    "-ac",
+    "-z",
+    "-:",
+    "-;",
+    "x",
+    "file",
+    "--",
+    "-",
+    "--alpha",
+    "--al",
+    "--a",
+    "--beta",
+    "--beta=3",
+    "--be",
+    "--b=x",
+    "--gamma",
+    "--gamma=1",
+    "--g",
+    "--delta",
+    "--del=",
+    "--unknown",
+    "--alpha=1",
+    "-alpha",
+    "-beta",
+    "-gam",
+    "-al",
+    "--=x",
+    "--verbose",
+    "--ver",
+    "--v",
+    "-W",
+    "-d",
+    "-dd",
 ];
 
-const OPTSTRINGS: &[&str] = &["ab:c::d", "+ab:c", "-ab:c::", ":ab:c", "+:ab:", "-:a:bc", "abc", "", "a:b::c:d"];
+const OPTSTRINGS: &[&str] = &[
+    "ab:c::d", "+ab:c", "-ab:c::", ":ab:c", "+:ab:", "-:a:bc", "abc", "", "a:b::c:d",
+];
 
 fn longopts(r: &mut Rng, flags: &mut [c_int; 4]) -> Vec<(String, i32, usize, i32)> {
-    let names = ["alpha", "beta", "gamma", "delta", "verbose", "version", "al", "betamax"];
+    let names = [
+        "alpha", "beta", "gamma", "delta", "verbose", "version", "al", "betamax",
+    ];
     let mut v = vec![];
     for &n in &names {
         if r.below(3) == 0 {
             continue;
         }
-        let flag = if r.below(4) == 0 { &mut flags[r.below(4) as usize] as *mut c_int as usize } else { 0 };
+        let flag = if r.below(4) == 0 {
+            &mut flags[r.below(4) as usize] as *mut c_int as usize
+        } else {
+            0
+        };
         let val = r.pick(&[b'a' as i32, b'b' as i32, 1, 2, 300, b'v' as i32]);
         v.push((n.to_string(), r.pick(&[0, 1, 2]), flag, val));
     }
@@ -120,16 +176,32 @@ fn run_case(r: &mut Rng, st: &mut State) {
     let opterr_on = r.below(4) != 0;
 
     // glibc.
-    let cstrings: Vec<CString> = args.iter().map(|a| CString::new(a.clone()).unwrap()).collect();
+    let cstrings: Vec<CString> = args
+        .iter()
+        .map(|a| CString::new(a.clone()).unwrap())
+        .collect();
     let mut gargv: Vec<*mut c_char> = cstrings.iter().map(|c| c.as_ptr() as *mut c_char).collect();
     gargv.push(std::ptr::null_mut());
-    let cnames: Vec<CString> = lo.iter().map(|o| CString::new(o.0.clone()).unwrap()).collect();
+    let cnames: Vec<CString> = lo
+        .iter()
+        .map(|o| CString::new(o.0.clone()).unwrap())
+        .collect();
     let mut copts: Vec<COption> = lo
         .iter()
         .zip(&cnames)
-        .map(|(o, n)| COption { name: n.as_ptr(), has_arg: o.1, flag: o.2 as *mut c_int, val: o.3 })
+        .map(|(o, n)| COption {
+            name: n.as_ptr(),
+            has_arg: o.1,
+            flag: o.2 as *mut c_int,
+            val: o.3,
+        })
         .collect();
-    copts.push(COption { name: std::ptr::null(), has_arg: 0, flag: std::ptr::null_mut(), val: 0 });
+    copts.push(COption {
+        name: std::ptr::null(),
+        has_arg: 0,
+        flag: std::ptr::null_mut(),
+        val: 0,
+    });
     let copt = CString::new(optstring).unwrap();
     let where_is = |p: *mut c_char| -> Option<(usize, usize)> {
         if p.is_null() {
@@ -154,8 +226,20 @@ fn run_case(r: &mut Rng, st: &mut State) {
             optarg = std::ptr::null_mut();
             let ret = match mode {
                 0 => c_getopt(argc as c_int, gargv.as_mut_ptr(), copt.as_ptr()),
-                1 => getopt_long(argc as c_int, gargv.as_mut_ptr(), copt.as_ptr(), copts.as_ptr(), &mut li),
-                _ => getopt_long_only(argc as c_int, gargv.as_mut_ptr(), copt.as_ptr(), copts.as_ptr(), &mut li),
+                1 => getopt_long(
+                    argc as c_int,
+                    gargv.as_mut_ptr(),
+                    copt.as_ptr(),
+                    copts.as_ptr(),
+                    &mut li,
+                ),
+                _ => getopt_long_only(
+                    argc as c_int,
+                    gargv.as_mut_ptr(),
+                    copt.as_ptr(),
+                    copts.as_ptr(),
+                    &mut li,
+                ),
             };
             let flag_sum: c_int = gflags.iter().sum();
             gsteps.push((ret, optind, where_is(optarg), optopt, li, flag_sum));
@@ -170,14 +254,26 @@ fn run_case(r: &mut Rng, st: &mut State) {
         file.read_to_end(&mut s).unwrap();
         s
     };
-    let gorder: Vec<usize> = gargv[..argc].iter().map(|&p| where_is(p).unwrap().0).collect();
+    let gorder: Vec<usize> = gargv[..argc]
+        .iter()
+        .map(|&p| where_is(p).unwrap().0)
+        .collect();
 
     // ukc, with the same options (flags in its own array, same slots).
     let ulong: Vec<LongOpt> = lo
         .iter()
         .map(|o| {
-            let flag = if o.2 == 0 { 0 } else { (o.2 - gflags.as_ptr() as usize) / 4 + 1 };
-            LongOpt { name: o.0.as_bytes(), has_arg: o.1, flag, val: o.3 }
+            let flag = if o.2 == 0 {
+                0
+            } else {
+                (o.2 - gflags.as_ptr() as usize) / 4 + 1
+            };
+            LongOpt {
+                name: o.0.as_bytes(),
+                has_arg: o.1,
+                flag,
+                val: o.3,
+            }
         })
         .collect();
     let opts = Opts(&ulong);
@@ -191,12 +287,17 @@ fn run_case(r: &mut Rng, st: &mut State) {
     // One state for all cases, as glibc has: optind = 0 starts over but
     // keeps the last optopt.
     st.optind = 0;
-    let mut perm = Perm { order: (0..argc).collect(), args: &args };
+    let mut perm = Perm {
+        order: (0..argc).collect(),
+        args: &args,
+    };
     let mut usteps: Vec<Step> = vec![];
     let mut uerr = vec![];
     let mut optopt_now = st.optopt;
     for _ in 0..20 {
-        let f = getopt(st, &mut perm, &call, &mut |b: &[u8]| uerr.extend_from_slice(b));
+        let f = getopt(st, &mut perm, &call, &mut |b: &[u8]| {
+            uerr.extend_from_slice(b)
+        });
         if let Some(k) = f.set_flag {
             uflags[ulong[k].flag - 1] = ulong[k].val;
         }
@@ -211,24 +312,41 @@ fn run_case(r: &mut Rng, st: &mut State) {
     let _ = optopt_now;
     let ctx = format!(
         "mode {mode} optstring {optstring:?} args {:?} longopts {:?}",
-        args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>(),
-        lo.iter().map(|o| (&o.0, o.1, o.2 != 0, o.3)).collect::<Vec<_>>()
+        args.iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>(),
+        lo.iter()
+            .map(|o| (&o.0, o.1, o.2 != 0, o.3))
+            .collect::<Vec<_>>()
     );
     assert_eq!(usteps, gsteps, "steps: {ctx}");
     assert_eq!(perm.order, gorder, "argv order: {ctx}");
-    assert_eq!(String::from_utf8_lossy(&uerr), String::from_utf8_lossy(&gerr), "stderr: {ctx}");
+    assert_eq!(
+        String::from_utf8_lossy(&uerr),
+        String::from_utf8_lossy(&gerr),
+        "stderr: {ctx}"
+    );
 }
 
 fn tempfile() -> std::fs::File {
     let path = std::env::temp_dir().join(format!("ukc-getopt-{}", std::process::id()));
-    let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .unwrap();
     std::fs::remove_file(&path).unwrap();
     f
 }
 
 #[test]
 fn getopt_matches_glibc() {
-    assert!(std::env::var_os("POSIXLY_CORRECT").is_none(), "run without POSIXLY_CORRECT");
+    assert!(
+        std::env::var_os("POSIXLY_CORRECT").is_none(),
+        "run without POSIXLY_CORRECT"
+    );
     let mut r = Rng(0x6e70_0123);
     let mut st = State::new();
     for _ in 0..60_000 {

@@ -95,7 +95,8 @@ impl Args for Store<'_> {
         if self.alloc {
             self.allocated.last_mut().unwrap().1.push(b);
         } else if self.wide {
-            self.mem.0[self.cur][self.pos..self.pos + 4].copy_from_slice(&u32::from(b).to_le_bytes());
+            self.mem.0[self.cur][self.pos..self.pos + 4]
+                .copy_from_slice(&u32::from(b).to_le_bytes());
             self.pos += 4;
         } else {
             self.mem.0[self.cur][self.pos] = b;
@@ -166,21 +167,84 @@ fn int_text(r: &mut Rng, base: u32) -> String {
         s.push(r.pick(digits) as char);
     }
     if r.chance(15) {
-        s = r.pick(&["(nil)", "(nil", "(ni)", "18446744073709551615", "18446744073709551616",
-            "-9223372036854775808", "9223372036854775808", "4294967296", "-2147483649", "0x", "-0x",
-            "+", "-", "0xffffffffffffffffff", "077777777777777777777777"]).to_string();
+        s = r
+            .pick(&[
+                "(nil)",
+                "(nil",
+                "(ni)",
+                "18446744073709551615",
+                "18446744073709551616",
+                "-9223372036854775808",
+                "9223372036854775808",
+                "4294967296",
+                "-2147483649",
+                "0x",
+                "-0x",
+                "+",
+                "-",
+                "0xffffffffffffffffff",
+                "077777777777777777777777",
+            ])
+            .to_string();
     }
     s
 }
 
 fn float_text(r: &mut Rng) -> String {
     if r.chance(20) {
-        return r.pick(&["inf", "INF", "infinity", "Infinity", "infin", "infinit", "infinityx",
-            "nan", "NaN", "nan(123)", "na", "nax", "i", "in", "-inf", "+nan", "-", "+", ".", "-.",
-            "0x", "0x.", "0x.p1", "0xp1", "0x1p", "0x1p+", "1e", "1e+", "1e-x", "1.e5", ".5", "5.",
-            "1e400", "1e-400", "0x1.fffffffffffff8p1023", "4.9406564584124654e-324", "2.4703282292062327e-324",
-            "1.00000000000000011102230246251565404236316680908203125", "3.4028235677973366e38", "1..2",
-            "0e", "00.", "0x0", "1E5", "1P5", "0X1P5", "0x1e2", "-0", "1e+5e"]).to_string();
+        return r
+            .pick(&[
+                "inf",
+                "INF",
+                "infinity",
+                "Infinity",
+                "infin",
+                "infinit",
+                "infinityx",
+                "nan",
+                "NaN",
+                "nan(123)",
+                "na",
+                "nax",
+                "i",
+                "in",
+                "-inf",
+                "+nan",
+                "-",
+                "+",
+                ".",
+                "-.",
+                "0x",
+                "0x.",
+                "0x.p1",
+                "0xp1",
+                "0x1p",
+                "0x1p+",
+                "1e",
+                "1e+",
+                "1e-x",
+                "1.e5",
+                ".5",
+                "5.",
+                "1e400",
+                "1e-400",
+                "0x1.fffffffffffff8p1023",
+                "4.9406564584124654e-324",
+                "2.4703282292062327e-324",
+                "1.00000000000000011102230246251565404236316680908203125",
+                "3.4028235677973366e38",
+                "1..2",
+                "0e",
+                "00.",
+                "0x0",
+                "1E5",
+                "1P5",
+                "0X1P5",
+                "0x1e2",
+                "-0",
+                "1e+5e",
+            ])
+            .to_string();
     }
     let mut s = String::new();
     if r.chance(30) {
@@ -190,7 +254,11 @@ fn float_text(r: &mut Rng) -> String {
     if hex {
         s.push_str("0x");
     }
-    let digits: &[u8] = if hex { b"0123456789abcdefABCDEF" } else { b"0123456789" };
+    let digits: &[u8] = if hex {
+        b"0123456789abcdefABCDEF"
+    } else {
+        b"0123456789"
+    };
     for _ in 0..r.pick(&[0, 1, 2, 3, 5, 8, 17, 25]) {
         s.push(r.pick(digits) as char);
     }
@@ -201,7 +269,11 @@ fn float_text(r: &mut Rng) -> String {
         }
     }
     if r.chance(40) {
-        s.push(if hex { r.pick(&['p', 'P']) } else { r.pick(&['e', 'E']) });
+        s.push(if hex {
+            r.pick(&['p', 'P'])
+        } else {
+            r.pick(&['e', 'E'])
+        });
         if r.chance(50) {
             s.push(r.pick(&['-', '+']));
         }
@@ -214,7 +286,9 @@ fn float_text(r: &mut Rng) -> String {
 
 fn word(r: &mut Rng) -> String {
     let alphabet: &[u8] = b"abcxyzABC019-_]^[.,;!";
-    (0..r.pick(&[0, 1, 2, 3, 5, 8, 20])).map(|_| r.pick(alphabet) as char).collect()
+    (0..r.pick(&[0, 1, 2, 3, 5, 8, 20]))
+        .map(|_| r.pick(alphabet) as char)
+        .collect()
 }
 
 fn set_spec(r: &mut Rng) -> String {
@@ -244,13 +318,21 @@ fn space(r: &mut Rng) -> &'static str {
 
 fn piece(r: &mut Rng) -> Piece {
     let suppress = r.chance(15);
-    let width = if r.chance(30) { r.below(12).to_string() } else { String::new() };
+    let width = if r.chance(30) {
+        r.below(12).to_string()
+    } else {
+        String::new()
+    };
     let star = if suppress { "*" } else { "" };
     let mut alloc = false;
     let (conv, input) = match r.below(14) {
         0..=3 => {
             let c = r.pick(&['d', 'i', 'u', 'o', 'x', 'X', 'p']);
-            let len = if c == 'p' { "" } else { r.pick(&["", "", "hh", "h", "l", "ll", "j", "z", "t", "q", "L"]) };
+            let len = if c == 'p' {
+                ""
+            } else {
+                r.pick(&["", "", "hh", "h", "l", "ll", "j", "z", "t", "q", "L"])
+            };
             let base = match c {
                 'o' => 8,
                 'x' | 'X' | 'p' => 16,
@@ -307,18 +389,24 @@ fn piece(r: &mut Rng) -> Piece {
             let lit = r.pick(&["abc", ",", ":", "x", " - ", "\n"]);
             return Piece {
                 fmt: lit.to_string(),
-                input: if r.chance(80) { lit.to_string() } else { word(r) },
+                input: if r.chance(80) {
+                    lit.to_string()
+                } else {
+                    word(r)
+                },
                 arg: false,
                 alloc: false,
             };
         }
         _ => {
             // A bad or unusual directive.
-            let f = r.pick(&["%y", "%1$d", "%2$s", "%3$hhx", "%ld%", "%[abc", "%0d", "%C", "%S", "%hhi", "%lld"]);
+            let f = r.pick(&[
+                "%y", "%1$d", "%2$s", "%3$hhx", "%ld%", "%0d", "%C", "%S", "%hhi", "%lld",
+            ]);
             return Piece {
                 fmt: f.to_string(),
                 input: int_text(r, 10),
-                arg: !matches!(f, "%y" | "%[abc" | "%1$d" | "%2$s" | "%3$hhx"),
+                arg: !matches!(f, "%y" | "%1$d" | "%2$s" | "%3$hhx"),
                 alloc: false,
             };
         }
@@ -382,7 +470,18 @@ fn glibc_sscanf(fmt: &CStr, input: &CStr) -> (i32, Box<Mem>) {
     // conversion of a generated format on a generated input (under 1024
     // bytes, wide strings under 256 characters); both strings are
     // NUL-terminated; unused pointers are ignored.
-    let n = unsafe { __isoc99_sscanf(input.as_ptr(), fmt.as_ptr(), p[0], p[1], p[2], p[3], p[4], p[5]) };
+    let n = unsafe {
+        __isoc99_sscanf(
+            input.as_ptr(),
+            fmt.as_ptr(),
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            p[4],
+            p[5],
+        )
+    };
     (n, mem)
 }
 
@@ -425,14 +524,19 @@ fn check(r: &mut Rng) -> bool {
     let allocated = std::mem::take(&mut store.allocated);
     let ctx = || format!("format {fmt:?} input {input:?}");
     assert_eq!(un, gn, "result: {}", ctx());
-    for k in 0..SLOTS {
-        if alloc_slots[k] {
+    for (k, &alloc) in alloc_slots.iter().enumerate() {
+        if alloc {
             let ptr = usize::from_le_bytes(gmem.0[k][..8].try_into().unwrap());
             let ours = allocated.iter().find(|(s, _)| *s == k);
             let untouched = gmem.0[k][..8] == [FILL; 8];
             if untouched || ptr == 0 {
                 assert!(ours.is_none(), "allocated slot {k}: {}", ctx());
-                assert_eq!(umem.0[k][..8], gmem.0[k][..8], "allocated slot {k}: {}", ctx());
+                assert_eq!(
+                    umem.0[k][..8],
+                    gmem.0[k][..8],
+                    "allocated slot {k}: {}",
+                    ctx()
+                );
                 continue;
             }
             if let Some((_, bytes)) = ours {
@@ -493,6 +597,9 @@ fn the_classic_cases() {
         ("%n", ""),
         (" %n", ""),
         ("%*d%d", "1 "),
+        // An unterminated set fails (it would swallow what follows).
+        ("%[abc", "abc"),
+        ("%d%[abc", "1abc"),
     ];
     for (fmt, input) in cases {
         let cfmt = CString::new(*fmt).unwrap();
@@ -509,7 +616,11 @@ fn the_classic_cases() {
             alloc: false,
             allocated: vec![],
         };
-        let n = scan(fmt.as_bytes(), &mut StrInput::new(input.as_bytes()), &mut store);
+        let n = scan(
+            fmt.as_bytes(),
+            &mut StrInput::new(input.as_bytes()),
+            &mut store,
+        );
         assert_eq!(n, gn, "{fmt:?} {input:?}");
         assert!(umem.0 == gmem.0, "{fmt:?} {input:?}");
     }
@@ -518,7 +629,19 @@ fn the_classic_cases() {
 #[test]
 fn long_double_stores_the_double_value() {
     // For numbers a double holds exactly, %Lf's long double is the same.
-    for s in ["1.5", "-0.25", "0", "-0", "1e10", "inf", "-inf", "0x1.8p-3", "65536", "0x1p-1070", "nan"] {
+    for s in [
+        "1.5",
+        "-0.25",
+        "0",
+        "-0",
+        "1e10",
+        "inf",
+        "-inf",
+        "0x1.8p-3",
+        "65536",
+        "0x1p-1070",
+        "nan",
+    ] {
         let c = CString::new(s).unwrap();
         let (n, gmem) = glibc_sscanf(c"%Lf", &c);
         assert_eq!(n, 1);
@@ -533,7 +656,10 @@ fn long_double_stores_the_double_value() {
             alloc: false,
             allocated: vec![],
         };
-        assert_eq!(scan(b"%Lf", &mut StrInput::new(s.as_bytes()), &mut store), 1);
+        assert_eq!(
+            scan(b"%Lf", &mut StrInput::new(s.as_bytes()), &mut store),
+            1
+        );
         assert_eq!(umem.0[0][..10], gmem.0[0][..10], "{s}");
     }
 }

@@ -15,7 +15,9 @@ fn strsignal_texts_are_glibcs() {
         // SAFETY: strsignal returns a NUL-terminated string, valid until
         // the next call (this test is the only caller in its thread; glibc
         // keeps the buffer per thread).
-        let g = unsafe { CStr::from_ptr(strsignal(sig)) }.to_bytes().to_vec();
+        let g = unsafe { CStr::from_ptr(strsignal(sig)) }
+            .to_bytes()
+            .to_vec();
         let mut buf = [0u8; 40];
         let n = signame::message_into(sig, &mut buf);
         assert_eq!(&buf[..n], &g[..], "signal {sig}");
@@ -43,7 +45,9 @@ fn xsi_strerror_r_results_and_truncation() {
 
 #[test]
 fn strcasestr_finds_what_glibc_finds() {
-    let words = ["", "a", "A", "ab", "Ab", "bA", "abc", "ABCabc", "xyzXYZ", "zz", "aAaA", "b"];
+    let words = [
+        "", "a", "A", "ab", "Ab", "bA", "abc", "ABCabc", "xyzXYZ", "zz", "aAaA", "b",
+    ];
     for h in words {
         for n in words {
             let (ch, cn) = (CString::new(h).unwrap(), CString::new(n).unwrap());

@@ -9,7 +9,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const HEADERS: &[&str] = &["time.h", "sys/time.h", "locale.h", "getopt.h", "string.h", "strings.h", "stdio.h"];
+const HEADERS: &[&str] = &[
+    "time.h",
+    "sys/time.h",
+    "locale.h",
+    "getopt.h",
+    "string.h",
+    "strings.h",
+    "stdio.h",
+];
 
 const PROBE: &str = r#"
 #include <stdio.h>
@@ -61,14 +69,27 @@ fn include_dir() -> PathBuf {
 }
 
 fn gcc_include() -> String {
-    let out = Command::new("gcc").arg("-print-file-name=include").output().unwrap();
+    let out = Command::new("gcc")
+        .arg("-print-file-name=include")
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 fn build(dir: &Path, name: &str, args: &[&str], src: &str) -> String {
     let exe = dir.join(name);
-    let out = Command::new("gcc").args(args).arg("-o").arg(&exe).arg(src).output().unwrap();
-    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("gcc")
+        .args(args)
+        .arg("-o")
+        .arg(&exe)
+        .arg(src)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let run = Command::new(&exe).output().unwrap();
     String::from_utf8(run.stdout).unwrap()
 }
@@ -88,8 +109,18 @@ fn layouts_and_constants_match_glibc() {
     let ours = build(
         &dir,
         "ours-run",
-        &["-O2", "-Wall", "-Wextra", "-Werror", "-ffreestanding", "-nostdinc", "-isystem", &gcc_inc, "-I",
-            inc.to_str().unwrap()],
+        &[
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-ffreestanding",
+            "-nostdinc",
+            "-isystem",
+            &gcc_inc,
+            "-I",
+            inc.to_str().unwrap(),
+        ],
         src,
     );
     assert_eq!(ours, theirs);
@@ -106,16 +137,33 @@ fn each_header_builds_alone_in_every_c_mode() {
         for gnu in [false, true] {
             for h in HEADERS {
                 let define = if gnu { "#define _GNU_SOURCE\n" } else { "" };
-                std::fs::write(dir.join("one.c"), format!("{define}#include <{h}>\nint x;\n")).unwrap();
+                std::fs::write(
+                    dir.join("one.c"),
+                    format!("{define}#include <{h}>\nint x;\n"),
+                )
+                .unwrap();
                 let out = Command::new("gcc")
-                    .args([std, "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-ffreestanding", "-nostdinc", "-isystem"])
+                    .args([
+                        std,
+                        "-Wall",
+                        "-Wextra",
+                        "-Werror",
+                        "-fsyntax-only",
+                        "-ffreestanding",
+                        "-nostdinc",
+                        "-isystem",
+                    ])
                     .arg(&gcc_inc)
                     .arg("-I")
                     .arg(&inc)
                     .arg(dir.join("one.c"))
                     .output()
                     .unwrap();
-                assert!(out.status.success(), "{h} alone, {std}, gnu {gnu}:\n{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{h} alone, {std}, gnu {gnu}:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
         }
     }

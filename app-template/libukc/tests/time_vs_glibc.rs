@@ -73,7 +73,11 @@ fn from_c(c: &CTm) -> Tm {
 
 fn zone_of(c: &CTm) -> Vec<u8> {
     // SAFETY: glibc's tm_zone is NULL or a static NUL-terminated name.
-    unsafe { c.tm_zone.as_ref().map_or(vec![], |_| CStr::from_ptr(c.tm_zone).to_bytes().to_vec()) }
+    unsafe {
+        c.tm_zone
+            .as_ref()
+            .map_or(vec![], |_| CStr::from_ptr(c.tm_zone).to_bytes().to_vec())
+    }
 }
 
 /// splitmix64.
@@ -105,7 +109,16 @@ fn random_time(r: &mut Rng) -> i64 {
         0..=4 => r.range(-2_208_988_800, 4_102_444_800),
         5..=7 => r.range(-377_705_116_800, 253_402_300_799),
         8 => r.range(-67_768_040_609_740_800, 67_768_036_191_676_799 + 1000),
-        _ => r.pick(&[0, -1, 1, i64::MAX, i64::MIN, 951_782_400, 2_147_483_647, -2_147_483_648]),
+        _ => r.pick(&[
+            0,
+            -1,
+            1,
+            i64::MAX,
+            i64::MIN,
+            951_782_400,
+            2_147_483_647,
+            -2_147_483_648,
+        ]),
     }
 }
 
@@ -211,7 +224,11 @@ fn check_strftime(r: &mut Rng, zone: &Zone, cases: usize) {
         };
         let fmt = random_format(r);
         let cfmt = CString::new(fmt.clone()).unwrap();
-        let max = if r.below(10) == 0 { r.range(0, 30) as usize } else { 400 };
+        let max = if r.below(10) == 0 {
+            r.range(0, 30) as usize
+        } else {
+            400
+        };
         let ctm = to_c(&tm, zc);
         let mut gbuf = vec![0u8; 400];
         // SAFETY: gbuf has 400 >= max bytes, the format is NUL-terminated
@@ -219,7 +236,12 @@ fn check_strftime(r: &mut Rng, zone: &Zone, cases: usize) {
         let gn = unsafe { strftime(gbuf.as_mut_ptr().cast(), max, cfmt.as_ptr(), &ctm) };
         let mut ubuf = vec![0u8; max];
         let un = uk::strftime(&mut ubuf, &fmt, &tm, zr, &clock);
-        let ctx = || format!("fmt {:?} tm {tm:?} zone {zr:?} max {max}", String::from_utf8_lossy(&fmt));
+        let ctx = || {
+            format!(
+                "fmt {:?} tm {tm:?} zone {zr:?} max {max}",
+                String::from_utf8_lossy(&fmt)
+            )
+        };
         assert_eq!(un, gn, "length: {}", ctx());
         if gn > 0 {
             assert_eq!(
@@ -290,7 +312,10 @@ fn check_asctime(r: &mut Rng) {
 
 fn check_difftime(r: &mut Rng) {
     for _ in 0..100_000 {
-        let (a, b) = (r.next() as i64 >> r.below(64), r.next() as i64 >> r.below(64));
+        let (a, b) = (
+            r.next() as i64 >> r.below(64),
+            r.next() as i64 >> r.below(64),
+        );
         // SAFETY: plain arithmetic.
         let g = unsafe { difftime(a, b) };
         assert_eq!(time::difftime(a, b).to_bits(), g.to_bits(), "{a} {b}");
@@ -305,12 +330,20 @@ fn check_zone(r: &mut Rng, tz: &str) {
     let (std_name, dst_name) = zone.names();
     // SAFETY: tzset filled these; no other thread changes them.
     unsafe {
-        assert_eq!(CStr::from_ptr(tzname[0]).to_bytes(), std_name.as_bytes(), "{tz}");
-        assert_eq!(CStr::from_ptr(tzname[1]).to_bytes(), dst_name.as_bytes(), "{tz}");
+        assert_eq!(
+            CStr::from_ptr(tzname[0]).to_bytes(),
+            std_name.as_bytes(),
+            "{tz}"
+        );
+        assert_eq!(
+            CStr::from_ptr(tzname[1]).to_bytes(),
+            dst_name.as_bytes(),
+            "{tz}"
+        );
         assert_eq!(timezone, -zone.gmtoff(), "{tz}");
         assert_eq!(daylight != 0, zone.has_dst(), "{tz}");
     }
-    for _ in 0..50_000 {
+    for _ in 0..30_000 {
         let t = random_time(r);
         let mut c = to_c(&Tm::default(), std::ptr::null());
         // SAFETY: both point at live values.
@@ -323,7 +356,7 @@ fn check_zone(r: &mut Rng, tz: &str) {
         }
     }
     let mut ambiguous = 0;
-    for _ in 0..50_000 {
+    for _ in 0..20_000 {
         let mut fields = random_fields(r);
         if r.below(2) == 0 {
             // Around the transitions: the hours of spring and autumn days.
@@ -345,7 +378,10 @@ fn check_zone(r: &mut Rng, tz: &str) {
         if let (true, Some(dst)) = (fields.isdst < 0, zone.dst_gmtoff()) {
             let twice = [local - zone.gmtoff(), local - dst]
                 .iter()
-                .filter(|&&t| zone.localtime(t).is_some_and(|(tm, _)| time::fields_to_secs(&tm) == local))
+                .filter(|&&t| {
+                    zone.localtime(t)
+                        .is_some_and(|(tm, _)| time::fields_to_secs(&tm) == local)
+                })
                 .count()
                 > 1;
             if twice {
@@ -363,7 +399,7 @@ fn check_zone(r: &mut Rng, tz: &str) {
         }
     }
     eprintln!("{tz}: {ambiguous} ambiguous local times skipped");
-    check_strftime(r, &zone, 20_000);
+    check_strftime(r, &zone, 10_000);
 }
 
 #[test]
@@ -390,6 +426,11 @@ fn time_functions_match_glibc() {
         "<-04>4<-03>,J60/1:30,J300/23",
         "FOO3BAR,100/1:30,300/-1",
         "IST-1GMT0,M10.5.0,M3.5.0/1",
+        // No file of these names exists, so glibc parses them as we do.
+        "Foo/Bar",
+        "Xyzzy",
+        "Ab1",
+        ":Xyz-2",
     ] {
         check_zone(&mut r, tz);
     }

@@ -40,7 +40,7 @@ struct CArgv {
 }
 
 impl Argv for CArgv {
-    fn len(&self) -> usize {
+    fn argc(&self) -> usize {
         self.argc
     }
     fn arg(&self, i: usize) -> &[u8] {
@@ -64,7 +64,7 @@ struct COptions {
 }
 
 impl LongOpts for COptions {
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         self.n
     }
     fn get(&self, i: usize) -> LongOpt<'_> {
@@ -124,7 +124,9 @@ unsafe fn run(
             opterr: opterr != 0,
             posixly_correct,
         };
-        let f = step(st, &mut args, &call, &mut |b: &[u8]| super::stdio::stderr_bytes(b));
+        let f = step(st, &mut args, &call, &mut |b: &[u8]| {
+            super::stdio::stderr_bytes(b)
+        });
         optind = st.optind;
         optopt = st.optopt;
         optarg = match f.optarg {
@@ -146,9 +148,22 @@ unsafe fn run(
 /// C's contract for getopt: argv holds argc NUL-terminated strings and
 /// optstring is NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn getopt(argc: i32, argv: *mut *mut c_char, optstring: *const c_char) -> i32 {
+pub unsafe extern "C" fn getopt(
+    argc: i32,
+    argv: *mut *mut c_char,
+    optstring: *const c_char,
+) -> i32 {
     // SAFETY: the caller's contract, with no long options.
-    unsafe { run(argc, argv, optstring, core::ptr::null(), core::ptr::null_mut(), false) }
+    unsafe {
+        run(
+            argc,
+            argv,
+            optstring,
+            core::ptr::null(),
+            core::ptr::null_mut(),
+            false,
+        )
+    }
 }
 
 /// # Safety

@@ -8,12 +8,13 @@ use core::ffi::c_char;
 pub unsafe extern "C" fn setlocale(category: i32, name: *const c_char) -> *mut c_char {
     // SAFETY: the caller passes NULL or a NUL-terminated name (C's
     // contract), unchanged during the call.
-    let name = (!name.is_null())
-        .then(|| unsafe { core::slice::from_raw_parts(name.cast::<u8>(), super::c_strlen(name.cast())) });
+    let name = (!name.is_null()).then(|| unsafe {
+        core::slice::from_raw_parts(name.cast::<u8>(), super::c_strlen(name.cast()))
+    });
     match crate::locale::setlocale(category, name) {
         Ok(Some(n)) => n.as_ptr() as *mut c_char,
         Ok(None) => core::ptr::null_mut(),
-        Err(()) => {
+        Err(crate::locale::BadCategory) => {
             super::set_errno(EINVAL);
             core::ptr::null_mut()
         }

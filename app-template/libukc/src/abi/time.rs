@@ -243,7 +243,8 @@ pub extern "C" fn tzset() {
     // app and does not change.
     let tz = unsafe {
         let p = super::stdlib::getenv(c"TZ".as_ptr());
-        (!p.is_null()).then(|| core::slice::from_raw_parts(p.cast::<u8>(), super::c_strlen(p.cast())))
+        (!p.is_null())
+            .then(|| core::slice::from_raw_parts(p.cast::<u8>(), super::c_strlen(p.cast())))
     };
     let z = Zone::from_tz(tz);
     // SAFETY: the statics are this module's; one thread of control, and no
@@ -384,15 +385,21 @@ impl Clock for AppClock {
 /// `s` must hold `max` writable bytes, `fmt` be NUL-terminated, `tm`
 /// readable with a `tm_zone` that is NULL or NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn strftime(s: *mut u8, max: usize, fmt: *const c_char, tm: *const CTm) -> usize {
+pub unsafe extern "C" fn strftime(
+    s: *mut u8,
+    max: usize,
+    fmt: *const c_char,
+    tm: *const CTm,
+) -> usize {
     // SAFETY: the caller's contract (C's for strftime): `fmt` is
     // NUL-terminated, `tm` readable, its zone NULL or a C string, and `s`
     // holds `max` writable bytes apart from them (a zero `max` needs none).
     unsafe {
         let fmt = core::slice::from_raw_parts(fmt.cast::<u8>(), super::c_strlen(fmt.cast()));
         let c = &*tm;
-        let zone = (!c.tm_zone.is_null())
-            .then(|| core::slice::from_raw_parts(c.tm_zone.cast::<u8>(), super::c_strlen(c.tm_zone.cast())));
+        let zone = (!c.tm_zone.is_null()).then(|| {
+            core::slice::from_raw_parts(c.tm_zone.cast::<u8>(), super::c_strlen(c.tm_zone.cast()))
+        });
         let out: &mut [u8] = if max == 0 {
             &mut []
         } else {
