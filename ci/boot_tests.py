@@ -652,6 +652,92 @@ def load_failures(out):
     return counts
 
 
+class Containment(unittest.TestCase):
+    """A fault of an app's own code ends that app alone (ci/apps/crash)."""
+
+    def test_each_kind_of_fault_ends_only_its_app_with_the_shells_status(self):
+        b = Boot("uk.stats", image=app_image("crash"))
+        statuses = dict(re.findall(r"^uk-app: name=(\S+) status=(\d+)", b.out, re.M))
+        want = {"null": 139, "wild": 139, "write-code": 139, "ud2": 132, "div0": 136,
+                "call-null": 139, "abort": 134, "raise-segv": 139, "survivor": 0}
+        self.assertEqual({k: int(v) for k, v in statuses.items()}, want, b)
+        reports = {
+            "null": ("SIGSEGV (status 139): page fault (#PF, vector 14)",
+                     "address outside the application region"),
+            "wild": ("SIGSEGV (status 139): page fault (#PF, vector 14)",
+                     "address outside the application region"),
+            "write-code": ("SIGSEGV (status 139): page fault (#PF, vector 14)",
+                           "write to read-only page of region"),
+            "ud2": ("SIGILL (status 132): invalid opcode (#UD, vector 6)", None),
+            "div0": ("SIGFPE (status 136): divide error (#DE, vector 0)", None),
+            "call-null": ("SIGSEGV (status 139): page fault (#PF, vector 14)",
+                          "address outside the application region"),
+        }
+        for app, (title, reason) in reports.items():
+            with self.subTest(app=app):
+                at = b.out.index(f'*** ukrt: app "{app}" ended by {title}\n')
+                report = b.out[at:b.out.index(f"uk-app: name={app} ", at)]
+                self.assertRegex(report, r"rip 0x[0-9a-f]{16}  rsp 0x[0-9a-f]{16}")
+                self.assertIn("backtrace:\n      #0 0x", report)
+                if reason:
+                    self.assertIn(f"    reason     {reason}", report)
+        self.assertIn("    address    0x0000000000000000", b.out)
+        # abort() and raise() end their apps as the shell shows them.
+        self.assertIn("abort: crashing now\nAborted\n", b.out)
+        self.assertIn("raise-segv: crashing now\nSegmentation fault\n", b.out)
+        # The survivor printed on between the crashes and kept its memory.
+        ticks = [int(t) for t in re.findall(r"^survivor: tick (\d+)$", b.out, re.M)]
+        self.assertEqual(ticks, list(range(12)))
+        self.assertLess(b.out.index("survivor: tick 0"), b.out.index("call-null: crashing now"))
+        self.assertLess(b.out.index("call-null: crashing now"), b.out.index("survivor: tick 11"))
+        self.assertIn("survivor: done, memory intact", b.out)
+        # A crashed app's memory is freed at once; an app that ended by
+        # abort() keeps its instance until all have run, like any other.
+        frames = {k: int(v) for k, v in re.findall(r"^uk-app: name=(\S+) status=\d+ .* frames=(\d+)$",
+                                                   b.out, re.M)}
+        for app in reports:
+            self.assertLess(frames[app], frames["abort"] - 40, (app, frames))
+        # The image's status is the first non-zero (null's); the domain
+        # exits, it does not crash.
+        self.assertEqual(b.lines[-1], "uk-exit: status=139")
+        self.assertEqual(b.status, 139, b)
+        self.assertNotIn("crashed", b.err)
+
+
+def app_output(out):
+    """The app's own lines of a console: without the runtime's banner and
+    its ukrt:/uk- lines."""
+    return "".join(ln + "\n" for ln in out.splitlines()
+                   if not (ln.startswith("ukrt") or ln.startswith("uk-")))
+
+
+class RealPrograms(unittest.TestCase):
+    """Programs nobody here wrote, from their crates.io source crates
+    (ci/sources.py), unmodified: built as ukrt apps and natively against
+    glibc with the same main of ours, their outputs must be the same."""
+
+    def native(self, app, *args):
+        out = os.path.join(BUILD, app + "-native")
+        subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "ci", "apps", app), "native",
+                        f"UKRT={ROOT}", f"OUT={out}"], check=True, capture_output=True)
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix=f"ukrt-{app}-") as tmp:
+            p = subprocess.run([os.path.join(out, app + "-native"), tmp, *args], capture_output=True,
+                               text=True, timeout=300, cwd=os.path.join(ROOT, "ci", "apps", app))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return p.stdout
+
+    def test_zlib_compresses_and_reads_gz_files_as_natively(self):
+        want = self.native("zlib")
+        b = Boot(image=app_image("zlib"), timeout=300)
+        self.assertEqual(b.status, 0, b)
+        self.assertIn("uk-app: name=zlib status=0", b.out)
+        self.assertEqual(app_output(b.out), want)
+        # The check compared every level and stream kind with the input.
+        self.assertEqual(want.count(" same"), 11 + 7 + 3)
+        self.assertNotIn("DIFFERENT", want)
+
+
 class Limits(unittest.TestCase):
     """At the edges: many apps, big manifests and objects, full heaps, heap
     growth that fails, a bundle header that lies. Each loads, or fails with

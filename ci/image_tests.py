@@ -124,6 +124,41 @@ class MakeImage(unittest.TestCase):
         self.assertNotIn("18  /etc/motd", text)
 
 
+    def c_app(self, name, source):
+        app = os.path.join(self.tmp, name)
+        os.makedirs(app)
+        shutil.copy(os.path.join(ROOT, "app-template", "c", "Makefile"), app)
+        with open(os.path.join(app, "main.c"), "w") as f:
+            f.write(source)
+        return app
+
+    def failed_make_image(self, app):
+        out = os.path.join(self.tmp, os.path.basename(app) + "-out")
+        cmd = ["make", "--no-print-directory", "-C", ROOT, "image", f"APP={app}", f"APP_OUT={out}"]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(out, os.path.basename(app) + ".xen")))
+        return p.stdout + p.stderr
+
+    def test_every_undefined_symbol_of_every_app_fails_the_build(self):
+        app = self.c_app("needs-three", "void one(void); void two(void); int three(int);\n"
+                                       "int main(void) { one(); two(); return three(1) + three(2); }\n")
+        with open(os.path.join(app, "manifest.txt"), "w") as f:
+            f.write("app first needs-three.so\napp second needs-three.so\n")
+        out = self.failed_make_image(app)
+        for first in ("first", "second"):
+            for sym in ("one", "two", "three"):
+                line = (f'app "{first}": needs-three.so: undefined symbol "{sym}" '
+                        "(not in the app, its libraries or the runtime)")
+                self.assertEqual(out.count(line), 1, out)
+
+    def test_a_call_of_an_undeclared_function_is_a_compile_error(self):
+        app = self.c_app("undeclared", "int main(void) { return undeclared_function(3); }\n")
+        out = self.failed_make_image(app)
+        self.assertRegex(out, r"main\.c:1:\d+: error: implicit declaration of function "
+                              r".undeclared_function.")
+
+
 if __name__ == "__main__":
     if not os.path.exists(PACK):
         sys.exit(f"image_tests: {PACK} is missing (make pack)")

@@ -1,7 +1,7 @@
 /* fcntl.h for ukrt apps (libukc), with glibc's numbers on x86_64 Linux.
    open() and creat() for files and directories; fcntl() has F_GETFL/
-   F_SETFL (O_NONBLOCK), F_GETFD/F_SETFD (FD_CLOEXEC), F_DUPFD and
-   F_DUPFD_CLOEXEC. */
+   F_SETFL (O_NONBLOCK), F_GETFD/F_SETFD (FD_CLOEXEC), F_DUPFD,
+   F_DUPFD_CLOEXEC and the record locks (below). */
 #ifndef _UKC_FCNTL_H
 #define _UKC_FCNTL_H
 
@@ -18,7 +18,24 @@
 #define F_SETOWN 8
 #define F_GETOWN 9
 #define F_DUPFD_CLOEXEC 1030
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
 #define FD_CLOEXEC 1
+
+/* Record locks: every app is the only process using its files, so each
+   lock is granted at once and F_GETLK reports F_UNLCK. Apps of one image
+   do not exclude each other with them. */
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+struct flock {
+    short l_type;
+    short l_whence;
+    off_t l_start;
+    off_t l_len;
+    pid_t l_pid;
+};
 
 #define O_ACCMODE 0003
 #define O_RDONLY 00

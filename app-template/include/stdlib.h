@@ -16,7 +16,9 @@ void *aligned_alloc(size_t align, size_t size);
 int posix_memalign(void **out, size_t align, size_t size);
 
 _Noreturn void exit(int status);
+_Noreturn void _Exit(int status);
 _Noreturn void abort(void);
+int system(const char *command);
 int atexit(void (*f)(void));
 char *getenv(const char *name);
 
@@ -40,5 +42,21 @@ void srand(unsigned seed);
 int abs(int x);
 long labs(long x);
 long long llabs(long long x);
+
+typedef struct {
+    int quot;
+    int rem;
+} div_t;
+typedef struct {
+    long quot;
+    long rem;
+} ldiv_t;
+typedef struct {
+    long long quot;
+    long long rem;
+} lldiv_t;
+div_t div(int num, int den);
+ldiv_t ldiv(long num, long den);
+lldiv_t lldiv(long long num, long long den);
 
 #endif

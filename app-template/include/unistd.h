@@ -43,4 +43,44 @@ char *getcwd(char *buf, size_t size);
 int chdir(const char *path);
 int isatty(int fd);
 
+/* The app is process 1 of its own world, user and group 0; there is no
+   shell and no other program to start (these fail with ENOSYS). */
+pid_t getpid(void);
+pid_t getppid(void);
+uid_t getuid(void);
+uid_t geteuid(void);
+gid_t getgid(void);
+gid_t getegid(void);
+_Noreturn void _exit(int status);
+pid_t fork(void);
+int execv(const char *path, char *const argv[]);
+int execvp(const char *file, char *const argv[]);
+int execve(const char *path, char *const argv[], char *const envp[]);
+int pipe(int fds[2]);
+int gethostname(char *name, size_t len);
+int getpagesize(void);
+
+/* Files have no owners and there are no symbolic links: chown and fchown
+   check that the file exists and succeed; readlink fails with EINVAL. */
+int chown(const char *path, uid_t uid, gid_t gid);
+int fchown(int fd, uid_t uid, gid_t gid);
+ssize_t readlink(const char *path, char *buf, size_t len);
+
+#define _SC_ARG_MAX 0
+#define _SC_CHILD_MAX 1
+#define _SC_CLK_TCK 2
+#define _SC_OPEN_MAX 4
+#define _SC_PAGESIZE 30
+#define _SC_PAGE_SIZE _SC_PAGESIZE
+#define _SC_LINE_MAX 43
+#define _SC_NPROCESSORS_CONF 83
+#define _SC_NPROCESSORS_ONLN 84
+#define _SC_HOST_NAME_MAX 180
+long sysconf(int name);
+
+/* getopt (getopt.h has getopt_long). */
+extern char *optarg;
+extern int optind, opterr, optopt;
+int getopt(int argc, char *const argv[], const char *optstring);
+
 #endif

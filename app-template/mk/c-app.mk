@@ -6,6 +6,9 @@
 #   -fPIC -shared          apps are position-independent shared objects
 #   -mno-red-zone          Xen writes exception frames right below the stack
 #                          pointer: nothing may live there
+#   -Werror=implicit-function-declaration
+#                          a call of a function no header declares is an
+#                          error, not a guess at its type
 #   -nostdinc -isystem ... only gcc's freestanding headers (stdarg.h, stddef.h,
 #                          stdint.h, limits.h...) plus ours, never glibc's
 #   -z max-page-size=0x200000 -z noseparate-code -z norelro
@@ -17,6 +20,7 @@ UKRT ?= ../..
 OUT ?= build
 APP_CC ?= gcc
 APP_CFLAGS := -O2 -g -fPIC -mno-red-zone -fno-stack-protector -ffreestanding \
+              -Werror=implicit-function-declaration -Werror=implicit-int \
               -fno-omit-frame-pointer -nostdinc -isystem $(shell $(APP_CC) -print-file-name=include) \
               -I $(UKRT)/app-template/include
 APP_LDFLAGS := -shared -nostdlib -Wl,-z,max-page-size=0x200000 -Wl,-z,noseparate-code \

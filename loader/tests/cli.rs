@@ -74,6 +74,7 @@ fn pack_list_check() {
     let out = d.join("out.ukb");
     let o = pack_cmd(&[
         &"pack",
+        &"--no-check",
         &"-o",
         &out,
         &"--manifest",
@@ -167,14 +168,24 @@ fn check_follows_elf_and_needed_libraries() {
         stderr(&o)
     );
     let partial = d.join("partial.ukb");
-    let o = pack_cmd(&[
+    let args: [&dyn AsRef<std::ffi::OsStr>; 6] = [
         &"pack",
         &"-o",
         &partial,
         &"--manifest-text",
         &"app a app.so",
         &app,
-    ]);
+    ];
+    // pack refuses a bundle whose app would not load, and writes nothing.
+    let o = pack_cmd(&args);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("app \"a\": app.so needs libx.so, which is not in the bundle"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!partial.exists());
+    let o = pack_cmd(&[&args[..1], &[&"--no-check"], &args[1..]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let o = pack_cmd(&[&"check", &partial]);
     assert_eq!(o.status.code(), Some(1));
@@ -197,31 +208,41 @@ fn check_plans_each_app_as_the_runtime_would_and_lists_every_missing_symbol() {
     );
     let good = gcc_so(&d, "good.so", "int main(void) { return 0; }", &[]);
     let bundle = d.join("b.ukb");
-    let o = pack_cmd(&[
+    let args: [&dyn AsRef<std::ffi::OsStr>; 7] = [
         &"pack",
         &"-o",
         &bundle,
         &"--manifest-text",
-        &"app bad app.so\napp fine good.so",
+        &"app bad app.so\napp fine good.so\napp bad2 app.so",
         &app,
         &good,
-    ]);
+    ];
+    let missing = |sym: &str, app: &str| {
+        format!(
+            "app \"{app}\": app.so: undefined symbol \"{sym}\" (not in the app, its libraries or the runtime)"
+        )
+    };
+    let lists_every_missing_symbol_once = |err: &str| {
+        for (sym, app) in [("nope1", "bad"), ("nope2", "bad"), ("nope1", "bad2")] {
+            assert_eq!(err.matches(&missing(sym, app)).count(), 1, "{err}");
+        }
+        assert!(
+            !err.contains("ukrt_heap_grow"),
+            "a runtime export resolves: {err}"
+        );
+        assert!(!err.contains("\"fine\""), "{err}");
+    };
+    // pack (as `make image` runs it) fails and names every one.
+    let o = pack_cmd(&args);
+    assert_eq!(o.status.code(), Some(1));
+    lists_every_missing_symbol_once(&stderr(&o));
+    assert!(!bundle.exists());
+    // check says the same of a bundle packed without the check.
+    let o = pack_cmd(&[&args[..1], &[&"--no-check"], &args[1..]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let o = pack_cmd(&[&"check", &bundle]);
     assert_eq!(o.status.code(), Some(1));
-    let err = stderr(&o);
-    let missing = |sym: &str| {
-        format!(
-            "app \"bad\": app.so: undefined symbol \"{sym}\" (not in the app, its libraries or the runtime)"
-        )
-    };
-    assert!(err.contains(&missing("nope1")), "{err}");
-    assert!(err.contains(&missing("nope2")), "{err}");
-    assert!(
-        !err.contains("ukrt_heap_grow"),
-        "a runtime export resolves: {err}"
-    );
-    assert!(!err.contains("\"fine\""), "{err}");
+    lists_every_missing_symbol_once(&stderr(&o));
 }
 
 #[test]
@@ -231,6 +252,7 @@ fn manifest_text_option() {
     let out = d.join("t.ukb");
     let o = pack_cmd(&[
         &"pack",
+        &"--no-check",
         &"--manifest-text",
         &"app hello hello.so",
         &"-o",
@@ -249,6 +271,7 @@ fn corrupt_bundle_fails_check() {
     let out = d.join("c.ukb");
     let o = pack_cmd(&[
         &"pack",
+        &"--no-check",
         &"-o",
         &out,
         &"--manifest-text",
@@ -642,6 +665,7 @@ fn a_files_tree_refuses_what_it_cannot_hold() {
     let pack = |dir: &Path| {
         pack_cmd(&[
             &"pack",
+            &"--no-check",
             &"-o",
             &d.join("x.ukb"),
             &"--manifest-text",
@@ -727,6 +751,7 @@ fn a_files_tree_refuses_what_it_cannot_hold() {
     // A bad files line names the manifest line.
     let o = pack_cmd(&[
         &"pack",
+        &"--no-check",
         &"-o",
         &d.join("y.ukb"),
         &"--manifest-text",

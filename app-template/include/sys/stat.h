@@ -65,5 +65,10 @@ int fstat(int fd, struct stat *st);
 int lstat(const char *path, struct stat *st);
 int mkdir(const char *path, mode_t mode);
 mode_t umask(mode_t mask);
+/* Files have no permission bits to change: these check that the file
+   exists and succeed. */
+int chmod(const char *path, mode_t mode);
+int fchmod(int fd, mode_t mode);
+int futimens(int fd, const struct timespec times[2]);
 
 #endif

@@ -18,6 +18,7 @@ pub mod locale;
 pub mod net;
 pub mod rand;
 pub mod scan;
+pub mod signal;
 pub mod signame;
 pub mod sort;
 pub mod strconv;

@@ -15,14 +15,17 @@ use ukrt_loader::manifest::{self, AppSpec};
 use ukrt_loader::tree::{Node, TreeBuilder};
 
 const USAGE: &str = "\
-usage: ukrt-pack pack -o OUT.ukb (--manifest MANIFEST.txt | --manifest-text TEXT) [--files DIR] FILE.so...
+usage: ukrt-pack pack -o OUT.ukb (--manifest MANIFEST.txt | --manifest-text TEXT) [--files DIR] [--no-check] FILE.so...
        ukrt-pack list BUNDLE
        ukrt-pack check BUNDLE
        ukrt-pack image --kernel KERNEL --bundle BUNDLE.ukb -o IMAGE
        ukrt-pack --help
 
   pack    build a bundle of the FILEs (each stored under its base name) and the
-          manifest; fails if the manifest names a file that is not given.
+          manifest; fails if the manifest names a file that is not given, or
+          if an app would not load (every missing library and undefined
+          symbol of every object is listed); --no-check skips the load check
+          (to make bundles that test the runtime's own checks).
           --files DIR (or the manifest's `files DIR` line, which --files
           replaces) packs DIR's tree, read-only at / in the guest
   list    print a bundle's header, files, apps and file tree
@@ -121,6 +124,7 @@ fn pack(args: &[OsString]) -> Result {
     let mut tree_dir: Option<PathBuf> = None;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut only_files = false;
+    let mut load_check = true;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         if only_files {
@@ -139,6 +143,7 @@ fn pack(args: &[OsString]) -> Result {
                 };
                 set_once(&mut manifest_text, v.to_owned(), "--manifest-text")?;
             }
+            Some("--no-check") => load_check = false,
             Some("--files") => {
                 let v = value(&mut it, "--files")?;
                 set_once(&mut tree_dir, v.into(), "--files")?;
@@ -216,6 +221,11 @@ fn pack(args: &[OsString]) -> Result {
         )
     })?;
     manifest::check_files(&apps, &bundle).or_else(|e| input(&label, e))?;
+    // Every app must load: a missing library or symbol fails the build,
+    // all of them named, rather than the boot naming the first.
+    if load_check {
+        check_apps(&bundle, &apps, out.display())?;
+    }
 
     // Write next to the target, then rename, so a failed run leaves no
     // half-written bundle behind.
@@ -416,24 +426,7 @@ fn check(args: &[OsString]) -> Result {
     // Every file must be a loadable shared object, and every app must load
     // as the runtime would load it: the same plan, so the tool and the
     // guest agree (libraries present, objects fit, `main`, every symbol).
-    let mut objects = Vec::new();
-    for f in bundle.files() {
-        let o = ukrt_loader::elf::SharedObject::parse(f.name, f.data)
-            .or_else(|e| input(path.display(), e))?;
-        objects.push((o, f.data));
-    }
-    let mut problems = Vec::new();
-    for app in &apps {
-        if let Err(e) = check_app(app, &objects) {
-            problems.extend(e.into_iter().map(|e| format!("app {:?}: {e}", app.name)));
-        }
-    }
-    if !problems.is_empty() {
-        return input(
-            path.display(),
-            problems.join(&format!("\n{}: ", path.display())),
-        );
-    }
+    check_apps(&bundle, &apps, path.display())?;
     let tree_note = match bundle.tree() {
         Some(t) => format!(", a file tree of {} files", t.file_stats().0),
         None => String::new(),
@@ -445,6 +438,32 @@ fn check(args: &[OsString]) -> Result {
         apps.len()
     ));
     Ok(())
+}
+
+/// Checks that every app of `bundle` loads as the runtime would load it;
+/// else an error that lists every problem of every app, each once.
+fn check_apps(bundle: &Bundle, apps: &[AppSpec], label: impl std::fmt::Display) -> Result {
+    let mut objects = Vec::new();
+    for f in bundle.files() {
+        let o =
+            ukrt_loader::elf::SharedObject::parse(f.name, f.data).or_else(|e| input(&label, e))?;
+        objects.push((o, f.data));
+    }
+    let mut problems: Vec<String> = Vec::new();
+    for app in apps {
+        if let Err(e) = check_app(app, &objects) {
+            for e in e {
+                let line = format!("app {:?}: {e}", app.name);
+                if !problems.contains(&line) {
+                    problems.push(line);
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    input(&label, problems.join(&format!("\n{label}: ")))
 }
 
 /// Plans loading `app` as the runtime would (in the first slot, without

@@ -21,6 +21,8 @@ pub struct AppContext {
     pub environ: u64,
     /// argv[0], the app's name.
     pub name: u64,
+    /// The app's name from the manifest, for the runtime's messages.
+    pub label: alloc::string::String,
 }
 
 /// Runs `f` on the running app's context; `None` outside an app.

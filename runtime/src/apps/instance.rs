@@ -159,6 +159,7 @@ impl Instance {
                 brk: plan.heap.start,
                 environ: plan.args.environ,
                 name: plan.args.argv_string(0),
+                label: spec.name.clone(),
             },
         };
         let loaded = inst

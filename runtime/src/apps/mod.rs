@@ -55,6 +55,7 @@ mod guest {
     use super::source::BundleImage;
     use crate::println;
     use crate::sched::Counts;
+    use alloc::collections::BTreeMap;
     use alloc::string::{String, ToString};
     use alloc::vec::Vec;
 
@@ -103,10 +104,13 @@ mod guest {
             }
         }
         drop(apps);
+        let loaded = instances.len();
+        LIVE.lock()
+            .extend(instances.into_iter().map(|i| (i.context.id, i)));
         crate::sched::run();
         let (used, _) = crate::mm::frame_counts();
-        println!("uk-apps: instances={} frames_used={used}", instances.len());
-        for inst in &mut instances {
+        println!("uk-apps: instances={loaded} frames_used={used}");
+        for (_, mut inst) in core::mem::take(&mut *LIVE.lock()) {
             inst.release();
         }
         let statuses: Vec<i32> = STATUSES
@@ -177,6 +181,11 @@ mod guest {
     /// Each app's status, in manifest order (None while it runs).
     static STATUSES: spin::Mutex<Vec<Option<i32>>> = spin::Mutex::new(Vec::new());
 
+    /// The loaded instances by app number. They stay mapped until every
+    /// app has run (so the K-instances figures count them all), except an
+    /// app that a fault ended: its memory goes at once.
+    static LIVE: spin::Mutex<BTreeMap<u32, Instance>> = spin::Mutex::new(BTreeMap::new());
+
     fn delta(a: Counts, b: Counts) -> Counts {
         (a.0 - b.0, a.1 - b.1, a.2 - b.2)
     }
@@ -193,19 +202,32 @@ mod guest {
                 super::LOAD_FAILED
             }
         };
+        // A fault of the app's own code ends it: nothing more of it runs.
+        let mut status = 0;
         for &f in &inst.init {
-            report("initialiser", call.call(f, (0, 0, 0), stack.clone()));
+            if call.killed_by().is_none() {
+                status = report("initialiser", call.call(f, (0, 0, 0), stack.clone()));
+            }
         }
-        let args = (inst.argc, inst.argv, inst.environ);
-        let status = report("main", call.call(inst.entry, args, stack.clone()));
+        if call.killed_by().is_none() {
+            let args = (inst.argc, inst.argv, inst.environ);
+            status = report("main", call.call(inst.entry, args, stack.clone()));
+        }
         for &f in &inst.fini {
-            report("finaliser", call.call(f, (0, 0, 0), stack.clone()));
+            if call.killed_by().is_none() {
+                report("finaliser", call.call(f, (0, 0, 0), stack.clone()));
+            }
         }
         // Its descriptors (sockets, files) go with it.
         let app = crate::sched::with_current(|t| t.app.as_ref().map(|c| c.id));
         if let Some(app) = app {
             super::fds::close_all(app);
             crate::net::with(|n| n.stack.sockets.close_all(app));
+            if call.killed_by().is_some() {
+                if let Some(mut inst) = LIVE.lock().remove(&app) {
+                    inst.release();
+                }
+            }
         }
         let c = crate::sched::current_counts();
         println!(

@@ -1,7 +1,10 @@
 //! The exception handler proper.
 use super::report;
+use crate::arch::app_entry::AppCall;
 use crate::arch::traps::TrapFrame;
 use crate::mm::space::Access;
+use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt::Display;
 use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
@@ -69,6 +72,9 @@ pub fn dispatch(frame: &mut TrapFrame) {
 }
 
 fn fatal(frame: &TrapFrame, cr2: Option<u64>, reason: Option<&dyn Display>) -> ! {
+    if let Some((call, name)) = faulting_app(frame) {
+        end_app(frame, cr2, reason, &call, &name)
+    }
     crate::console::take_over_for_crash();
     let trace = match crate::arch::stack_containing(frame.rsp) {
         Some(stack) => report::backtrace(frame.rbp, stack.clone(), |a| {
@@ -76,6 +82,59 @@ fn fatal(frame: &TrapFrame, cr2: Option<u64>, reason: Option<&dyn Display>) -> !
         }),
         None => heapless::Vec::new(),
     };
-    let _ = report::write_report(&mut crate::console::Writer, frame, cr2, reason, &trace);
+    let _ = report::write_report(
+        &mut crate::console::Writer,
+        report::Culprit::Runtime,
+        frame,
+        cr2,
+        reason,
+        &trace,
+    );
     crate::exit::crash()
+}
+
+/// The way out of the app whose own code raised the exception, and the
+/// app's name; `None` when the runtime's code raised it (or its handler
+/// faulted, or no app runs): then the domain ends.
+fn faulting_app(frame: &TrapFrame) -> Option<(Arc<AppCall>, String)> {
+    if frame.vector == crate::arch::traps::FAILSAFE || DEPTH.load(SeqCst) != 1 {
+        return None;
+    }
+    let (call, name) = crate::sched::try_with_current(|t| {
+        let app = t.app.as_ref()?;
+        Some((t.app_call.clone(), app.label.clone()))
+    })??;
+    // App code runs only from the application region; a jump to a wild
+    // address (NULL included) leaves rip outside both it and the runtime.
+    let rip = frame.rip;
+    let apps = crate::mm::in_app_region(rip) || !crate::mm::setup::is_runtime_text(rip);
+    (call.active() && apps).then_some((call, name))
+}
+
+/// Reports the fault as the app's and ends the app alone (its thread
+/// carries on in the runtime, which frees what the app had).
+fn end_app(
+    frame: &TrapFrame,
+    cr2: Option<u64>,
+    reason: Option<&dyn Display>,
+    call: &AppCall,
+    name: &str,
+) -> ! {
+    let trace = match crate::arch::stack_containing(frame.rsp) {
+        Some(stack) => report::backtrace(frame.rbp, stack.clone(), |a| {
+            crate::arch::read_stack_word(&stack, a).unwrap_or(0)
+        }),
+        None => heapless::Vec::new(),
+    };
+    let _ = report::write_report(
+        &mut crate::console::Writer,
+        report::Culprit::App(name),
+        frame,
+        cr2,
+        reason,
+        &trace,
+    );
+    let (signal, _) = report::signal_of(frame.vector);
+    DEPTH.fetch_sub(1, SeqCst);
+    call.kill(signal)
 }

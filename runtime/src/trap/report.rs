@@ -27,6 +27,26 @@ pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
     }
 }
 
+/// The signal a Linux process gets for the exception (what ends an app
+/// whose own code raised it), and its name.
+pub fn signal_of(vector: u64) -> (i32, &'static str) {
+    match vector {
+        0 | 16 | 19 => (8, "SIGFPE"),
+        1 | 3 => (5, "SIGTRAP"),
+        6 => (4, "SIGILL"),
+        7 | 12 | 17 => (7, "SIGBUS"),
+        _ => (11, "SIGSEGV"),
+    }
+}
+
+/// Whose fault the report is about: the runtime's (the domain ends) or an
+/// app's (the app ends with a signal).
+#[derive(Debug, Clone, Copy)]
+pub enum Culprit<'a> {
+    Runtime,
+    App(&'a str),
+}
+
 /// A page fault's error code, decoded.
 pub struct PageFaultCode(pub u64);
 
@@ -80,17 +100,29 @@ pub fn backtrace(
 /// Writes the report (everything but the final exit line) to `w`.
 pub fn write_report(
     w: &mut impl Write,
+    culprit: Culprit,
     frame: &TrapFrame,
     cr2: Option<u64>,
     reason: Option<&dyn fmt::Display>,
     trace: &[u64],
 ) -> fmt::Result {
     let (mnemonic, name) = exception_name(frame.vector);
-    writeln!(
-        w,
-        "*** ukrt: fatal {name} ({mnemonic}, vector {})",
-        frame.vector
-    )?;
+    match culprit {
+        Culprit::Runtime => writeln!(
+            w,
+            "*** ukrt: fatal {name} ({mnemonic}, vector {})",
+            frame.vector
+        )?,
+        Culprit::App(app) => {
+            let (signal, signal_name) = signal_of(frame.vector);
+            writeln!(
+                w,
+                "*** ukrt: app {app:?} ended by {signal_name} (status {}): {name} ({mnemonic}, vector {})",
+                128 + signal,
+                frame.vector
+            )?
+        }
+    }
     if frame.vector == 14 {
         writeln!(w, "    error code {}", PageFaultCode(frame.error_code))?;
     } else {
@@ -191,6 +223,7 @@ mod tests {
         let reason: &dyn fmt::Display = &"guard page of region \"stack\"";
         write_report(
             &mut s,
+            Culprit::Runtime,
             &frame,
             Some(0x10000000000),
             Some(reason),
@@ -203,5 +236,34 @@ mod tests {
         assert!(s.contains("    reason     guard page of region \"stack\"\n"));
         assert!(s.contains("rax 0x0000000000000007"));
         assert!(s.contains("      #0 0xffffffff80001234\n      #1 0xffffffff80005678\n"));
+    }
+
+    #[test]
+    fn an_apps_report_names_the_app_and_its_signal() {
+        let cases = [
+            (14, "SIGSEGV (status 139): page fault (#PF, vector 14)"),
+            (
+                13,
+                "SIGSEGV (status 139): general protection fault (#GP, vector 13)",
+            ),
+            (6, "SIGILL (status 132): invalid opcode (#UD, vector 6)"),
+            (0, "SIGFPE (status 136): divide error (#DE, vector 0)"),
+            (
+                19,
+                "SIGFPE (status 136): SIMD floating-point error (#XM, vector 19)",
+            ),
+            (3, "SIGTRAP (status 133): breakpoint (#BP, vector 3)"),
+            (17, "SIGBUS (status 135): alignment check (#AC, vector 17)"),
+        ];
+        for (vector, want) in cases {
+            let frame = TrapFrame {
+                vector,
+                ..Default::default()
+            };
+            let mut s = String::new();
+            write_report(&mut s, Culprit::App("web"), &frame, None, None, &[]).unwrap();
+            let first = s.lines().next().unwrap();
+            assert_eq!(first, format!("*** ukrt: app \"web\" ended by {want}"));
+        }
     }
 }

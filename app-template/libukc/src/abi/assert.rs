@@ -54,5 +54,5 @@ pub unsafe extern "C" fn __assert_fail(
     // passes the expression's text as a literal).
     unsafe { stderr_write(assertion.cast()) };
     stderr_bytes(b"' failed.\n");
-    super::stdlib::abort()
+    super::signal::abort()
 }

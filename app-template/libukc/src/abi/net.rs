@@ -334,6 +334,50 @@ fn fcntl_arg(cmd: i32) -> FcntlArg {
     }
 }
 
+const F_GETLK: i32 = 5;
+const F_SETLK: i32 = 6;
+const F_SETLKW: i32 = 7;
+const F_OFD_GETLK: i32 = 36;
+const F_OFD_SETLK: i32 = 37;
+const F_OFD_SETLKW: i32 = 38;
+const F_UNLCK: i16 = 2;
+
+/// glibc's `struct flock` on x86_64.
+#[repr(C)]
+pub struct Flock {
+    l_type: i16,
+    l_whence: i16,
+    l_start: i64,
+    l_len: i64,
+    l_pid: i32,
+}
+
+/// Record locks: each app is alone with its files (one process), so every
+/// lock it asks for is granted and none is ever in its way; F_GETLK says
+/// F_UNLCK. Apps of one image do not exclude each other through them
+/// (docs/writing-apps.md). The descriptor must be open.
+///
+/// # Safety
+/// `lock` must be NULL or a valid `struct flock`.
+unsafe fn record_lock(fd: i32, cmd: i32, lock: *mut Flock) -> i32 {
+    let mut st = core::mem::MaybeUninit::<crate::file::Stat>::uninit();
+    // SAFETY: `st` is a writable struct stat.
+    if unsafe { super::file::fstat(fd, st.as_mut_ptr()) } != 0 {
+        return -1;
+    }
+    // SAFETY: the caller passes NULL or a valid struct flock.
+    let Some(lock) = (unsafe { lock.as_mut() }) else {
+        return fail(crate::errno::EFAULT);
+    };
+    if !(0..=2).contains(&lock.l_type) || !(0..=2).contains(&lock.l_whence) {
+        return fail(crate::errno::EINVAL);
+    }
+    if matches!(cmd, F_GETLK | F_OFD_GETLK) {
+        lock.l_type = F_UNLCK;
+    }
+    0
+}
+
 /// `fcntl(fd, cmd, ...)`: the runtime has F_GETFL/F_SETFL (O_NONBLOCK) and
 /// F_GETFD/F_SETFD (FD_CLOEXEC).
 ///
@@ -354,6 +398,14 @@ pub unsafe extern "C" fn fcntl(fd: i32, cmd: i32, mut args: ...) -> i32 {
         // a pointer.
         FcntlArg::Pointer => (unsafe { args.next_arg::<*const c_void>() }) as i64,
     };
+    if matches!(
+        cmd,
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW
+    ) {
+        // SAFETY: a lock command's argument is a `struct flock *` (C's
+        // contract for fcntl).
+        return unsafe { record_lock(fd, cmd, arg as *mut Flock) };
+    }
     let Some(f) = import!(ukrt_fcntl) else {
         return fail(EBADF);
     };

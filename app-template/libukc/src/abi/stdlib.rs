@@ -1,6 +1,6 @@
 //! stdlib: exit, abort, atexit, getenv, and the C names of the number
 //! conversions, sorting and random numbers in the crate's modules.
-use super::stdio::{flush_all, stderr_bytes};
+use super::stdio::flush_all;
 use core::ffi::c_char;
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -34,16 +34,6 @@ pub extern "C" fn exit(status: i32) -> ! {
     }
     flush_all();
     super::ukrt_exit(status)
-}
-
-/// Ends the app at once with status 134 (as a shell reports SIGABRT). Unlike
-/// glibc it flushes the streams first: on a unikernel console nothing else
-/// would show what the app printed last.
-#[no_mangle]
-pub extern "C" fn abort() -> ! {
-    flush_all();
-    stderr_bytes(b"Aborted\n");
-    super::ukrt_exit(134)
 }
 
 /// `getenv(name)`: from the `NAME=VALUE` words of the guest command line.
@@ -164,4 +154,58 @@ pub extern "C" fn rand() -> i32 {
 #[no_mangle]
 pub extern "C" fn srand(seed: u32) {
     crate::rand::srand(seed)
+}
+
+/// `div_t`, `ldiv_t`, `lldiv_t` and `imaxdiv_t`: quotient and remainder.
+#[repr(C)]
+pub struct Div<T> {
+    quot: T,
+    rem: T,
+}
+
+#[no_mangle]
+pub extern "C" fn div(n: i32, d: i32) -> Div<i32> {
+    Div {
+        quot: n.wrapping_div(d),
+        rem: n.wrapping_rem(d),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn ldiv(n: i64, d: i64) -> Div<i64> {
+    Div {
+        quot: n.wrapping_div(d),
+        rem: n.wrapping_rem(d),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn lldiv(n: i64, d: i64) -> Div<i64> {
+    ldiv(n, d)
+}
+
+#[no_mangle]
+pub extern "C" fn imaxdiv(n: i64, d: i64) -> Div<i64> {
+    ldiv(n, d)
+}
+
+#[no_mangle]
+pub extern "C" fn imaxabs(x: i64) -> i64 {
+    x.wrapping_abs()
+}
+
+/// # Safety
+/// As strtoll.
+#[no_mangle]
+pub unsafe extern "C" fn strtoimax(p: *const u8, end: *mut *mut u8, base: i32) -> i64 {
+    // SAFETY: the caller's contract is strtoll's.
+    unsafe { strtoll(p, end, base) }
+}
+
+/// # Safety
+/// As strtoull.
+#[no_mangle]
+pub unsafe extern "C" fn strtoumax(p: *const u8, end: *mut *mut u8, base: i32) -> u64 {
+    // SAFETY: the caller's contract is strtoull's.
+    unsafe { strtoull(p, end, base) }
 }

@@ -12,7 +12,7 @@
 //! runtime can check, it checks: a call goes only to an address in an
 //! executable region of the application region, on a mapped stack there.
 use core::ops::Range;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 core::arch::global_asm!(
     ".pushsection .text.app_entry, \"ax\"",
@@ -95,6 +95,8 @@ impl core::fmt::Display for CallError {
 pub struct AppCall {
     /// The runtime's stack pointer while app code runs; 0 when none does.
     saved_rsp: AtomicU64,
+    /// The signal a fault of the app's code ended it with; 0 if none did.
+    killed_by: AtomicI32,
 }
 
 impl Default for AppCall {
@@ -107,6 +109,7 @@ impl AppCall {
     pub const fn new() -> Self {
         AppCall {
             saved_rsp: AtomicU64::new(0),
+            killed_by: AtomicI32::new(0),
         }
     }
 
@@ -160,6 +163,19 @@ impl AppCall {
             exit(status);
         }
         self.leave(status)
+    }
+
+    /// The signal that ended the app's code, if a fault did.
+    pub fn killed_by(&self) -> Option<i32> {
+        Some(self.killed_by.load(Ordering::Relaxed)).filter(|&s| s != 0)
+    }
+
+    /// Abandons the app code running on this thread after a fatal fault of
+    /// its own: [`Self::call`] returns 128 + `signal`, and
+    /// [`Self::killed_by`] says `signal` from then on.
+    pub fn kill(&self, signal: i32) -> ! {
+        self.killed_by.store(signal, Ordering::Relaxed);
+        self.leave(128 + signal)
     }
 
     /// Abandons the app code running on this thread: [`Self::call`]
