@@ -80,6 +80,7 @@ int fileno(FILE *f);
 int setvbuf(FILE *f, char *buf, int mode, size_t size);
 void setbuf(FILE *f, char *buf);
 FILE *tmpfile(void);
+char *tmpnam(char *s);
 int remove(const char *path);
 int rename(const char *old, const char *new_path);
 

@@ -308,6 +308,9 @@ static void check_scanf(void) {
     free(m);
     r = sscanf("7 8", "%2$d %1$d", &i, &j);
     printf("positional: r=%d %d %d\n", r, i, j);
+    char name[L_tmpnam];
+    char *tn = tmpnam(name);
+    printf("tmpnam: %d %zu %d\n", tn == name, strlen(name), strncmp(name, "/tmp/file", 9) == 0);
     FILE *t = tmpfile();
     if (t) {
         fputs("10 20 thirty 4.5\nline two\n", t);
