@@ -549,16 +549,19 @@ class Storage(unittest.TestCase):
 class LibC(unittest.TestCase):
     """The libc-like layer, under Xen, against glibc on the host."""
 
+    # A POSIX zone with summer time, the same in the guest and natively.
+    TZ = "CET-1CEST,M3.5.0,M10.5.0/3"
+
     def native(self, *args):
         exe = os.path.join(BUILD, "libc-check-native")
         subprocess.run(["gcc", "-O2", "-o", exe, os.path.join(HERE, "apps/libc-check/libc_check.c"),
                         "-lm"], check=True)
-        env = dict(os.environ, GREETING="hello")
+        env = dict(os.environ, GREETING="hello", TZ=self.TZ)
         return subprocess.run([exe, *args], capture_output=True, env=env)
 
     def test_every_function_matches_glibc_byte_for_byte(self):
         native = self.native("one", "two")
-        b = Boot("GREETING=hello one two", image=app_image("libc-check"))
+        b = Boot(f"GREETING=hello TZ={self.TZ} one two", image=app_image("libc-check"))
         self.assertEqual(b.status, native.returncode, b)
         self.assertEqual(b.status, 3)
         out = b.out.encode()

@@ -1,6 +1,7 @@
 /* stdio.h for ukrt apps (libukc). stdin, stdout and stderr are the
    domain's console (stdout line-buffered, stderr unbuffered); streams on
-   files are fully buffered, as in glibc. No scanf. */
+   files are fully buffered, as in glibc. The scanf family reads as
+   glibc's does (docs/writing-apps.md says where it differs). */
 #ifndef _UKC_STDIO_H
 #define _UKC_STDIO_H
 
@@ -42,6 +43,13 @@ int vprintf(const char *fmt, va_list ap);
 int vfprintf(FILE *f, const char *fmt, va_list ap);
 int vsprintf(char *buf, const char *fmt, va_list ap);
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int scanf(const char *fmt, ...) __attribute__((format(scanf, 1, 2)));
+int fscanf(FILE *f, const char *fmt, ...) __attribute__((format(scanf, 2, 3)));
+int sscanf(const char *s, const char *fmt, ...) __attribute__((format(scanf, 2, 3)));
+int vscanf(const char *fmt, va_list ap) __attribute__((format(scanf, 1, 0)));
+int vfscanf(FILE *f, const char *fmt, va_list ap) __attribute__((format(scanf, 2, 0)));
+int vsscanf(const char *s, const char *fmt, va_list ap) __attribute__((format(scanf, 2, 0)));
+void perror(const char *s);
 int puts(const char *s);
 int fputs(const char *s, FILE *f);
 int putchar(int c);
@@ -72,6 +80,7 @@ int fileno(FILE *f);
 int setvbuf(FILE *f, char *buf, int mode, size_t size);
 void setbuf(FILE *f, char *buf);
 FILE *tmpfile(void);
+char *tmpnam(char *s);
 int remove(const char *path);
 int rename(const char *old, const char *new_path);
 

@@ -1,4 +1,6 @@
-/* string.h for ukrt apps (libukc), C locale. */
+/* string.h for ukrt apps (libukc), C locale (strcoll is strcmp, strxfrm
+   a copy). strerror_r is the XSI one unless _GNU_SOURCE is defined, as
+   with glibc. */
 #ifndef _UKC_STRING_H
 #define _UKC_STRING_H
 
@@ -35,6 +37,18 @@ char *strtok_r(char *s, const char *delim, char **save);
 char *strsep(char **s, const char *delim);
 char *strdup(const char *s);
 char *strndup(const char *s, size_t n);
+char *strcasestr(const char *haystack, const char *needle);
+void *memmem(const void *haystack, size_t hlen, const void *needle, size_t nlen);
+void *mempcpy(void *dst, const void *src, size_t n);
 char *strerror(int errnum);
+#ifdef _GNU_SOURCE
+char *strerror_r(int errnum, char *buf, size_t n);
+#else
+int strerror_r(int errnum, char *buf, size_t n) __asm__("__xpg_strerror_r");
+#endif
+char *strsignal(int sig);
+void explicit_bzero(void *p, size_t n);
+/* As glibc's string.h does (by default), give strings.h's functions. */
+#include <strings.h>
 
 #endif

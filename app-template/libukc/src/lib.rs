@@ -12,15 +12,22 @@ pub mod ctype;
 pub mod errno;
 pub mod file;
 pub mod format;
+pub mod getopt;
 pub mod inet;
+pub mod locale;
 pub mod math;
 pub mod net;
 pub mod rand;
+pub mod scan;
 pub mod signal;
+pub mod signame;
 pub mod sort;
 pub mod strconv;
 pub mod stream;
+pub mod strftime;
 pub mod string;
+pub mod time;
+pub mod tz;
 
 #[cfg(target_os = "none")]
 mod abi;

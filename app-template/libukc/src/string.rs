@@ -782,3 +782,42 @@ pub unsafe fn strndup_with(
         p
     }
 }
+
+/// `strcasestr` (GNU): the first occurrence of `needle` in `haystack`
+/// ignoring ASCII case (`haystack` for an empty needle), or NULL.
+///
+/// # Safety
+/// Both must be NUL-terminated.
+pub unsafe fn strcasestr(haystack: *const u8, needle: *const u8) -> *mut u8 {
+    // SAFETY: both are NUL-terminated (the caller's contract), so strlen
+    // stays inside them and the slices cover their bytes before the NUL,
+    // unchanged during the search; `haystack + at` is inside `haystack`.
+    unsafe {
+        let hay = core::slice::from_raw_parts(haystack, strlen(haystack));
+        let needle = core::slice::from_raw_parts(needle, strlen(needle));
+        if needle.is_empty() {
+            return haystack as *mut u8;
+        }
+        match hay
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+        {
+            Some(at) => haystack.add(at) as *mut u8,
+            None => null_mut(),
+        }
+    }
+}
+
+/// What the XSI `strerror_r` (glibc's `__xpg_strerror_r`) does with
+/// `buf`: the message, cut to fit with a NUL; returns 0, ERANGE when it
+/// was cut, EINVAL (with "Unknown error N" in `buf`) for an unknown number.
+pub fn xpg_strerror_r(errnum: i32, buf: &mut [u8]) -> i32 {
+    let n = crate::errno::strerror_into(errnum, buf);
+    if crate::errno::strerror_message(errnum).is_none() {
+        crate::errno::EINVAL
+    } else if n >= buf.len() {
+        crate::errno::ERANGE
+    } else {
+        0
+    }
+}

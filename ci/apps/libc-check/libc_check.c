@@ -13,6 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <sys/time.h>
+#include <locale.h>
+#include <getopt.h>
+
+/* GNU extensions glibc declares only with _GNU_SOURCE (which would also
+   give the GNU strerror_r). */
+void *memmem(const void *haystack, size_t hlen, const void *needle, size_t nlen);
+char *strcasestr(const char *haystack, const char *needle);
 
 static void section(const char *name) { printf("--- %s\n", name); }
 
@@ -206,6 +215,189 @@ static void check_math(void) {
     }
 }
 
+static void check_time(void) {
+    section("time");
+    /* The boot test sets TZ=CET-1CEST,M3.5.0,M10.5.0/3 on both sides. */
+    tzset();
+    printf("tzname=%s/%s timezone=%ld daylight=%d CLOCKS_PER_SEC=%ld\n", tzname[0], tzname[1],
+           timezone, daylight, (long)CLOCKS_PER_SEC);
+    time_t ts[] = {0, 1, -1, 951782400, 1711846799, 1711846800, 1729990799, 1729990800,
+                   2147483647, -2147483648L, 253402300799L, -62135596800L, 1234567890};
+    const char *fmts[] = {"%a %A %b %B %h %c", "%C %d %D %e %F %g %G %H %I %j %k %l",
+                          "%m %M %n%p %P %r %R %s %S %t%T %u %U %V %w %W",
+                          "%x %X %y %Y %z %Z %% %Ec %EY %Od %Oy", "%_d|%-d|%05d|%^a|%#p|%#Z|%10Y|%-10B|%q"};
+    for (unsigned i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+        struct tm g, l;
+        gmtime_r(&ts[i], &g);
+        localtime_r(&ts[i], &l);
+        printf("%ld: gm %d-%d-%d %d:%d:%d wday=%d yday=%d isdst=%d off=%ld %s\n", (long)ts[i],
+               g.tm_year, g.tm_mon, g.tm_mday, g.tm_hour, g.tm_min, g.tm_sec, g.tm_wday, g.tm_yday,
+               g.tm_isdst, g.tm_gmtoff, g.tm_zone);
+        printf("  local %d-%d-%d %d:%d:%d isdst=%d off=%ld %s\n", l.tm_year, l.tm_mon, l.tm_mday,
+               l.tm_hour, l.tm_min, l.tm_sec, l.tm_isdst, l.tm_gmtoff, l.tm_zone);
+        for (unsigned f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+            char buf[200];
+            size_t n = strftime(buf, sizeof buf, fmts[f], &l);
+            printf("  [%zu] %s\n", n, buf);
+        }
+        char a[26], c[26];
+        printf("  asctime_r=%s  ctime_r=%s", asctime_r(&g, a), ctime_r(&ts[i], c));
+        struct tm back = l;
+        printf("  mktime=%ld timegm=%ld\n", (long)mktime(&back), (long)timegm(&g));
+    }
+    char small[8];
+    struct tm *g = gmtime(&ts[3]);
+    printf("strftime too small=%zu asctime=%s", strftime(small, sizeof small, "%c", g), asctime(g));
+    int fields[][7] = {{124, 0, 15, 12, 0, 0, -1}, {124, 6, 15, 12, 0, 0, -1}, {124, 0, 15, 12, 0, 0, 1},
+                       {124, 6, 15, 12, 0, 0, 0}, {124, 13, 0, 25, -1, 61, -1}, {70, 0, 1, 0, 0, -1, 0},
+                       {124, 2, 31, 2, 30, 0, -1}, {124, 2, 31, 2, 30, 0, 1}, {-5, 0, 1, 0, 0, 0, -1}};
+    for (unsigned i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        struct tm t = {0};
+        t.tm_year = fields[i][0];
+        t.tm_mon = fields[i][1];
+        t.tm_mday = fields[i][2];
+        t.tm_hour = fields[i][3];
+        t.tm_min = fields[i][4];
+        t.tm_sec = fields[i][5];
+        t.tm_isdst = fields[i][6];
+        time_t r = mktime(&t);
+        char buf[80];
+        strftime(buf, sizeof buf, "%F %T %Z %z", &t);
+        printf("mktime %u: %ld %s wday=%d yday=%d isdst=%d\n", i, (long)r, buf, t.tm_wday, t.tm_yday,
+               t.tm_isdst);
+    }
+    printf("difftime=%g %g\n", difftime(10, 3), difftime(-5, 1000000000000L));
+    struct timeval tv;
+    printf("clock>=0: %d gettimeofday=%d usec<1e6: %d\n", clock() >= 0, gettimeofday(&tv, NULL),
+           tv.tv_usec < 1000000);
+}
+
+static void check_scanf(void) {
+    section("scanf");
+    int i = -1, j = -1, n = -1;
+    unsigned u = 0;
+    long l = 0;
+    short h = 0;
+    signed char hh = 0;
+    double d = 0;
+    float f = 0;
+    char s1[32] = "", s2[32] = "", c3[4] = "";
+    void *p = (void *)1;
+    int r = sscanf("  42 -17 0x1f 077", "%d %i %x %lo%n", &i, &j, &u, &l, &n);
+    printf("r=%d %d %d %u %ld n=%d\n", r, i, j, u, l, n);
+    r = sscanf("3.25 -1e-3 inf nan(x)", "%lf %f %s %s", &d, &f, s1, s2);
+    printf("r=%d %g %g %s %s\n", r, d, f, s1, s2);
+    r = sscanf("name=value;rest", "%31[^=]=%31[^;];%3c", s1, s2, c3);
+    printf("r=%d %s %s %.3s\n", r, s1, s2, c3);
+    r = sscanf("70000 300 (nil)", "%hd %hhd %p", &h, &hh, &p);
+    printf("r=%d %d %d %s\n", r, h, hh, p == NULL ? "null" : "non-null");
+    const char *inputs[] = {"", "   ", "abc", "12abc", "1e", "0x", "-", "+5", "99999999999999999999", "1.5e+x"};
+    for (unsigned k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
+        i = -1;
+        d = -1;
+        s1[0] = 0;
+        n = -1;
+        int r1 = sscanf(inputs[k], "%d%n", &i, &n);
+        int r2 = sscanf(inputs[k], "%lf%s", &d, s1);
+        int r3 = sscanf(inputs[k], " %n", &n);
+        printf("'%s': %d i=%d n=%d | %d d=%g s=%s | %d\n", inputs[k], r1, i, n, r2, d, s1, r3);
+    }
+    char *m = NULL;
+    r = sscanf("allocated words", "%ms", &m);
+    printf("%%ms: r=%d %s\n", r, m ? m : "(null)");
+    free(m);
+    r = sscanf("7 8", "%2$d %1$d", &i, &j);
+    printf("positional: r=%d %d %d\n", r, i, j);
+    char name[L_tmpnam];
+    char *tn = tmpnam(name);
+    printf("tmpnam: %d %zu %d\n", tn == name, strlen(name), strncmp(name, "/tmp/file", 9) == 0);
+    FILE *t = tmpfile();
+    if (t) {
+        fputs("10 20 thirty 4.5\nline two\n", t);
+        rewind(t);
+        int a = 0, b = 0;
+        char w[16];
+        double x = 0;
+        r = fscanf(t, "%d %d %15s %lf", &a, &b, w, &x);
+        int next = fgetc(t);
+        printf("fscanf r=%d %d %d %s %g next=%d\n", r, a, b, w, x, next);
+        r = fscanf(t, "%15s %15s", w, s1);
+        printf("fscanf r=%d %s %s then %d\n", r, w, s1, fscanf(t, "%d", &a));
+        fclose(t);
+    } else {
+        printf("no tmpfile\n");
+    }
+}
+
+static void check_getopt(void) {
+    section("getopt");
+    static struct option longs[] = {{"verbose", no_argument, NULL, 'v'},
+                                    {"output", required_argument, NULL, 'o'},
+                                    {"level", optional_argument, NULL, 'l'},
+                                    {"version", no_argument, NULL, 'V'},
+                                    {0, 0, 0, 0}};
+    const char *sets[][8] = {{"prog", "-v", "file", "-o", "out", "--lev=3", "--", "-x"},
+                             {"prog", "--verb", "-ofile", "a", "b", "--output", "o2", "-q"},
+                             {"prog", "--ver", "--output", "--level", "x", "-lv", "-o", NULL},
+                             {"prog", "+", "-", "--unknown", "-vvv", "--verbose=1", "z", NULL}};
+    opterr = 0;
+    for (unsigned k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+        char *argv[9];
+        int argc = 0;
+        while (argc < 8 && sets[k][argc]) {
+            argv[argc] = (char *)sets[k][argc];
+            argc++;
+        }
+        argv[argc] = NULL;
+        optind = 0;
+        int c, li;
+        printf("set %u:", k);
+        while ((c = getopt_long(argc, argv, "vo:l::", longs, &li)) != -1)
+            printf(" %c(%s,%d,%d)", c, optarg ? optarg : "-", optind, c == '?' ? optopt : 0);
+        printf(" | optind=%d:", optind);
+        for (int a = 0; a < argc; a++) printf(" %s", argv[a]);
+        printf("\n");
+    }
+    char *argv[] = {"prog", "-ab", "x", "-c", NULL};
+    optind = 1;
+    int c;
+    printf("getopt:");
+    while ((c = getopt(4, argv, "+ab:c")) != -1) printf(" %c=%s", c, optarg ? optarg : "-");
+    printf(" optind=%d\n", optind);
+}
+
+static void check_locale(void) {
+    section("locale");
+    const char *names[] = {"C", "POSIX", "xx_YY.none"};
+    for (unsigned k = 0; k < 3; k++) {
+        char *r = setlocale(LC_ALL, names[k]);
+        printf("setlocale(%s)=%s\n", names[k], r ? r : "(null)");
+    }
+    printf("query=%s numeric=%s bad category=%s\n", setlocale(LC_ALL, NULL), setlocale(LC_NUMERIC, NULL),
+           setlocale(99, "C") ? "ok" : "(null)");
+    struct lconv *lc = localeconv();
+    printf("decimal_point='%s' thousands_sep='%s' grouping='%s' frac_digits=%d\n", lc->decimal_point,
+           lc->thousands_sep, lc->grouping, lc->frac_digits);
+}
+
+static void check_string_more(void) {
+    section("string more");
+    for (int sig = 0; sig <= 66; sig += 3) printf("%d:%s\n", sig, strsignal(sig));
+    char buf[12];
+    for (int e = 0; e < 140; e += 17) {
+        int r = strerror_r(e, buf, sizeof buf);
+        printf("strerror_r(%d)=%d '%s'\n", e, r, buf);
+    }
+    printf("memmem=%s strcasestr=%s\n", (char *)memmem("haystack", 8, "st", 2), strcasestr("HayStack", "sta"));
+    char line[] = "a:b::c", *rest = line, *tok;
+    while ((tok = strsep(&rest, ":")) != NULL) printf("<%s>", tok);
+    printf("\nffs=%d %d %d index=%s rindex=%s\n", ffs(0), ffs(0x50), ffsll(1LL << 40), index("abcabc", 'b'),
+           rindex("abcabc", 'b'));
+    char z[6] = "zzzzz";
+    bzero(z + 1, 2);
+    printf("bzero=%d%d%d%d\n", z[0], z[1], z[2], z[3]);
+}
+
 static void bye(void) { printf("atexit handler 1\n"); }
 static void bye2(void) { printf("atexit handler 2\n"); }
 
@@ -223,6 +415,11 @@ int main(int argc, char **argv) {
     check_ctype();
     check_setjmp();
     check_math();
+    check_time();
+    check_scanf();
+    check_getopt();
+    check_locale();
+    check_string_more();
     assert(argc >= 1);
     fflush(stdout);
     fprintf(stderr, "stderr: this line goes to stderr\n");

@@ -241,6 +241,30 @@ unsafe fn cstr<'a>(s: *const c_char) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(s.cast(), super::c_strlen(s.cast())) }
 }
 
+/// perror: `s: message\n` on stderr for the current errno (just the
+/// message when `s` is NULL or empty), as glibc writes it.
+///
+/// # Safety
+/// `s` must be NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn perror(s: *const c_char) {
+    let e = super::errno.load(Relaxed);
+    let mut buf = [0u8; 64];
+    let n = crate::errno::strerror_into(e, &mut buf);
+    // SAFETY: the caller passes NULL or a NUL-terminated string, unchanged
+    // during the call; stderr is one of this library's streams, and no
+    // reference to it is live.
+    unsafe {
+        let f = &mut *stderr;
+        if !s.is_null() && *s != 0 {
+            f.write(cstr(s));
+            f.write(b": ");
+        }
+        f.write(&buf[..n.min(buf.len())]);
+        f.write(b"\n");
+    }
+}
+
 /// Writes bytes to stderr, unbuffered (for assert and abort messages).
 pub fn stderr_bytes(bytes: &[u8]) {
     console(bytes);
@@ -1188,6 +1212,47 @@ pub unsafe extern "C" fn freopen(
     }
     attach(s, fd, &m);
     f
+}
+
+/// `tmpnam(s)`: a name under /tmp that no file has now, "/tmp/file" and
+/// six letters or digits as glibc's, written to `s` (L_tmpnam bytes) or,
+/// for NULL, a static buffer. As everywhere, another app could take the
+/// name before this one creates it (use tmpfile where that matters).
+///
+/// # Safety
+/// `s` must be NULL or hold L_tmpnam (20) writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tmpnam(s: *mut c_char) -> *mut c_char {
+    static mut BUF: [u8; 20] = [0; 20];
+    static COUNTER: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+    let seed = super::time::now(super::time::CLOCK_MONOTONIC);
+    for _ in 0..1000 {
+        let n = COUNTER.fetch_add(1, Relaxed);
+        let mut x = seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut name = *b"/tmp/fileXXXXXX\0";
+        for b in &mut name[9..15] {
+            *b = b"0123456789abcdefghijklmnopqrstuv"[(x & 31) as usize];
+            x >>= 5;
+        }
+        // SAFETY: `name` is NUL-terminated.
+        if unsafe { super::file::access(name.as_ptr().cast(), 0) } == 0 {
+            continue;
+        }
+        // SAFETY: `s` is NULL, then BUF (this function's, one thread of
+        // control, so no other reference to it) takes the name, or holds
+        // L_tmpnam writable bytes (the caller's contract); the name with
+        // its NUL is 16 bytes.
+        unsafe {
+            let out = if s.is_null() {
+                core::ptr::addr_of_mut!(BUF).cast::<u8>()
+            } else {
+                s.cast::<u8>()
+            };
+            core::ptr::copy_nonoverlapping(name.as_ptr(), out, name.len());
+            return out.cast();
+        }
+    }
+    core::ptr::null_mut()
 }
 
 /// `tmpfile()`: a "w+" stream on a fresh file under /tmp, unlinked at
