@@ -13,6 +13,7 @@ pub mod errno;
 pub mod file;
 pub mod format;
 pub mod inet;
+pub mod malloc;
 pub mod net;
 pub mod rand;
 pub mod sort;
