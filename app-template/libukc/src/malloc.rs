@@ -183,7 +183,7 @@ impl<G: Grow> Heap<G> {
         let sys = self.dl.allocator();
         let (base, end) = (sys.base.get(), sys.end.get());
         let a = p as usize;
-        if a % ALIGN != 0 || base == 0 || a < base + ALIGN || a >= end {
+        if !a.is_multiple_of(ALIGN) || base == 0 || a < base + ALIGN || a >= end {
             return Err(Misuse::NotLive);
         }
         // SAFETY: `a` is 16-aligned and at least 16 bytes into the heap, so
@@ -191,7 +191,11 @@ impl<G: Grow> Heap<G> {
         let head = unsafe { (p.sub(CHUNK_OVERHEAD) as *const usize).read() };
         let size = head & !FLAG_BITS;
         let chunk = a - 2 * CHUNK_OVERHEAD;
-        if head & CINUSE == 0 || size < MIN_CHUNK || size % ALIGN != 0 || size > end - chunk - 16 {
+        if head & CINUSE == 0
+            || size < MIN_CHUNK
+            || !size.is_multiple_of(ALIGN)
+            || size > end - chunk - 16
+        {
             return Err(Misuse::NotLive);
         }
         // SAFETY: the next chunk's size word and this chunk's check word (at
@@ -310,7 +314,10 @@ impl<G: Grow> Heap<G> {
 
     /// The bytes usable in block `p` (0 for NULL), at least what it was
     /// asked for.
-    pub fn usable_size(&self, p: *mut u8) -> Result<usize, Misuse> {
+    ///
+    /// # Safety
+    /// As for [`Heap::free`].
+    pub unsafe fn usable_size(&self, p: *mut u8) -> Result<usize, Misuse> {
         if p.is_null() {
             return Ok(0);
         }

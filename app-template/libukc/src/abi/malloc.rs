@@ -129,7 +129,8 @@ pub unsafe extern "C" fn realloc(p: *mut u8, size: usize) -> *mut u8 {
 /// As for free.
 #[no_mangle]
 pub unsafe extern "C" fn malloc_usable_size(p: *mut u8) -> usize {
-    match heap().usable_size(p) {
+    // SAFETY: C's contract, as for free.
+    match unsafe { heap().usable_size(p) } {
         Ok(n) => n,
         Err(e) => misuse(b"malloc_usable_size", p, e),
     }

@@ -19,7 +19,12 @@ impl Region {
         // SAFETY: the layout has a non-zero size.
         let base = unsafe { alloc_zeroed(Layout::from_size_align(cap, 4096).unwrap()) };
         assert!(!base.is_null());
-        Region { base: base as usize, cap, used: AtomicUsize::new(0), calls: AtomicUsize::new(0) }
+        Region {
+            base: base as usize,
+            cap,
+            used: AtomicUsize::new(0),
+            calls: AtomicUsize::new(0),
+        }
     }
 
     fn used(&self) -> usize {
@@ -30,7 +35,12 @@ impl Region {
 impl Drop for Region {
     fn drop(&mut self) {
         // SAFETY: `base` came from alloc_zeroed with this layout.
-        unsafe { dealloc(self.base as *mut u8, Layout::from_size_align(self.cap, 4096).unwrap()) };
+        unsafe {
+            dealloc(
+                self.base as *mut u8,
+                Layout::from_size_align(self.cap, 4096).unwrap(),
+            )
+        };
     }
 }
 
@@ -76,6 +86,12 @@ impl Rng {
     }
 }
 
+fn usable(h: &Heap<&'static Region>, p: *mut u8) -> Result<usize, Misuse> {
+    // SAFETY: the tests write only inside live blocks, except where they
+    // break the heap on purpose to see the check catch it.
+    unsafe { h.usable_size(p) }
+}
+
 fn fill(p: *mut u8, n: usize, tag: u8) {
     // SAFETY: the callers pass a live block of at least `n` bytes.
     unsafe { core::ptr::write_bytes(p, tag, n) };
@@ -83,7 +99,9 @@ fn fill(p: *mut u8, n: usize, tag: u8) {
 
 fn holds(p: *mut u8, n: usize, tag: u8) -> bool {
     // SAFETY: the callers pass a live block of at least `n` bytes.
-    unsafe { core::slice::from_raw_parts(p, n) }.iter().all(|&b| b == tag)
+    unsafe { core::slice::from_raw_parts(p, n) }
+        .iter()
+        .all(|&b| b == tag)
 }
 
 #[test]
@@ -103,7 +121,7 @@ fn random_malloc_free_realloc_keep_every_block_intact() {
                 let p = h.malloc(n);
                 assert!(!p.is_null(), "malloc({n}) with room");
                 assert_eq!(p as usize % ALIGN, 0);
-                assert!(h.usable_size(p).unwrap() >= n);
+                assert!(usable(&h, p).unwrap() >= n);
                 fill(p, n, tag);
                 live.insert(step, (p, n, tag));
                 ids.push(step);
@@ -120,7 +138,11 @@ fn random_malloc_free_realloc_keep_every_block_intact() {
             8..=9 if !ids.is_empty() => {
                 let id = ids[rng.below(ids.len() as u64) as usize];
                 let (p, n, t) = live[&id];
-                let m = if rng.below(2) == 0 { n / 2 + 1 } else { n * 2 + rng.size() };
+                let m = if rng.below(2) == 0 {
+                    n / 2 + 1
+                } else {
+                    n * 2 + rng.size()
+                };
                 // SAFETY: as above.
                 let q = unsafe { h.realloc(p, m) }.unwrap();
                 assert!(!q.is_null());
@@ -135,8 +157,10 @@ fn random_malloc_free_realloc_keep_every_block_intact() {
         peak_live = peak_live.max(live_bytes);
         if step % 4096 == 0 {
             // No two live blocks overlap.
-            let mut spans: Vec<(usize, usize)> =
-                live.values().map(|&(p, n, _)| (p as usize, p as usize + n)).collect();
+            let mut spans: Vec<(usize, usize)> = live
+                .values()
+                .map(|&(p, n, _)| (p as usize, p as usize + n))
+                .collect();
             spans.sort();
             assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0));
         }
@@ -150,7 +174,10 @@ fn random_malloc_free_realloc_keep_every_block_intact() {
     // most bytes ever live at once (plus the granularity).
     let heap_bytes = h.heap_bytes();
     assert!(heap_bytes <= region.used());
-    assert!(heap_bytes < 2 * peak_live + 4 * GRANULARITY, "heap {heap_bytes} for peak {peak_live}");
+    assert!(
+        heap_bytes < 2 * peak_live + 4 * GRANULARITY,
+        "heap {heap_bytes} for peak {peak_live}"
+    );
 }
 
 #[test]
@@ -185,7 +212,7 @@ fn alignment_of_every_call() {
             let q = h.memalign(a, n);
             assert!(!q.is_null());
             assert_eq!(q as usize % a, 0, "memalign({a}, {n})");
-            assert!(h.usable_size(q).unwrap() >= n);
+            assert!(usable(&h, q).unwrap() >= n);
             fill(q, n, 0x5a);
             // SAFETY: the block is live and only written inside.
             unsafe { h.free(q) }.unwrap();
@@ -226,7 +253,11 @@ fn exhaustion_is_null_and_the_heap_stays_usable() {
         fill(p, 100_000, 7);
         blocks.push(p);
     }
-    assert!(blocks.len() > 60, "most of 8 MiB is usable: {}", blocks.len());
+    assert!(
+        blocks.len() > 60,
+        "most of 8 MiB is usable: {}",
+        blocks.len()
+    );
     assert!(region.used() <= 8 << 20);
     // A huge request fails without touching the region.
     let used = region.used();
@@ -267,12 +298,24 @@ fn double_free_and_foreign_pointers_are_caught() {
         assert_eq!(h.free(null_mut()), Ok(()));
         assert_eq!(h.free(a), Ok(()));
         assert_eq!(h.free(a), Err(Misuse::NotLive), "double free");
-        assert_eq!(h.realloc(a, 100), Err(Misuse::NotLive), "realloc of a freed block");
-        assert_eq!(h.usable_size(a), Err(Misuse::NotLive));
-        assert_eq!(h.free(b.add(16)), Err(Misuse::NotLive), "a pointer into a block");
+        assert_eq!(
+            h.realloc(a, 100),
+            Err(Misuse::NotLive),
+            "realloc of a freed block"
+        );
+        assert_eq!(usable(&h, a), Err(Misuse::NotLive));
+        assert_eq!(
+            h.free(b.add(16)),
+            Err(Misuse::NotLive),
+            "a pointer into a block"
+        );
         assert_eq!(h.free(b.add(1)), Err(Misuse::NotLive), "misaligned");
         let mut local = 0u64;
-        assert_eq!(h.free((&raw mut local).cast()), Err(Misuse::NotLive), "not in the heap");
+        assert_eq!(
+            h.free((&raw mut local).cast()),
+            Err(Misuse::NotLive),
+            "not in the heap"
+        );
         assert_eq!(h.free(16 as *mut u8), Err(Misuse::NotLive));
         // After a has been merged with b's free neighbour and reused, the
         // old pointer is still no live block unless malloc gave it again.
@@ -284,16 +327,16 @@ fn double_free_and_foreign_pointers_are_caught() {
 }
 
 #[test]
-fn an_overrun_into_the_next_block_is_caught() {
+fn a_write_past_the_end_is_caught() {
     let (mut h, _) = heap(16 << 20);
     let a = h.malloc(24);
     let b = h.malloc(24);
-    let usable = h.usable_size(a).unwrap();
+    let n = usable(&h, a).unwrap();
     // SAFETY: the test breaks the heap on purpose: one byte past a's
     // usable bytes is its check word.
     unsafe {
-        a.add(usable).write(0x41);
-        assert_eq!(h.usable_size(a), Err(Misuse::Corrupt));
+        a.add(n).write(0x41);
+        assert_eq!(usable(&h, a), Err(Misuse::Corrupt));
         assert_eq!(h.free(a), Err(Misuse::Corrupt));
         assert_eq!(h.free(b), Ok(()), "the neighbour is intact");
     }
@@ -306,7 +349,7 @@ fn the_chunk_format_matches_dlmalloc() {
     let (mut h, _) = heap(16 << 20);
     for n in [0usize, 1, 24, 25, 100, 1000, 300_000] {
         let p = h.malloc(n);
-        let u = h.usable_size(p).unwrap();
+        let u = usable(&h, p).unwrap();
         assert!(u >= n && u < n.max(24) + 32, "usable {u} for {n}");
         // SAFETY: the word before a live block is its chunk's size word.
         let head = unsafe { (p.sub(8) as *const usize).read() };
