@@ -4,8 +4,9 @@ glibc's on the same generated traces, with the other candidates measured
 when the allocator was chosen (docs/writing-apps.md, "malloc").
 
 The traces and allocators are in app-template/libukc/benches/malloc.rs;
-each run is a fresh process. Time per op is the best of --runs runs (other
-work on the machine only ever adds time); the peak heap (bytes taken from
+each run is a fresh process. Time per op is the process's CPU time (page
+faults included), the best of --runs runs (other work on the machine only
+ever adds to it); the peak heap (bytes taken from
 the system) over the peak of requested bytes live is the fragmentation."""
 import argparse
 import json
@@ -71,8 +72,8 @@ def main(argv=None):
     exe = build()
     load = os.getloadavg()[0]
     print()
-    print(f"malloc on the host: the same traces through each allocator (ns/op: best of {a.runs} "
-          f"runs; load average {load:.2f} at the start)")
+    print(f"malloc on the host: the same traces through each allocator (ns/op: CPU time, best of "
+          f"{a.runs} runs; load average {load:.2f} at the start)")
     cols = f"  {'trace':<8} {'allocator':<10} {'ns/op':>8} {'x glibc':>8} {'peak heap MiB':>14} " \
            f"{'peak live MiB':>14} {'heap/live':>10}"
     print(cols)
