@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks (figures, never pass/fail): boots the self-test kernel on Xen
-under QEMU and prints what each benchmark measured.
+under QEMU and prints what each benchmark measured, then runs the host's
+malloc benchmark (ci/bench_malloc.py).
 
 Cycle counts are the guest's TSC under QEMU's TCG, so they say more about
 relative cost than about real hardware; the per-fault counts of hypercalls
@@ -10,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import bench_malloc
 from ukharness import console
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -90,6 +92,8 @@ def main():
     demand_faults(a.selftest_kernel, a.xen)
     shared_library(a.greet_image, a.xen, a.pack, a.examples)
     instances_memory(a.kernel, a.xen, a.pack, a.examples)
+    # On the host: libukc's malloc against glibc's on the same traces.
+    bench_malloc.main([])
 
 
 if __name__ == "__main__":

@@ -605,6 +605,35 @@ class LibC(unittest.TestCase):
         self.assertEqual(oom["again"], "ok", "freed memory is reused")
         counters = stats(b.out)
         self.assertEqual(counters["frames_used"], counters["heap_frames"], "every frame came back")
+        # 160k blocks live at once, half of them made again, some grown.
+        many = fields(b.out, "malloc-many: ")
+        self.assertEqual(many, {"bad": "0", "made": "240000", "freed": "240000"}, b)
+        api = fields(b.out, "malloc-api: ")
+        self.assertEqual({k for k, v in api.items() if v != "1"}, set(),
+                         f"glibc's edge cases of the malloc calls: {api}")
+
+    def test_heap_misuse_is_reported_and_ends_the_app_with_134(self):
+        not_live = "double free or not a malloc'd pointer"
+        # What the app does -> (the call, where it points from the block
+        # malloc gave: an offset, or None for a stack address; the verdict).
+        said = {
+            "double-free": ("free", 0, not_live),
+            "interior-free": ("free", 16, not_live),
+            "bad-free": ("free", None, not_live),
+            "overrun": ("free", 0, "heap corruption: the bytes after the block were overwritten"),
+            "bad-realloc": ("realloc", 0, not_live),
+        }
+        for how, (call, offset, verdict) in said.items():
+            with self.subTest(how):
+                b = Boot(how, image=app_image("malloc-stress"))
+                m = re.search(r"malloc-misuse: \S+ 0x([0-9a-f]+)", b.out)
+                self.assertIsNotNone(m, b)
+                where = "[0-9a-f]+" if offset is None else f"{int(m.group(1), 16) + offset:x}"
+                self.assertRegex(b.out, rf"libukc: app 'malloc-stress': {call}\(0x{where}\): "
+                                 + re.escape(verdict) + r"\nAborted\n", b)
+                self.assertNotIn("malloc-misuse: not caught", b.out)
+                self.assertIn("uk-app: name=malloc-stress status=134", b.out)
+                self.assertEqual(b.status, 134, b)
 
     def test_libukc_imports_only_what_the_runtime_exports(self):
         # libukc imports the socket calls weakly (an older runtime lacks

@@ -15,6 +15,7 @@ pub mod format;
 pub mod getopt;
 pub mod inet;
 pub mod locale;
+pub mod malloc;
 pub mod math;
 pub mod net;
 pub mod rand;

@@ -1,218 +1,171 @@
-//! malloc and friends: a first-fit free list (the `linked_list_allocator`
-//! crate) over the app's heap, which grows a page run at a time through
+//! malloc and friends over the app's heap ([`crate::malloc::Heap`]:
+//! dlmalloc with a check word per block), which grows through
 //! `ukrt_heap_grow`. The runtime maps those pages at once, so when memory
 //! runs out malloc returns NULL with errno = ENOMEM instead of the app
 //! crashing on a later touch. Freed memory is reused, not returned.
-use crate::errno::ENOMEM;
-use core::alloc::Layout;
+//!
+//! A free, realloc or malloc_usable_size of a pointer that is not a live
+//! block (a double free, a pointer malloc never returned) or whose block's
+//! end was overwritten prints what happened, naming the app and the call,
+//! and ends the app as abort does (status 134).
+use super::stdio::{fflush, stderr_bytes, stderr_write, stdout};
+use crate::errno::{EINVAL, ENOMEM};
+use crate::malloc::{memalign_alignment, Grow, Heap, Misuse, ALIGN};
 use core::cell::UnsafeCell;
-use core::ptr::{null_mut, NonNull};
-use linked_list_allocator::Heap;
+use core::ptr::null_mut;
 
-/// Each block starts with a header one alignment unit before the pointer
-/// handed out: the size and alignment it was allocated with.
-const HEADER: usize = 16;
-/// The heap grows by at least this much at a time.
-const GROW_MIN: usize = 256 * 1024;
+/// The most heap an app has: the runtime's heap region
+/// (loader::layout::HEAP_SIZE). Past it the grow function would refuse
+/// anyway; knowing it lets a hopeless request fail without asking.
+const HEAP_LIMIT: usize = 512 << 20;
 
-struct AppHeap(UnsafeCell<Option<Heap>>);
+/// The runtime's side of the heap.
+struct Runtime;
+
+impl Grow for Runtime {
+    fn grow(&self, bytes: usize) -> *mut u8 {
+        // SAFETY: this is the allocator's grow, the one caller
+        // ukrt_heap_grow allows; it takes only a size and returns NULL or
+        // the start of `bytes` newly mapped bytes right after the previous
+        // run, which is the Grow contract.
+        unsafe { super::ukrt_heap_grow(bytes) }
+    }
+}
+
+struct AppHeap(UnsafeCell<Heap<Runtime>>);
 
 // SAFETY: sharing AppHeap across threads never happens: one thread of
 // control runs in an app instance, and each instance has its own copy of
 // this library's data, so the cell is never reached from two threads.
 unsafe impl Sync for AppHeap {}
 
-static HEAP: AppHeap = AppHeap(UnsafeCell::new(None));
+static HEAP: AppHeap = AppHeap(UnsafeCell::new(Heap::new(Runtime, HEAP_LIMIT)));
 
-fn heap() -> &'static mut Option<Heap> {
+fn heap() -> &'static mut Heap<Runtime> {
     // SAFETY: the cell is only reached from this instance's one thread of
     // control, and every caller uses the reference within one call of this
     // module and never two of them at once, so it is unique while used.
     unsafe { &mut *HEAP.0.get() }
 }
 
-/// Adds at least `need` bytes to the heap; false when the runtime has none.
-fn grow(need: usize) -> bool {
-    let by = need.max(GROW_MIN).next_multiple_of(4096);
-    // SAFETY: this is the allocator's grow, the one caller ukrt_heap_grow
-    // allows; it takes only a size and returns NULL or the start of `by`
-    // newly mapped bytes right after the previous run.
-    let start = unsafe { super::ukrt_heap_grow(by) };
-    if start.is_null() {
-        return false;
-    }
-    match heap() {
-        // SAFETY: the runtime just mapped `by` bytes, which nothing uses yet,
-        // right after the heap's previous run, so they adjoin its top.
-        Some(h) => unsafe { h.extend(by) },
-        None => {
-            let mut h = Heap::empty();
-            // SAFETY: `start` is the first of `by` bytes the runtime just
-            // mapped for the heap, which nothing else uses and which stay
-            // mapped for the app's life; this is the heap's first run.
-            unsafe { h.init(start, by) };
-            *heap() = Some(h);
-        }
-    }
-    true
-}
-
-fn layout_for(size: usize, align: usize) -> Option<(Layout, usize)> {
-    let align = align.max(HEADER);
-    let offset = align; // the header sits in the last 16 bytes before it
-    let total = size.checked_add(offset)?;
-    Some((Layout::from_size_align(total, align).ok()?, offset))
-}
-
-fn allocate(size: usize, align: usize) -> *mut u8 {
-    let Some((layout, offset)) = layout_for(size, align) else {
+/// NULL results are exhaustion: errno = ENOMEM.
+fn or_enomem(p: *mut u8) -> *mut u8 {
+    if p.is_null() {
         super::set_errno(ENOMEM);
-        return null_mut();
-    };
+    }
+    p
+}
+
+/// "libukc: app 'NAME': CALL(0xPTR): WHAT", then the app ends as abort()
+/// ends it.
+fn misuse(call: &[u8], p: *mut u8, what: Misuse) -> ! {
+    // SAFETY: `stdout` is read with no write racing it (one thread of
+    // control) and holds one of this library's streams, which is all
+    // fflush requires.
+    unsafe { fflush(stdout) };
+    stderr_bytes(b"libukc: app '");
+    let name = super::ukrt_app_name();
+    if !name.is_null() {
+        // SAFETY: a non-NULL name from the runtime is the app's argv[0], a
+        // NUL-terminated string that lives as long as the app.
+        unsafe { stderr_write(name.cast()) };
+    }
+    stderr_bytes(b"': ");
+    stderr_bytes(call);
+    stderr_bytes(b"(0x");
+    let mut hex = [0u8; 16];
+    let mut at = hex.len();
+    let mut v = p as usize;
     loop {
-        if let Some(h) = heap() {
-            if let Ok(block) = h.allocate_first_fit(layout) {
-                let user = block.as_ptr().wrapping_add(offset);
-                // SAFETY: `block` is a fresh allocation of `layout.size()` =
-                // size + offset bytes aligned to `offset` >= HEADER (16), so
-                // the 16 header bytes before `user` lie inside it and are
-                // aligned for usize.
-                unsafe {
-                    let header = user.sub(HEADER).cast::<usize>();
-                    header.write(layout.size());
-                    header.add(1).write(layout.align());
-                }
-                return user;
-            }
-        }
-        if !grow(layout.size() + layout.align()) {
-            super::set_errno(ENOMEM);
-            return null_mut();
+        at -= 1;
+        hex[at] = b"0123456789abcdef"[v & 15];
+        v >>= 4;
+        if v == 0 {
+            break;
         }
     }
-}
-
-/// The layout a block was allocated with.
-///
-/// # Safety
-/// `p` must come from `allocate`.
-unsafe fn block_of(p: *mut u8) -> (NonNull<u8>, Layout) {
-    // SAFETY: the caller passes a pointer `allocate` returned, so the 16
-    // bytes before it are the header it wrote (size and alignment of the
-    // block, a valid Layout), and the block starts `align` bytes before `p`.
-    unsafe {
-        let header = p.sub(HEADER).cast::<usize>();
-        let (size, align) = (header.read(), header.add(1).read());
-        let block = NonNull::new_unchecked(p.sub(align));
-        (block, Layout::from_size_align_unchecked(size, align))
-    }
-}
-
-/// The bytes the caller may use in a block.
-///
-/// # Safety
-/// `p` must be a live block from `allocate`.
-unsafe fn usable_size(p: *mut u8) -> usize {
-    // SAFETY: the caller passes a live block from `allocate`, which is what
-    // block_of requires.
-    let (_, layout) = unsafe { block_of(p) };
-    layout.size() - layout.align()
+    stderr_bytes(&hex[at..]);
+    stderr_bytes(b"): ");
+    stderr_bytes(what.message().as_bytes());
+    stderr_bytes(b"\n");
+    super::stdlib::abort()
 }
 
 #[no_mangle]
 pub extern "C" fn malloc(size: usize) -> *mut u8 {
-    allocate(size, HEADER)
+    or_enomem(heap().malloc(size))
 }
 
 /// # Safety
-/// `p` is NULL or a live block from this allocator.
+/// `p` is NULL or a live block from this allocator; anything else ends the
+/// app with a message (as far as the checks see it).
 #[no_mangle]
 pub unsafe extern "C" fn free(p: *mut u8) {
-    if p.is_null() {
-        return;
-    }
-    // SAFETY: the caller passes a live block from this allocator (C's
-    // contract for free), and `p` is not NULL here, so it came from
-    // `allocate`.
-    let (block, layout) = unsafe { block_of(p) };
-    if let Some(h) = heap() {
-        // SAFETY: the block was allocated from this heap with this layout
-        // (its header says so) and is live, so it is freed once.
-        unsafe { h.deallocate(block, layout) };
+    // SAFETY: C's contract for free: the heap outside live blocks is as
+    // the allocator left it; `p` itself is checked.
+    if let Err(e) = unsafe { heap().free(p) } {
+        misuse(b"free", p, e)
     }
 }
 
 #[no_mangle]
 pub extern "C" fn calloc(n: usize, size: usize) -> *mut u8 {
-    let Some(total) = n.checked_mul(size) else {
-        super::set_errno(ENOMEM);
-        return null_mut();
-    };
-    let p = malloc(total);
-    if !p.is_null() {
-        // SAFETY: malloc returned a fresh, non-NULL block of at least
-        // `total` writable bytes.
-        unsafe { super::mem::memset(p, 0, total) };
-    }
-    p
+    or_enomem(heap().calloc(n, size))
 }
 
 /// # Safety
-/// `p` is NULL or a live block from this allocator.
+/// As for free.
 #[no_mangle]
 pub unsafe extern "C" fn realloc(p: *mut u8, size: usize) -> *mut u8 {
-    if p.is_null() {
-        return malloc(size);
+    // SAFETY: C's contract for realloc, as for free.
+    match unsafe { heap().realloc(p, size) } {
+        Ok(q) if q.is_null() && size != 0 => or_enomem(q),
+        Ok(q) => q,
+        Err(e) => misuse(b"realloc", p, e),
     }
-    if size == 0 {
-        // SAFETY: the caller passes a live block from this allocator (C's
-        // contract for realloc), which free accepts.
-        unsafe { free(p) };
-        return null_mut();
-    }
-    // SAFETY: the caller passes a live block from this allocator (C's
-    // contract for realloc), and `p` is not NULL here, so it came from
-    // `allocate`.
-    let old = unsafe { usable_size(p) };
-    if size <= old {
-        return p;
-    }
-    let q = malloc(size);
-    if !q.is_null() {
-        // SAFETY: `p` is the caller's live block (C's contract for realloc)
-        // with `old` usable bytes, `q` a fresh distinct one with `size` >
-        // `old`, so copying `old` bytes stays inside both and they do not
-        // overlap; `p` is freed once, after the copy.
-        unsafe {
-            super::mem::memcpy(q, p, old);
-            free(p);
-        }
-    }
-    q
 }
 
+/// # Safety
+/// As for free.
+#[no_mangle]
+pub unsafe extern "C" fn malloc_usable_size(p: *mut u8) -> usize {
+    // SAFETY: C's contract, as for free.
+    match unsafe { heap().usable_size(p) } {
+        Ok(n) => n,
+        Err(e) => misuse(b"malloc_usable_size", p, e),
+    }
+}
+
+/// C11's aligned_alloc as glibc (2.38 on) has it: the alignment must be a
+/// power of two (EINVAL otherwise).
 #[no_mangle]
 pub extern "C" fn aligned_alloc(align: usize, size: usize) -> *mut u8 {
     if !align.is_power_of_two() {
-        super::set_errno(crate::errno::EINVAL);
+        super::set_errno(EINVAL);
         return null_mut();
     }
-    allocate(size, align)
+    or_enomem(heap().memalign(align.max(ALIGN), size))
 }
 
+/// glibc's memalign: an alignment that is not a power of two rounds up to
+/// one.
 #[no_mangle]
 pub extern "C" fn memalign(align: usize, size: usize) -> *mut u8 {
-    aligned_alloc(align, size)
+    let Some(align) = memalign_alignment(align) else {
+        super::set_errno(EINVAL);
+        return null_mut();
+    };
+    or_enomem(heap().memalign(align, size))
 }
 
 /// # Safety
 /// `out` must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn posix_memalign(out: *mut *mut u8, align: usize, size: usize) -> i32 {
-    if !align.is_power_of_two() || align < 8 {
-        return crate::errno::EINVAL;
+    if !align.is_power_of_two() || align < size_of::<usize>() {
+        return EINVAL;
     }
-    let p = allocate(size, align);
+    let p = heap().memalign(align.max(ALIGN), size);
     if p.is_null() {
         return ENOMEM;
     }
