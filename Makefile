@@ -193,6 +193,8 @@ test-images:
 	$(MAKE) image APP=ci/apps/image-files
 	$(MAKE) image APP=ci/apps/crash
 	$(MAKE) image APP=ci/apps/zlib
+	$(MAKE) image APP=ci/apps/lua
+	$(MAKE) image APP=ci/apps/sqlite
 
 $(XEN): $(XEN_GZ)
 	@mkdir -p $(dir $@)

@@ -745,16 +745,47 @@ class RealPrograms(unittest.TestCase):
     (ci/sources.py), unmodified: built as ukrt apps and natively against
     glibc with the same main of ours, their outputs must be the same."""
 
-    def native(self, app, *args):
-        out = os.path.join(BUILD, app + "-native")
-        subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "ci", "apps", app), "native",
-                        f"UKRT={ROOT}", f"OUT={out}"], check=True, capture_output=True)
+    def native(self, app, cwd="."):
+        """The app built natively, run on the arguments of its manifest line
+        (after the TMPDIR argument, which gets a fresh folder) in `cwd`
+        (relative to the app's folder, where the image has its files at
+        /)."""
+        folder = os.path.join(ROOT, "ci", "apps", app)
+        out = os.path.abspath(os.path.join(BUILD, app + "-native"))
+        subprocess.run(["make", "-s", "-C", folder, "native", f"UKRT={ROOT}", f"OUT={out}"],
+                       check=True, capture_output=True)
+        with open(os.path.join(folder, "manifest.txt")) as f:
+            line = next(ln for ln in f if ln.startswith("app "))
+        args = line.split()[4:]
         import tempfile
         with tempfile.TemporaryDirectory(prefix=f"ukrt-{app}-") as tmp:
             p = subprocess.run([os.path.join(out, app + "-native"), tmp, *args], capture_output=True,
-                               text=True, timeout=300, cwd=os.path.join(ROOT, "ci", "apps", app))
+                               text=True, timeout=300, cwd=os.path.join(folder, cwd))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         return p.stdout
+
+    def test_lua_runs_our_scripts_as_natively(self):
+        want = self.native("lua", "scripts")
+        b = Boot(image=app_image("lua"), memory=128, timeout=300)
+        self.assertEqual(b.status, 0, b)
+        self.assertIn("uk-app: name=lua status=0", b.out)
+        self.assertEqual(app_output(b.out), want)
+        # Every script ran to its end: none printed an error.
+        self.assertEqual(want.count("== "), 9)
+        self.assertNotIn("\nerror: ", want)
+        self.assertIn("200000\t59701687\n", want)  # alloc.lua: 200k tables
+
+    def test_sqlite_runs_our_sql_as_natively(self):
+        want = self.native("sqlite", "sql")
+        b = Boot(image=app_image("sqlite"), memory=128, timeout=300)
+        self.assertEqual(b.status, 0, b)
+        self.assertIn("uk-app: name=sqlite status=0", b.out)
+        self.assertEqual(app_output(b.out), want)
+        self.assertEqual(want.count("== "), 5)
+        self.assertNotIn("error: ", want)
+        self.assertIn("20000|10000900.0|", want)  # the 20,000-row table
+        self.assertEqual(want.count("-- (re)opened the file database"), 3)
+        self.assertIn("integrity_check\nok\n", want)
 
     def test_zlib_compresses_and_reads_gz_files_as_natively(self):
         want = self.native("zlib")

@@ -88,7 +88,7 @@ fn misuse(call: &[u8], p: *mut u8, what: Misuse) -> ! {
     stderr_bytes(b"): ");
     stderr_bytes(what.message().as_bytes());
     stderr_bytes(b"\n");
-    super::stdlib::abort()
+    super::signal::abort()
 }
 
 #[no_mangle]
