@@ -47,8 +47,7 @@ pub enum RegionKind {
     },
     /// Zero-filled pages: bss, the heap, the argument block.
     Zero,
-    /// The stack: zero-filled, and mapped before the app runs (a fault on
-    /// the stack in use cannot be delivered).
+    /// The stack: zero-filled, mapped as the app touches it.
     Stack,
     /// Never mapped: any access is an error.
     Guard,

@@ -42,6 +42,9 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
         panic!("set_trap_table refused: {e}");
     }
     crate::mm::init(&info, raw as *const _ as u64);
+    if let Err(e) = crate::arch::user::init(crate::mm::root_mfn()) {
+        panic!("MMUEXT_NEW_USER_BASEPTR refused: {e}");
+    }
     start_events();
     let after = cmdline
         .runtime_options()

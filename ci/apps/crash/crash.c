@@ -10,6 +10,13 @@
 
 static volatile int zero, seven = 7;
 
+/* Recursion that uses about `kib` KiB of stack (1 KiB a level). */
+static int deep(int kib) {
+    volatile char frame[1000];
+    frame[0] = (char)kib;
+    return kib <= 0 ? frame[0] : deep(kib - 1) + frame[0];
+}
+
 int main(int argc, char **argv);
 
 static void crash(const char *kind) {
@@ -30,11 +37,19 @@ static void crash(const char *kind) {
         abort();
     } else if (!strcmp(kind, "raise-segv")) {
         raise(SIGSEGV);
+    } else if (!strcmp(kind, "stack-overflow")) {
+        printf("%d\n", deep(1 << 30));
     }
     printf("crash: unknown kind %s\n", kind);
 }
 
 int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "deep")) {
+        /* 6 MiB of an 8 MiB stack: only what is touched is mapped. */
+        int kib = atoi(argv[2]);
+        printf("deep: %d KiB of stack, result %d\n", kib, deep(kib));
+        return 0;
+    }
     if (argc == 3 && !strcmp(argv[1], "survive")) {
         int n = atoi(argv[2]);
         char *mine = malloc(1 << 20);

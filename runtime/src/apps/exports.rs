@@ -173,7 +173,7 @@ pub fn console_read(buf: u64, len: usize) -> isize {
 
 static EXPORTS: spin::Once<HashMap<&'static str, u64>> = spin::Once::new();
 
-/// The export table (built once).
+/// The export table (built once): each name and the address apps call.
 pub fn table() -> &'static HashMap<&'static str, u64> {
     EXPORTS.call_once(|| {
         let mut t = HashMap::new();
@@ -197,7 +197,16 @@ pub fn table() -> &'static HashMap<&'static str, u64> {
             listed.len() == t.len() && listed.iter().all(|n| t.contains_key(n)),
             "ukrt_loader::RUNTIME_EXPORTS differs from the runtime's export table"
         );
-        t
+        // Apps run in guest user mode and reach each export through its
+        // syscall stub (arch/x86_64/user.rs): number 0 is an app function
+        // returning, which ends the app as ukrt_exit does; then the
+        // exports in the loader's order.
+        crate::arch::user::set_export(0, ukrt_exit as *const () as u64);
+        listed
+            .iter()
+            .enumerate()
+            .map(|(i, &name)| (name, crate::arch::user::set_export(i + 1, t[name])))
+            .collect()
     })
 }
 

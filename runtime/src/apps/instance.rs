@@ -4,7 +4,7 @@
 use super::source::BundleImage;
 use crate::mm::pte::PAGE_SIZE;
 use crate::mm::region::{Backing, Region, RegionError, ShareKey};
-use crate::mm::space::{Access, FaultError};
+use crate::mm::space::FaultError;
 use crate::mm::uaccess::{AccessError, AppMemory};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -252,15 +252,13 @@ impl Instance {
         Ok(())
     }
 
-    /// The argument block, and the stack mapped whole (Xen delivers a fault
-    /// on the stack in use, so a stack page could never be faulted in).
+    /// The argument block. The stack is faulted in as the app touches it
+    /// (app code runs in guest user mode, so its faults arrive on the
+    /// runtime stack): only the pages it uses cost memory.
     fn prepare_to_run(&mut self, plan: &Plan, memory: &AppMemory) -> Result<(), LoadError> {
         memory
             .write(plan.args.base, &plan.args.bytes)
-            .map_err(LoadError::Memory)?;
-        let stack = plan.stack.clone();
-        crate::mm::with_space(|s| s.populate(stack.start, stack.end, Access::Write))?;
-        Ok(())
+            .map_err(LoadError::Memory)
     }
 
     /// Unmaps the instance and returns its frames.

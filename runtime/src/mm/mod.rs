@@ -144,23 +144,23 @@ mod guest {
     }
 
     /// Whether `addr` lies in an executable region of the app region.
+    /// The machine frame of the top-level page table.
+    pub fn root_mfn() -> u64 {
+        with_space(|s| s.root_mfn())
+    }
+
     pub fn is_app_code(addr: u64) -> bool {
         with_space(|s| s.regions.find(addr).is_some_and(|r| r.executable))
     }
 
-    /// Whether `stack` is wholly inside one writable region and every page
-    /// of it is mapped writable (Xen cannot deliver a fault on the stack in
-    /// use, so an app stack must never fault).
-    pub fn is_mapped_app_stack(stack: core::ops::Range<u64>) -> bool {
+    /// Whether `stack` is wholly inside one writable region (its pages are
+    /// faulted in as app code touches them: apps run in guest user mode,
+    /// so those faults arrive on the runtime stack).
+    pub fn is_app_stack(stack: core::ops::Range<u64>) -> bool {
         with_space(|s| {
-            let in_region = s
-                .regions
+            s.regions
                 .find(stack.start)
-                .is_some_and(|r| r.writable && stack.end <= r.end);
-            in_region
-                && (stack.start..stack.end)
-                    .step_by(super::pte::PAGE_SIZE as usize)
-                    .all(|va| s.translate(va).is_some_and(|p| p.is_writable()))
+                .is_some_and(|r| r.writable && stack.end <= r.end)
         })
     }
 

@@ -59,13 +59,6 @@ extern "C" {
     static __image_end: u8;
 }
 
-/// Whether `va` lies in the runtime's own code.
-pub fn is_runtime_text(va: u64) -> bool {
-    let start = core::ptr::addr_of!(__text_start) as u64;
-    let end = core::ptr::addr_of!(__text_end) as u64;
-    (start..end).contains(&va)
-}
-
 /// Takes over the domain's memory. `start_info_va` is where Xen put it.
 pub fn init(info: &BootInfo, start_info_va: u64, stack_guard: u64) -> Memory {
     let usable = info.nr_pages.min(MAX_FRAMES);

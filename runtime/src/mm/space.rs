@@ -173,6 +173,11 @@ pub struct AddressSpace<M: PvMmu, F: Frames = FrameAllocator> {
 }
 
 impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
+    /// The machine frame of the top-level table.
+    pub fn root_mfn(&self) -> u64 {
+        self.root_mfn
+    }
+
     /// `root_pfn` is the top-level table the vCPU runs on (already pinned).
     pub fn new(mmu: M, frames: F, root_pfn: u64) -> Self {
         let root_mfn = mmu.pfn_to_mfn(root_pfn);

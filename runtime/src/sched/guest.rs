@@ -259,6 +259,11 @@ pub fn run() {
             let snapshot = counters();
             with_thread(i, |t| t.snapshot = snapshot);
             SLICE_START.store(crate::time::now_ns().max(1), Relaxed);
+            // A thread inside app code takes its exceptions and calls from
+            // user mode on its own runtime stack.
+            if let Some(sp) = with_thread(i, |t| t.app_call.kernel_stack()) {
+                crate::arch::user::use_kernel_stack(sp);
+            }
             switch::run_thread(&ctx);
             SLICE_START.store(0, Relaxed);
             let now = counters();

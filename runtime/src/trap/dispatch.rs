@@ -104,10 +104,8 @@ fn faulting_app(frame: &TrapFrame) -> Option<(Arc<AppCall>, String)> {
         let app = t.app.as_ref()?;
         Some((t.app_call.clone(), app.label.clone()))
     })??;
-    // App code runs only from the application region; a jump to a wild
-    // address (NULL included) leaves rip outside both it and the runtime.
-    let rip = frame.rip;
-    let apps = crate::mm::in_app_region(rip) || !crate::mm::setup::is_runtime_text(rip);
+    // App code runs in guest user mode, the runtime in kernel mode.
+    let apps = crate::arch::user::from_user_mode(frame.cs);
     (call.active() && apps).then_some((call, name))
 }
 

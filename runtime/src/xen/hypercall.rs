@@ -273,12 +273,35 @@ pub fn bind_virq(virq: u32) -> Result<u32, XenError> {
 
 /// `set_callbacks(event, failsafe, syscall)`: where Xen delivers event
 /// upcalls and reports a failed return to the guest.
-pub fn set_callbacks(event: u64, failsafe: u64) -> Result<(), XenError> {
+pub fn set_callbacks(event: u64, failsafe: u64, syscall: u64) -> Result<(), XenError> {
     check(call(
         x::__HYPERVISOR_set_callbacks,
-        [event, failsafe, 0, 0, 0],
+        [event, failsafe, syscall, 0, 0],
     ))
     .map(|_| ())
+}
+
+/// `stack_switch(FLAT_KERNEL_SS, sp)`: where Xen puts the frame of an
+/// exception, event or `syscall` that interrupts guest user mode.
+pub fn stack_switch(sp: u64) -> Result<(), XenError> {
+    check(call(
+        x::__HYPERVISOR_stack_switch,
+        [x::FLAT_KERNEL_SS as u64, sp, 0, 0, 0],
+    ))
+    .map(|_| ())
+}
+
+/// `mmuext_op(MMUEXT_NEW_USER_BASEPTR)`: the top-level table guest user
+/// mode runs on.
+pub fn new_user_baseptr(l4_mfn: u64) -> Result<(), XenError> {
+    let op = x::mmuext_op {
+        cmd: x::MMUEXT_NEW_USER_BASEPTR,
+        arg1: x::mmuext_op__bindgen_ty_1 { mfn: l4_mfn },
+        arg2: x::mmuext_op__bindgen_ty_2 { src_mfn: 0 },
+    };
+    mmuext_op(core::slice::from_ref(&op))
+        .map(|_| ())
+        .map_err(|(e, _)| e)
 }
 
 /// `console_io(CONSOLEIO_read)`: console input waiting for the first

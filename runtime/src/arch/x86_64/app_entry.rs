@@ -27,22 +27,28 @@ core::arch::global_asm!(
     "push r14",
     "push r15",
     "mov [r8], rsp",
-    "mov r12, r8", // callee-saved: survives the app's function
-    "mov rsp, rcx",
-    "xor ebp, ebp", // the app's frame-pointer chain ends here
-    "mov rax, rdi",
-    "mov edi, esi",
+    "mov r8, rcx",
+    "mov rcx, r9",
+    "jmp ukrt_to_user",
+    // rdi = function, rsi, rdx, rcx = its first three arguments, r8 = the
+    // app stack's top: enters guest user mode at the function, which
+    // returns to ukrt_user_return.
+    ".globl ukrt_to_user",
+    "ukrt_to_user:",
+    "lea rax, [rip + ukrt_user_return]",
+    "mov [r8 - 8], rax",
+    "lea rax, [r8 - 8]",
+    "push {user_ss}",
+    "push rax",      // rsp
+    "push 2",        // rflags: IF clear, so event delivery stays masked
+    "push {user_cs}",
+    "push rdi",      // rip
+    "push 0",        // iret flags
+    "mov rdi, rsi",
     "mov rsi, rdx",
-    "mov rdx, r9",
-    "call rax",
-    "mov rsp, [r12]",
-    "pop r15",
-    "pop r14",
-    "pop r13",
-    "pop r12",
-    "pop rbx",
-    "pop rbp",
-    "ret",
+    "mov rdx, rcx",
+    "xor ebp, ebp",  // the app's frame-pointer chain ends here
+    "jmp hypercall_page + {iret} * 32",
     ".globl ukrt_leave_app",
     "ukrt_leave_app:", // rdi = &saved rsp, esi = status
     "mov rsp, [rdi]",
@@ -55,6 +61,9 @@ core::arch::global_asm!(
     "pop rbp",
     "ret",
     ".popsection",
+    user_ss = const xen_sys::FLAT_USER_SS,
+    user_cs = const xen_sys::FLAT_USER_CS,
+    iret = const xen_sys::__HYPERVISOR_iret,
 );
 
 extern "C" {
@@ -66,6 +75,7 @@ extern "C" {
         saved_rsp: *mut u64,
         envp: u64,
     ) -> i32;
+    fn ukrt_to_user(function: u64, a0: u64, a1: u64, a2: u64, stack_top: u64) -> !;
     fn ukrt_leave_app(saved_rsp: *const u64, status: i32) -> !;
 }
 
@@ -74,7 +84,7 @@ extern "C" {
 pub enum CallError {
     /// The address is not in an executable region of the app region.
     NotAppCode(u64),
-    /// The stack is not a mapped, 16-byte-aligned stack of the app region.
+    /// The stack is not a 16-byte-aligned stack of the app region.
     BadStack(u64),
     /// This thread already runs app code.
     Nested,
@@ -84,7 +94,7 @@ impl core::fmt::Display for CallError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::NotAppCode(a) => write!(f, "{a:#x} is not app code"),
-            Self::BadStack(a) => write!(f, "{a:#x} is not the top of a mapped app stack"),
+            Self::BadStack(a) => write!(f, "{a:#x} is not the top of an app stack"),
             Self::Nested => write!(f, "this thread already runs app code"),
         }
     }
@@ -97,6 +107,10 @@ pub struct AppCall {
     saved_rsp: AtomicU64,
     /// The signal a fault of the app's code ended it with; 0 if none did.
     killed_by: AtomicI32,
+    /// The top of the app stack while app code runs (for `exit_through`).
+    stack_top: AtomicU64,
+    /// The kernel stack pointer for user-mode entries while app code runs.
+    kernel_sp: AtomicU64,
 }
 
 impl Default for AppCall {
@@ -110,7 +124,15 @@ impl AppCall {
         AppCall {
             saved_rsp: AtomicU64::new(0),
             killed_by: AtomicI32::new(0),
+            stack_top: AtomicU64::new(0),
+            kernel_sp: AtomicU64::new(0),
         }
+    }
+
+    /// Where Xen puts what interrupts this thread's app code (on the
+    /// runtime stack, below `ukrt_enter_app`'s frame), while it runs.
+    pub fn kernel_stack(&self) -> Option<u64> {
+        Some(self.kernel_sp.load(Ordering::Relaxed)).filter(|&sp| sp != 0)
     }
 
     /// Whether app code is running on this call's thread.
@@ -131,13 +153,22 @@ impl AppCall {
             return Err(CallError::NotAppCode(function));
         }
         let top = stack.end;
-        if !top.is_multiple_of(16) || !crate::mm::is_mapped_app_stack(stack.clone()) {
+        if !top.is_multiple_of(16) || !crate::mm::is_app_stack(stack.clone()) {
             return Err(CallError::BadStack(top));
         }
         if self.active() {
             return Err(CallError::Nested);
         }
         let (argc, argv, envp) = args;
+        self.stack_top.store(top, Ordering::Relaxed);
+        // Below everything `ukrt_enter_app` pushes here (its return
+        // address and six registers), with room to spare.
+        let here: u64;
+        // SAFETY: reads the stack pointer into a register; nothing else.
+        unsafe { core::arch::asm!("mov {}, rsp", out(reg) here, options(nomem, nostack)) };
+        let kernel_sp = (here - 256) & !15;
+        self.kernel_sp.store(kernel_sp, Ordering::Relaxed);
+        super::user::use_kernel_stack(kernel_sp);
         super::set_app_stack(stack);
         // SAFETY: `function` lies in an executable region of the app and
         // follows the SysV ABI (the loader checked the object); the stack is
@@ -146,21 +177,26 @@ impl AppCall {
         let status =
             unsafe { ukrt_enter_app(function, argc, argv, top, self.saved_rsp.as_ptr(), envp) };
         self.saved_rsp.store(0, Ordering::Relaxed);
+        self.stack_top.store(0, Ordering::Relaxed);
+        self.kernel_sp.store(0, Ordering::Relaxed);
         super::set_app_stack(0..0);
         Ok(status)
     }
 
-    /// Calls the app's `exit(status)` from inside a runtime call the app
-    /// made (on its stack, as if the app had called it); if that returns,
-    /// leaves with `status`.
+    /// Runs the app's `exit(status)` in its own code, from inside a runtime
+    /// call the app made: the call is abandoned, and `exit` runs in guest
+    /// user mode near the top of the app's stack (nothing of the app that
+    /// called resumes); if there is no such function, leaves with `status`.
     pub fn exit_through(&self, exit_fn: u64, status: i32) -> ! {
-        if self.active() && crate::mm::is_app_code(exit_fn) {
-            // SAFETY: `exit_fn` is the app's `exit(int)` (resolved at load),
-            // in an executable app region; the app is inside a call to the
-            // runtime on its own stack, where calling it is what the app's
-            // own call to exit would do.
-            let exit: extern "C" fn(i32) = unsafe { core::mem::transmute(exit_fn) };
-            exit(status);
+        let top = self.stack_top.load(Ordering::Relaxed);
+        if self.active() && top != 0 && crate::mm::is_app_code(exit_fn) {
+            // SAFETY: `exit_fn` is the app's `exit(int)` (resolved at
+            // load), in an executable app region; `top` is the top of the
+            // stack this thread's app code runs on (16-byte aligned, in app
+            // memory). The runtime frames above are abandoned: user-mode
+            // entries land at the kernel stack pointer set by `call`, above
+            // them, and `exit` ends by `ukrt_exit`, which leaves `call`.
+            unsafe { ukrt_to_user(exit_fn, status as u32 as u64, 0, 0, top - 256) }
         }
         self.leave(status)
     }

@@ -11,6 +11,8 @@ pub mod hypercall;
 #[cfg(target_os = "none")]
 pub mod switch;
 pub mod traps;
+#[cfg(target_os = "none")]
+pub mod user;
 
 use core::ops::Range;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};

@@ -171,11 +171,13 @@ mod entry {
         fn ukrt_failsafe_callback();
     }
 
-    /// Registers the event upcall and the failsafe callback with Xen.
+    /// Registers the event upcall, the failsafe callback and the syscall
+    /// entry (from apps in user mode) with Xen.
     pub fn install_callbacks() -> Result<(), crate::xen::hypercall::XenError> {
         crate::xen::hypercall::set_callbacks(
             ukrt_event_callback as *const () as u64,
             ukrt_failsafe_callback as *const () as u64,
+            super::super::user::syscall_entry(),
         )
     }
 

@@ -105,6 +105,10 @@ fn table() -> Table {
         MMUEXT_PIN_L1_TABLE => "MMUEXT_PIN_L1_TABLE", MMUEXT_UNPIN_TABLE => "MMUEXT_UNPIN_TABLE",
         MMUEXT_TLB_FLUSH_LOCAL => "MMUEXT_TLB_FLUSH_LOCAL",
         MMUEXT_INVLPG_LOCAL => "MMUEXT_INVLPG_LOCAL",
+        MMUEXT_NEW_USER_BASEPTR => "MMUEXT_NEW_USER_BASEPTR",
+        __HYPERVISOR_stack_switch => "__HYPERVISOR_stack_switch",
+        FLAT_KERNEL_SS => "FLAT_KERNEL_SS", FLAT_USER_CS => "FLAT_USER_CS",
+        FLAT_USER_SS => "FLAT_USER_SS",
         __HYPERVISOR_grant_table_op => "__HYPERVISOR_grant_table_op",
         __HYPERVISOR_vcpu_op => "__HYPERVISOR_vcpu_op",
     );

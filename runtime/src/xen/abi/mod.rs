@@ -23,14 +23,15 @@ pub use xen_sys::{
     __HYPERVISOR_console_io, __HYPERVISOR_event_channel_op, __HYPERVISOR_grant_table_op,
     __HYPERVISOR_iret, __HYPERVISOR_mmu_update, __HYPERVISOR_mmuext_op, __HYPERVISOR_multicall,
     __HYPERVISOR_sched_op, __HYPERVISOR_set_callbacks, __HYPERVISOR_set_timer_op,
-    __HYPERVISOR_set_trap_table, __HYPERVISOR_update_va_mapping, __HYPERVISOR_vcpu_op,
-    __HYPERVISOR_xen_version, mmu_update, mmuext_op, mmuext_op__bindgen_ty_1,
+    __HYPERVISOR_set_trap_table, __HYPERVISOR_stack_switch, __HYPERVISOR_update_va_mapping,
+    __HYPERVISOR_vcpu_op, __HYPERVISOR_xen_version, mmu_update, mmuext_op, mmuext_op__bindgen_ty_1,
     mmuext_op__bindgen_ty_2, multicall_entry, shared_info, start_info, trap_info, vcpu_info,
     vcpu_time_info, CONSOLEIO_read, CONSOLEIO_write, EVTCHNOP_alloc_unbound, EVTCHNOP_bind_virq,
     EVTCHNOP_close, EVTCHNOP_send, EVTCHNOP_unmask, SCHEDOP_block, SCHEDOP_shutdown, SCHEDOP_yield,
-    SHUTDOWN_crash, SHUTDOWN_poweroff, SHUTDOWN_reboot, FLAT_KERNEL_CS, MMUEXT_INVLPG_LOCAL,
-    MMUEXT_PIN_L1_TABLE, MMUEXT_TLB_FLUSH_LOCAL, MMUEXT_UNPIN_TABLE, MMU_NORMAL_PT_UPDATE,
-    SIF_INITDOMAIN, SIF_MOD_START_PFN, SIF_PRIVILEGED, VIRQ_CONSOLE, VIRQ_TIMER,
+    SHUTDOWN_crash, SHUTDOWN_poweroff, SHUTDOWN_reboot, FLAT_KERNEL_CS, FLAT_KERNEL_SS,
+    FLAT_USER_CS, FLAT_USER_SS, MMUEXT_INVLPG_LOCAL, MMUEXT_NEW_USER_BASEPTR, MMUEXT_PIN_L1_TABLE,
+    MMUEXT_TLB_FLUSH_LOCAL, MMUEXT_UNPIN_TABLE, MMU_NORMAL_PT_UPDATE, SIF_INITDOMAIN,
+    SIF_MOD_START_PFN, SIF_PRIVILEGED, VIRQ_CONSOLE, VIRQ_TIMER,
 };
 #[allow(unused_imports)]
 pub use xen_sys::{evtchn_alloc_unbound, evtchn_bind_virq, evtchn_close, evtchn_send};
