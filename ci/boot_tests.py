@@ -1246,7 +1246,11 @@ class Network(unittest.TestCase):
             "net-services",
             "for i in 1 2 3; do sleep 60 | nc $GUEST_IP 7 >/dev/null & done; "
             "(head -c 30000 /dev/zero; sleep 60) | nc $GUEST_IP 7 >echoed & "
-            "sleep 3; wc -c <echoed; netstat -tn | grep -c '198.18.0.2:7 *ESTABLISHED'",
+            # Wait (at most 30 s) until all is echoed and the four are up.
+            "for t in $(seq 300); do [ \"$(wc -c <echoed)\" -ge 30000 ] && "
+            "[ \"$(netstat -tn | grep -c '198.18.0.2:7 *ESTABLISHED')\" -ge 4 ] && break; "
+            "sleep 0.1; done; "
+            "wc -c <echoed; netstat -tn | grep -c '198.18.0.2:7 *ESTABLISHED'",
             "udp-echo: listening on port 7")
         self.assert_clean_end(p)
         self.assertEqual(c.stdout, ["30000", "4"])
