@@ -192,6 +192,10 @@ pub struct Sockets {
     pub counts: Counts,
     /// The memory free for buffers now, in bytes; `None`: no figure.
     free_memory: Option<fn() -> usize>,
+    /// The most bytes the TCP sockets' buffers have held at once: the
+    /// heap grew to hold them and does not give frames back, so what
+    /// closed sockets freed is free heap, not free frames.
+    peak_held: usize,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -287,6 +291,7 @@ impl Sockets {
             down: false,
             counts: Counts::default(),
             free_memory: None,
+            peak_held: 0,
         }
     }
 
@@ -296,8 +301,30 @@ impl Sockets {
         self.free_memory = Some(free);
     }
 
-    fn free(&self) -> Option<usize> {
-        self.free_memory.map(|f| f())
+    /// Bytes the TCP sockets' buffers hold now.
+    fn held(&self) -> usize {
+        self.set
+            .iter()
+            .filter_map(|(_, s)| match s {
+                smoltcp::socket::Socket::Tcp(t) => Some(t.recv_capacity() + t.send_capacity()),
+                _ => None,
+            })
+            .sum()
+    }
+
+    /// The memory new buffers can have: the free frames, plus what the
+    /// TCP buffers held at their peak and hold no more (free in the heap).
+    fn estimate(&self, held: usize) -> Option<usize> {
+        let frames = self.free_memory?();
+        Some(frames.saturating_add(self.peak_held.saturating_sub(held)))
+    }
+
+    /// [`Self::estimate`], noting the buffers' peak first.
+    fn free(&mut self) -> Option<usize> {
+        self.free_memory?;
+        let held = self.held();
+        self.peak_held = self.peak_held.max(held);
+        self.estimate(held)
     }
 
     fn entry(&mut self, app: App, sock: Sock) -> Result<&mut Entry, Errno> {
@@ -1080,10 +1107,10 @@ impl Sockets {
                 .iter()
                 .find(|&&h| self.set.get::<tcp::Socket>(h).state() == tcp::State::Listen)
                 .map_or_else(
-                    || Sizes::tcp(&entry.options, self.free()),
+                    || Sizes::tcp(&entry.options, self.estimate(self.held())),
                     |&h| tcp_sizes(h),
                 ),
-            Kind::Tcp { .. } => Sizes::tcp(&entry.options, self.free()),
+            Kind::Tcp { .. } => Sizes::tcp(&entry.options, self.estimate(self.held())),
         })
     }
 

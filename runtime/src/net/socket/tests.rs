@@ -601,3 +601,45 @@ fn so_sndbuf_and_so_rcvbuf_size_later_connections_and_report_the_truth() {
         }
     );
 }
+
+#[test]
+fn buffers_of_closed_connections_count_as_free_again() {
+    let mut net = Net::new();
+    net.a.sockets.set_free_memory(test_free_memory);
+    let l = net.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    net.b
+        .sockets
+        .bind(&net.b.iface, B, l, ep([0; 4], 80))
+        .unwrap();
+    net.b.sockets.listen(B, l, 4).unwrap();
+    let connect = |net: &mut Net| {
+        let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+        let _ = net.a.sockets.connect(&mut net.a.iface, A, c, ep(B_IP, 80));
+        net.run(20);
+        assert_eq!(net.a.sockets.connect_status(A, c), Ok(()));
+        c
+    };
+    set_free(64 << 20);
+    let big = connect(&mut net);
+    assert_eq!(
+        net.a.sockets.buffer_sizes(A, big).unwrap().send,
+        TCP_SEND_MAX
+    );
+    // The frames went (the heap keeps them): 1.5 MiB free gives 16 KiB.
+    set_free(1536 * 1024);
+    let small = connect(&mut net);
+    assert_eq!(
+        net.a.sockets.buffer_sizes(A, small).unwrap().send,
+        TCP_SEND_MIN
+    );
+    // The listener closes with both unaccepted: reset, closed, freed.
+    net.b.sockets.close(B, l).unwrap();
+    net.run(5);
+    net.a.sockets.close(A, big).unwrap();
+    net.a.sockets.close(A, small).unwrap();
+    net.run(5);
+    assert_eq!(net.a.sockets.set.iter().count(), 0);
+    // What they held is free heap now: 1.5 MiB + 656 KiB gives 32 KiB.
+    let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    assert_eq!(net.a.sockets.buffer_sizes(A, c).unwrap().send, 32 * 1024);
+}
