@@ -346,13 +346,10 @@ extern "C" fn ukrt_setsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u32)
                 let ns = timeval_ns(&mem, val, len)?;
                 set(&|o| o.send_timeout_ns = ns)?
             }
-            (SOL_SOCKET, SO_RCVBUF) => {
-                let size = int(&mem, val, len)?.clamp(4096, 1 << 20) as usize;
-                set(&|o| o.recv_buffer = size)?
-            }
-            (SOL_SOCKET, SO_SNDBUF) => {
-                let size = int(&mem, val, len)?.clamp(4096, 1 << 20) as usize;
-                set(&|o| o.send_buffer = size)?
+            (SOL_SOCKET, SO_RCVBUF | SO_SNDBUF) => {
+                let size = int(&mem, val, len)?.max(0) as usize;
+                let send = name == SO_SNDBUF;
+                net(|n| n.stack.sockets.set_buffer_size(app, sock, send, size))??
             }
             (IPPROTO_TCP, TCP_NODELAY) => {
                 let on = int(&mem, val, len)? != 0;
@@ -381,8 +378,14 @@ extern "C" fn ukrt_getsockopt(fd: Fd, level: i32, name: i32, val: u64, len: u64)
             (SOL_SOCKET, SO_KEEPALIVE) => int(opts.keepalive as i32),
             (SOL_SOCKET, SO_RCVTIMEO) => timeval(opts.recv_timeout_ns),
             (SOL_SOCKET, SO_SNDTIMEO) => timeval(opts.send_timeout_ns),
-            (SOL_SOCKET, SO_RCVBUF) => int(opts.recv_buffer as i32),
-            (SOL_SOCKET, SO_SNDBUF) => int(opts.send_buffer as i32),
+            (SOL_SOCKET, SO_RCVBUF | SO_SNDBUF) => {
+                let sizes = net(|n| n.stack.sockets.buffer_sizes(app, sock))??;
+                int(if name == SO_SNDBUF {
+                    sizes.send
+                } else {
+                    sizes.recv
+                } as i32)
+            }
             (SOL_SOCKET, SO_ERROR) => {
                 let e = net(|n| n.stack.sockets.take_error(app, sock))??;
                 int(e.map_or(0, |e| e as i32))

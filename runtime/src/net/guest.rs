@@ -77,6 +77,14 @@ impl Link for GuestLink {
     }
 }
 
+/// Bytes the frame allocator can still hand out, its reserve left out:
+/// what new connections' default send buffers are sized from.
+fn free_memory() -> usize {
+    let (_, free) = crate::mm::frame_counts();
+    let frames = free.saturating_sub(crate::mm::reserve());
+    (frames as usize).saturating_mul(crate::mm::pte::PAGE_SIZE as usize)
+}
+
 /// The interface and what keeps it configured.
 pub struct Net {
     pub name: String,
@@ -196,6 +204,7 @@ fn up(store: &mut impl Store, dev: Device, asked: Asked) -> Result<Net, UpError>
         counts: Counts::default(),
     };
     let mut stack = Stack::new(link, mac, seed, now);
+    stack.sockets.set_free_memory(free_memory);
     let address = match asked {
         Asked::Static(s) => Some(s),
         Asked::Dhcp => None,

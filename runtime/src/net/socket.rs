@@ -38,8 +38,18 @@ pub const MAX_BACKLOG: usize = 4096;
 /// smoltcp sockets kept listening on a listener's port for the next SYN;
 /// more are armed between frames.
 pub const ARMED: usize = 2;
-/// Buffer sizes of a new TCP socket, each way (`SO_RCVBUF`, `SO_SNDBUF`).
-pub const TCP_BUFFER: usize = 64 * 1024;
+/// A new TCP socket's receive buffer (`SO_RCVBUF`), unless the app set one.
+pub const TCP_RECV_BUFFER: usize = 64 * 1024;
+/// A new TCP socket's send buffer (`SO_SNDBUF`) when the app set none is
+/// sized from the memory free at the time ([`send_buffer_for`]): the
+/// largest power of two at most a [`SEND_SHARE`]th of it, between these.
+pub const TCP_SEND_MIN: usize = 16 * 1024;
+pub const TCP_SEND_MAX: usize = 512 * 1024;
+pub const SEND_SHARE: usize = 64;
+/// The send buffer when no memory figure is known (host tests).
+pub const TCP_SEND_UNKNOWN: usize = 64 * 1024;
+/// What `SO_RCVBUF` and `SO_SNDBUF` may ask for.
+pub const BUFFER_LIMITS: core::ops::RangeInclusive<usize> = 4096..=1024 * 1024;
 /// Datagrams and bytes a UDP socket queues each way.
 pub const UDP_PACKETS: usize = 64;
 pub const UDP_BUFFER: usize = 64 * 1024;
@@ -86,8 +96,52 @@ pub struct Options {
     /// `SO_RCVTIMEO` / `SO_SNDTIMEO` in ns (0: wait forever).
     pub recv_timeout_ns: u64,
     pub send_timeout_ns: u64,
-    pub recv_buffer: usize,
-    pub send_buffer: usize,
+    /// `SO_RCVBUF` / `SO_SNDBUF` as the app set them (within
+    /// [`BUFFER_LIMITS`]); `None`: the defaults, decided when the
+    /// connection's smoltcp socket is made ([`Sizes`]).
+    pub recv_buffer: Option<usize>,
+    pub send_buffer: Option<usize>,
+}
+
+/// The send buffer of a TCP socket made when `free` bytes of memory are
+/// free and the app asked for no size: a [`SEND_SHARE`]th of `free`,
+/// rounded down to a power of two, within [`TCP_SEND_MIN`] and
+/// [`TCP_SEND_MAX`]. Each connection thus takes a share of what is left,
+/// so buffers shrink as memory fills and memory is never promised twice.
+pub fn send_buffer_for(free: usize) -> usize {
+    let share = free / SEND_SHARE;
+    let pow2 = if share == 0 {
+        0
+    } else {
+        1usize << (usize::BITS - 1 - share.leading_zeros())
+    };
+    pow2.clamp(TCP_SEND_MIN, TCP_SEND_MAX)
+}
+
+/// The buffer sizes of the smoltcp sockets made now: the app's, or the
+/// defaults for the memory free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    pub recv: usize,
+    pub send: usize,
+}
+
+impl Sizes {
+    fn tcp(opts: &Options, free: Option<usize>) -> Self {
+        Sizes {
+            recv: opts.recv_buffer.unwrap_or(TCP_RECV_BUFFER),
+            send: opts
+                .send_buffer
+                .unwrap_or_else(|| free.map_or(TCP_SEND_UNKNOWN, send_buffer_for)),
+        }
+    }
+
+    fn udp(opts: &Options) -> Self {
+        Sizes {
+            recv: opts.recv_buffer.unwrap_or(UDP_BUFFER),
+            send: opts.send_buffer.unwrap_or(UDP_BUFFER),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -136,6 +190,12 @@ pub struct Sockets {
     down: bool,
     /// Protocol errors and refusals worth counting (for the stats line).
     pub counts: Counts,
+    /// The memory free for buffers now, in bytes; `None`: no figure.
+    free_memory: Option<fn() -> usize>,
+    /// The most bytes the TCP sockets' buffers have held at once: the
+    /// heap grew to hold them and does not give frames back, so what
+    /// closed sockets freed is free heap, not free frames.
+    peak_held: usize,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -157,9 +217,9 @@ fn zeroed<T: Clone>(n: usize, zero: T) -> Result<Vec<T>, Errno> {
     Ok(v)
 }
 
-fn tcp_socket(opts: &Options) -> Result<tcp::Socket<'static>, Errno> {
-    let rx = tcp::SocketBuffer::new(zeroed(opts.recv_buffer, 0u8)?);
-    let tx = tcp::SocketBuffer::new(zeroed(opts.send_buffer, 0u8)?);
+fn tcp_socket(opts: &Options, sizes: Sizes) -> Result<tcp::Socket<'static>, Errno> {
+    let rx = tcp::SocketBuffer::new(zeroed(sizes.recv, 0u8)?);
+    let tx = tcp::SocketBuffer::new(zeroed(sizes.send, 0u8)?);
     let mut s = tcp::Socket::new(rx, tx);
     s.set_nagle_enabled(!opts.nodelay);
     if opts.keepalive {
@@ -168,14 +228,14 @@ fn tcp_socket(opts: &Options) -> Result<tcp::Socket<'static>, Errno> {
     Ok(s)
 }
 
-fn udp_socket(opts: &Options) -> Result<udp::Socket<'static>, Errno> {
-    let buffer = || -> Result<_, Errno> {
+fn udp_socket(sizes: Sizes) -> Result<udp::Socket<'static>, Errno> {
+    let buffer = |n| -> Result<_, Errno> {
         Ok(udp::PacketBuffer::new(
             zeroed(UDP_PACKETS, udp::PacketMetadata::EMPTY)?,
-            zeroed(opts.recv_buffer, 0u8)?,
+            zeroed(n, 0u8)?,
         ))
     };
-    Ok(udp::Socket::new(buffer()?, buffer()?))
+    Ok(udp::Socket::new(buffer(sizes.recv)?, buffer(sizes.send)?))
 }
 
 /// Keeps [`ARMED`] sockets of a listener listening while fewer than
@@ -187,6 +247,7 @@ fn arm(
     backlog: &mut Vec<SocketHandle>,
     limit: usize,
     opts: &Options,
+    free: Option<usize>,
 ) -> Result<(), Errno> {
     backlog.retain(|&h| {
         let closed = set.get::<tcp::Socket>(h).state() == tcp::State::Closed;
@@ -207,19 +268,11 @@ fn arm(
         }
     }
     for _ in listening..want {
-        let mut s = tcp_socket(opts)?;
+        let mut s = tcp_socket(opts, Sizes::tcp(opts, free))?;
         s.listen(local).map_err(|_| Errno::EINVAL)?;
         backlog.push(set.add(s));
     }
     Ok(())
-}
-
-fn default_options() -> Options {
-    Options {
-        recv_buffer: TCP_BUFFER,
-        send_buffer: TCP_BUFFER,
-        ..Options::default()
-    }
 }
 
 impl Default for Sockets {
@@ -237,7 +290,41 @@ impl Sockets {
             next_port: *EPHEMERAL.start(),
             down: false,
             counts: Counts::default(),
+            free_memory: None,
+            peak_held: 0,
         }
+    }
+
+    /// Where the default send buffers' memory figure comes from (the
+    /// guest: the frame allocator's free frames).
+    pub fn set_free_memory(&mut self, free: fn() -> usize) {
+        self.free_memory = Some(free);
+    }
+
+    /// Bytes the TCP sockets' buffers hold now.
+    fn held(&self) -> usize {
+        self.set
+            .iter()
+            .filter_map(|(_, s)| match s {
+                smoltcp::socket::Socket::Tcp(t) => Some(t.recv_capacity() + t.send_capacity()),
+                _ => None,
+            })
+            .sum()
+    }
+
+    /// The memory new buffers can have: the free frames, plus what the
+    /// TCP buffers held at their peak and hold no more (free in the heap).
+    fn estimate(&self, held: usize) -> Option<usize> {
+        let frames = self.free_memory?();
+        Some(frames.saturating_add(self.peak_held.saturating_sub(held)))
+    }
+
+    /// [`Self::estimate`], noting the buffers' peak first.
+    fn free(&mut self) -> Option<usize> {
+        self.free_memory?;
+        let held = self.held();
+        self.peak_held = self.peak_held.max(held);
+        self.estimate(held)
     }
 
     fn entry(&mut self, app: App, sock: Sock) -> Result<&mut Entry, Errno> {
@@ -278,14 +365,14 @@ impl Sockets {
         if domain != AF_INET {
             return Err(Errno::EAFNOSUPPORT);
         }
-        let mut options = default_options();
-        options.nonblocking = ty & SOCK_NONBLOCK != 0;
+        let options = Options {
+            nonblocking: ty & SOCK_NONBLOCK != 0,
+            ..Options::default()
+        };
         let kind = match (ty & !(SOCK_NONBLOCK | SOCK_CLOEXEC), protocol) {
             (SOCK_STREAM, 0 | IPPROTO_TCP) => Kind::Tcp { local: None },
             (SOCK_DGRAM, 0 | IPPROTO_UDP) => {
-                options.recv_buffer = UDP_BUFFER;
-                options.send_buffer = UDP_BUFFER;
-                let handle = self.set.add(udp_socket(&options)?);
+                let handle = self.set.add(udp_socket(Sizes::udp(&options))?);
                 Kind::Udp { handle, peer: None }
             }
             (SOCK_STREAM | SOCK_DGRAM, _) => return Err(Errno::EPROTONOSUPPORT),
@@ -387,7 +474,8 @@ impl Sockets {
         let opts = entry.options;
         let limit = (backlog.max(1) as usize).min(MAX_BACKLOG);
         let mut handles = Vec::new();
-        if let Err(e) = arm(&mut self.set, local, &mut handles, limit, &opts) {
+        let free = self.free();
+        if let Err(e) = arm(&mut self.set, local, &mut handles, limit, &opts, free) {
             for h in handles {
                 self.set.remove(h);
             }
@@ -408,6 +496,7 @@ impl Sockets {
         if self.down {
             return;
         }
+        let free = self.free();
         for entry in self.entries.values_mut() {
             if let Kind::Listener {
                 local,
@@ -415,7 +504,7 @@ impl Sockets {
                 limit,
             } = &mut entry.kind
             {
-                if arm(&mut self.set, *local, backlog, *limit, &entry.options).is_err() {
+                if arm(&mut self.set, *local, backlog, *limit, &entry.options, free).is_err() {
                     self.counts.no_memory += 1;
                 }
             }
@@ -443,6 +532,7 @@ impl Sockets {
         };
         // A socket number first: without one the connection stays queued.
         self.free_sock(app)?;
+        let free = self.free();
         let Some(Entry {
             kind:
                 Kind::Listener {
@@ -457,7 +547,7 @@ impl Sockets {
         };
         let handle = backlog.remove(i);
         // The queue has room again: listen for the next one at once.
-        if !self.down && arm(&mut self.set, *local, backlog, *limit, &opts).is_err() {
+        if !self.down && arm(&mut self.set, *local, backlog, *limit, &opts, free).is_err() {
             self.counts.no_memory += 1;
         }
         let peer = self
@@ -527,7 +617,7 @@ impl Sockets {
         if self.down {
             return Err(Errno::ENETDOWN);
         }
-        let mut s = tcp_socket(&opts)?;
+        let mut s = tcp_socket(&opts, Sizes::tcp(&opts, self.free()))?;
         s.connect(iface.context(), peer, local)
             .map_err(|_| Errno::ENETUNREACH)?;
         let handle = self.set.add(s);
@@ -946,6 +1036,82 @@ impl Sockets {
             s.set_keep_alive(opts.keepalive.then(|| Duration::from_secs(75)));
         }
         Ok(())
+    }
+
+    /// `setsockopt(SO_RCVBUF / SO_SNDBUF)`: the size (clamped to
+    /// [`BUFFER_LIMITS`]) for the smoltcp sockets made from now on: a
+    /// connection's at `connect`, a listener's next connections (the
+    /// sockets already listening are made again). An established
+    /// connection keeps its buffers (smoltcp's are fixed), and
+    /// [`Self::buffer_sizes`] keeps saying so.
+    pub fn set_buffer_size(
+        &mut self,
+        app: App,
+        sock: Sock,
+        send: bool,
+        size: usize,
+    ) -> Result<(), Errno> {
+        let size = size.clamp(*BUFFER_LIMITS.start(), *BUFFER_LIMITS.end());
+        let free = self.free();
+        let down = self.down;
+        let entry = self.entries.get_mut(&(app, sock)).ok_or(Errno::EBADF)?;
+        if send {
+            entry.options.send_buffer = Some(size);
+        } else {
+            entry.options.recv_buffer = Some(size);
+        }
+        let opts = entry.options;
+        if let Kind::Listener {
+            local,
+            backlog,
+            limit,
+        } = &mut entry.kind
+        {
+            let set = &mut self.set;
+            backlog.retain(|&h| {
+                let listening = set.get::<tcp::Socket>(h).state() == tcp::State::Listen;
+                if listening {
+                    set.remove(h);
+                }
+                !listening
+            });
+            if !down && arm(set, *local, backlog, *limit, &opts, free).is_err() {
+                self.counts.no_memory += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// `getsockopt(SO_RCVBUF / SO_SNDBUF)`: the buffers a connection has,
+    /// or for a listener those of its next connection, or for a socket
+    /// not yet connected those `connect` would give it now.
+    pub fn buffer_sizes(&self, app: App, sock: Sock) -> Result<Sizes, Errno> {
+        let entry = self.get(app, sock)?;
+        let tcp_sizes = |h: SocketHandle| {
+            let s = self.set.get::<tcp::Socket>(h);
+            Sizes {
+                recv: s.recv_capacity(),
+                send: s.send_capacity(),
+            }
+        };
+        Ok(match &entry.kind {
+            Kind::Stream { handle, .. } => tcp_sizes(*handle),
+            Kind::Udp { handle, .. } => {
+                let s = self.set.get::<udp::Socket>(*handle);
+                Sizes {
+                    recv: s.payload_recv_capacity(),
+                    send: s.payload_send_capacity(),
+                }
+            }
+            Kind::Listener { backlog, .. } => backlog
+                .iter()
+                .find(|&&h| self.set.get::<tcp::Socket>(h).state() == tcp::State::Listen)
+                .map_or_else(
+                    || Sizes::tcp(&entry.options, self.estimate(self.held())),
+                    |&h| tcp_sizes(h),
+                ),
+            Kind::Tcp { .. } => Sizes::tcp(&entry.options, self.estimate(self.held())),
+        })
     }
 
     /// `SO_ERROR`: the pending error, cleared.

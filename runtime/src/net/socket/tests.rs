@@ -465,3 +465,181 @@ fn when_the_network_goes_down_connections_fail_and_listeners_go_quiet() {
     net.run(1);
     assert_eq!(net.b.sockets.set.iter().count(), 0);
 }
+
+#[test]
+fn default_send_buffers_are_a_share_of_the_free_memory_within_bounds() {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    let cases = [
+        (0, TCP_SEND_MIN),
+        (MIB, TCP_SEND_MIN),
+        (2 * MIB, 32 * KIB),
+        (3 * MIB, 32 * KIB),
+        (4 * MIB, 64 * KIB),
+        // A 32 MiB domain's free memory at boot.
+        (26 * MIB, 256 * KIB),
+        (32 * MIB, TCP_SEND_MAX),
+        (usize::MAX, TCP_SEND_MAX),
+    ];
+    for (free, want) in cases {
+        assert_eq!(send_buffer_for(free), want, "{free} bytes free");
+    }
+    // Above the floor, a connection never takes more than its share.
+    for free in (TCP_SEND_MIN * SEND_SHARE..64 * MIB).step_by(777_777) {
+        let b = send_buffer_for(free);
+        assert!(
+            b <= free / SEND_SHARE && b * 2 > (free / SEND_SHARE).min(TCP_SEND_MAX),
+            "{free}"
+        );
+    }
+}
+
+std::thread_local! {
+    /// The free memory the sockets of a test see.
+    static FREE: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+fn test_free_memory() -> usize {
+    FREE.with(|f| f.get())
+}
+
+fn set_free(bytes: usize) {
+    FREE.with(|f| f.set(bytes));
+}
+
+#[test]
+fn connections_get_send_buffers_for_the_memory_free_when_they_are_made() {
+    let mut net = Net::new();
+    net.a.sockets.set_free_memory(test_free_memory);
+    set_free(64 << 20);
+    let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    // Before connect: what connect would give it now.
+    let now = net.a.sockets.buffer_sizes(A, c).unwrap();
+    assert_eq!(
+        now,
+        Sizes {
+            recv: TCP_RECV_BUFFER,
+            send: TCP_SEND_MAX
+        }
+    );
+    let l = net.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    net.b
+        .sockets
+        .bind(&net.b.iface, B, l, ep([0; 4], 80))
+        .unwrap();
+    net.b.sockets.listen(B, l, 4).unwrap();
+    let _ = net.a.sockets.connect(&mut net.a.iface, A, c, ep(B_IP, 80));
+    // Memory got short after the connection was made: it keeps its buffer,
+    // and a new one gets a smaller one.
+    set_free(2 << 20);
+    net.run(20);
+    assert_eq!(net.a.sockets.connect_status(A, c), Ok(()));
+    assert_eq!(net.a.sockets.buffer_sizes(A, c).unwrap().send, TCP_SEND_MAX);
+    let c2 = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    let _ = net.a.sockets.connect(&mut net.a.iface, A, c2, ep(B_IP, 80));
+    net.run(20);
+    assert_eq!(net.a.sockets.connect_status(A, c2), Ok(()));
+    assert_eq!(net.a.sockets.buffer_sizes(A, c2).unwrap().send, 32 * 1024);
+    // A big send buffer carries a long body intact.
+    let (s, _) = net.b.sockets.accept(B, l).unwrap();
+    let data: Vec<u8> = (0..1_500_000u32).map(|i| (i * 13 % 253) as u8).collect();
+    assert_eq!(pump(&mut net, &data, c, s), data);
+}
+
+#[test]
+fn so_sndbuf_and_so_rcvbuf_size_later_connections_and_report_the_truth() {
+    let mut net = Net::new();
+    let l = net.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    net.b
+        .sockets
+        .bind(&net.b.iface, B, l, ep([0; 4], 80))
+        .unwrap();
+    net.b.sockets.listen(B, l, 4).unwrap();
+    // No memory figure (as in these tests): the fixed defaults.
+    let defaults = Sizes {
+        recv: TCP_RECV_BUFFER,
+        send: TCP_SEND_UNKNOWN,
+    };
+    assert_eq!(net.b.sockets.buffer_sizes(B, l).unwrap(), defaults);
+    // On a listener: its sockets already listening are made again, so the
+    // next connection has the sizes asked for.
+    net.b.sockets.set_buffer_size(B, l, true, 200_000).unwrap();
+    net.b.sockets.set_buffer_size(B, l, false, 1).unwrap();
+    let asked = Sizes {
+        recv: 4096,
+        send: 200_000,
+    };
+    assert_eq!(net.b.sockets.buffer_sizes(B, l).unwrap(), asked);
+    assert_eq!(net.b.sockets.set.iter().count(), ARMED);
+    let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    net.a.sockets.set_buffer_size(A, c, true, 1 << 30).unwrap();
+    assert_eq!(net.a.sockets.buffer_sizes(A, c).unwrap().send, 1 << 20);
+    let _ = net.a.sockets.connect(&mut net.a.iface, A, c, ep(B_IP, 80));
+    net.run(20);
+    let (s, _) = net.b.sockets.accept(B, l).unwrap();
+    assert_eq!(net.b.sockets.buffer_sizes(B, s).unwrap(), asked);
+    assert_eq!(
+        net.a.sockets.buffer_sizes(A, c).unwrap(),
+        Sizes {
+            recv: TCP_RECV_BUFFER,
+            send: 1 << 20
+        }
+    );
+    // An established connection keeps its buffers, and says so.
+    net.b.sockets.set_buffer_size(B, s, true, 8192).unwrap();
+    assert_eq!(net.b.sockets.buffer_sizes(B, s).unwrap(), asked);
+    // A 4 KiB receive window still carries data intact.
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    assert_eq!(pump(&mut net, &data, c, s), data);
+    // UDP: its payload room each way.
+    let u = net.b.sockets.socket(B, AF_INET, SOCK_DGRAM, 0).unwrap();
+    assert_eq!(
+        net.b.sockets.buffer_sizes(B, u).unwrap(),
+        Sizes {
+            recv: UDP_BUFFER,
+            send: UDP_BUFFER
+        }
+    );
+}
+
+#[test]
+fn buffers_of_closed_connections_count_as_free_again() {
+    let mut net = Net::new();
+    net.a.sockets.set_free_memory(test_free_memory);
+    let l = net.b.sockets.socket(B, AF_INET, SOCK_STREAM, 0).unwrap();
+    net.b
+        .sockets
+        .bind(&net.b.iface, B, l, ep([0; 4], 80))
+        .unwrap();
+    net.b.sockets.listen(B, l, 4).unwrap();
+    let connect = |net: &mut Net| {
+        let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+        let _ = net.a.sockets.connect(&mut net.a.iface, A, c, ep(B_IP, 80));
+        net.run(20);
+        assert_eq!(net.a.sockets.connect_status(A, c), Ok(()));
+        c
+    };
+    set_free(64 << 20);
+    let big = connect(&mut net);
+    assert_eq!(
+        net.a.sockets.buffer_sizes(A, big).unwrap().send,
+        TCP_SEND_MAX
+    );
+    // The frames went (the heap keeps them): 1.5 MiB free gives 16 KiB.
+    set_free(1536 * 1024);
+    let small = connect(&mut net);
+    assert_eq!(
+        net.a.sockets.buffer_sizes(A, small).unwrap().send,
+        TCP_SEND_MIN
+    );
+    // The listener closes with both unaccepted: reset, closed, freed.
+    net.b.sockets.close(B, l).unwrap();
+    net.run(5);
+    net.a.sockets.close(A, big).unwrap();
+    net.a.sockets.close(A, small).unwrap();
+    net.run(5);
+    assert_eq!(net.a.sockets.set.iter().count(), 0);
+    // What they held is free heap now: 1.5 MiB + 656 KiB gives 32 KiB.
+    let c = net.a.sockets.socket(A, AF_INET, SOCK_STREAM, 0).unwrap();
+    assert_eq!(net.a.sockets.buffer_sizes(A, c).unwrap().send, 32 * 1024);
+}
