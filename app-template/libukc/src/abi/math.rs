@@ -242,7 +242,7 @@ pub unsafe extern "C" fn sincos(x: f64, s: *mut f64, c: *mut f64) {
     let (sin, cos) = m::sincos(x);
     // SAFETY: the caller passes two writable doubles (C's contract).
     unsafe { put(s, sin) };
-    // SAFETY: as above.
+    // SAFETY: the caller passes a writable double at `c` (C's contract).
     unsafe { put(c, cos) };
 }
 
@@ -253,7 +253,7 @@ pub unsafe extern "C" fn sincosf(x: f32, s: *mut f32, c: *mut f32) {
     let (sin, cos) = m::sincosf(x);
     // SAFETY: the caller passes two writable floats (C's contract).
     unsafe { put(s, sin) };
-    // SAFETY: as above.
+    // SAFETY: the caller passes a writable float at `c` (C's contract).
     unsafe { put(c, cos) };
 }
 

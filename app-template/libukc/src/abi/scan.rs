@@ -18,7 +18,7 @@ impl Input for FileInput {
         u8::try_from(c).ok()
     }
     fn unget(&mut self, b: u8) {
-        // SAFETY: as in `get`; ungetc takes back the byte just read.
+        // SAFETY: the stream is one of this library's and no reference to it is live (the scanf caller's promise); ungetc takes back the byte just read.
         unsafe { ungetc(i32::from(b), self.0) };
     }
 }

@@ -80,7 +80,7 @@ pub unsafe extern "C" fn sigaction(s: i32, act: *const SigAction, old: *mut SigA
             })
         };
     }
-    // SAFETY: as above, for reading `act`.
+    // SAFETY: the caller passes NULL or a readable struct sigaction.
     if let Some(a) = unsafe { act.as_ref() } {
         let new = Disposition {
             handler: a.handler,

@@ -143,7 +143,7 @@ fn random_malloc_free_realloc_keep_every_block_intact() {
                 } else {
                     n * 2 + rng.size()
                 };
-                // SAFETY: as above.
+                // SAFETY: `p` is a live block of this heap, given out by it and not freed since.
                 let q = unsafe { h.realloc(p, m) }.unwrap();
                 assert!(!q.is_null());
                 assert_eq!(q as usize % ALIGN, 0);
@@ -167,7 +167,7 @@ fn random_malloc_free_realloc_keep_every_block_intact() {
     }
     for (_, (p, n, t)) in live.drain() {
         assert!(holds(p, n, t));
-        // SAFETY: as above.
+        // SAFETY: `p` is a live block of this heap, given out by it and not freed since.
         unsafe { h.free(p) }.unwrap();
     }
     // Bounded fragmentation: the heap stays within a small factor of the
@@ -218,7 +218,7 @@ fn alignment_of_every_call() {
             unsafe { h.free(q) }.unwrap();
             shift += 3;
         }
-        // SAFETY: as above.
+        // SAFETY: `p` is a live block of this heap, given out by it and not freed since.
         unsafe { h.free(p) }.unwrap();
     }
     assert_eq!(memalign_alignment(8), Some(16));
