@@ -31,12 +31,14 @@ use lamfat::{IoBase, Read, Seek, SeekFrom, Write};
 use spin::Mutex;
 
 mod cache;
+mod chain;
 mod recover;
 #[cfg(test)]
 mod tests;
 
 pub use cache::CacheStats;
 use cache::{Cache, Layout};
+use chain::{ChainMap, FatReader};
 pub use recover::MountReport;
 
 /// The sector cache's size at operation boundaries.
@@ -577,6 +579,10 @@ struct OpenFile {
     rbuf: Vec<u8>,
     roff: u64,
     rgen: u64,
+    /// Where the file's clusters are, as far as reads have needed; `None`
+    /// until the first read of a file with data, and again after its whole
+    /// chain is freed.
+    chain: Option<ChainMap>,
 }
 
 impl OpenFile {
@@ -598,6 +604,7 @@ pub struct FatFs {
     kind: FatKind,
     cluster: u64,
     clusters: u64,
+    geo: Geometry,
     handles: BTreeMap<Handle, OpenFile>,
     next: Handle,
     /// The handle with gathered writes, if any (at most one).
@@ -682,6 +689,7 @@ pub fn mount_with_clock(
         kind: g.kind,
         cluster,
         clusters: g.clusters,
+        geo: g,
         handles: BTreeMap::new(),
         next: 1,
         pending: None,
@@ -984,6 +992,98 @@ impl FatFs {
         }
     }
 
+    /// The first cluster of the file at `path` (`None`: it has none, it is
+    /// empty), from its directory entry.
+    fn first_cluster(&self, path: &[impl AsRef<str>]) -> Result<Option<u32>, Errno> {
+        let mut f = self
+            .lfs()
+            .root_dir()
+            .open_file(&join(path))
+            .map_err(errno)?;
+        let first = f.extents().next();
+        drop(f);
+        match first {
+            None => Ok(None),
+            Some(Err(e)) => Err(errno(e)),
+            Some(Ok(e)) => self.cluster_at(e.offset).map(Some),
+        }
+    }
+
+    /// The cluster at byte `offset` of the volume, which lamfat gave as
+    /// the start of a cluster.
+    fn cluster_at(&self, offset: u64) -> Result<u32, Errno> {
+        let g = &self.geo;
+        let rel = offset.checked_sub(g.data_start).ok_or(Errno::EIO)?;
+        let c = rel / g.cluster_bytes + 2;
+        if !rel.is_multiple_of(g.cluster_bytes) || c >= g.clusters + 2 {
+            return Err(Errno::EIO);
+        }
+        Ok(c as u32)
+    }
+
+    /// Fills `dst` from byte `offset` of the file (all of `dst` lies
+    /// within its size), through the handle's cluster map: the clusters
+    /// straight from the cache, no walk of the chain from its start.
+    fn read_mapped(&mut self, h: Handle, offset: u64, dst: &mut [u8]) -> Result<usize, Errno> {
+        if dst.is_empty() {
+            return Ok(0);
+        }
+        let of = self.handles.get(&h).ok_or(Errno::EBADF)?;
+        if of.chain.is_none() {
+            let first = self.first_cluster(&of.path)?.ok_or(Errno::EIO)?;
+            let of = self.handles.get_mut(&h).ok_or(Errno::EBADF)?;
+            of.chain = Some(ChainMap::new(first));
+        }
+        let cl = self.geo.cluster_bytes;
+        let end = offset + dst.len() as u64;
+        let from = u32::try_from(offset / cl).map_err(|_| Errno::EFBIG)?;
+        let to = u32::try_from(end.div_ceil(cl)).map_err(|_| Errno::EFBIG)?;
+        let mut pieces = Vec::new();
+        let mut cache = self.cache.lock();
+        let map = self
+            .handles
+            .get_mut(&h)
+            .and_then(|of| of.chain.as_mut())
+            .ok_or(Errno::EBADF)?;
+        let mut fat = FatReader::new(&mut cache, &self.geo);
+        map.pieces(&mut fat, from, to, &mut pieces)
+            .map_err(|e| e.errno())?;
+        drop(fat);
+        // The first piece starts inside its first cluster.
+        let mut pos = offset;
+        let mut index = u64::from(from);
+        let mut done = 0;
+        for (c, n) in pieces {
+            let skip = pos - index * cl;
+            let disk = self.geo.data_start + u64::from(c - 2) * cl + skip;
+            let k = (u64::from(n) * cl - skip).min((dst.len() - done) as u64) as usize;
+            let got = cache
+                .read_at(disk, &mut dst[done..done + k])
+                .map_err(BlockError::errno)?;
+            if got < k {
+                return Err(Errno::EIO);
+            }
+            done += k;
+            pos += k as u64;
+            index += u64::from(n);
+        }
+        Ok(done)
+    }
+
+    /// The chain starting at `first` keeps only its first `keep` clusters
+    /// (none: it is freed): every handle's map of it follows.
+    fn chain_cut(&mut self, first: u32, keep: u64) {
+        for of in self.handles.values_mut() {
+            if of.chain.as_ref().is_some_and(|m| m.first() == first) {
+                match u32::try_from(keep) {
+                    Ok(0) => of.chain = None,
+                    Ok(k) => of.chain.as_mut().expect("checked").cut(k),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+
     /// Writes the gathered writes of the pending handle.
     fn flush_pending(&mut self) -> Result<(), Errno> {
         let Some(h) = self.pending.take() else {
@@ -1029,9 +1129,14 @@ impl FatFs {
         }
         self.gen += 1;
         self.note_frees();
+        let first = self.first_cluster(&[&path])?;
         let mut f = self.lfs().root_dir().open_file(&path).map_err(errno)?;
         let r = f.seek(SeekFrom::Start(len)).and_then(|_| f.truncate());
         drop(f);
+        // Whatever lamfat got done, the chain may be shorter now.
+        if let Some(first) = first {
+            self.chain_cut(first, len.div_ceil(self.cluster));
+        }
         r.map_err(errno)?;
         self.set_size_of(&k, len);
         Ok(())
@@ -1165,7 +1270,6 @@ impl VfsFs for FatFs {
             buf[..want].copy_from_slice(&of.rbuf[at..at + want]);
             return Ok(want);
         }
-        let path = join(&of.path);
         // Read ahead only for a reader that goes on where it stopped (or
         // starts at the beginning): a random reader would pay for 128 KiB
         // a read.
@@ -1180,26 +1284,13 @@ impl VfsFs for FatFs {
         } else {
             vec![0u8; ahead]
         };
-        let mut f = self.lfs().root_dir().open_file(&path).map_err(errno)?;
         let dst: &mut [u8] = if want >= RBUF {
             &mut buf[..want]
         } else {
             &mut tmp
         };
-        let r = (|| -> Result<usize, LErr> {
-            f.seek(SeekFrom::Start(offset))?;
-            let mut done = 0;
-            while done < dst.len() {
-                let n = f.read(&mut dst[done..])?;
-                if n == 0 {
-                    break;
-                }
-                done += n;
-            }
-            Ok(done)
-        })();
-        drop(f);
-        let got = r.map_err(errno)?;
+        let r = self.read_mapped(h, offset, dst);
+        let got = self.finish_op(r)?;
         let got = if want >= RBUF {
             got
         } else {
@@ -1212,7 +1303,7 @@ impl VfsFs for FatFs {
             of.rgen = gen;
             n
         };
-        self.finish_op(Ok(got))
+        Ok(got)
     }
 
     fn write(&mut self, h: Handle, offset: u64, data: &[u8]) -> Result<usize, Errno> {
@@ -1342,9 +1433,14 @@ impl VfsFs for FatFs {
         if self.busy(&key_of(path)) {
             return Err(Errno::EBUSY);
         }
+        let first = self.first_cluster(path)?;
         self.gen += 1;
         self.note_frees();
         let r = self.lfs().root_dir().remove(&join(path)).map_err(errno);
+        if let Some(first) = first {
+            // Another name of it may be open (a short name, say).
+            self.chain_cut(first, 0);
+        }
         self.finish_op(r)
     }
 
@@ -1434,6 +1530,7 @@ impl FatFs {
                 rbuf: Vec::new(),
                 roff: 0,
                 rgen: u64::MAX,
+                chain: None,
             },
         );
         if opts.truncate && opts.write && size > 0 {
@@ -1473,9 +1570,17 @@ impl FatFs {
                 // `to` is an ancestor of `from` (and not empty then).
                 return Err(Errno::ENOTEMPTY);
             }
+            let first = match dst.kind {
+                Kind::File => self.first_cluster(to)?,
+                Kind::Dir => None,
+            };
             self.gen += 1;
             self.note_frees();
-            self.lfs().root_dir().remove(&join(to)).map_err(errno)?;
+            let r = self.lfs().root_dir().remove(&join(to)).map_err(errno);
+            if let Some(first) = first {
+                self.chain_cut(first, 0);
+            }
+            r?;
         }
         self.gen += 1;
         let (fp, fname) = (&from[..from.len() - 1], from[from.len() - 1]);
