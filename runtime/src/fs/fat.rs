@@ -1038,6 +1038,8 @@ impl FatFs {
         let end = offset + dst.len() as u64;
         let from = u32::try_from(offset / cl).map_err(|_| Errno::EFBIG)?;
         let to = u32::try_from(end.div_ceil(cl)).map_err(|_| Errno::EFBIG)?;
+        let size = self.handles.get(&h).ok_or(Errno::EBADF)?.size;
+        let limit = u32::try_from(size.div_ceil(cl)).map_err(|_| Errno::EFBIG)?;
         let mut pieces = Vec::new();
         let mut cache = self.cache.lock();
         let map = self
@@ -1046,7 +1048,7 @@ impl FatFs {
             .and_then(|of| of.chain.as_mut())
             .ok_or(Errno::EBADF)?;
         let mut fat = FatReader::new(&mut cache, &self.geo);
-        map.pieces(&mut fat, from, to, &mut pieces)
+        map.pieces(&mut fat, from, to, limit, &mut pieces)
             .map_err(|e| e.errno())?;
         drop(fat);
         // The first piece starts inside its first cluster.

@@ -25,8 +25,9 @@ use alloc::vec::Vec;
 
 /// The most runs one map keeps (12 KiB).
 pub(super) const MAX_RUNS: usize = 1024;
-/// Bytes of the FAT read at a time while following a chain.
-const WINDOW: usize = 4096;
+/// Bytes of the FAT read at a time while following a chain (one request
+/// for 4,096 FAT32 entries: 2 MiB of a file in 512-byte clusters).
+pub(super) const WINDOW: usize = 16 * 1024;
 
 /// File clusters `index..index + len` are disk clusters
 /// `cluster..cluster + len`.
@@ -100,15 +101,26 @@ impl<'a> FatReader<'a> {
         c >= 2 && u64::from(c) < self.clusters + 2
     }
 
-    /// The entry of cluster `c` (a cluster of the volume).
-    fn entry(&mut self, c: u32) -> Result<u32, BlockError> {
-        self.lookups += 1;
-        let (off, width) = match self.kind {
+    /// Where cluster `c`'s entry is in the FAT, and its bytes.
+    fn place(&self, c: u32) -> (u64, u64) {
+        match self.kind {
             FatKind::Fat12 => (u64::from(c) * 3 / 2, 2),
             FatKind::Fat16 => (u64::from(c) * 2, 2),
             FatKind::Fat32 => (u64::from(c) * 4, 4),
-        };
-        if off < self.at || off + width > self.at + self.buf.len() as u64 {
+        }
+    }
+
+    /// Whether cluster `c`'s entry is in the window read last.
+    fn loaded(&self, c: u32) -> bool {
+        let (off, width) = self.place(c);
+        off >= self.at && off + width <= self.at + self.buf.len() as u64
+    }
+
+    /// The entry of cluster `c` (a cluster of the volume).
+    fn entry(&mut self, c: u32) -> Result<u32, BlockError> {
+        self.lookups += 1;
+        let (off, width) = self.place(c);
+        if !self.loaded(c) {
             // Windows start at a multiple of their size, except for a
             // FAT12 entry that straddles one's end.
             let mut at = off - off % WINDOW as u64;
@@ -154,6 +166,17 @@ impl<'a> FatReader<'a> {
                 cluster: c,
                 value: v,
             })
+        }
+    }
+
+    /// [`next`](Self::next), if that needs no read of the disk: `None`
+    /// when the entry is not in the window read last, or ends the chain, or
+    /// is no cluster.
+    pub fn next_loaded(&mut self, c: u32) -> Option<u32> {
+        if self.loaded(c) {
+            self.next(c).ok().flatten()
+        } else {
+            None
         }
     }
 
@@ -203,16 +226,19 @@ impl ChainMap {
 
     /// Clusters `from..to` of the file as pieces of consecutive disk
     /// clusters, `(first cluster, count)`, in file order; reads the FAT
-    /// only beyond what the map knows or in its forgotten gaps.
+    /// only beyond what the map knows or in its forgotten gaps. The file
+    /// has `limit` clusters: the map also takes in those of them whose
+    /// entries came with the FAT already read.
     pub fn pieces(
         &mut self,
         fat: &mut FatReader<'_>,
         from: u32,
         to: u32,
+        limit: u32,
         out: &mut Vec<(u32, u32)>,
     ) -> Result<(), ChainError> {
         out.clear();
-        self.extend(fat, to)?;
+        self.extend(fat, to, limit)?;
         let mut push = |c: u32, n: u32| match out.last_mut() {
             Some((c0, n0)) if *c0 + *n0 == c => *n0 += n,
             _ => out.push((c, n)),
@@ -246,11 +272,20 @@ impl ChainMap {
         Ok(())
     }
 
-    /// Reads the chain on until the map reaches `to` clusters.
-    fn extend(&mut self, fat: &mut FatReader<'_>, to: u32) -> Result<(), ChainError> {
-        while self.known < to {
+    /// Reads the chain on until the map reaches `to` clusters, and on up
+    /// to `limit` as long as the FAT in hand has the entries.
+    fn extend(&mut self, fat: &mut FatReader<'_>, to: u32, limit: u32) -> Result<(), ChainError> {
+        while self.known < to.max(limit) {
             let last = *self.runs.last().expect("a map has a run");
-            let c = fat.follow(last.cluster + last.len - 1)?;
+            let at = last.cluster + last.len - 1;
+            let c = if self.known < to {
+                fat.follow(at)?
+            } else {
+                match fat.next_loaded(at) {
+                    Some(c) => c,
+                    None => break,
+                }
+            };
             let tail = self.runs.last_mut().expect("a map has a run");
             if tail.cluster + tail.len == c {
                 tail.len += 1;
