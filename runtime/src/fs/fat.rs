@@ -9,12 +9,17 @@
 //! it is not `Sync`), while [`FileSystem`](VfsFs) must be `Send`. A
 //! self-referential owner (self_cell and the like) would be `!Send` for the
 //! same reason, and making it `Send` would need `unsafe`. So no lamfat
-//! `File` outlives a call: a handle is a path, a size and two buffers, and
-//! each call opens the file, seeks (lamfat walks the cluster chain from the
-//! start) and drops it. What keeps a large file linear enough: sequential
-//! writes are gathered per handle ([`WBUF`], one seek per 256 KiB) and reads
-//! are served from a read-ahead buffer ([`RBUF`]); a 64 MiB file written
-//! 4 KiB at a time costs 256 chain walks, not 16 384.
+//! `File` outlives a call: a handle is a path, a size, two buffers and a
+//! map of the file's clusters ([`chain`]).
+//!
+//! Writes open the file through lamfat, seek (lamfat walks the cluster
+//! chain from the start) and drop it; sequential writes are gathered per
+//! handle ([`WBUF`], one seek per 256 KiB), so a 64 MiB file written 4 KiB
+//! at a time costs 256 chain walks, not 16 384. Reads do not touch lamfat
+//! once the handle knows its first cluster: the map says where each
+//! cluster is, and the data comes straight from the cache; sequential
+//! readers get a read-ahead buffer ([`RBUF`]). The maps follow every change
+//! lamfat makes to a chain: see `FatFs::chain_cut` and chain.rs.
 use crate::errno::Errno;
 use crate::fs::block::{BlockDevice, BlockError};
 use crate::fs::vfs::{
