@@ -570,6 +570,8 @@ struct Found {
     kind: Kind,
     size: u64,
     mtime_ns: u64,
+    /// A file's first cluster (`None`: it has none, it is empty).
+    first: Option<u32>,
 }
 
 struct OpenFile {
@@ -921,6 +923,7 @@ impl FatFs {
                 kind: Kind::Dir,
                 size: 0,
                 mtime_ns: 0,
+                first: None,
             }));
         };
         let dir = self.open_dir(parent)?;
@@ -928,10 +931,18 @@ impl FatFs {
         for e in dir.iter() {
             let e = e.map_err(errno)?;
             if e.file_name().to_lowercase() == want || e.short_file_name().to_lowercase() == want {
+                let first = if e.is_dir() {
+                    None
+                } else {
+                    // The first extent comes from the entry, not the FAT;
+                    // a cluster out of the volume fails the read, not this.
+                    self.first_of(e.to_file().extents().next()).ok().flatten()
+                };
                 return Ok(Some(Found {
                     kind: if e.is_dir() { Kind::Dir } else { Kind::File },
                     size: e.len(),
                     mtime_ns: unix_ns(e.modified()),
+                    first,
                 }));
             }
         }
@@ -1007,7 +1018,12 @@ impl FatFs {
             .map_err(errno)?;
         let first = f.extents().next();
         drop(f);
-        match first {
+        self.first_of(first)
+    }
+
+    /// The first cluster, from the first of a file's `extents()`.
+    fn first_of(&self, e: Option<Result<lamfat::Extent, LErr>>) -> Result<Option<u32>, Errno> {
+        match e {
             None => Ok(None),
             Some(Err(e)) => Err(errno(e)),
             Some(Ok(e)) => self.cluster_at(e.offset).map(Some),
@@ -1136,8 +1152,8 @@ impl FatFs {
         }
         self.gen += 1;
         self.note_frees();
-        let first = self.first_cluster(&[&path])?;
         let mut f = self.lfs().root_dir().open_file(&path).map_err(errno)?;
+        let first = self.first_of(f.extents().next())?;
         let r = f.seek(SeekFrom::Start(len)).and_then(|_| f.truncate());
         drop(f);
         // Whatever lamfat got done, the chain may be shorter now.
@@ -1432,15 +1448,14 @@ impl VfsFs for FatFs {
     fn unlink(&mut self, path: Path) -> Result<(), Errno> {
         self.check_writable()?;
         self.flush_pending()?;
-        match self.lookup(path)? {
+        let first = match self.lookup(path)? {
             None => return Err(Errno::ENOENT),
             Some(f) if f.kind == Kind::Dir => return Err(Errno::EISDIR),
-            Some(_) => {}
-        }
+            Some(f) => f.first,
+        };
         if self.busy(&key_of(path)) {
             return Err(Errno::EBUSY);
         }
-        let first = self.first_cluster(path)?;
         self.gen += 1;
         self.note_frees();
         let r = self.lfs().root_dir().remove(&join(path)).map_err(errno);
@@ -1503,14 +1518,14 @@ impl FatFs {
             return Err(Errno::EISDIR);
         }
         let k = key_of(path);
-        let size = match self.lookup(path)? {
+        let (size, first) = match self.lookup(path)? {
             Some(f) if f.kind == Kind::Dir => return Err(Errno::EISDIR),
             Some(_) if opts.create && opts.exclusive => return Err(Errno::EEXIST),
             Some(f) => {
                 if opts.write || opts.truncate {
                     self.check_writable()?;
                 }
-                f.size
+                (f.size, f.first)
             }
             None if !opts.create => return Err(Errno::ENOENT),
             None => {
@@ -1521,7 +1536,7 @@ impl FatFs {
                     .create_file(&join(path))
                     .map(drop)
                     .map_err(walk_errno)?;
-                0
+                (0, None)
             }
         };
         let h = self.next;
@@ -1537,7 +1552,7 @@ impl FatFs {
                 rbuf: Vec::new(),
                 roff: 0,
                 rgen: u64::MAX,
-                chain: None,
+                chain: first.map(ChainMap::new),
             },
         );
         if opts.truncate && opts.write && size > 0 {
@@ -1577,10 +1592,7 @@ impl FatFs {
                 // `to` is an ancestor of `from` (and not empty then).
                 return Err(Errno::ENOTEMPTY);
             }
-            let first = match dst.kind {
-                Kind::File => self.first_cluster(to)?,
-                Kind::Dir => None,
-            };
+            let first = dst.first;
             self.gen += 1;
             self.note_frees();
             let r = self.lfs().root_dir().remove(&join(to)).map_err(errno);
