@@ -586,9 +586,10 @@ struct OpenFile {
     rbuf: Vec<u8>,
     roff: u64,
     rgen: u64,
-    /// Where the file's clusters are, as far as reads have needed; `None`
-    /// until the first read of a file with data, and again after its whole
-    /// chain is freed.
+    /// Where the file's clusters are, as far as reads have needed. Started
+    /// at open from the directory entry's first cluster; `None` while the
+    /// file has no cluster (the first read after it gets one looks it up)
+    /// and after its whole chain is freed.
     chain: Option<ChainMap>,
 }
 
