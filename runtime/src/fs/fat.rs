@@ -9,12 +9,17 @@
 //! it is not `Sync`), while [`FileSystem`](VfsFs) must be `Send`. A
 //! self-referential owner (self_cell and the like) would be `!Send` for the
 //! same reason, and making it `Send` would need `unsafe`. So no lamfat
-//! `File` outlives a call: a handle is a path, a size and two buffers, and
-//! each call opens the file, seeks (lamfat walks the cluster chain from the
-//! start) and drops it. What keeps a large file linear enough: sequential
-//! writes are gathered per handle ([`WBUF`], one seek per 256 KiB) and reads
-//! are served from a read-ahead buffer ([`RBUF`]); a 64 MiB file written
-//! 4 KiB at a time costs 256 chain walks, not 16 384.
+//! `File` outlives a call: a handle is a path, a size, two buffers and a
+//! map of the file's clusters ([`chain`]).
+//!
+//! Writes open the file through lamfat, seek (lamfat walks the cluster
+//! chain from the start) and drop it; sequential writes are gathered per
+//! handle ([`WBUF`], one seek per 256 KiB), so a 64 MiB file written 4 KiB
+//! at a time costs 256 chain walks, not 16 384. Reads do not touch lamfat
+//! once the handle knows its first cluster: the map says where each
+//! cluster is, and the data comes straight from the cache; sequential
+//! readers get a read-ahead buffer ([`RBUF`]). The maps follow every change
+//! lamfat makes to a chain: see `FatFs::chain_cut` and chain.rs.
 use crate::errno::Errno;
 use crate::fs::block::{BlockDevice, BlockError};
 use crate::fs::vfs::{
@@ -31,12 +36,14 @@ use lamfat::{IoBase, Read, Seek, SeekFrom, Write};
 use spin::Mutex;
 
 mod cache;
+mod chain;
 mod recover;
 #[cfg(test)]
 mod tests;
 
 pub use cache::CacheStats;
 use cache::{Cache, Layout};
+use chain::{ChainMap, FatReader};
 pub use recover::MountReport;
 
 /// The sector cache's size at operation boundaries.
@@ -563,6 +570,8 @@ struct Found {
     kind: Kind,
     size: u64,
     mtime_ns: u64,
+    /// A file's first cluster (`None`: it has none, it is empty).
+    first: Option<u32>,
 }
 
 struct OpenFile {
@@ -577,6 +586,11 @@ struct OpenFile {
     rbuf: Vec<u8>,
     roff: u64,
     rgen: u64,
+    /// Where the file's clusters are, as far as reads have needed. Started
+    /// at open from the directory entry's first cluster; `None` while the
+    /// file has no cluster (the first read after it gets one looks it up)
+    /// and after its whole chain is freed.
+    chain: Option<ChainMap>,
 }
 
 impl OpenFile {
@@ -598,6 +612,7 @@ pub struct FatFs {
     kind: FatKind,
     cluster: u64,
     clusters: u64,
+    geo: Geometry,
     handles: BTreeMap<Handle, OpenFile>,
     next: Handle,
     /// The handle with gathered writes, if any (at most one).
@@ -682,6 +697,7 @@ pub fn mount_with_clock(
         kind: g.kind,
         cluster,
         clusters: g.clusters,
+        geo: g,
         handles: BTreeMap::new(),
         next: 1,
         pending: None,
@@ -908,6 +924,7 @@ impl FatFs {
                 kind: Kind::Dir,
                 size: 0,
                 mtime_ns: 0,
+                first: None,
             }));
         };
         let dir = self.open_dir(parent)?;
@@ -915,10 +932,18 @@ impl FatFs {
         for e in dir.iter() {
             let e = e.map_err(errno)?;
             if e.file_name().to_lowercase() == want || e.short_file_name().to_lowercase() == want {
+                let first = if e.is_dir() {
+                    None
+                } else {
+                    // The first extent comes from the entry, not the FAT;
+                    // a cluster out of the volume fails the read, not this.
+                    self.first_of(e.to_file().extents().next()).ok().flatten()
+                };
                 return Ok(Some(Found {
                     kind: if e.is_dir() { Kind::Dir } else { Kind::File },
                     size: e.len(),
                     mtime_ns: unix_ns(e.modified()),
+                    first,
                 }));
             }
         }
@@ -984,6 +1009,105 @@ impl FatFs {
         }
     }
 
+    /// The first cluster of the file at `path` (`None`: it has none, it is
+    /// empty), from its directory entry.
+    fn first_cluster(&self, path: &[impl AsRef<str>]) -> Result<Option<u32>, Errno> {
+        let mut f = self
+            .lfs()
+            .root_dir()
+            .open_file(&join(path))
+            .map_err(errno)?;
+        let first = f.extents().next();
+        drop(f);
+        self.first_of(first)
+    }
+
+    /// The first cluster, from the first of a file's `extents()`.
+    fn first_of(&self, e: Option<Result<lamfat::Extent, LErr>>) -> Result<Option<u32>, Errno> {
+        match e {
+            None => Ok(None),
+            Some(Err(e)) => Err(errno(e)),
+            Some(Ok(e)) => self.cluster_at(e.offset).map(Some),
+        }
+    }
+
+    /// The cluster at byte `offset` of the volume, which lamfat gave as
+    /// the start of a cluster.
+    fn cluster_at(&self, offset: u64) -> Result<u32, Errno> {
+        let g = &self.geo;
+        let rel = offset.checked_sub(g.data_start).ok_or(Errno::EIO)?;
+        let c = rel / g.cluster_bytes + 2;
+        if !rel.is_multiple_of(g.cluster_bytes) || c >= g.clusters + 2 {
+            return Err(Errno::EIO);
+        }
+        Ok(c as u32)
+    }
+
+    /// Fills `dst` from byte `offset` of the file (all of `dst` lies
+    /// within its size), through the handle's cluster map: the clusters
+    /// straight from the cache, no walk of the chain from its start.
+    fn read_mapped(&mut self, h: Handle, offset: u64, dst: &mut [u8]) -> Result<usize, Errno> {
+        if dst.is_empty() {
+            return Ok(0);
+        }
+        let of = self.handles.get(&h).ok_or(Errno::EBADF)?;
+        if of.chain.is_none() {
+            let first = self.first_cluster(&of.path)?.ok_or(Errno::EIO)?;
+            let of = self.handles.get_mut(&h).ok_or(Errno::EBADF)?;
+            of.chain = Some(ChainMap::new(first));
+        }
+        let cl = self.geo.cluster_bytes;
+        let end = offset + dst.len() as u64;
+        let from = u32::try_from(offset / cl).map_err(|_| Errno::EFBIG)?;
+        let to = u32::try_from(end.div_ceil(cl)).map_err(|_| Errno::EFBIG)?;
+        let size = self.handles.get(&h).ok_or(Errno::EBADF)?.size;
+        let limit = u32::try_from(size.div_ceil(cl)).map_err(|_| Errno::EFBIG)?;
+        let mut pieces = Vec::new();
+        let mut cache = self.cache.lock();
+        let map = self
+            .handles
+            .get_mut(&h)
+            .and_then(|of| of.chain.as_mut())
+            .ok_or(Errno::EBADF)?;
+        let mut fat = FatReader::new(&mut cache, &self.geo);
+        map.pieces(&mut fat, from, to, limit, &mut pieces)
+            .map_err(|e| e.errno())?;
+        drop(fat);
+        // The first piece starts inside its first cluster.
+        let mut pos = offset;
+        let mut index = u64::from(from);
+        let mut done = 0;
+        for (c, n) in pieces {
+            let skip = pos - index * cl;
+            let disk = self.geo.data_start + u64::from(c - 2) * cl + skip;
+            let k = (u64::from(n) * cl - skip).min((dst.len() - done) as u64) as usize;
+            let got = cache
+                .read_at(disk, &mut dst[done..done + k])
+                .map_err(BlockError::errno)?;
+            if got < k {
+                return Err(Errno::EIO);
+            }
+            done += k;
+            pos += k as u64;
+            index += u64::from(n);
+        }
+        Ok(done)
+    }
+
+    /// The chain starting at `first` keeps only its first `keep` clusters
+    /// (none: it is freed): every handle's map of it follows.
+    fn chain_cut(&mut self, first: u32, keep: u64) {
+        for of in self.handles.values_mut() {
+            if of.chain.as_ref().is_some_and(|m| m.first() == first) {
+                match u32::try_from(keep) {
+                    Ok(0) => of.chain = None,
+                    Ok(k) => of.chain.as_mut().expect("checked").cut(k),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+
     /// Writes the gathered writes of the pending handle.
     fn flush_pending(&mut self) -> Result<(), Errno> {
         let Some(h) = self.pending.take() else {
@@ -1030,8 +1154,13 @@ impl FatFs {
         self.gen += 1;
         self.note_frees();
         let mut f = self.lfs().root_dir().open_file(&path).map_err(errno)?;
+        let first = self.first_of(f.extents().next())?;
         let r = f.seek(SeekFrom::Start(len)).and_then(|_| f.truncate());
         drop(f);
+        // Whatever lamfat got done, the chain may be shorter now.
+        if let Some(first) = first {
+            self.chain_cut(first, len.div_ceil(self.cluster));
+        }
         r.map_err(errno)?;
         self.set_size_of(&k, len);
         Ok(())
@@ -1165,7 +1294,6 @@ impl VfsFs for FatFs {
             buf[..want].copy_from_slice(&of.rbuf[at..at + want]);
             return Ok(want);
         }
-        let path = join(&of.path);
         // Read ahead only for a reader that goes on where it stopped (or
         // starts at the beginning): a random reader would pay for 128 KiB
         // a read.
@@ -1180,26 +1308,13 @@ impl VfsFs for FatFs {
         } else {
             vec![0u8; ahead]
         };
-        let mut f = self.lfs().root_dir().open_file(&path).map_err(errno)?;
         let dst: &mut [u8] = if want >= RBUF {
             &mut buf[..want]
         } else {
             &mut tmp
         };
-        let r = (|| -> Result<usize, LErr> {
-            f.seek(SeekFrom::Start(offset))?;
-            let mut done = 0;
-            while done < dst.len() {
-                let n = f.read(&mut dst[done..])?;
-                if n == 0 {
-                    break;
-                }
-                done += n;
-            }
-            Ok(done)
-        })();
-        drop(f);
-        let got = r.map_err(errno)?;
+        let r = self.read_mapped(h, offset, dst);
+        let got = self.finish_op(r)?;
         let got = if want >= RBUF {
             got
         } else {
@@ -1212,7 +1327,7 @@ impl VfsFs for FatFs {
             of.rgen = gen;
             n
         };
-        self.finish_op(Ok(got))
+        Ok(got)
     }
 
     fn write(&mut self, h: Handle, offset: u64, data: &[u8]) -> Result<usize, Errno> {
@@ -1334,17 +1449,21 @@ impl VfsFs for FatFs {
     fn unlink(&mut self, path: Path) -> Result<(), Errno> {
         self.check_writable()?;
         self.flush_pending()?;
-        match self.lookup(path)? {
+        let first = match self.lookup(path)? {
             None => return Err(Errno::ENOENT),
             Some(f) if f.kind == Kind::Dir => return Err(Errno::EISDIR),
-            Some(_) => {}
-        }
+            Some(f) => f.first,
+        };
         if self.busy(&key_of(path)) {
             return Err(Errno::EBUSY);
         }
         self.gen += 1;
         self.note_frees();
         let r = self.lfs().root_dir().remove(&join(path)).map_err(errno);
+        if let Some(first) = first {
+            // Another name of it may be open (a short name, say).
+            self.chain_cut(first, 0);
+        }
         self.finish_op(r)
     }
 
@@ -1400,14 +1519,14 @@ impl FatFs {
             return Err(Errno::EISDIR);
         }
         let k = key_of(path);
-        let size = match self.lookup(path)? {
+        let (size, first) = match self.lookup(path)? {
             Some(f) if f.kind == Kind::Dir => return Err(Errno::EISDIR),
             Some(_) if opts.create && opts.exclusive => return Err(Errno::EEXIST),
             Some(f) => {
                 if opts.write || opts.truncate {
                     self.check_writable()?;
                 }
-                f.size
+                (f.size, f.first)
             }
             None if !opts.create => return Err(Errno::ENOENT),
             None => {
@@ -1418,7 +1537,7 @@ impl FatFs {
                     .create_file(&join(path))
                     .map(drop)
                     .map_err(walk_errno)?;
-                0
+                (0, None)
             }
         };
         let h = self.next;
@@ -1434,6 +1553,7 @@ impl FatFs {
                 rbuf: Vec::new(),
                 roff: 0,
                 rgen: u64::MAX,
+                chain: first.map(ChainMap::new),
             },
         );
         if opts.truncate && opts.write && size > 0 {
@@ -1473,9 +1593,14 @@ impl FatFs {
                 // `to` is an ancestor of `from` (and not empty then).
                 return Err(Errno::ENOTEMPTY);
             }
+            let first = dst.first;
             self.gen += 1;
             self.note_frees();
-            self.lfs().root_dir().remove(&join(to)).map_err(errno)?;
+            let r = self.lfs().root_dir().remove(&join(to)).map_err(errno);
+            if let Some(first) = first {
+                self.chain_cut(first, 0);
+            }
+            r?;
         }
         self.gen += 1;
         let (fp, fname) = (&from[..from.len() - 1], from[from.len() - 1]);

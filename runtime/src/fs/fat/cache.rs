@@ -57,6 +57,11 @@ pub struct CacheStats {
     /// Checkpoints whose metadata needed the dirty-bit bracket.
     pub bracketed: u64,
     pub evictions: u64,
+    /// Bytes read through the cache (hits and misses), by lamfat and by
+    /// the file layer's own reads of the FAT and of file data.
+    pub bytes_read: u64,
+    /// Read requests sent to the device.
+    pub dev_reads: u64,
 }
 
 pub(super) struct Cache {
@@ -149,6 +154,7 @@ impl Cache {
         if load {
             let ss = self.ss;
             let mut buf = core::mem::replace(&mut self.slots[i].data, Box::new([]));
+            self.stats.dev_reads += 1;
             let r = self.dev.read(sector, &mut buf[..ss]);
             self.slots[i].data = buf;
             if let Err(e) = r {
@@ -199,6 +205,7 @@ impl Cache {
     /// Reads at a byte offset; short only at the end of the disk.
     pub fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> Result<usize, BlockError> {
         let n = (buf.len() as u64).min(self.len.saturating_sub(pos)) as usize;
+        self.stats.bytes_read += n as u64;
         let ss = self.ss as u64;
         let mut done = 0;
         while done < n {
@@ -214,6 +221,7 @@ impl Cache {
                     count += 1;
                 }
                 let bytes = count * self.ss;
+                self.stats.dev_reads += 1;
                 self.dev.read(sector, &mut buf[done..done + bytes])?;
                 done += bytes;
                 continue;

@@ -1365,3 +1365,340 @@ fn a_thousand_files_through_the_request_combiner_read_back_whole() {
     drop(fs);
     fsck_clean(&shared.image()).unwrap();
 }
+
+/// xorshift64: the same sequence every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Random reads through open handles (a file open twice among them) between
+/// writes anywhere, appends, truncations both ways, O_TRUNC, renames (over
+/// closed files too), unlinks, reopens and checkpoints on three files that
+/// grow interleaved (so their chains are fragmented): every read returns
+/// what a model of the files says, and so does the disk after a remount.
+fn reads_follow_the_model(d: &Shared, ops: usize, seed: u64) {
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    fs.mkdir(&["d"]).unwrap();
+    let names = ["a", "b", "c", "e", "f"];
+    let mut model: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    // (handle, file name)
+    let mut open: Vec<(Handle, &str)> = Vec::new();
+    for n in &names[..3] {
+        let h = fs.open(&["d", n], RW).unwrap();
+        open.push((h, n));
+        model.insert(n, Vec::new());
+    }
+    // A second handle on "a".
+    open.push((fs.open(&["d", "a"], RW).unwrap(), "a"));
+    let mut rng = Rng(seed);
+    let mut buf = vec![0u8; 20_000];
+    let mut reads = 0;
+    for op in 0..ops {
+        let k = rng.below(open.len() as u64) as usize;
+        let (h, name) = open[k];
+        let len = model[name].len() as u64;
+        match rng.below(100) {
+            // Write somewhere (past the end too: zeros between).
+            0..=19 => {
+                let off = rng.below(len + 3000);
+                let data = pattern(1 + rng.below(9000) as usize, op as u64);
+                assert_eq!(fs.write(h, off, &data).unwrap(), data.len());
+                let m = model.get_mut(name).unwrap();
+                let end = off as usize + data.len();
+                if m.len() < end {
+                    m.resize(end, 0);
+                }
+                m[off as usize..end].copy_from_slice(&data);
+            }
+            // Append, a few small writes in a row (gathered).
+            20..=34 => {
+                for j in 0..1 + rng.below(4) {
+                    let m = model.get_mut(name).unwrap();
+                    let data = pattern(1 + rng.below(3000) as usize, op as u64 * 7 + j);
+                    assert_eq!(fs.write(h, m.len() as u64, &data).unwrap(), data.len());
+                    m.extend_from_slice(&data);
+                }
+            }
+            // Truncate, mostly shorter.
+            35..=41 => {
+                let to = if rng.below(4) == 0 {
+                    len + rng.below(5000)
+                } else {
+                    rng.below(len + 1)
+                };
+                fs.set_len(h, to).unwrap();
+                model.get_mut(name).unwrap().resize(to as usize, 0);
+            }
+            // Close one handle and open the file again (O_TRUNC sometimes).
+            42..=45 => {
+                fs.close(h).unwrap();
+                let trunc = rng.below(5) == 0;
+                let opts = OpenOptions {
+                    truncate: trunc,
+                    ..RW
+                };
+                open[k].0 = fs.open(&["d", name], opts).unwrap();
+                if trunc {
+                    model.get_mut(name).unwrap().clear();
+                }
+            }
+            // Rename to a free name or over a file with no open handle.
+            46..=48 => {
+                let to = names[rng.below(names.len() as u64) as usize];
+                if to == name || open.iter().any(|&(_, n)| n == to) {
+                    continue;
+                }
+                fs.rename(&["d", name], &["d", to]).unwrap();
+                let data = model.remove(name).unwrap();
+                model.insert(to, data);
+                for o in open.iter_mut().filter(|o| o.1 == name) {
+                    o.1 = to;
+                }
+            }
+            // Unlink a file no handle has open, put another in its clusters.
+            49..=50 => {
+                let Some(&gone) = model.keys().find(|n| !open.iter().any(|o| o.1 == **n)) else {
+                    let other = names.iter().find(|n| !model.contains_key(*n)).unwrap();
+                    let data = pattern(1 + rng.below(6000) as usize, op as u64);
+                    put(&mut fs, &["d", other], &data);
+                    model.insert(other, data);
+                    continue;
+                };
+                fs.unlink(&["d", gone]).unwrap();
+                model.remove(gone);
+            }
+            51..=52 => fs.sync_all().unwrap(),
+            // Read somewhere, on this handle.
+            _ => {
+                let off = rng.below(len + 100);
+                let want = 1 + rng.below(buf.len() as u64) as usize;
+                let n = fs.read(h, off, &mut buf[..want]).unwrap();
+                let m = &model[name];
+                let exp = &m[(off as usize).min(m.len())..m.len().min(off as usize + want)];
+                assert_eq!(n, exp.len(), "op {op}: read {want} at {off} of {name}");
+                assert!(buf[..n] == *exp, "op {op}: read {want} at {off} of {name}");
+                reads += 1;
+            }
+        }
+    }
+    assert!(reads > ops / 3);
+    for (h, _) in open {
+        fs.close(h).unwrap();
+    }
+    for (name, data) in &model {
+        assert!(get(&mut fs, &["d", name]) == *data, "{name}");
+    }
+    drop(fs);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    for (name, data) in &model {
+        assert!(
+            get(&mut fs, &["d", name]) == *data,
+            "{name} after a remount"
+        );
+    }
+    drop(fs);
+    if tool("fsck.fat") {
+        fsck_clean(&d.image()).unwrap();
+    }
+}
+
+#[test]
+fn random_reads_return_what_a_model_says_on_fat32() {
+    reads_follow_the_model(&formatted32(40), 3000, 1);
+}
+
+#[test]
+fn random_reads_return_what_a_model_says_on_fat16() {
+    reads_follow_the_model(&formatted(8), 3000, 2);
+}
+
+#[test]
+fn random_reads_return_what_a_model_says_on_fat12() {
+    if !tool("mkfs.fat") {
+        return;
+    }
+    // 512-byte clusters: 4,039 of them, FAT12 entries straddle sectors.
+    let mut d = RamDisk::new((2 << 20) / 512, 512);
+    d.data = mkfs(2, 12, &["-s", "1"]);
+    reads_follow_the_model(&Shared::new(d), 3000, 3);
+}
+
+/// Bytes read through the cache and requests sent to the disk, so far.
+fn reads_so_far(fs: &FatFs) -> (u64, u64) {
+    let s = fs.cache_stats();
+    (s.bytes_read, s.dev_reads)
+}
+
+#[test]
+fn a_random_read_reads_its_own_blocks_not_the_chain() {
+    // 8 MiB in 512-byte clusters: a chain of 16,384 clusters, 64 KiB of
+    // FAT. lamfat's seek would read an average 32 KiB of it per read.
+    let d = formatted32(40);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let size = 8usize << 20;
+    let data = pattern(size, 11);
+    put(&mut fs, &["big.bin"], &data);
+    drop(fs);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let h = fs.open(&["big.bin"], OpenOptions::default()).unwrap();
+    let mut buf = vec![0u8; 4096];
+    // The first read finds the file's first cluster in its directory and
+    // maps the chain as far as it goes: the FAT, once.
+    let before = reads_so_far(&fs);
+    let off = size as u64 - 4096;
+    assert_eq!(fs.read(h, off, &mut buf).unwrap(), 4096);
+    let (bytes, _) = reads_so_far(&fs);
+    // The chain's FAT entries in whole windows, and a directory cluster.
+    let fat = (size / 512 * 4 + 2 * chain::WINDOW) as u64;
+    assert!(
+        bytes - before.0 <= 4096 + fat + 4096,
+        "mapping read {} bytes",
+        bytes - before.0
+    );
+    let mut rng = Rng(5);
+    let before = reads_so_far(&fs);
+    let n = 500;
+    let mut prev = off;
+    for _ in 0..n {
+        // Not the block read last nor the one after it (the read-ahead
+        // buffer would serve it, or a sequential reader's read-ahead
+        // start), nor the first.
+        let mut off = prev;
+        while off == 0 || off == prev || off == prev + 4096 {
+            off = rng.below(size as u64 / 4096) * 4096;
+        }
+        prev = off;
+        assert_eq!(fs.read(h, off, &mut buf).unwrap(), 4096);
+        assert!(buf == data[off as usize..off as usize + 4096]);
+    }
+    let (bytes, reqs) = reads_so_far(&fs);
+    // Each read: its 4 KiB, nothing of the FAT, one or two requests.
+    assert_eq!(bytes - before.0, n * 4096);
+    assert!(reqs - before.1 <= 2 * n, "{} requests", reqs - before.1);
+    fs.close(h).unwrap();
+    // A sequential reader: the data, plus its part of the FAT once.
+    let h = fs.open(&["big.bin"], OpenOptions::default()).unwrap();
+    let before = reads_so_far(&fs);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    while at < size {
+        let got = fs.read(h, at as u64, &mut buf).unwrap();
+        assert!(buf[..got] == data[at..at + got]);
+        at += got;
+    }
+    let (bytes, reqs) = reads_so_far(&fs);
+    assert!(
+        bytes - before.0 <= size as u64 + fat + 4096,
+        "{} bytes",
+        bytes - before.0
+    );
+    // 128 KiB read-ahead: 64 requests of data; 6 FAT windows at most.
+    assert!(
+        reqs - before.1 <= 64 + 6 + 2,
+        "{} requests",
+        reqs - before.1
+    );
+    fs.close(h).unwrap();
+}
+
+#[test]
+fn a_fragmented_file_keeps_a_bounded_map_and_reads_right() {
+    // Two files grown one cluster at a time in turn: every cluster of each
+    // is a run of its own, more than a map keeps.
+    let d = formatted32(40);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    let (a, b) = (
+        fs.open(&["a.bin"], RW).unwrap(),
+        fs.open(&["b.bin"], RW).unwrap(),
+    );
+    let clusters = chain::MAX_RUNS * 3 / 2;
+    let mut model = Vec::new();
+    for i in 0..clusters {
+        let piece = pattern(512, i as u64);
+        assert_eq!(fs.write(a, model.len() as u64, &piece).unwrap(), 512);
+        assert_eq!(fs.write(b, model.len() as u64, &piece).unwrap(), 512);
+        model.extend_from_slice(&piece);
+    }
+    let check = |fs: &mut FatFs, model: &[u8], rng: &mut Rng| {
+        let mut buf = vec![0u8; 6000];
+        for _ in 0..400 {
+            let off = rng.below(model.len() as u64);
+            let want = 1 + rng.below(buf.len() as u64) as usize;
+            let n = fs.read(a, off, &mut buf[..want]).unwrap();
+            let end = model.len().min(off as usize + want);
+            assert!(buf[..n] == model[off as usize..end], "read {want} at {off}");
+        }
+        let runs = fs.handles[&a].chain.as_ref().unwrap().runs().len();
+        assert!(runs <= chain::MAX_RUNS, "{runs} runs");
+    };
+    let mut rng = Rng(9);
+    // Read the end first: the whole chain is mapped, and thinned.
+    let mut last = [0u8; 1];
+    fs.read(a, model.len() as u64 - 1, &mut last).unwrap();
+    check(&mut fs, &model, &mut rng);
+    // Cut into the middle of the map, grow again, read.
+    let half = model.len() / 2 + 100;
+    fs.set_len(a, half as u64).unwrap();
+    model.truncate(half);
+    check(&mut fs, &model, &mut rng);
+    for i in 0..200 {
+        let piece = pattern(512, 10_000 + i);
+        assert_eq!(fs.write(a, model.len() as u64, &piece).unwrap(), 512);
+        assert_eq!(fs.write(b, 0, &piece).unwrap(), 512);
+        model.extend_from_slice(&piece);
+    }
+    check(&mut fs, &model, &mut rng);
+    fs.close(a).unwrap();
+    fs.close(b).unwrap();
+    drop(fs);
+    if tool("fsck.fat") {
+        fsck_clean(&d.image()).unwrap();
+    }
+}
+
+#[test]
+fn reads_see_a_chain_changed_through_another_handle() {
+    // Two handles on one file: one cuts the chain to nothing and grows it
+    // again, the other (its map built before) reads the new data.
+    let d = formatted32(40);
+    let mut fs = mount(d.boxed(), "xvda").unwrap();
+    put(&mut fs, &["x"], &pattern(100_000, 1));
+    put(&mut fs, &["filler"], &pattern(3000, 2));
+    let (r, w) = (
+        fs.open(&["x"], OpenOptions::default()).unwrap(),
+        fs.open(&["x"], RW).unwrap(),
+    );
+    let mut buf = vec![0u8; 100_000];
+    assert_eq!(fs.read(r, 99_000, &mut buf[..1000]).unwrap(), 1000);
+    assert!(fs.handles[&r].chain.is_some());
+    fs.set_len(w, 0).unwrap();
+    fs.unlink(&["filler"]).unwrap();
+    put(&mut fs, &["other"], &pattern(60_000, 3));
+    let new = pattern(100_000, 4);
+    assert_eq!(fs.write(w, 0, &new).unwrap(), new.len());
+    assert_eq!(fs.read(r, 0, &mut buf).unwrap(), new.len());
+    // (A map left as it was would read the old clusters: other data.)
+    assert!(buf == new);
+    // Cut to half and grow: the first half stays where it was.
+    fs.set_len(w, 50_000).unwrap();
+    let more = pattern(30_000, 5);
+    assert_eq!(fs.write(w, 50_000, &more).unwrap(), more.len());
+    assert_eq!(fs.read(r, 0, &mut buf).unwrap(), 80_000);
+    assert!(buf[..50_000] == new[..50_000] && buf[50_000..80_000] == more[..]);
+    fs.close(r).unwrap();
+    fs.close(w).unwrap();
+    drop(fs);
+    if tool("fsck.fat") {
+        fsck_clean(&d.image()).unwrap();
+    }
+}
