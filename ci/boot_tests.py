@@ -690,7 +690,7 @@ class Containment(unittest.TestCase):
         statuses = dict(re.findall(r"^uk-app: name=(\S+) status=(\d+)", b.out, re.M))
         want = {"null": 139, "wild": 139, "write-code": 139, "ud2": 132, "div0": 136,
                 "call-null": 139, "abort": 134, "raise-segv": 139, "overflow": 139,
-                "deep": 0, "survivor": 0}
+                "deep": 0, "deep16": 0, "small-overflow": 139, "survivor": 0}
         self.assertEqual({k: int(v) for k, v in statuses.items()}, want, b)
         reports = {
             "null": ("SIGSEGV (status 139): page fault (#PF, vector 14)",
@@ -705,6 +705,8 @@ class Containment(unittest.TestCase):
                           "address outside the application region"),
             "overflow": ("SIGSEGV (status 139): page fault (#PF, vector 14)",
                          'guard page of region "stack guard"'),
+            "small-overflow": ("SIGSEGV (status 139): page fault (#PF, vector 14)",
+                               'guard page of region "stack guard"'),
         }
         for app, (title, reason) in reports.items():
             with self.subTest(app=app):
@@ -734,6 +736,13 @@ class Containment(unittest.TestCase):
         # about 1,500 pages; an app that uses little of its stack pays for
         # little (a 256 KiB stack mapped whole was 64 frames alone).
         self.assertIn("deep: 6144 KiB of stack, result -3072", b.out)
+        # A manifest's stack=16M gives 12 MiB of recursion room; stack=1M
+        # overflows far sooner than the default (fewer faults before it).
+        self.assertIn("deep: 12288 KiB of stack, result -6144", b.out)
+        faults = {k: int(v) for k, v in re.findall(r"^uk-app: name=(\S+) status=\d+ faults=(\d+)",
+                                                   b.out, re.M)}
+        self.assertLess(faults["small-overflow"], 300, faults)
+        self.assertGreater(faults["overflow"], 2000, faults)
         self.assertGreater(frames["deep"], 1500, frames)
         self.assertLess(frames["abort"], 64, frames)
         # The image's status is the first non-zero (null's); the domain

@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         name: "fuzz".into(),
         file: "fuzz.so".into(),
         args: Vec::new(),
+        stack: None,
     };
     let objects = [Object {
         object: &obj,

@@ -35,7 +35,14 @@ pub struct AppSpec {
     pub file: String,
     /// Arguments after the program name.
     pub args: Vec<String>,
+    /// The stack's size (`stack=SIZE`); `None`: the default
+    /// ([`crate::layout::STACK_SIZE`]).
+    pub stack: Option<u64>,
 }
+
+/// The stack sizes `stack=SIZE` may give: 64 KiB to 32 MiB (what the slot
+/// has room for below its top).
+pub const STACK_SIZES: core::ops::RangeInclusive<u64> = (64 << 10)..=(32 << 20);
 
 /// A manifest error and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +84,13 @@ pub enum ManifestErrorKind {
     DuplicateFiles {
         first_line: usize,
     },
+    /// A `KEY=VALUE` word before an app's name that is not a setting.
+    UnknownSetting(String),
+    /// A setting whose value is not allowed, and why.
+    BadSetting {
+        word: String,
+        reason: &'static str,
+    },
     /// From [`check_files`]: the app's file is not in the bundle.
     MissingFile {
         app: String,
@@ -115,6 +129,11 @@ impl fmt::Display for ManifestErrorKind {
             ),
             BadFileName { file, reason } => write!(f, "bad file name {file:?}: {reason}"),
             NoApps => f.write_str("no apps"),
+            UnknownSetting(w) => write!(
+                f,
+                "unknown setting {w:?} (the setting before an app's name is stack=SIZE)"
+            ),
+            BadSetting { word, reason } => write!(f, "bad setting {word:?}: {reason}"),
             MissingFilesDir => f.write_str("missing folder (expected: files DIR)"),
             FilesExtraWords { count } => write!(
                 f,
@@ -219,6 +238,30 @@ pub fn parse(text: &str) -> Result<Vec<AppSpec>, ManifestError> {
 }
 
 /// Parses a manifest: its apps and its `files` line.
+/// A stack size: a number of bytes, or of KiB, MiB or GiB with `K`, `M`
+/// or `G` after it, rounded up to whole pages, within [`STACK_SIZES`].
+fn stack_size(value: &str) -> Result<u64, &'static str> {
+    let (digits, unit) = match value.as_bytes().last() {
+        Some(b'K' | b'k') => (&value[..value.len() - 1], 1 << 10),
+        Some(b'M' | b'm') => (&value[..value.len() - 1], 1 << 20),
+        Some(b'G' | b'g') => (&value[..value.len() - 1], 1 << 30),
+        _ => (value, 1),
+    };
+    const RANGE: &str = "a stack is 64K to 32M";
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(
+            "the size is a number of bytes, or of KiB or MiB with K or M after it (stack=16M)",
+        );
+    }
+    // All digits: a number too big for u64 is out of range too.
+    let n: u64 = digits.parse().map_err(|_| RANGE)?;
+    let bytes = n
+        .checked_mul(unit)
+        .and_then(|b| b.checked_next_multiple_of(4096))
+        .filter(|b| STACK_SIZES.contains(b));
+    bytes.ok_or(RANGE)
+}
+
 pub fn parse_manifest(text: &str) -> Result<Manifest, ManifestError> {
     let mut apps: Vec<AppSpec> = Vec::new();
     let mut files: Option<FilesSpec> = None;
@@ -255,7 +298,23 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, ManifestError> {
         if directive != "app" {
             return Err(err(ManifestErrorKind::UnknownDirective(directive)));
         }
-        let name = words.next().ok_or(err(ManifestErrorKind::MissingAppName))?;
+        let mut stack = None;
+        let mut name = words.next().ok_or(err(ManifestErrorKind::MissingAppName))?;
+        // Settings (KEY=VALUE) come before the name: names have no '='.
+        while let Some((key, value)) = name.split_once('=') {
+            match key {
+                "stack" => {
+                    stack = Some(stack_size(value).map_err(|reason| {
+                        err(ManifestErrorKind::BadSetting {
+                            word: name.clone(),
+                            reason,
+                        })
+                    })?)
+                }
+                _ => return Err(err(ManifestErrorKind::UnknownSetting(name))),
+            }
+            name = words.next().ok_or(err(ManifestErrorKind::MissingAppName))?;
+        }
         if !is_valid_app_name(&name) {
             return Err(err(ManifestErrorKind::BadAppName(name)));
         }
@@ -276,6 +335,7 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, ManifestError> {
             name,
             file,
             args: words.collect(),
+            stack,
         });
     }
     if apps.is_empty() {
@@ -309,11 +369,49 @@ mod tests {
     use alloc::vec;
     use ManifestErrorKind as K;
 
+    #[test]
+    fn stack_settings() {
+        let m = parse("app stack=16M big big.so -x\napp stack=100000 small s.so\napp plain p.so")
+            .unwrap();
+        assert_eq!(m[0].stack, Some(16 << 20));
+        assert_eq!(m[0].name, "big");
+        assert_eq!(m[0].args, ["-x"]);
+        assert_eq!(m[1].stack, Some(102400), "rounded up to pages");
+        assert_eq!(m[2].stack, None);
+        assert_eq!(parse("app stack=64K a a.so").unwrap()[0].stack, Some(65536));
+        assert_eq!(
+            parse("app stack=32m a a.so").unwrap()[0].stack,
+            Some(32 << 20)
+        );
+        let e = |t: &str| parse(t).unwrap_err().to_string();
+        assert_eq!(
+            e("app stack=1G a a.so"),
+            "manifest line 1: bad setting \"stack=1G\": a stack is 64K to 32M"
+        );
+        assert_eq!(
+            e("app stack=4K a a.so"),
+            "manifest line 1: bad setting \"stack=4K\": a stack is 64K to 32M"
+        );
+        assert!(e("app stack=lots a a.so").contains("the size is a number of bytes"));
+        assert!(e("app stack=99999999999999999999M a a.so").contains("a stack is 64K to 32M"));
+        assert_eq!(
+            e("app heap=1M a a.so"),
+            "manifest line 1: unknown setting \"heap=1M\" (the setting before an app's name is stack=SIZE)"
+        );
+        assert_eq!(
+            e("app stack=1M"),
+            "manifest line 1: missing app name (expected: app NAME FILE [ARGS...])"
+        );
+        // After the name, words with '=' are the app's arguments.
+        assert_eq!(parse("app a a.so stack=1M").unwrap()[0].args, ["stack=1M"]);
+    }
+
     fn app(name: &str, file: &str, args: &[&str]) -> AppSpec {
         AppSpec {
             name: name.into(),
             file: file.into(),
             args: args.iter().map(|a| a.to_string()).collect(),
+            stack: None,
         }
     }
 

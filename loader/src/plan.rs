@@ -225,7 +225,8 @@ pub fn plan(
         kind: RegionKind::Zero,
     });
     let top = layout::stack_top(slot_base);
-    let bottom = top - layout::STACK_SIZE;
+    let stack_size = spec.stack.unwrap_or(layout::STACK_SIZE);
+    let bottom = top - stack_size;
     regions.push(Region {
         name: "stack guard".into(),
         start: bottom - PAGE,
@@ -235,7 +236,7 @@ pub fn plan(
     regions.push(Region {
         name: "stack".into(),
         start: bottom,
-        len: layout::STACK_SIZE,
+        len: stack_size,
         kind: RegionKind::Stack,
     });
     let args = args_block(spec, env, extra_args, layout::args_base(slot_base))?;

@@ -68,6 +68,7 @@ fn spec(args: &[&str]) -> AppSpec {
         name: "demo".into(),
         file: "app.so".into(),
         args: args.iter().map(|a| a.to_string()).collect(),
+        stack: None,
     }
 }
 

@@ -403,8 +403,17 @@ fn list(args: &[OsString]) -> Result {
     if let Ok(apps) = &apps {
         let _ = writeln!(s, "apps ({}):", apps.len());
         let width = apps.iter().map(|a| a.name.len()).max().unwrap_or(0);
-        for AppSpec { name, file, args } in apps {
+        for AppSpec {
+            name,
+            file,
+            args,
+            stack,
+        } in apps
+        {
             let _ = write!(s, "  {name:<width$}  {file}");
+            if let Some(bytes) = stack {
+                let _ = write!(s, "  stack={}K", bytes >> 10);
+            }
             if !args.is_empty() {
                 let _ = write!(s, "  {}", format_args_list(args));
             }
