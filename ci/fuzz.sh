@@ -102,13 +102,14 @@ seeds() {
     add_seed manifest "$tmp/m1"
     add_seed manifest "$tmp/m2"
 
-    # Bundles, packed by ukrt-pack: the fixtures, and each app make image
+    # Bundles, packed by ukrt-pack (--no-check: seeds need not load): the
+    # fixtures, and each app make image
     # built with its manifest. Without libukc.so and other files over
     # 1 MiB: big inputs make every run slow (the checksum and padding
     # checks are instrumented per byte) and the manifest names only apps.
-    $pack pack -o "$tmp/fix.ukb" --manifest-text 'app app app.so "an arg"' \
+    $pack pack --no-check -o "$tmp/fix.ukb" --manifest-text 'app app app.so "an arg"' \
         "$tmp/app.so" "$tmp/libfix.so" >/dev/null
-    $pack pack -o "$tmp/one.ukb" --manifest-text 'app nosym nosym.so' "$tmp/nosym.so" >/dev/null
+    $pack pack --no-check -o "$tmp/one.ukb" --manifest-text 'app nosym nosym.so' "$tmp/nosym.so" >/dev/null
     local bundles=("$tmp/fix.ukb" "$tmp/one.ukb") d name files manifest
     for d in "$BUILD"/*/; do
         name=$(basename "$d")
@@ -118,7 +119,7 @@ seeds() {
         for m in examples/"$name"/manifest.txt ci/apps/"$name"/manifest.txt; do
             [ -e "$m" ] && manifest=(--manifest "$m")
         done
-        if $pack pack -o "$tmp/$name.ukb" "${manifest[@]}" "${files[@]}" >/dev/null 2>&1; then
+        if $pack pack --no-check -o "$tmp/$name.ukb" "${manifest[@]}" "${files[@]}" >/dev/null 2>&1; then
             bundles+=("$tmp/$name.ukb")
         fi
     done
@@ -130,7 +131,7 @@ seeds() {
     : >"$tmp/tree/etc/blank"
     head -c 12288 /dev/zero | tr '\0' 'x' >"$tmp/tree/a/b/c/big"
     printf 'deep' >"$tmp/tree/a/b/deep"
-    $pack pack -o "$tmp/tree.ukb" --manifest-text 'app nosym nosym.so' --files "$tmp/tree" \
+    $pack pack --no-check -o "$tmp/tree.ukb" --manifest-text 'app nosym nosym.so' --files "$tmp/tree" \
         "$tmp/nosym.so" >/dev/null
     bundles+=("$tmp/tree.ukb")
     python3 - "$tmp/tree.ukb" "$tmp/tree.seed" <<'EOF'

@@ -25,6 +25,11 @@ fn render(apps: &[AppSpec]) -> String {
     for a in apps {
         let words = [&a.name, &a.file].into_iter().chain(&a.args);
         out.push_str("app");
+        if let Some(bytes) = a.stack {
+            // Parsed sizes are whole pages in range: written back in bytes,
+            // they parse to the same size.
+            out.push_str(&format!(" stack={bytes}"));
+        }
         for w in words {
             out.push(' ');
             out.push_str(&quote(w));
@@ -50,6 +55,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(apps[..i].iter().all(|b| b.name != a.name), "{a:?} twice");
         // Lines split at '\n', so no word can hold one.
         assert!(a.args.iter().all(|w| !w.contains('\n')), "{a:?}");
+        if let Some(bytes) = a.stack {
+            assert!(
+                ukrt_loader::manifest::STACK_SIZES.contains(&bytes) && bytes.is_multiple_of(4096),
+                "{a:?}"
+            );
+        }
     }
     // Every word survives being quoted and parsed again.
     assert_eq!(parse(&render(&apps)).as_ref(), Ok(&apps));

@@ -52,6 +52,31 @@ impl ByteSet {
     }
 }
 
+/// Eight bytes at a time: bit 7 of a byte of `zero_bytes(w)` is set where
+/// that byte of `w` is zero. Bytes above the first zero byte may be marked
+/// wrongly (a borrow runs up), so only the lowest mark is used: it is
+/// exact, and its byte index is `trailing_zeros() / 8` (little-endian: the
+/// lowest address is the lowest byte).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
+}
+
+/// The 8-byte-aligned word at `p`.
+///
+/// # Safety
+/// `p` is 8-aligned and at least one byte of the word is readable: the
+/// word then lies in one page with that byte, so all of it is mapped
+/// (libc string functions read so, as glibc's and musl's do; the bytes
+/// past the caller's data are only looked at, never used).
+unsafe fn aligned_word(p: *const u8) -> u64 {
+    // SAFETY: as the function's contract says; volatile, so the compiler
+    // makes exactly this one aligned load.
+    unsafe { p.cast::<u64>().read_volatile() }
+}
+
 /// `memchr`: the first byte equal to `(unsigned char)c` among the first `n`
 /// bytes at `s`, or NULL.
 ///
@@ -60,16 +85,26 @@ impl ByteSet {
 /// none, must be readable.
 pub unsafe fn memchr(s: *const u8, c: i32, n: usize) -> *mut u8 {
     let c = c as u8;
-    for i in 0..n {
+    let pattern = u64::from(c) * ONES;
+    let mut i = 0;
+    while i < n {
         // SAFETY: i < n, and no byte before i matched, so by the caller's
-        // contract byte i is readable: `s + i` lies inside that readable
-        // range.
+        // contract byte i is readable.
         let p = unsafe { s.add(i) };
-        // SAFETY: `p` is byte i, readable by the caller's contract (i < n and
-        // no earlier byte matched).
+        if (p as usize).is_multiple_of(8) && n - i >= 8 {
+            // SAFETY: `p` is aligned and its first byte is readable (above).
+            let hits = zero_bytes(unsafe { aligned_word(p) } ^ pattern);
+            if hits == 0 {
+                i += 8;
+                continue;
+            }
+            return p.wrapping_add(hits.trailing_zeros() as usize / 8) as *mut u8;
+        }
+        // SAFETY: `p` is byte i, readable (above).
         if unsafe { *p } == c {
             return p as *mut u8;
         }
+        i += 1;
     }
     null_mut()
 }
@@ -100,13 +135,32 @@ pub unsafe fn memrchr(s: *const u8, c: i32, n: usize) -> *mut u8 {
 /// # Safety
 /// `n` bytes at `a` and at `b` must be readable.
 pub unsafe fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    for i in 0..n {
+    let mut i = 0;
+    // Eight bytes at a time while eight are left: the first differing
+    // byte is the lowest set byte of x ^ y (little-endian).
+    while n - i >= 8 {
+        // SAFETY: i + 8 <= n, and the caller passes `n` readable bytes at
+        // `a` and at `b`.
+        let (x, y) = unsafe {
+            (
+                a.add(i).cast::<u64>().read_unaligned(),
+                b.add(i).cast::<u64>().read_unaligned(),
+            )
+        };
+        if x != y {
+            let at = (x ^ y).trailing_zeros() / 8 * 8;
+            return ((x >> at) as u8) as i32 - ((y >> at) as u8) as i32;
+        }
+        i += 8;
+    }
+    while i < n {
         // SAFETY: i < n, and the caller passes `n` readable bytes at `a` and
         // at `b`.
         let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
         if x != y {
             return x as i32 - y as i32;
         }
+        i += 1;
     }
     0
 }
@@ -141,13 +195,25 @@ pub unsafe fn memccpy(dst: *mut u8, src: *const u8, c: i32, n: usize) -> *mut u8
 /// # Safety
 /// `s` must point at a NUL-terminated string.
 pub unsafe fn strlen(s: *const u8) -> usize {
-    let mut n = 0;
-    // SAFETY: the caller passes a NUL-terminated string and the loop stops
-    // at its NUL, so every byte read is inside the string.
-    while unsafe { *s.add(n) } != 0 {
-        n += 1;
+    let mut p = s;
+    loop {
+        if (p as usize).is_multiple_of(8) {
+            // SAFETY: `p` is aligned and, as no byte before it was NUL, its
+            // first byte is a byte of the string.
+            let zeros = zero_bytes(unsafe { aligned_word(p) });
+            if zeros == 0 {
+                p = p.wrapping_add(8);
+                continue;
+            }
+            return p as usize - s as usize + zeros.trailing_zeros() as usize / 8;
+        }
+        // SAFETY: no byte before `p` was NUL, so `p` is a byte of the
+        // NUL-terminated string the caller passes.
+        if unsafe { *p } == 0 {
+            return p as usize - s as usize;
+        }
+        p = p.wrapping_add(1);
     }
-    n
 }
 
 /// `strnlen`: `strlen`, but at most `n`.
@@ -352,16 +418,28 @@ pub unsafe fn strxfrm(dst: *mut u8, src: *const u8, n: usize) -> usize {
 /// `s` must be NUL-terminated.
 pub unsafe fn strchrnul(s: *const u8, c: i32) -> *mut u8 {
     let c = c as u8;
+    let pattern = u64::from(c) * ONES;
     let mut p = s;
-    // SAFETY: `s` is NUL-terminated (the caller's contract), and `p` moves
-    // on only past a byte that was not NUL, so every byte read is at or
-    // before the NUL.
-    unsafe {
-        while *p != c && *p != 0 {
-            p = p.add(1);
+    loop {
+        if (p as usize).is_multiple_of(8) {
+            // SAFETY: `p` is aligned and, as no byte before it was NUL, its
+            // first byte is a byte of the string.
+            let w = unsafe { aligned_word(p) };
+            let hits = zero_bytes(w) | zero_bytes(w ^ pattern);
+            if hits == 0 {
+                p = p.wrapping_add(8);
+                continue;
+            }
+            return p.wrapping_add(hits.trailing_zeros() as usize / 8) as *mut u8;
         }
+        // SAFETY: no byte before `p` was NUL, so `p` is a byte of the
+        // NUL-terminated string the caller passes.
+        let b = unsafe { *p };
+        if b == c || b == 0 {
+            return p as *mut u8;
+        }
+        p = p.wrapping_add(1);
     }
-    p as *mut u8
 }
 
 /// `strchr`: the first `(char)c` in `s` (its NUL when `c` is 0), or NULL.

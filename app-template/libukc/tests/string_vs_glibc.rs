@@ -734,3 +734,71 @@ fn strerror_messages() {
     assert_eq!(errno::ENOTSUP, errno::EOPNOTSUPP);
     assert_eq!(errno::EDEADLOCK, errno::EDEADLK);
 }
+
+/// The word-at-a-time paths (strlen, strchr, strchrnul, memchr, memcmp):
+/// every start offset within a word, every length to 80, every place of
+/// the NUL, the searched byte and the first difference, bytes with the
+/// high bit set around them, against glibc.
+#[test]
+fn word_at_a_time_paths_at_every_offset() {
+    let mut buf = vec![0u8; 256];
+    for start in 0..16 {
+        for len in 0..80usize {
+            for (fill, needle) in [(b'a', b'x'), (0xffu8, 0x80u8), (0x01, 0x81)] {
+                for at in (0..len).step_by(7).chain([len.saturating_sub(1)]) {
+                    buf.iter_mut().for_each(|b| *b = 0x55);
+                    let s = &mut buf[start..start + len + 1];
+                    s[..len].fill(fill);
+                    if len > 0 {
+                        s[at] = needle;
+                    }
+                    s[len] = 0;
+                    let p = s.as_ptr();
+                    // SAFETY: `p` is a NUL-terminated string of `len` bytes
+                    // in `buf`, and `len + 1` bytes are readable there.
+                    unsafe {
+                        assert_eq!(
+                            string::strlen(p),
+                            c::strlen(p.cast()),
+                            "strlen {start} {len}"
+                        );
+                        for ch in [needle as i32, fill as i32, 0, 0x100 + needle as i32] {
+                            assert_eq!(
+                                off(string::strchr(p, ch), p),
+                                off(c::strchr(p.cast(), ch), p),
+                                "strchr {start} {len} {at} {ch}"
+                            );
+                            assert_eq!(
+                                off(string::strchrnul(p, ch), p),
+                                off(c::strchrnul(p.cast(), ch), p),
+                                "strchrnul {start} {len} {at} {ch}"
+                            );
+                            assert_eq!(
+                                off(string::memchr(p, ch, len), p),
+                                off(c::memchr(p.cast(), ch, len), p),
+                                "memchr {start} {len} {at} {ch}"
+                            );
+                        }
+                        let mut other = s.to_vec();
+                        if len > 0 {
+                            other[at] = other[at].wrapping_add(1);
+                        }
+                        for n in [len, len / 2, at + 1] {
+                            let n = n.min(len);
+                            assert_eq!(
+                                sign(string::memcmp(p, other.as_ptr(), n)),
+                                sign(c::memcmp(p.cast(), other.as_ptr().cast(), n)),
+                                "memcmp {start} {len} {at} {n}"
+                            );
+                            assert_eq!(
+                                sign(string::memcmp(other.as_ptr(), p, n)),
+                                sign(c::memcmp(other.as_ptr().cast(), p.cast(), n)),
+                                "memcmp {start} {len} {at} {n} (swapped)"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
