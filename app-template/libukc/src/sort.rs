@@ -11,6 +11,12 @@
 //! leaves the elements in some order, but never makes the sort touch memory
 //! outside the array.
 //!
+//! With a buffer of the array's size (the C ABI layer mallocs one, as glibc
+//! does), the merges copy between the array and the buffer instead: the
+//! same stable order with O(n log n) element moves, and the comparator may
+//! be given elements in the buffer (glibc's merge sort does that too).
+//! Without one (malloc failed) the merges are SymMerge's, in place.
+//!
 //! The comparator is a Rust closure over the elements' addresses; the C ABI
 //! layer wraps the C function pointer in one.
 
@@ -144,18 +150,75 @@ impl<F: FnMut(*const u8, *const u8) -> i32> Array<F> {
     }
 }
 
-/// `qsort`: sorts `n` elements of `size` bytes at `base` in the order of
-/// `cmp` (negative, zero or positive as the first element sorts before,
-/// with or after the second). Stable; see the module notes.
+/// Copies one element of `size` bytes (the common sizes as one move).
 ///
 /// # Safety
-/// `n * size` bytes at `base` must be readable and writable; `cmp` gets
-/// addresses of elements of the array.
+/// `size` bytes readable at `src` and writable at `dst`, not overlapping.
+#[inline(always)]
+unsafe fn copy_element(src: *const u8, dst: *mut u8, size: usize) {
+    // SAFETY: as the function's contract says; unaligned moves, since C
+    // arrays of structs need not be aligned to their size.
+    unsafe {
+        match size {
+            4 => dst
+                .cast::<u32>()
+                .write_unaligned(src.cast::<u32>().read_unaligned()),
+            8 => dst
+                .cast::<u64>()
+                .write_unaligned(src.cast::<u64>().read_unaligned()),
+            16 => dst
+                .cast::<u128>()
+                .write_unaligned(src.cast::<u128>().read_unaligned()),
+            _ => core::ptr::copy_nonoverlapping(src, dst, size),
+        }
+    }
+}
+
+/// Merges the sorted runs `[a, m)` and `[m, b)` of `src` into `[a, b)` of
+/// `dst`, stably; both arrays have `size`-byte elements.
+///
+/// # Safety
+/// Both hold at least `b` elements, readable (`src`) and writable (`dst`),
+/// and do not overlap.
+unsafe fn merge_into<F: FnMut(*const u8, *const u8) -> i32>(
+    cmp: &mut F,
+    src: *const u8,
+    dst: *mut u8,
+    size: usize,
+    (a, m, b): (usize, usize, usize),
+) {
+    let at = |p: *const u8, i: usize| p.wrapping_add(i * size);
+    let (mut i, mut j) = (a, m);
+    for k in a..b {
+        // Take the right run's element only when it sorts strictly before
+        // the left's: equal keys keep their order.
+        let right = j < b && (i == m || cmp(at(src, j), at(src, i)) < 0);
+        let from = if right { j } else { i };
+        // SAFETY: from < b and k < b lie inside both arrays (the caller's
+        // contract), which do not overlap.
+        unsafe { copy_element(at(src, from), at(dst, k) as *mut u8, size) };
+        if right {
+            j += 1;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// `qsort`: sorts `n` elements of `size` bytes at `base` in the order of
+/// `cmp` (negative, zero or positive as the first element sorts before,
+/// with or after the second). Stable; see the module notes. `buffer` is
+/// NULL, or `n * size` writable bytes that do not overlap the array.
+///
+/// # Safety
+/// `n * size` bytes at `base` must be readable and writable; `buffer` as
+/// said; `cmp` gets addresses of elements of the array or the buffer.
 pub unsafe fn qsort<F: FnMut(*const u8, *const u8) -> i32>(
     base: *mut u8,
     n: usize,
     size: usize,
     cmp: F,
+    buffer: *mut u8,
 ) {
     if n < 2 || size == 0 {
         return;
@@ -168,6 +231,28 @@ pub unsafe fn qsort<F: FnMut(*const u8, *const u8) -> i32>(
     }
     array.insertion_sort(a, n);
     let mut block = RUN;
+    if !buffer.is_null() {
+        // Merge passes from one array into the other.
+        let (mut src, mut dst) = (base, buffer);
+        while block < n {
+            let mut a = 0;
+            while a < n {
+                let m = (a + block).min(n);
+                let b = (a + 2 * block).min(n);
+                // SAFETY: [a, b) lies inside both arrays of n elements, which
+                // the caller makes accessible and keeps apart.
+                unsafe { merge_into(&mut array.cmp, src, dst, size, (a, m, b)) };
+                a = b;
+            }
+            core::mem::swap(&mut src, &mut dst);
+            block = block.saturating_mul(2);
+        }
+        if src != base {
+            // SAFETY: both arrays hold n * size bytes and do not overlap.
+            unsafe { core::ptr::copy_nonoverlapping(src, base, n * size) };
+        }
+        return;
+    }
     while block < n {
         let mut a = 0;
         while n - a > 2 * block {

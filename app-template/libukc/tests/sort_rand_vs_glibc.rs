@@ -123,19 +123,39 @@ fn qsort_matches_glibc() {
                 } else {
                     cmp_int_sub
                 };
-                let mut mine = orig.clone();
                 let mut theirs = orig.clone();
-                // SAFETY: `mine` and `theirs` each hold n * size bytes, owned
-                // and unaliased during the sorts, and both sorts pass the
-                // comparator addresses of their elements: `size` bytes, as
-                // many as `cmp` reads (1 for size < 4, else 4).
-                unsafe {
-                    sort::qsort(mine.as_mut_ptr(), n, size, |a, b| cmp(a.cast(), b.cast()));
-                    c::qsort(theirs.as_mut_ptr().cast(), n, size, cmp);
+                // SAFETY: `theirs` holds n * size bytes and glibc passes the
+                // comparator addresses of elements: `size` bytes, as many as
+                // `cmp` reads (1 for size < 4, else 4).
+                unsafe { c::qsort(theirs.as_mut_ptr().cast(), n, size, cmp) };
+                // In place, and with a buffer for the merges.
+                for buffered in [false, true] {
+                    let mut mine = orig.clone();
+                    let mut buffer = vec![0u8; if buffered { n * size } else { 0 }];
+                    let buf = if buffered {
+                        buffer.as_mut_ptr()
+                    } else {
+                        std::ptr::null_mut()
+                    };
+                    // SAFETY: `mine` holds n * size bytes, `buffer` as many
+                    // when used, apart from it; the sort passes the
+                    // comparator addresses of elements of either.
+                    unsafe {
+                        sort::qsort(
+                            mine.as_mut_ptr(),
+                            n,
+                            size,
+                            |a, b| cmp(a.cast(), b.cast()),
+                            buf,
+                        )
+                    };
+                    // Both sorts are stable, so the results are identical, not
+                    // only equal as sequences of keys.
+                    assert!(
+                        mine == theirs,
+                        "qsort n={n} size={size} keys={keys} {buffered}"
+                    );
                 }
-                // Both sorts are stable, so the results are identical, not
-                // only equal as sequences of keys.
-                assert!(mine == theirs, "qsort n={n} size={size} keys={keys}");
             }
         }
     }
@@ -156,7 +176,13 @@ fn qsort_matches_glibc() {
             // and both sorts pass cmp_int addresses of them, 8 >= 4
             // readable bytes each.
             unsafe {
-                sort::qsort(mine.as_mut_ptr(), n, 8, |a, b| cmp_int(a.cast(), b.cast()));
+                sort::qsort(
+                    mine.as_mut_ptr(),
+                    n,
+                    8,
+                    |a, b| cmp_int(a.cast(), b.cast()),
+                    std::ptr::null_mut(),
+                );
                 c::qsort(theirs.as_mut_ptr().cast(), n, 8, cmp_int);
             }
             assert!(mine == theirs, "qsort n={n}");
@@ -171,12 +197,14 @@ fn qsort_matches_glibc() {
             0,
             4,
             |_, _| unreachable!(),
+            std::ptr::null_mut(),
         );
         sort::qsort(
             std::ptr::NonNull::<u8>::dangling().as_ptr(),
             10,
             0,
             |_, _| unreachable!(),
+            std::ptr::null_mut(),
         );
     }
 }
@@ -185,26 +213,48 @@ fn qsort_matches_glibc() {
 fn qsort_with_a_bad_comparator_stays_in_bounds() {
     let mut rng = Rng(22);
     for n in [2, 3, 10, 21, 100, 1000] {
-        let orig = array(&mut rng, n, 4, 1000);
-        let mut v = orig.clone();
-        let (lo, hi) = (v.as_ptr() as usize, v.as_ptr() as usize + v.len());
-        let mut coin = Rng(n as u64);
-        // SAFETY: `v` holds n elements of 4 bytes, owned and unaliased
-        // during the sort; the comparator only checks addresses.
-        unsafe {
-            sort::qsort(v.as_mut_ptr(), n, 4, |a, b| {
-                for p in [a as usize, b as usize] {
-                    assert!(p >= lo && p + 4 <= hi && (p - lo) % 4 == 0);
-                }
-                coin.below(3) as i32 - 1
-            });
+        for buffered in [false, true] {
+            let orig = array(&mut rng, n, 4, 1000);
+            let mut v = orig.clone();
+            let mut buffer = vec![0u8; n * 4];
+            let (lo, hi) = (v.as_ptr() as usize, v.as_ptr() as usize + v.len());
+            let (blo, bhi) = (
+                buffer.as_ptr() as usize,
+                buffer.as_ptr() as usize + buffer.len(),
+            );
+            let buf = if buffered {
+                buffer.as_mut_ptr()
+            } else {
+                std::ptr::null_mut()
+            };
+            let mut coin = Rng(n as u64);
+            // SAFETY: `v` holds n elements of 4 bytes, `buffer` as many, owned
+            // and unaliased during the sort; the comparator only checks
+            // addresses: elements of the array, or of the buffer when used.
+            unsafe {
+                sort::qsort(
+                    v.as_mut_ptr(),
+                    n,
+                    4,
+                    |a, b| {
+                        for p in [a as usize, b as usize] {
+                            let in_array = p >= lo && p + 4 <= hi && (p - lo) % 4 == 0;
+                            let in_buffer =
+                                buffered && p >= blo && p + 4 <= bhi && (p - blo) % 4 == 0;
+                            assert!(in_array || in_buffer);
+                        }
+                        coin.below(3) as i32 - 1
+                    },
+                    buf,
+                );
+            }
+            // Still a permutation.
+            let mut x: Vec<&[u8]> = orig.chunks(4).collect();
+            let mut y: Vec<&[u8]> = v.chunks(4).collect();
+            x.sort();
+            y.sort();
+            assert_eq!(x, y);
         }
-        // Still a permutation.
-        let mut x: Vec<&[u8]> = orig.chunks(4).collect();
-        let mut y: Vec<&[u8]> = v.chunks(4).collect();
-        x.sort();
-        y.sort();
-        assert_eq!(x, y);
     }
 }
 

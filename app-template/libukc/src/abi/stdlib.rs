@@ -122,11 +122,20 @@ type Compare = unsafe extern "C" fn(*const u8, *const u8) -> i32;
 /// C's contract: `n` elements of `size` bytes and a consistent comparator.
 #[no_mangle]
 pub unsafe extern "C" fn qsort(base: *mut u8, n: usize, size: usize, cmp: Compare) {
+    // A buffer for the merges, as glibc's qsort takes one; without it (no
+    // memory) the sort runs in place.
+    let buffer = match n.checked_mul(size) {
+        Some(bytes) if n > 1 && size > 0 => super::malloc::malloc(bytes),
+        _ => core::ptr::null_mut(),
+    };
     // SAFETY: the caller passes `n` elements of `size` readable and
     // writable bytes at `base` (C's contract for qsort), which is what
-    // sort::qsort requires; it calls the closure only with addresses of
-    // elements of that array, which is what C's comparator may be given.
-    unsafe { crate::sort::qsort(base, n, size, |a, b| cmp(a, b)) }
+    // sort::qsort requires; `buffer` is NULL or a fresh block of n * size
+    // bytes; the closure gets addresses of elements of the array or the
+    // buffer, which hold the caller's elements (as glibc's does).
+    unsafe { crate::sort::qsort(base, n, size, |a, b| cmp(a, b), buffer) };
+    // SAFETY: `buffer` is NULL or the block malloc gave above.
+    unsafe { super::malloc::free(buffer) };
 }
 
 /// # Safety
