@@ -98,21 +98,7 @@ impl Spec {
     fn number(&self, out: &mut Out, digits: i64, v: i64) {
         let digits = digits.max(self.width);
         let mut buf = [0u8; 24];
-        let mut i = buf.len();
-        let mut u = v.unsigned_abs();
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (u % 10) as u8;
-            u /= 10;
-            if u == 0 {
-                break;
-            }
-        }
-        if v < 0 {
-            i -= 1;
-            buf[i] = b'-';
-        }
-        self.padded(out, digits, &buf[i..]);
+        self.padded(out, digits, decimal(v, &mut buf));
     }
 
     /// `num` (a sign and digits) padded to `digits` as [`number`] does.
@@ -378,21 +364,7 @@ fn directive(
             // mktime's -1 on overflow prints as it is, as in glibc.
             let t = clock.mktime(tm).unwrap_or(-1);
             let mut buf = [0u8; 24];
-            let mut i = buf.len();
-            let mut u = t.unsigned_abs();
-            loop {
-                i -= 1;
-                buf[i] = b'0' + (u % 10) as u8;
-                u /= 10;
-                if u == 0 {
-                    break;
-                }
-            }
-            if t < 0 {
-                i -= 1;
-                buf[i] = b'-';
-            }
-            spec.padded(out, 1, &buf[i..]);
+            spec.padded(out, 1, decimal(t, &mut buf));
         }
         b'S' => spec.number(out, 2, tm.sec.into()),
         b'u' => spec.number(
@@ -443,4 +415,23 @@ fn directive(
         _ => return false,
     }
     true
+}
+
+/// `v` in decimal (with a '-' when negative), at the end of `buf`.
+fn decimal(v: i64, buf: &mut [u8; 24]) -> &[u8] {
+    let mut i = buf.len();
+    let mut u = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
 }

@@ -1224,16 +1224,8 @@ pub unsafe extern "C" fn freopen(
 #[no_mangle]
 pub unsafe extern "C" fn tmpnam(s: *mut c_char) -> *mut c_char {
     static mut BUF: [u8; 20] = [0; 20];
-    static COUNTER: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
-    let seed = super::time::now(super::time::CLOCK_MONOTONIC);
     for _ in 0..1000 {
-        let n = COUNTER.fetch_add(1, Relaxed);
-        let mut x = seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let mut name = *b"/tmp/fileXXXXXX\0";
-        for b in &mut name[9..15] {
-            *b = b"0123456789abcdefghijklmnopqrstuv"[(x & 31) as usize];
-            x >>= 5;
-        }
+        let name = super::file::tmp_name(*b"/tmp/fileXXXXXX\0", 9);
         // SAFETY: `name` is NUL-terminated.
         if unsafe { super::file::access(name.as_ptr().cast(), 0) } == 0 {
             continue;
