@@ -66,7 +66,7 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
             .find(|o| o.key == key)
             .and_then(|o| o.value)
     };
-    crate::net::init(option("ip"), option("gw"));
+    crate::net::init(option("ip"), option("gw"), option("tx-offload"));
     crate::blk::init();
 
     #[cfg(feature = "selftest")]
@@ -126,6 +126,7 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "shutdown-after", // uk.shutdown-after=<ms>: stop the apps and power off then
     "ip",             // uk.ip=ADDR/LEN: the network address (else xl's, else DHCP)
     "gw",             // uk.gw=ADDR: the default gateway (with uk.ip)
+    "tx-offload",     // uk.tx-offload=none|csum|tso: what the vif's backend does for us
     #[cfg(feature = "selftest")]
     "test", // run a built-in self-test instead of the app
 ];

@@ -160,6 +160,11 @@ pub struct DeviceStats {
     pub net_protocol_errors: u64,
     /// Received frames dropped as malformed (net/filter.rs).
     pub rx_malformed: u64,
+    /// Of `tx_packets`, TCP packets the backend cut into segments (GSO).
+    pub tx_gso_packets: u64,
+    /// What `tx_packets` become on the wire: a GSO packet counts as its
+    /// segments.
+    pub tx_segments: u64,
 }
 
 /// The `uk-stats:` line's fields, in the order scripts rely on (the first
@@ -177,7 +182,7 @@ impl fmt::Display for StatsLine {
         let e = &self.events;
         let d = &self.devices;
         let b = &self.disks;
-        let fields: [(&str, u64); 38] = [
+        let fields: [(&str, u64); 40] = [
             ("faults", m.faults),
             ("tables", m.tables.iter().sum()),
             ("hypercalls", e.hypercalls),
@@ -216,6 +221,8 @@ impl fmt::Display for StatsLine {
             ("blk_bad_responses", b.bad_responses),
             ("blk_errors", b.errors),
             ("image_pages_read", b.image_pages_read),
+            ("tx_gso_packets", d.tx_gso_packets),
+            ("tx_segments", d.tx_segments),
         ];
         f.write_str("uk-stats:")?;
         for (k, v) in fields {
@@ -271,8 +278,8 @@ mod tests {
         ));
         assert!(line.ends_with(
             " blk_requests=40 blk_sectors_read=0 blk_sectors_written=2048 blk_flushes=1 \
-             blk_bad_responses=0 blk_errors=0 image_pages_read=0"
+             blk_bad_responses=0 blk_errors=0 image_pages_read=0 tx_gso_packets=0 tx_segments=0"
         ));
-        assert_eq!(line.split(' ').count(), 39);
+        assert_eq!(line.split(' ').count(), 41);
     }
 }

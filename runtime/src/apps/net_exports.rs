@@ -64,7 +64,12 @@ fn write_addr(mem: &AppMemory, addr: u64, len: u64, ep: IpEndpoint) -> Result<()
     let mut room = [0u8; 4];
     mem.read(len, &mut room).map_err(fault)?;
     let room = u32::from_le_bytes(room).min(SOCKADDR_IN_LEN) as usize;
-    let IpAddress::Ipv4(ip) = ep.addr;
+    // The stack has IPv4 addresses only (IPv6 is compiled in for
+    // smoltcp's segmentation offload, never configured).
+    let ip = match ep.addr {
+        IpAddress::Ipv4(ip) => ip,
+        IpAddress::Ipv6(_) => core::net::Ipv4Addr::UNSPECIFIED,
+    };
     let mut b = [0u8; 16];
     b[..2].copy_from_slice(&AF_INET.to_le_bytes());
     b[2..4].copy_from_slice(&ep.port.to_be_bytes());

@@ -7,6 +7,18 @@
 //! and stays granted: a packet costs two copies (into a transmit page, out
 //! of a receive page) and no grant operation.
 //!
+//! A packet bigger than a page goes out in several slots chained with
+//! `NETTXF_more_data`, one transmit page each. With the backend's
+//! `feature-sg` and `feature-gso-tcpv4` ([`NetFront::enable_gso`]) a TCP
+//! packet may be larger than the MTU: its first slot is followed by an
+//! extra-info slot (`XEN_NETIF_EXTRA_TYPE_GSO`) giving the segment size,
+//! and the backend's side cuts it into segments of that size. TCP
+//! checksums may be left to the backend (`NETTXF_csum_blank`, with the
+//! pseudo-header sum in the checksum field, the convention Linux's
+//! netback completes). Every packet is checked against what netback
+//! accepts before it goes on the ring: netback takes the vif down on a
+//! malformed multi-slot or GSO request.
+//!
 //! Memory is bounded: 256 receive pages and 256 transmit pages, and no
 //! allocation per packet. Everything the backend writes is checked before
 //! use (response ids, statuses, offsets and lengths); a bad response is
@@ -29,6 +41,25 @@ pub const TX_BUFFERS: usize = FrontRing::<NetifTxRequest, NetifTxResponse>::ENTR
 /// The largest frame sent or received: MTU 1500 plus the Ethernet header
 /// (no VLAN tags, no scatter-gather).
 pub const MAX_FRAME: usize = 1514;
+/// The largest GSO packet sent: it must fit the first request's 16-bit
+/// size, hence 16 slots of a page at most (netback takes up to 18).
+pub const MAX_GSO_PACKET: usize = u16::MAX as usize;
+/// The most data slots one packet takes.
+pub const MAX_SLOTS: usize = MAX_GSO_PACKET.div_ceil(SIZE);
+/// The shortest packet netback takes (`ETH_HLEN`).
+pub const MIN_FRAME: usize = 14;
+
+/// What a packet leaves to the backend.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TxOffload {
+    /// Its TCP checksum field holds the pseudo-header sum, not the
+    /// checksum: the backend completes it (`NETTXF_csum_blank`).
+    pub csum_blank: bool,
+    /// A TCP/IPv4 packet the backend cuts into segments of this many
+    /// payload bytes (the connection's MSS less its options); needs
+    /// [`NetFront::enable_gso`] and `csum_blank`.
+    pub gso_size: Option<core::num::NonZeroU16>,
+}
 
 /// Where pages to share come from (the frame allocator in the guest).
 pub trait PageSource {
@@ -57,8 +88,12 @@ impl core::fmt::Display for SetupError {
 pub enum TxError {
     /// Every transmit buffer is in flight.
     Full,
-    /// Longer than [`MAX_FRAME`], or empty.
+    /// Shorter than [`MIN_FRAME`], longer than [`MAX_FRAME`] (or, for a
+    /// GSO packet, [`MAX_GSO_PACKET`]).
     BadLength(usize),
+    /// A GSO request the backend would not take: GSO not enabled, the
+    /// checksum not left blank, or not a TCP/IPv4 packet with payload.
+    BadGso,
 }
 
 /// What the device counted (for the stats line and tests).
@@ -66,8 +101,14 @@ pub enum TxError {
 pub struct Counts {
     pub rx_packets: u64,
     pub rx_bytes: u64,
+    /// Packets put on the ring (a GSO packet counts once).
     pub tx_packets: u64,
     pub tx_bytes: u64,
+    /// Of those, GSO packets.
+    pub tx_gso_packets: u64,
+    /// TCP segments and other frames as they leave the backend: a GSO
+    /// packet counts as the segments it is cut into.
+    pub tx_segments: u64,
     /// Responses with an error status, or for packets we cannot take
     /// (several slots, too long).
     pub rx_dropped: u64,
@@ -97,7 +138,29 @@ pub struct NetFront {
     tx_in_flight: Vec<bool>,
     /// Whether each receive buffer is posted (so a response may name it).
     rx_posted: Vec<bool>,
+    /// The backend takes multi-slot and GSO packets.
+    gso: bool,
     pub counts: Counts,
+}
+
+/// The number of segments a TCP/IPv4 GSO packet is cut into, if `frame`
+/// is one with payload (its headers within the frame).
+fn gso_segments(frame: &[u8], gso_size: u16) -> Option<u64> {
+    const ETH: usize = 14;
+    if frame.len() < ETH + 20 || frame[12..14] != [0x08, 0x00] {
+        return None;
+    }
+    let ip = &frame[ETH..];
+    let ihl = (ip[0] & 0x0f) as usize * 4;
+    if ip[0] >> 4 != 4 || ihl < 20 || ip[9] != 6 || ip.len() < ihl + 20 {
+        return None;
+    }
+    let tcp = &ip[ihl..];
+    let doff = (tcp[12] >> 4) as usize * 4;
+    if doff < 20 || tcp.len() <= doff {
+        return None;
+    }
+    Some((tcp.len() - doff).div_ceil(gso_size as usize) as u64)
 }
 
 fn page(pages: &mut impl PageSource) -> Result<(SharedPage, u64), SetupError> {
@@ -142,6 +205,7 @@ impl NetFront {
             tx_free: (0..TX_BUFFERS as u16).rev().collect(),
             tx_in_flight: alloc::vec![false; TX_BUFFERS],
             rx_posted: alloc::vec![false; RX_BUFFERS],
+            gso: false,
             counts: Counts::default(),
         };
         for id in 0..RX_BUFFERS as u16 {
@@ -169,39 +233,112 @@ impl NetFront {
         self.rx_posted[id as usize] = true;
     }
 
-    /// Whether a frame can be queued now (after reclaiming finished sends).
-    pub fn can_send(&mut self) -> bool {
-        self.reclaim_tx();
-        !self.tx_free.is_empty()
+    /// Lets packets of several slots and GSO packets go out: the backend
+    /// said `feature-sg` and `feature-gso-tcpv4`.
+    pub fn enable_gso(&mut self) {
+        self.gso = true;
     }
 
-    /// Queues `frame` and publishes it; returns whether the backend must be
-    /// notified (the caller sends on the event channel).
-    pub fn send(&mut self, frame: &[u8]) -> Result<bool, TxError> {
-        if frame.is_empty() || frame.len() > MAX_FRAME {
-            self.counts.tx_errors += 1;
-            return Err(TxError::BadLength(frame.len()));
-        }
+    /// Whether a packet of the longest kind can be queued now (after
+    /// reclaiming finished sends).
+    pub fn can_send(&mut self) -> bool {
         self.reclaim_tx();
-        let id = self.tx_free.pop().ok_or(TxError::Full)?;
-        let buf = &self.tx_bufs[id as usize];
-        buf.page.write_bytes(0, frame);
-        let req = NetifTxRequest {
-            gref: buf.gref,
-            offset: 0,
-            flags: 0,
-            id,
-            size: frame.len() as u16,
+        let (slots, extra) = if self.gso { (MAX_SLOTS, 1) } else { (1, 0) };
+        self.tx_free.len() >= slots && self.tx.free_requests() as usize >= slots + extra
+    }
+
+    /// Queues `frame` (a plain frame of at most [`MAX_FRAME`]) and
+    /// publishes it; returns whether the backend must be notified (the
+    /// caller sends on the event channel).
+    #[cfg(test)]
+    pub fn send(&mut self, frame: &[u8]) -> Result<bool, TxError> {
+        self.send_packet(frame, TxOffload::default())
+    }
+
+    /// Queues a packet with what it leaves to the backend, in as many
+    /// slots as it needs (a GSO packet's extra-info slot after its first),
+    /// and publishes it; returns whether the backend must be notified.
+    /// Nothing is queued unless the whole packet fits.
+    pub fn send_packet(&mut self, frame: &[u8], off: TxOffload) -> Result<bool, TxError> {
+        let segments = match self.check_tx(frame, off) {
+            Ok(n) => n,
+            Err(e) => {
+                self.counts.tx_errors += 1;
+                return Err(e);
+            }
         };
-        self.tx
-            .queue(&req)
-            .expect("one ring entry per transmit buffer");
-        self.tx_in_flight[id as usize] = true;
+        self.reclaim_tx();
+        let slots = frame.len().div_ceil(SIZE);
+        let extra = off.gso_size.is_some() as usize;
+        if self.tx_free.len() < slots || (self.tx.free_requests() as usize) < slots + extra {
+            return Err(TxError::Full);
+        }
+        for (i, chunk) in frame.chunks(SIZE).enumerate() {
+            let id = self.tx_free.pop().expect("counted above");
+            let buf = &self.tx_bufs[id as usize];
+            buf.page.write_bytes(0, chunk);
+            let mut flags = 0;
+            if i + 1 < slots {
+                flags |= NETTXF_MORE_DATA;
+            }
+            // The first slot's size is the whole packet's; the others'
+            // their own.
+            let size = if i == 0 { frame.len() } else { chunk.len() };
+            if i == 0 {
+                if off.csum_blank {
+                    flags |= NETTXF_CSUM_BLANK | NETTXF_DATA_VALIDATED;
+                }
+                if off.gso_size.is_some() {
+                    flags |= NETTXF_EXTRA_INFO;
+                }
+            }
+            let req = NetifTxRequest {
+                gref: buf.gref,
+                offset: 0,
+                flags,
+                id,
+                size: size as u16,
+            };
+            self.tx.queue(&req).expect("counted above");
+            self.tx_in_flight[id as usize] = true;
+            if let (0, Some(mss)) = (i, off.gso_size) {
+                let [lo, hi] = mss.get().to_le_bytes();
+                let gso = NetifExtraInfo {
+                    ty: XEN_NETIF_EXTRA_TYPE_GSO,
+                    flags: 0,
+                    // size (le16), type, pad, features (le16).
+                    u: [lo, hi, XEN_NETIF_GSO_TYPE_TCPV4, 0, 0, 0],
+                };
+                self.tx.queue_other(&gso).expect("counted above");
+            }
+        }
         self.counts.tx_packets += 1;
         self.counts.tx_bytes += frame.len() as u64;
+        self.counts.tx_gso_packets += off.gso_size.is_some() as u64;
+        self.counts.tx_segments += segments;
         let notify = self.tx.publish();
         self.counts.notifies += notify as u64;
         Ok(notify)
+    }
+
+    /// Checks a packet against what netback takes; returns the number of
+    /// segments it becomes.
+    fn check_tx(&self, frame: &[u8], off: TxOffload) -> Result<u64, TxError> {
+        let max = if off.gso_size.is_some() {
+            MAX_GSO_PACKET
+        } else {
+            MAX_FRAME
+        };
+        if frame.len() < MIN_FRAME || frame.len() > max {
+            return Err(TxError::BadLength(frame.len()));
+        }
+        let Some(mss) = off.gso_size else {
+            return Ok(1);
+        };
+        if !self.gso || !off.csum_blank {
+            return Err(TxError::BadGso);
+        }
+        gso_segments(frame, mss.get()).ok_or(TxError::BadGso)
     }
 
     /// Takes finished transmit responses: their buffers are free again.
@@ -217,6 +354,10 @@ impl NetFront {
                     return;
                 }
             };
+            if rsp.status == NETIF_RSP_NULL {
+                // The answer to an extra-info slot: it names no buffer.
+                continue;
+            }
             let id = rsp.id as usize;
             if id >= TX_BUFFERS || !self.tx_in_flight[id] {
                 self.counts.protocol_errors += 1;

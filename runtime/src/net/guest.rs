@@ -2,9 +2,9 @@
 //! netfront over the xenbus handshake, smoltcp on top, an address, and a
 //! poll the scheduler runs on every pass.
 use super::config::{self, Asked};
-use super::device::{Link, MAX_FRAME};
+use super::device::{Link, Offloads, TxMeta, MAX_FRAME};
 use super::stack::Stack;
-use crate::drivers::netfront::{Counts, NetFront, PageSource};
+use crate::drivers::netfront::{Counts, NetFront, PageSource, TxOffload};
 use crate::drivers::xenbus::{self, Device, State, Store};
 use crate::xen::hypercall;
 use crate::xen::shared_page::SharedPage;
@@ -38,6 +38,7 @@ pub struct GuestLink {
     front: Option<NetFront>,
     port: u32,
     counts: Counts,
+    offloads: Offloads,
 }
 
 impl GuestLink {
@@ -67,13 +68,42 @@ impl Link for GuestLink {
     fn can_send(&mut self) -> bool {
         self.front.as_mut().is_some_and(NetFront::can_send)
     }
-    fn send(&mut self, frame: &[u8]) {
+    fn send(&mut self, frame: &[u8], meta: TxMeta) {
         let Some(front) = self.front.as_mut() else {
             return;
         };
-        if let Ok(notify) = front.send(frame) {
+        let off = TxOffload {
+            csum_blank: meta.csum_blank,
+            gso_size: meta.gso_size,
+        };
+        if let Ok(notify) = front.send_packet(frame, off) {
             self.notify(notify);
         }
+    }
+    fn offloads(&self) -> Offloads {
+        self.offloads
+    }
+}
+
+/// What `uk.tx-offload` asks for: `none` (smoltcp computes every checksum
+/// and sends frames of the MTU), `csum` (TCP checksums left to the
+/// backend), `tso` (and TCP segmentation too, if the backend offers it;
+/// the default).
+fn offloads_asked(v: Option<&str>) -> Result<Offloads, String> {
+    let csum = Offloads {
+        tcp_csum: true,
+        tcp_segmentation: false,
+    };
+    match v {
+        None | Some("tso") => Ok(Offloads {
+            tcp_segmentation: true,
+            ..csum
+        }),
+        Some("csum") => Ok(csum),
+        Some("none") => Ok(Offloads::default()),
+        Some(other) => Err(format!(
+            "uk.tx-offload={other:?}: one of none, csum, tso; tso is used"
+        )),
     }
 }
 
@@ -141,7 +171,11 @@ fn mac_string(m: [u8; 6]) -> String {
 /// Brings up the first vif, if the domain has one; `options` is the
 /// command line's `uk.ip`/`uk.gw`. Problems are said, and the domain runs
 /// on without a network.
-pub fn init(ip: Option<&str>, gw: Option<&str>) {
+pub fn init(ip: Option<&str>, gw: Option<&str>, tx_offload: Option<&str>) {
+    let offloads = offloads_asked(tx_offload).unwrap_or_else(|e| {
+        crate::println!("ukrt: net: {e}");
+        offloads_asked(None).expect("the default")
+    });
     let asked = match config::from_options(ip, gw) {
         Ok(a) => a,
         Err(e) => {
@@ -158,7 +192,7 @@ pub fn init(ip: Option<&str>, gw: Option<&str>) {
             None => return,
         },
     };
-    match crate::xen::store::with(|s| up(s, dev.clone(), asked)) {
+    match crate::xen::store::with(|s| up(s, dev.clone(), asked, offloads)) {
         Some(Ok(net)) => *NET.lock() = Some(net),
         // xenbus's errors name the device already.
         Some(Err(UpError::Xenbus(e))) => crate::println!("ukrt: net: {e}"),
@@ -167,9 +201,14 @@ pub fn init(ip: Option<&str>, gw: Option<&str>) {
     }
 }
 
-fn up(store: &mut impl Store, dev: Device, asked: Asked) -> Result<Net, UpError> {
+fn up(
+    store: &mut impl Store,
+    dev: Device,
+    asked: Asked,
+    mut offloads: Offloads,
+) -> Result<Net, UpError> {
     let setup = |e: &dyn core::fmt::Display| UpError::Setup(format!("{e}"));
-    let front = crate::xen::grant_table::with(|g| NetFront::new(&mut Pages, g, dev.backend_id))
+    let mut front = crate::xen::grant_table::with(|g| NetFront::new(&mut Pages, g, dev.backend_id))
         .map_err(|e| setup(&e))?
         .map_err(|e| setup(&e))?;
     let port = hypercall::evtchn_alloc_unbound(dev.backend_id).map_err(|e| setup(&e))?;
@@ -185,14 +224,24 @@ fn up(store: &mut impl Store, dev: Device, asked: Asked) -> Result<Net, UpError>
         // The backend copies into our granted pages.
         ("request-rx-copy", "1".into()),
         ("feature-rx-notify", "1".into()),
-        // smoltcp computes and checks every checksum: the backend must not
-        // hand us packets with blank ones.
+        // These three are about what the backend sends us: smoltcp checks
+        // every checksum, so none may come blank, and a received packet
+        // is one frame of one slot. What we send is the backend's keys'
+        // business (below).
         ("feature-no-csum-offload", "1".into()),
         ("feature-sg", "0".into()),
         ("feature-gso-tcpv4", "0".into()),
     ];
     dev.connect(store, &keys, State::Connected, HANDSHAKE_TIMEOUT_NS)?;
     dev.follow_backend(store)?;
+    // Packets of several slots and TCP segmentation: only if the backend
+    // takes both (Linux's netback always does; others may not). TCP
+    // checksums left blank are part of the base protocol.
+    let mut offered = |key| dev.backend_key(store, key).is_ok_and(|v| v.trim() == "1");
+    offloads.tcp_segmentation &= offered("feature-sg") && offered("feature-gso-tcpv4");
+    if offloads.tcp_segmentation {
+        front.enable_gso();
+    }
     let mac_text = dev.key(store, "mac").map_err(|e| setup(&e))?;
     let mac = parse_mac(&mac_text).ok_or_else(|| setup(&format!("bad mac {mac_text:?}")))?;
     let now = crate::time::now_ns();
@@ -202,6 +251,7 @@ fn up(store: &mut impl Store, dev: Device, asked: Asked) -> Result<Net, UpError>
         front: Some(front),
         port,
         counts: Counts::default(),
+        offloads,
     };
     let mut stack = Stack::new(link, mac, seed, now);
     stack.sockets.set_free_memory(free_memory);
@@ -436,5 +486,7 @@ pub fn device_stats() -> crate::stats::DeviceStats {
         rx_dropped: c.rx_dropped,
         net_protocol_errors: c.protocol_errors,
         rx_malformed: drops.malformed(),
+        tx_gso_packets: c.tx_gso_packets,
+        tx_segments: c.tx_segments,
     }
 }

@@ -130,6 +130,20 @@ where
         Ok(())
     }
 
+    /// Queues `item` in the next request slot in place of a request: a
+    /// protocol's other kind of entry sharing the request ring (netif's
+    /// extra-info slots). It must fit in one entry.
+    pub fn queue_other<T: IntoBytes + Immutable>(&mut self, item: &T) -> Result<(), Full> {
+        const { assert!(size_of::<T>() <= entry_size::<Req, Rsp>()) };
+        if self.free_requests() == 0 {
+            return Err(Full);
+        }
+        let at = slot_offset::<Req, Rsp>(self.req_prod_pvt);
+        self.page.write(at, item);
+        self.req_prod_pvt = self.req_prod_pvt.wrapping_add(1);
+        Ok(())
+    }
+
     /// Publishes every queued request; returns whether the backend must be
     /// notified (`RING_PUSH_REQUESTS_AND_CHECK_NOTIFY`).
     pub fn publish(&mut self) -> bool {

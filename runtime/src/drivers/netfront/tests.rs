@@ -7,6 +7,7 @@ use crate::xen::ring::BackRing;
 use crate::xen::shared_page::test_pages;
 use core::mem::size_of;
 use hashbrown::HashMap;
+use zerocopy::{FromBytes, IntoBytes};
 
 /// Pages for the frontend, with the backend's (Xen's) handle on each by
 /// machine frame number.
@@ -87,19 +88,95 @@ impl Backend {
 
     /// Takes every frame the frontend sent and answers each request.
     fn take_sent(&mut self, pages: &Pages) -> Vec<Vec<u8>> {
-        let mut frames = Vec::new();
-        while let Some(req) = self.tx.take_request() {
-            let page = self.granted(pages, req.gref, false);
-            let mut f = vec![0; req.size as usize];
-            page.read_bytes(req.offset as usize, &mut f);
-            frames.push(f);
-            self.tx.queue_response(&NetifTxResponse {
-                id: req.id,
-                status: NETIF_RSP_OKAY,
+        self.take_packets(pages)
+            .into_iter()
+            .map(|p| p.data)
+            .collect()
+    }
+
+    /// Takes every packet the frontend sent as Linux's netback does
+    /// (xenvif_tx_build_gops): the first slot, its extra-info slots, the
+    /// slots chained with more_data; what netback treats as a fatal error
+    /// (the vif taken down) fails the test. Answers each slot, the extra
+    /// ones with `NETIF_RSP_NULL` and a stale id, as netback does.
+    fn take_packets(&mut self, pages: &Pages) -> Vec<Packet> {
+        let mut packets = Vec::new();
+        while let Some(first) = self.tx.take_request() {
+            let mut extras = Vec::new();
+            if first.flags & NETTXF_EXTRA_INFO != 0 {
+                loop {
+                    let raw = self.tx.take_request().expect("netback: missing extra info");
+                    let (e, _) = NetifExtraInfo::read_from_prefix(raw.as_bytes()).unwrap();
+                    assert!(
+                        e.ty != 0 && e.ty < 6,
+                        "netback: invalid extra type {}",
+                        e.ty
+                    );
+                    extras.push(e);
+                    if e.flags & XEN_NETIF_EXTRA_FLAG_MORE == 0 {
+                        break;
+                    }
+                }
+            }
+            let mut slots = vec![first];
+            let mut more = first.flags & NETTXF_MORE_DATA != 0;
+            while more {
+                assert!(slots.len() < 18, "netback: too many slots");
+                let r = self
+                    .tx
+                    .take_request()
+                    .expect("netback: asked for more slots");
+                more = r.flags & NETTXF_MORE_DATA != 0;
+                slots.push(r);
+            }
+            let rest: usize = slots[1..].iter().map(|r| r.size as usize).sum();
+            assert!(rest <= first.size as usize, "slot sizes past the packet's");
+            let first_len = first.size as usize - rest;
+            let mut data = Vec::new();
+            for (i, r) in slots.iter().enumerate() {
+                let len = if i == 0 { first_len } else { r.size as usize };
+                assert!(r.offset as usize + len <= 4096, "netback: crosses a page");
+                let page = self.granted(pages, r.gref, false);
+                let mut part = vec![0; len];
+                page.read_bytes(r.offset as usize, &mut part);
+                data.extend_from_slice(&part);
+            }
+            assert!(
+                data.len() >= 14,
+                "netback drops packets shorter than ETH_HLEN"
+            );
+            let gso = extras
+                .iter()
+                .find(|e| e.ty == XEN_NETIF_EXTRA_TYPE_GSO)
+                .map(|e| {
+                    let size = u16::from_le_bytes([e.u[0], e.u[1]]);
+                    assert_ne!(size, 0, "netback: GSO size must not be zero");
+                    assert_eq!(e.u[2], XEN_NETIF_GSO_TYPE_TCPV4, "netback: bad GSO type");
+                    size
+                });
+            for (i, r) in slots.iter().enumerate() {
+                self.tx.queue_response(&NetifTxResponse {
+                    id: r.id,
+                    status: NETIF_RSP_OKAY,
+                });
+                if i == 0 {
+                    for _ in &extras {
+                        self.tx.queue_response(&NetifTxResponse {
+                            id: 0xdead,
+                            status: NETIF_RSP_NULL,
+                        });
+                    }
+                }
+            }
+            packets.push(Packet {
+                data,
+                flags: first.flags,
+                gso,
+                slots: slots.len(),
             });
         }
         self.tx.publish();
-        frames
+        packets
     }
 
     fn take_rx_requests(&mut self) {
@@ -124,6 +201,18 @@ impl Backend {
         self.rx.queue_response(&rsp);
         self.rx.publish();
     }
+}
+
+/// A packet as netback took it.
+#[derive(Debug)]
+struct Packet {
+    data: Vec<u8>,
+    /// The first slot's flags.
+    flags: u16,
+    /// The GSO extra's segment size.
+    gso: Option<u16>,
+    /// Data slots.
+    slots: usize,
 }
 
 fn setup() -> (NetFront, Pages, GrantTable, Backend) {
@@ -314,4 +403,167 @@ fn setup_without_memory_is_an_error() {
         NetFront::new(&mut pages, &mut grants, 0).err(),
         Some(SetupError::OutOfMemory)
     );
+}
+
+/// An Ethernet/IPv4/TCP packet with `payload` bytes of data.
+fn tcp_packet(payload: usize) -> Vec<u8> {
+    let mut f = frame(14 + 20 + 20 + payload, 3);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    f[14] = 0x45; // IPv4, 20-byte header
+    f[14 + 9] = 6; // TCP
+    f[14 + 20 + 12] = 5 << 4; // 20-byte TCP header
+    f
+}
+
+fn gso(mss: u16) -> TxOffload {
+    TxOffload {
+        csum_blank: true,
+        gso_size: core::num::NonZeroU16::new(mss),
+    }
+}
+
+#[test]
+fn a_gso_packet_goes_in_page_slots_after_its_first_and_an_extra_info_slot() {
+    let (mut nf, pages, _grants, mut backend) = setup();
+    nf.enable_gso();
+    let p = tcp_packet(60_000);
+    assert!(nf.send_packet(&p, gso(1448)).unwrap(), "the backend waits");
+    let got = backend.take_packets(&pages);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].data, p, "byte for byte across the slots");
+    assert_eq!(got[0].slots, p.len().div_ceil(4096));
+    assert_eq!(got[0].gso, Some(1448));
+    assert_eq!(
+        got[0].flags,
+        NETTXF_CSUM_BLANK | NETTXF_DATA_VALIDATED | NETTXF_MORE_DATA | NETTXF_EXTRA_INFO
+    );
+    // The extra slot's answer (RSP_NULL, a stale id) is no error, and
+    // every buffer comes back.
+    assert!(nf.can_send());
+    assert_eq!(nf.tx_in_flight(), 0);
+    assert_eq!(nf.counts.protocol_errors, 0);
+    assert_eq!(nf.counts.tx_errors, 0);
+    assert_eq!(nf.counts.tx_packets, 1);
+    assert_eq!(nf.counts.tx_gso_packets, 1);
+    assert_eq!(nf.counts.tx_segments, 60_000u64.div_ceil(1448));
+}
+
+#[test]
+fn the_largest_gso_packet_takes_sixteen_slots_and_longer_ones_are_refused() {
+    let (mut nf, pages, _grants, mut backend) = setup();
+    nf.enable_gso();
+    let p = tcp_packet(MAX_GSO_PACKET - 54);
+    nf.send_packet(&p, gso(1460)).unwrap();
+    let got = backend.take_packets(&pages);
+    assert_eq!(got[0].slots, 16);
+    assert_eq!(got[0].data, p);
+    let long = tcp_packet(MAX_GSO_PACKET - 53);
+    assert_eq!(
+        nf.send_packet(&long, gso(1460)),
+        Err(TxError::BadLength(MAX_GSO_PACKET + 1))
+    );
+}
+
+#[test]
+fn gso_requests_netback_would_not_take_are_refused_and_nothing_is_queued() {
+    let (mut nf, pages, _grants, mut backend) = setup();
+    let p = tcp_packet(10_000);
+    assert_eq!(
+        nf.send_packet(&p, gso(1460)),
+        Err(TxError::BadGso),
+        "the backend did not offer GSO"
+    );
+    nf.enable_gso();
+    let no_csum = TxOffload {
+        csum_blank: false,
+        ..gso(1460)
+    };
+    assert_eq!(nf.send_packet(&p, no_csum), Err(TxError::BadGso));
+    let mut udp = p.clone();
+    udp[14 + 9] = 17;
+    assert_eq!(nf.send_packet(&udp, gso(1460)), Err(TxError::BadGso));
+    let mut ipv6 = p.clone();
+    ipv6[12..14].copy_from_slice(&[0x86, 0xdd]);
+    assert_eq!(nf.send_packet(&ipv6, gso(1460)), Err(TxError::BadGso));
+    assert_eq!(
+        nf.send_packet(&tcp_packet(0), gso(1460)),
+        Err(TxError::BadGso),
+        "no payload to cut"
+    );
+    assert_eq!(
+        nf.send_packet(&frame(2000, 0), TxOffload::default()),
+        Err(TxError::BadLength(2000)),
+        "a plain frame is at most the MTU"
+    );
+    assert_eq!(nf.send(&frame(13, 0)), Err(TxError::BadLength(13)));
+    assert!(backend.take_packets(&pages).is_empty());
+    assert_eq!(nf.tx_in_flight(), 0);
+    assert_eq!(nf.counts.tx_errors, 7, "each refusal counted");
+}
+
+#[test]
+fn a_plain_frame_with_its_checksum_left_blank_is_one_slot() {
+    let (mut nf, pages, _grants, mut backend) = setup();
+    let f = tcp_packet(1000);
+    let csum = TxOffload {
+        csum_blank: true,
+        gso_size: None,
+    };
+    nf.send_packet(&f, csum).unwrap();
+    let got = backend.take_packets(&pages);
+    assert_eq!(got[0].data, f);
+    assert_eq!(got[0].slots, 1);
+    assert_eq!(got[0].gso, None);
+    assert_eq!(got[0].flags, NETTXF_CSUM_BLANK | NETTXF_DATA_VALIDATED);
+    assert_eq!(nf.counts.tx_segments, 1);
+}
+
+#[test]
+fn a_gso_packet_that_does_not_fit_waits_whole() {
+    let (mut nf, pages, _grants, mut backend) = setup();
+    nf.enable_gso();
+    // 244 single-slot frames leave 12 buffers and 12 ring entries: fewer
+    // than a 16-slot packet needs, so the device says it cannot send.
+    for _ in 0..TX_BUFFERS - 12 {
+        nf.send(&frame(100, 1)).unwrap();
+    }
+    assert!(!nf.can_send());
+    let p = tcp_packet(MAX_GSO_PACKET - 54);
+    assert_eq!(nf.send_packet(&p, gso(1460)), Err(TxError::Full));
+    // A packet of 11 slots and its extra slot fill the ring exactly.
+    let fits = tcp_packet(11 * 4096 - 54);
+    nf.send_packet(&fits, gso(1460)).unwrap();
+    assert_eq!(nf.tx_in_flight(), TX_BUFFERS - 1);
+    // One buffer is free, but no ring entry: the extra slot took it.
+    assert_eq!(nf.send(&frame(100, 1)), Err(TxError::Full));
+    let got = backend.take_packets(&pages);
+    assert_eq!(got.len(), TX_BUFFERS - 12 + 1);
+    assert_eq!(got.last().unwrap().data, fits);
+    assert!(nf.can_send());
+    nf.send_packet(&p, gso(1460)).unwrap();
+    assert_eq!(backend.take_packets(&pages)[0].data, p);
+}
+
+#[test]
+fn many_gso_packets_wrap_the_ring_and_every_buffer_comes_back() {
+    let (mut nf, pages, _grants, mut backend) = setup();
+    nf.enable_gso();
+    let mut sent = Vec::new();
+    for i in 0..100 {
+        let p = tcp_packet(1000 + i * 613);
+        nf.send_packet(&p, gso(1460)).unwrap();
+        sent.push(p);
+        if i % 10 == 9 {
+            let got: Vec<Vec<u8>> = backend
+                .take_packets(&pages)
+                .into_iter()
+                .map(|p| p.data)
+                .collect();
+            assert_eq!(got, sent[i - 9..=i]);
+        }
+    }
+    assert!(nf.can_send());
+    assert_eq!(nf.tx_in_flight(), 0);
+    assert_eq!(nf.counts.protocol_errors, 0);
+    assert_eq!(nf.counts.tx_gso_packets, 100);
 }

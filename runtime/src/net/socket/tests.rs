@@ -1,7 +1,7 @@
 //! The socket layer between two stacks joined by a model wire: what a
 //! Linux programmer would see.
 use super::*;
-use crate::net::device::{Link, MAX_FRAME};
+use crate::net::device::{Link, TxMeta, MAX_FRAME};
 use crate::net::stack::Stack;
 use alloc::collections::VecDeque;
 use alloc::rc::Rc;
@@ -25,7 +25,7 @@ impl Link for End {
     fn can_send(&mut self) -> bool {
         self.outbox.borrow().len() < 512
     }
-    fn send(&mut self, frame: &[u8]) {
+    fn send(&mut self, frame: &[u8], _meta: TxMeta) {
         self.outbox.borrow_mut().push_back(frame.to_vec());
     }
 }

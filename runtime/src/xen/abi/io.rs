@@ -122,6 +122,13 @@ pub struct NetifExtraInfo {
     pub u: [u8; 6],
 }
 
+/// `netif_extra_info.type` (netif.h): segmentation offload.
+pub const XEN_NETIF_EXTRA_TYPE_GSO: u8 = 1;
+/// `netif_extra_info.flags` (netif.h): another extra-info slot follows.
+pub const XEN_NETIF_EXTRA_FLAG_MORE: u8 = 1 << 0;
+/// `netif_extra_info.u.gso.type` (netif.h): TCP over IPv4.
+pub const XEN_NETIF_GSO_TYPE_TCPV4: u8 = 1;
+
 /// tx request flags (netif.h).
 pub const NETTXF_CSUM_BLANK: u16 = 1 << 0;
 pub const NETTXF_DATA_VALIDATED: u16 = 1 << 1;
