@@ -30,6 +30,32 @@ pub struct Offloads {
     pub tcp_segmentation: bool,
 }
 
+impl Offloads {
+    /// Both: what a vif gets unless told otherwise.
+    pub const ALL: Offloads = Offloads {
+        tcp_csum: true,
+        tcp_segmentation: true,
+    };
+
+    /// What `uk.tx-offload` asks for: `none` (smoltcp computes every
+    /// checksum and sends frames of the MTU), `csum` (TCP checksums left
+    /// to the link), `tso` (segmentation too; the default). The link's
+    /// end may still lack segmentation (netfront's backend says).
+    pub fn from_option(v: Option<&str>) -> Result<Offloads, alloc::string::String> {
+        match v {
+            None | Some("tso") => Ok(Self::ALL),
+            Some("csum") => Ok(Offloads {
+                tcp_segmentation: false,
+                ..Self::ALL
+            }),
+            Some("none") => Ok(Offloads::default()),
+            Some(other) => Err(alloc::format!(
+                "uk.tx-offload={other:?}: one of none, csum, tso; tso is used"
+            )),
+        }
+    }
+}
+
 /// What a sent frame leaves to the link.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct TxMeta {

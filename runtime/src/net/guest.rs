@@ -85,28 +85,6 @@ impl Link for GuestLink {
     }
 }
 
-/// What `uk.tx-offload` asks for: `none` (smoltcp computes every checksum
-/// and sends frames of the MTU), `csum` (TCP checksums left to the
-/// backend), `tso` (and TCP segmentation too, if the backend offers it;
-/// the default).
-fn offloads_asked(v: Option<&str>) -> Result<Offloads, String> {
-    let csum = Offloads {
-        tcp_csum: true,
-        tcp_segmentation: false,
-    };
-    match v {
-        None | Some("tso") => Ok(Offloads {
-            tcp_segmentation: true,
-            ..csum
-        }),
-        Some("csum") => Ok(csum),
-        Some("none") => Ok(Offloads::default()),
-        Some(other) => Err(format!(
-            "uk.tx-offload={other:?}: one of none, csum, tso; tso is used"
-        )),
-    }
-}
-
 /// Bytes the frame allocator can still hand out, its reserve left out:
 /// what new connections' default send buffers are sized from.
 fn free_memory() -> usize {
@@ -172,9 +150,9 @@ fn mac_string(m: [u8; 6]) -> String {
 /// command line's `uk.ip`/`uk.gw`. Problems are said, and the domain runs
 /// on without a network.
 pub fn init(ip: Option<&str>, gw: Option<&str>, tx_offload: Option<&str>) {
-    let offloads = offloads_asked(tx_offload).unwrap_or_else(|e| {
+    let offloads = Offloads::from_option(tx_offload).unwrap_or_else(|e| {
         crate::println!("ukrt: net: {e}");
-        offloads_asked(None).expect("the default")
+        Offloads::ALL
     });
     let asked = match config::from_options(ip, gw) {
         Ok(a) => a,

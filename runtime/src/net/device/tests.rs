@@ -285,10 +285,7 @@ fn data(n: usize) -> Vec<u8> {
     (0..n as u32).map(|i| (i * 7 + i / 251) as u8).collect()
 }
 
-const BOTH: Offloads = Offloads {
-    tcp_csum: true,
-    tcp_segmentation: true,
-};
+const BOTH: Offloads = Offloads::ALL;
 
 #[test]
 fn without_offloads_every_frame_is_complete_and_of_the_mtu() {
@@ -379,4 +376,17 @@ fn segmentation_without_checksum_offload_is_not_used() {
         .sent()
         .iter()
         .all(|s| s.meta == TxMeta::default() && s.len <= MAX_FRAME));
+}
+
+#[test]
+fn the_tx_offload_option() {
+    assert_eq!(Offloads::from_option(None), Ok(Offloads::ALL));
+    assert_eq!(Offloads::from_option(Some("tso")), Ok(Offloads::ALL));
+    let csum = Offloads::from_option(Some("csum")).unwrap();
+    assert!(csum.tcp_csum && !csum.tcp_segmentation);
+    assert_eq!(Offloads::from_option(Some("none")), Ok(Offloads::default()));
+    assert_eq!(
+        Offloads::from_option(Some("gso")),
+        Err("uk.tx-offload=\"gso\": one of none, csum, tso; tso is used".into())
+    );
 }
