@@ -1226,6 +1226,22 @@ class Network(unittest.TestCase):
         self.assertLess(int(got["tx_packets"]), int(got["tx_segments"]))
         self.assertGreater(int(got["rx_packets"]), (1 << 20) // 1460)
 
+    def test_without_transmit_offloads_the_guest_sends_frames_of_the_mtu(self):
+        # uk.tx-offload=none: smoltcp computes every checksum and nothing
+        # goes as GSO, so every packet on the ring is one frame on the wire
+        # (the path a backend without feature-gso-tcpv4 gets, checksums too).
+        body = pattern_bytes(1 << 20)
+        p, c = self.run_client(
+            "http-server",
+            "wget -q -O got http://$GUEST_IP/bytes/1048576; echo \"wget $?\"; sha256sum <got",
+            "http-server: listening on port 80", "--set", 'extra="uk.stats uk.tx-offload=none"')
+        self.assert_clean_end(p)
+        self.assertEqual(c.stdout, ["wget 0", hashlib.sha256(body).hexdigest() + "  -"])
+        got = stats(p.stdout)
+        self.assertEqual(got["tx_gso_packets"], "0")
+        self.assertEqual(got["tx_packets"], got["tx_segments"])
+        self.assertGreater(int(got["tx_packets"]), (1 << 20) // 1460)
+
     def test_a_hundred_concurrent_connections(self):
         p, c = self.run_client("http-server", "wrk -t2 -c100 -d4s http://$GUEST_IP/bytes/100",
                                "http-server: listening on port 80")
