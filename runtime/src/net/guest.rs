@@ -214,9 +214,14 @@ fn up(
     dev.follow_backend(store)?;
     // Packets of several slots and TCP segmentation: only if the backend
     // takes both (Linux's netback always does; others may not). TCP
-    // checksums left blank are part of the base protocol.
+    // checksums left blank are part of the base protocol, but alone they
+    // measured no faster than full ones (docs/bench-net.md): without
+    // segmentation, `tso` asks for neither.
     let mut offered = |key| dev.backend_key(store, key).is_ok_and(|v| v.trim() == "1");
-    offloads.tcp_segmentation &= offered("feature-sg") && offered("feature-gso-tcpv4");
+    let gso = offered("feature-sg") && offered("feature-gso-tcpv4");
+    if offloads.tcp_segmentation && !gso {
+        offloads = Offloads::default();
+    }
     if offloads.tcp_segmentation {
         front.enable_gso();
     }
