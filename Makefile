@@ -76,7 +76,7 @@ Build and run (docs/running.md, docs/writing-apps.md)
                                   create APPS_DIR/foo from app-template
   make xl-run APP=dir [SCENARIO=run|shutdown|destroy|crash] [NET=1] [IP=198.18.0.2]
               [DISK=a.img[,b.img]] [DISK_RO=1] [WAIT_FOR="text"] [CLIENT='cmd']
-              [LINUX_GUEST='script'] [V=1]
+              [LINUX_GUEST='script'] [TIMEOUT=120] [V=1]
                                   run the image as a domU under xl, in a Linux dom0 under QEMU
                                   (docs/deploy.md)
   make deploy HOST=[user@]host [APP=dir | CFG=edited.cfg] [REMOTE_DIR=/var/lib/ukrt]
@@ -87,9 +87,10 @@ Disks (docs/storage.md)
   make disk-get IMG=img FILE=path OUT=dest    copy a file out (OUT=- prints it)
 Test and measure
   make test                       lint, host unit tests, harness tests, image tests, fuzz smoke
-                                  run, boot tests under Xen
-  make lint | unit-test | harness-test | image-test | fuzz-smoke | boot-test | test-images
-                                  one part of make test; test-images: the images boot-test runs
+                                  run, boot tests under Xen, the docs' commands
+  make lint | unit-test | harness-test | image-test | fuzz-smoke | boot-test | docs-test |
+       test-images                one part of make test (docs-test: every command the docs show,
+                                  run; test-images: the images boot-test runs)
   make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)
   make bench                      runtime benchmarks: faults, hypercalls, instances, malloc
   make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]   HTTP server: ukrt vs Linux (docs/bench-net.md)
@@ -107,7 +108,7 @@ Pieces
 endef
 export HELP_TEXT
 
-.PHONY: app-check disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net bench-disk bench-cpu clean
+.PHONY: app-check disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test docs-test fuzz fuzz-smoke bench bench-net bench-disk bench-cpu clean
 
 help:
 	@echo "$$HELP_TEXT"
@@ -188,7 +189,7 @@ shell_quote = '$(subst ','\'',$(value $(1)))'
 xl-run: $(if $(value LINUX_GUEST),,image) $(XEN)
 	@$(PYTHON) ci/xl/xlrun.py \
 		$(if $(value LINUX_GUEST),--linux-guest $(call shell_quote,LINUX_GUEST),$(APP_OUT)/$(APP_NAME).xen --cfg $(APP_OUT)/$(APP_NAME).cfg) \
-		--xen $(XEN) $(if $(SCENARIO),--scenario $(SCENARIO)) \
+		--xen $(XEN) --timeout $(TIMEOUT) $(if $(SCENARIO),--scenario $(SCENARIO)) \
 		$(if $(value WAIT_FOR),--wait-for $(call shell_quote,WAIT_FOR)) \
 		$(if $(NET),--net) $(if $(IP),--ip $(IP)) \
 		$(if $(DISK),--disk $(DISK)) $(if $(DISK_RO),--disk-ro) \
@@ -269,7 +270,7 @@ $(XEN_GZ): | deps
 run: image $(XEN)
 	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)" --stdin
 
-test: lint unit-test harness-test image-test fuzz-smoke boot-test
+test: lint unit-test harness-test image-test fuzz-smoke boot-test docs-test
 
 # ruff, pinned and installed into build/tools by ci/install-deps; settings in ruff.toml.
 RUFF := build/tools/ruff/bin/ruff
@@ -292,6 +293,11 @@ unit-test: deps
 # The harness package's own tests: recorded consoles replayed, on the host.
 harness-test:
 	$(PYTHON) -m unittest discover -s ci/ukharness/tests -t ci
+
+# Every shell command README.md and docs/ show, run (ci/docs_tests.py):
+# a stale option or figure fails. Uses the boot tests' images and Xen.
+docs-test: kernel selftest-kernel test-images pack $(XEN)
+	$(PYTHON) ci/docs_tests.py
 
 # make image itself: FILES= and the manifest's files line give a tree, and
 # without them the bundle is what ukrt-pack makes of the .so files alone.

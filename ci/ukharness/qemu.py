@@ -45,8 +45,14 @@ class Qemu:
     def forward(self, stream):
         """Passes what arrives on `stream` (the terminal's input) to the
         serial line, as type_pending() allows; its end stops the passing."""
+        try:
+            self.sel.register(stream, selectors.EVENT_READ)
+        except PermissionError:
+            # A regular file or /dev/null, which epoll refuses: never
+            # blocks, so it is read whole now.
+            self.pending += stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+            return
         self.input = stream
-        self.sel.register(stream, selectors.EVENT_READ)
 
     def lines(self, timeout):
         """The lines that complete within timeout seconds ([] if none did);
