@@ -1561,6 +1561,30 @@ class Harness(unittest.TestCase):
         self.assertIn("timed out after 6 s waiting for the guest to exit; "
                       "last guest line: 'hello: hanging as asked'", b.err)
 
+    def test_ctrl_c_stops_the_run_with_130_and_leaves_no_qemu(self):
+        # As the terminal does: SIGINT to the harness (QEMU runs in a session
+        # of its own, so only the harness gets it) once the guest hangs.
+        import signal
+        p = subprocess.Popen([sys.executable, os.path.join(HERE, "xenrun.py"), KERNEL, "--xen", XEN,
+                              "--timeout", "60", "--args", "hang"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            for line in p.stdout:
+                if "hello: hanging as asked" in line:
+                    break
+            ps = subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True,
+                                text=True).stdout.split("\n")
+            qemus = [int(f[0]) for f in (ln.split() for ln in ps)
+                     if len(f) == 3 and f[1] == str(p.pid) and f[2].startswith("qemu")]
+            self.assertEqual(len(qemus), 1, ps)
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=30)
+        finally:
+            p.kill()
+        self.assertEqual(p.returncode, 130, err)
+        self.assertRegex(err, r"xenrun: interrupted \(Ctrl-C\) after [\d.]+ s; the guest was stopped")
+        self.assertFalse(os.path.exists(f"/proc/{qemus[0]}"), "QEMU was stopped with the harness")
+
     def test_an_image_xen_refuses_is_reported_with_xens_reason(self):
         # Xen's own binary is no PV kernel: the domain builder refuses it.
         b = Boot(image=XEN, timeout=30)
