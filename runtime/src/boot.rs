@@ -46,6 +46,9 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
         panic!("MMUEXT_NEW_USER_BASEPTR refused: {e}");
     }
     start_events();
+    if let Some(o) = cmdline.runtime_options().find(|o| o.key == "gdb") {
+        crate::gdb::init(o.value);
+    }
     let after = cmdline
         .runtime_options()
         .find(|o| o.key == "shutdown-after")
@@ -126,6 +129,7 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "shutdown-after", // uk.shutdown-after=<ms>: stop the apps and power off then
     "ip",             // uk.ip=ADDR/LEN: the network address (else xl's, else DHCP)
     "gw",             // uk.gw=ADDR: the default gateway (with uk.ip)
+    "gdb",            // uk.gdb[=crash|wait]: the gdb stub on COM2 (docs/debugging.md)
     #[cfg(feature = "selftest")]
     "test", // run a built-in self-test instead of the app
 ];
