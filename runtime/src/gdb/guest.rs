@@ -60,6 +60,7 @@ pub fn init(value: Option<&str>) {
         return;
     }
     MODE.store(mode as u8 + 1, Relaxed);
+    crate::arch::app_entry::deliver_events_to_apps();
     WAIT_PENDING.store(mode == Mode::Wait, Relaxed);
     crate::println!("ukrt-gdb: stub on COM2 ({mode:?})");
 }
