@@ -3,6 +3,7 @@
 #   make run [APP=dir] [ARGS="..."] [V=1]  build an app's image and boot it on Xen under QEMU
 #   make image APP=dir [FILES=folder]      build build/<name>/<name>.xen and <name>.cfg
 #   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
+#   make debug APP=dir [ARGS=...] [GDB_ARGS=...]  boot it with the gdb stub, gdb attached
 #   make test                              lint, host unit and harness tests, boot tests under Xen
 #   make bench                             benchmarks (figures, not pass/fail)
 #   make bench-net                         the HTTP server on ukrt vs Linux, under the xl harness
@@ -48,12 +49,13 @@ APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net bench-disk bench-cpu clean
+.PHONY: debug disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net bench-disk bench-cpu clean
 
 help:
 	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
 	@echo "make image APP=dir [FILES=folder]      build build/<name>/<name>.xen and .cfg (FILES: a tree at /)"
 	@echo "make new-app NAME=foo [LANG=c|rust]    create apps/foo from app-template"
+	@echo "make debug APP=dir [ARGS=...] [GDB_ARGS='-batch -x script']  boot with the gdb stub, gdb attached (docs/debugging.md)"
 	@echo "make test                    lint + host unit tests + harness tests + boot tests under Xen"
 	@echo "make bench                   benchmarks"
 	@echo "make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]  HTTP server: ukrt image vs Linux domU (docs/bench-net.md)"
@@ -193,6 +195,7 @@ test-images:
 	$(MAKE) image APP=ci/apps/disk-check
 	$(MAKE) image APP=ci/apps/image-files
 	$(MAKE) image APP=ci/apps/crash
+	$(MAKE) image APP=ci/apps/gdb-check
 	$(MAKE) image APP=ci/apps/zlib
 	$(MAKE) image APP=ci/apps/lua
 	$(MAKE) image APP=ci/apps/sqlite
@@ -205,6 +208,20 @@ $(XEN_GZ): | deps
 
 run: image $(XEN)
 	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)"
+
+# The image with the runtime's gdb stub on COM2 (QEMU serves it on a
+# loopback TCP port) and gdb attached once the guest waits: before the
+# first app's main (uk.gdb=wait, added unless ARGS has a uk.gdb word), or
+# at a fatal fault (ARGS=uk.gdb=crash). GDB_ARGS go to gdb, e.g.
+# GDB_ARGS='-batch -x script'. See docs/debugging.md.
+GDB_ARGS ?=
+DEBUG_TIMEOUT ?= 86400
+debug: image $(XEN)
+	@$(PYTHON) ci/gdbrun.py $(APP_OUT)/$(APP_NAME).xen --xen $(XEN) --memory $(MEMORY) \
+		--timeout $(DEBUG_TIMEOUT) --symbols $(KERNEL) \
+		--args "$(if $(findstring uk.gdb,$(ARGS)),$(ARGS),uk.gdb=wait $(ARGS))" \
+		--symbols-dir target/app/x86_64-ukrt-app/release --symbols-dir $(APP_OUT) $(if $(V),-v) \
+		-- $(GDB_ARGS)
 
 test: lint unit-test harness-test image-test fuzz-smoke boot-test
 
