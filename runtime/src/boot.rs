@@ -47,7 +47,7 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
     }
     start_events();
     if let Some(o) = cmdline.runtime_options().find(|o| o.key == "gdb") {
-        crate::gdb::init(o.value);
+        crate::gdb::init(o.value, info.is_initial_domain());
     }
     let after = cmdline
         .runtime_options()

@@ -47,7 +47,15 @@ pub fn enabled() -> bool {
 }
 
 /// Turns the stub on for `uk.gdb[=value]`; says why not if it cannot be.
-pub fn init(value: Option<&str>) {
+/// Only the first domain may have COM2's ports: in a domU an `in` would be
+/// a #GP, so the stub stays off there.
+pub fn init(value: Option<&str>, first_domain: bool) {
+    if !first_domain {
+        crate::println!(
+            "ukrt: warning: uk.gdb works in the first domain only (make debug; docs/debugging.md); the gdb stub stays off"
+        );
+        return;
+    }
     let mode = match Mode::parse(value) {
         Ok(m) => m,
         Err(e) => {
