@@ -98,7 +98,10 @@ pub fn trap(frame: &mut TrapFrame) -> bool {
         return false;
     }
     let stop = {
-        let mut s = SESSION.lock();
+        // Busy: the trap came from the stub's own path; not ours to take.
+        let Some(mut s) = SESSION.try_lock() else {
+            return false;
+        };
         match frame.vector {
             3 => {
                 let addr = frame.rip.wrapping_sub(1);
@@ -140,10 +143,9 @@ pub fn poll(frame: &mut TrapFrame) {
     if !enabled() {
         return;
     }
-    let interrupted = {
-        let s = SESSION.lock();
-        s.attached && serial::try_read() == Some(protocol::INTERRUPT)
-    };
+    let interrupted = SESSION
+        .try_lock()
+        .is_some_and(|s| s.attached && serial::try_read() == Some(protocol::INTERRUPT));
     if interrupted {
         session(frame, Stop::Interrupt);
     }
@@ -153,9 +155,12 @@ fn send(data: &[u8]) {
     serial::write(&protocol::frame(data));
 }
 
-/// Stops the program: answers gdb until it resumes it.
+/// Stops the program: answers gdb until it resumes it. A stop while a
+/// session is under way (a fault in the stub's own path) is not taken.
 fn session(frame: &mut TrapFrame, stop: Stop) {
-    let mut s = SESSION.lock();
+    let Some(mut s) = SESSION.try_lock() else {
+        return;
+    };
     let reply = s.stub.stopped(stop);
     if s.attached {
         send(&reply);
