@@ -1100,6 +1100,16 @@ class XL(unittest.TestCase):
         self.assertEqual(lines[-1], "uk-exit: status=3")
         self.assertRegex(p.stderr, r"hello-c +\d+ +32 +1 ", "xl list shows the domain")
 
+    def test_uk_gdb_is_refused_in_a_domu_and_the_app_runs(self):
+        # COM2's ports are the first domain's: an `in` would be a #GP here.
+        p = self.xl(app_image("gdb-check"), os.path.join(BUILD, "gdb-check", "gdb-check.cfg"),
+                    "--set", 'extra="uk.gdb=crash"')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("ukrt: warning: uk.gdb works in the first domain only (make debug; "
+                      "docs/debugging.md); the gdb stub stays off\n", p.stdout)
+        self.assertNotIn("ukrt-gdb:", p.stdout)
+        self.assertIn("scale=16 counter=23\n", p.stdout)
+
     def test_shared_library_image_as_a_domu(self):
         p = self.xl(app_image("greet"), os.path.join(BUILD, "greet", "greet.cfg"),
                     "--set", 'extra="uk.stats"')
