@@ -3,6 +3,7 @@
 #   make run [APP=dir] [ARGS="..."] [V=1]  build an app's image and boot it on Xen under QEMU
 #   make image APP=dir [FILES=folder]      build build/app/<dir>/<name>.xen and .cfg
 #   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
+#   make debug APP=dir [ARGS=...] [GDB_ARGS=...]  boot it with the gdb stub, gdb attached
 #   make test                              lint, host unit and harness tests, boot tests under Xen
 #   make bench                             benchmarks (figures, not pass/fail)
 #   make bench-net                         the HTTP server on ukrt vs Linux, under the xl harness
@@ -74,6 +75,9 @@ Build and run (docs/running.md, docs/writing-apps.md)
                                   the image needs; LOAD_CHECK=0 packs apps that cannot load)
   make new-app NAME=foo [LANG=c|rust] [APPS_DIR=apps]
                                   create APPS_DIR/foo from app-template
+  make debug APP=dir [ARGS=...] [GDB_ARGS='-batch -x script'] [DEBUG_TIMEOUT=86400]
+                                  boot it with the runtime's gdb stub and gdb attached, every
+                                  object's symbols loaded (docs/debugging.md)
   make xl-run APP=dir [SCENARIO=run|shutdown|destroy|crash] [NET=1] [IP=198.18.0.2]
               [DISK=a.img[,b.img]] [DISK_RO=1] [WAIT_FOR="text"] [CLIENT='cmd']
               [LINUX_GUEST='script'] [TIMEOUT=120] [V=1]
@@ -88,9 +92,10 @@ Disks (docs/storage.md)
 Test and measure
   make test                       lint, host unit tests, harness tests, image tests, fuzz smoke
                                   run, boot tests under Xen, the docs' commands
-  make lint | unit-test | harness-test | image-test | fuzz-smoke | boot-test | docs-test |
-       test-images                one part of make test (docs-test: every command the docs show,
-                                  run; test-images: the images boot-test runs)
+  make lint | unit-test | harness-test | image-test | fuzz-smoke | boot-test | docs-test
+                                  one part of make test (docs-test: every command the docs
+                                  show, run)
+  make test-images                the images the boot tests run
   make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)
   make bench                      runtime benchmarks: faults, hypercalls, instances, malloc
   make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]   HTTP server: ukrt vs Linux (docs/bench-net.md)
@@ -108,7 +113,7 @@ Pieces
 endef
 export HELP_TEXT
 
-.PHONY: app-check disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test docs-test fuzz fuzz-smoke bench bench-net bench-disk bench-cpu clean
+.PHONY: app-check debug disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test docs-test fuzz fuzz-smoke bench bench-net bench-disk bench-cpu clean
 
 help:
 	@echo "$$HELP_TEXT"
@@ -257,6 +262,7 @@ test-images:
 	$(MAKE) image APP=ci/apps/disk-check
 	$(MAKE) image APP=ci/apps/image-files
 	$(MAKE) image APP=ci/apps/crash
+	$(MAKE) image APP=ci/apps/gdb-check
 	$(MAKE) image APP=ci/apps/zlib
 	$(MAKE) image APP=ci/apps/lua
 	$(MAKE) image APP=ci/apps/sqlite
@@ -269,6 +275,20 @@ $(XEN_GZ): | deps
 
 run: image $(XEN)
 	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)" --stdin
+
+# The image with the runtime's gdb stub on COM2 (QEMU serves it on a
+# loopback TCP port) and gdb attached once the guest waits: before the
+# first app's main (uk.gdb=wait, added unless ARGS has a uk.gdb word), or
+# at a fatal fault (ARGS=uk.gdb=crash). GDB_ARGS go to gdb, e.g.
+# GDB_ARGS='-batch -x script'. See docs/debugging.md.
+GDB_ARGS ?=
+DEBUG_TIMEOUT ?= 86400
+debug: image $(XEN)
+	@$(PYTHON) ci/gdbrun.py $(APP_OUT)/$(APP_NAME).xen --xen $(XEN) --memory $(MEMORY) \
+		--timeout $(DEBUG_TIMEOUT) --symbols $(KERNEL) \
+		--args "$(if $(findstring uk.gdb,$(ARGS)),$(ARGS),uk.gdb=wait $(ARGS))" \
+		--symbols-dir target/app/x86_64-ukrt-app/release --symbols-dir $(APP_OUT) $(if $(V),-v) \
+		-- $(GDB_ARGS)
 
 test: lint unit-test harness-test image-test fuzz-smoke boot-test docs-test
 

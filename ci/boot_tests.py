@@ -8,8 +8,10 @@ import argparse
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -705,6 +707,78 @@ def load_failures(out):
     return counts
 
 
+class Gdb(unittest.TestCase):
+    """make debug's path (ci/gdbrun.py): the runtime's gdb stub on COM2 and
+    Debian's gdb, scripted with -batch, on ci/apps/gdb-check (built -O0)."""
+
+    def debug(self, args, script, interrupt_after=None, timeout=120):
+        """Runs gdb-check with `args` and gdb on `script`; returns (status,
+        output). With interrupt_after, sends gdb a SIGINT (Ctrl-C) once the
+        guest printed that line."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "session.gdb")
+            with open(path, "w") as f:
+                f.write(script)
+            cmd = [sys.executable, os.path.join(HERE, "gdbrun.py"), app_image("gdb-check"),
+                   "--xen", XEN, "--args", args, "--symbols", KERNEL, "--timeout", str(timeout),
+                   "--symbols-dir", os.path.join(ROOT, "target/app/x86_64-ukrt-app/release"),
+                   "--symbols-dir", built("gdb-check"), "--", "-batch", "-x", path]
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+            out = []
+            try:
+                for line in p.stdout:
+                    out.append(line)
+                    if interrupt_after is not None and line.rstrip("\n") == interrupt_after:
+                        os.killpg(p.pid, signal.SIGINT)  # gdbrun ignores it; gdb interrupts
+                        interrupt_after = None
+                status = p.wait(timeout=timeout + 30)
+            finally:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+                p.stdout.close()
+            return status, "".join(out)
+
+    def test_break_read_step_backtrace_and_write_a_variable(self):
+        status, out = self.debug("uk.gdb=wait", "\n".join([
+            "break scale", "continue",
+            "printf \"n=%d counter=%d\\n\", n, counter",
+            "step", "printf \"factor=%d\\n\", factor",
+            "bt", "set var counter = 100", "detach", ""]))
+        self.assertEqual(status, 0, out)
+        self.assertRegex(out, r"Breakpoint 1, scale \(n=5\) at gdb_check\.c:\d+")
+        self.assertIn("n=5 counter=7\n", out)
+        self.assertIn("factor=15\n", out)
+        self.assertRegex(out, r"#0 +scale \(n=5\) at gdb_check\.c:\d+\n#1 +0x[0-9a-f]+ in main ")
+        # 100 + (5 * 3 + 1): the app saw gdb's write.
+        self.assertIn("scale=16 counter=116\n", out)
+        self.assertIn("uk-exit: status=0", out)
+
+    def test_a_fatal_fault_stops_in_gdb_at_the_faulting_instruction(self):
+        status, out = self.debug("uk.gdb=crash crash", "\n".join([
+            "info program", "bt", "x/i $pc", "printf \"p=%p\\n\", p", ""]))
+        self.assertRegex(out, r"ukrt-gdb: waiting for gdb on COM2 \(Signal\(11\) at (0x[0-9a-f]+)\)")
+        rip = re.search(r"Signal\(11\) at (0x[0-9a-f]+)", out).group(1)
+        self.assertIn("It stopped with signal SIGSEGV", out)
+        self.assertRegex(out, r"#0 +0x0*%s in crash_here \(p=0x0\) at gdb_check\.c:\d+" % rip[2:])
+        self.assertRegex(out, r"=> 0x0*%s <crash_here\+\d+>:\tmovl +\$0x1,\(%%rax\)" % rip[2:])
+        self.assertIn("p=(nil)\n", out)
+        # gdb detached on quitting: the fault then ends the app as usual.
+        self.assertIn("ended by SIGSEGV (status 139)", out)
+        self.assertEqual(status, 139, out)
+
+    def test_ctrl_c_interrupts_a_spinning_app(self):
+        status, out = self.debug("uk.gdb=wait spin", "\n".join([
+            "continue", "printf \"spun=%d\\n\", spins > 0", "set var spinning = 0",
+            "detach", ""]), interrupt_after="spinning")
+        self.assertIn("Program received signal SIGINT", out)
+        self.assertRegex(out, r"main \(argc=2, argv=0x[0-9a-f]+\) at gdb_check\.c:\d+")
+        self.assertIn("spun=1\n", out)
+        self.assertIn("\nspun\n", out)
+        self.assertEqual(status, 0, out)
+
+
 class Containment(unittest.TestCase):
     """A fault of an app's own code ends that app alone (ci/apps/crash)."""
 
@@ -1048,6 +1122,16 @@ class XL(unittest.TestCase):
         self.assertIn("Hello from C!\narg: hello-c\narg: one\narg: exit=3\n", p.stdout)
         self.assertEqual(lines[-1], "uk-exit: status=3")
         self.assertRegex(p.stderr, r"hello-c +\d+ +32 +1 ", "xl list shows the domain")
+
+    def test_uk_gdb_is_refused_in_a_domu_and_the_app_runs(self):
+        # COM2's ports are the first domain's: an `in` would be a #GP here.
+        p = self.xl(app_image("gdb-check"), app_cfg("gdb-check"),
+                    "--set", 'extra="uk.gdb=crash"')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("ukrt: warning: uk.gdb works in the first domain only (make debug; "
+                      "docs/debugging.md); the gdb stub stays off\n", p.stdout)
+        self.assertNotIn("ukrt-gdb:", p.stdout)
+        self.assertIn("scale=16 counter=23\n", p.stdout)
 
     def test_shared_library_image_as_a_domu(self):
         p = self.xl(app_image("greet"), app_cfg("greet"),

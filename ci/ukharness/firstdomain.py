@@ -22,7 +22,7 @@ class Options:
 
     def __init__(self, kernel, xen, args="", ramdisk=None, memory=64, timeout=120.0,
                  shutdown_timeout=15.0, input=None, input_after="ready for input",
-                 verbose=False, stdin=None):
+                 verbose=False, stdin=None, gdb_port=None):
         self.kernel = kernel
         self.xen = xen
         self.args = args
@@ -34,6 +34,8 @@ class Options:
         self.input_after = input_after
         self.verbose = verbose
         self.stdin = stdin   # a stream passed to the guest's console (make run's terminal)
+        # COM2 as a TCP server on this loopback port (the gdb stub's channel).
+        self.gdb_port = gdb_port
 
 
 def machine_memory(guest_mib):
@@ -48,8 +50,9 @@ def qemu_command(o):
         module += "," + o.ramdisk.replace(",", ",,")
     xen_cmdline = (f"console=com1 com1=115200,8n1 dom0_mem={o.memory}M,max:{o.memory}M "
                    "dom0_max_vcpus=1 loglvl=all guest_loglvl=all")
+    com2 = ["-serial", f"tcp:127.0.0.1:{o.gdb_port},server=on,wait=off"] if o.gdb_port else []
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(machine_memory(o.memory)),
-            "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+            "-nodefaults", "-display", "none", "-serial", "stdio", *com2, "-no-reboot",
             "-kernel", o.xen, "-append", xen_cmdline, "-initrd", module]
 
 

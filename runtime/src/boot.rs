@@ -46,6 +46,9 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
         panic!("MMUEXT_NEW_USER_BASEPTR refused: {e}");
     }
     start_events();
+    if let Some(o) = cmdline.runtime_options().find(|o| o.key == "gdb") {
+        crate::gdb::init(o.value, info.is_initial_domain());
+    }
     let after = cmdline
         .runtime_options()
         .find(|o| o.key == "shutdown-after")
@@ -128,6 +131,7 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "gw",             // uk.gw=ADDR: the default gateway (with uk.ip)
     "mount",          // uk.mount=DISK:PATH,...: where disks are mounted (or none)
     "tmp",            // uk.tmp=SIZE: how much /tmp may hold
+    "gdb",            // uk.gdb[=crash|wait]: the gdb stub on COM2 (docs/debugging.md)
     #[cfg(feature = "selftest")]
     "test", // run a built-in self-test instead of the app
 ];

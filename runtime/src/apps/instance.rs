@@ -137,6 +137,9 @@ impl Instance {
         let plan = plan::plan(spec, &objects, env, extra_args, slot_base, &exports)
             .map_err(LoadError::Plan)?;
         let file_pfns: Vec<u64> = ids.iter().map(|&i| cache.objects[i].2).collect();
+        for (&i, &base) in ids.iter().zip(&plan.bases) {
+            crate::gdb::announce_object(&spec.name, &cache.objects[i].0.file, base);
+        }
         let memory = AppMemory::new(plan.slot.clone());
         let mut inst = Instance {
             regions: Vec::new(),

@@ -19,6 +19,9 @@ pub mod heap;
 pub mod image;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
+pub mod peek;
+#[cfg(target_os = "none")]
+#[allow(unsafe_code)]
 pub mod setup;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]

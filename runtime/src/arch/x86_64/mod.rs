@@ -9,6 +9,8 @@ mod entry;
 pub use entry::{boot_stack, boot_stack_guard};
 pub mod hypercall;
 #[cfg(target_os = "none")]
+pub mod serial;
+#[cfg(target_os = "none")]
 pub mod switch;
 pub mod traps;
 #[cfg(target_os = "none")]

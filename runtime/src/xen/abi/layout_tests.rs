@@ -88,11 +88,16 @@ fn table() -> Table {
         port => "port");
     layout!(t, evtchn_send, "struct evtchn_send", port => "port");
     layout!(t, evtchn_close, "struct evtchn_close", port => "port");
+    layout!(t, VcpuSetPeriodicTimer, "struct vcpu_set_periodic_timer", period_ns => "period_ns");
+    layout!(t, PhysdevSetIopl, "struct physdev_set_iopl", iopl => "iopl");
     constants!(t,
         DOMID_SELF => "DOMID_SELF", UVMF_INVLPG => "UVMF_INVLPG",
         XENVER_VERSION => "XENVER_version", XENVER_EXTRAVERSION => "XENVER_extraversion",
         XEN_EXTRAVERSION_LEN => "sizeof(xen_extraversion_t)",
         VCPUOP_STOP_PERIODIC_TIMER => "VCPUOP_stop_periodic_timer",
+        VCPUOP_SET_PERIODIC_TIMER => "VCPUOP_set_periodic_timer",
+        HYPERVISOR_PHYSDEV_OP => "__HYPERVISOR_physdev_op",
+        PHYSDEVOP_SET_IOPL => "PHYSDEVOP_set_iopl",
         MACH2PHYS_VIRT_START => "MACH2PHYS_VIRT_START",
         PAGE_SIZE => "(1 << XEN_PAGE_SHIFT)",
         SHUTDOWN_poweroff => "SHUTDOWN_poweroff", SHUTDOWN_reboot => "SHUTDOWN_reboot",
@@ -239,6 +244,7 @@ const HEADERS: &[&str] = &[
     "xen/grant_table.h",
     "xen/event_channel.h",
     "xen/vcpu.h",
+    "xen/physdev.h",
     "xen/sched.h",
     "xen/io/console.h",
     "xen/io/xs_wire.h",
