@@ -113,7 +113,7 @@ fn eh_frame_from_hdr(elf: &Elf, data: &[u8], hdr: &Section) -> Option<Section> {
     })?;
     let start = seg.p_offset.checked_add(vaddr - seg.p_vaddr)?;
     let end = seg.p_offset.checked_add(seg.p_filesz)?;
-    (end <= data.len() as u64).then(|| Section {
+    (end <= data.len() as u64).then_some(Section {
         vaddr,
         file: start as usize..end as usize,
     })

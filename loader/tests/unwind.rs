@@ -209,7 +209,13 @@ fn loops_and_endless_chains_are_bounded() {
     assert_eq!(bt.stop, Stop::NoProgress);
     assert_eq!(bt.frames().len(), 1);
     // An endless chain that always moves up: MAX_FRAMES frames.
-    let mut endless = |a: u64| Some(if a % 16 == 0 { a + 16 } else { f.at("mid_ret") });
+    let mut endless = |a: u64| {
+        Some(if a.is_multiple_of(16) {
+            a + 16
+        } else {
+            f.at("mid_ret")
+        })
+    };
     let bt = backtrace(&[o], regs(f.at("leaf_fault"), 0, S), &mut endless);
     assert_eq!(bt.stop, Stop::FrameLimit);
     assert_eq!(bt.frames().len(), MAX_FRAMES);
