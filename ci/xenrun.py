@@ -19,7 +19,7 @@ import argparse
 import os
 import sys
 
-from ukharness import firstdomain
+from ukharness import firstdomain, symbolize
 from ukharness.report import Report, console_streams
 
 
@@ -39,6 +39,12 @@ def parse_args(argv):
                    "once the guest prints a line containing --input-after")
     p.add_argument("--input-after", default="ready for input",
                    help="the guest line to wait for before typing --input")
+    p.add_argument("--objects", action="append", default=[], metavar="DIR",
+                   help="also look for the app's unstripped objects here when adding file "
+                   "and line to crash reports (the image's folder and libukc's build are "
+                   "searched anyway)")
+    p.add_argument("--no-symbolize", action="store_true",
+                   help="print crash reports' frames as the guest wrote them")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also show Xen's own console lines")
     return p.parse_args(argv)
@@ -49,7 +55,9 @@ def main(argv):
     console_streams()
     o = firstdomain.Options(a.kernel, a.xen, args=a.args, ramdisk=a.ramdisk, memory=a.memory,
                             timeout=a.timeout, shutdown_timeout=a.shutdown_timeout,
-                            input=a.input, input_after=a.input_after, verbose=a.verbose)
+                            input=a.input, input_after=a.input_after, verbose=a.verbose,
+                            symbolizer=None if a.no_symbolize
+                            else symbolize.for_image(a.kernel, a.objects))
     return firstdomain.run(o, Report("xenrun")).status
 
 

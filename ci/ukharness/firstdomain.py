@@ -22,7 +22,7 @@ class Options:
 
     def __init__(self, kernel, xen, args="", ramdisk=None, memory=64, timeout=120.0,
                  shutdown_timeout=15.0, input=None, input_after="ready for input",
-                 verbose=False):
+                 verbose=False, symbolizer=None):
         self.kernel = kernel
         self.xen = xen
         self.args = args
@@ -33,6 +33,8 @@ class Options:
         self.input = input
         self.input_after = input_after
         self.verbose = verbose
+        # Adds file and line to crash reports' frames (symbolize.py).
+        self.symbolizer = symbolizer
 
 
 def machine_memory(guest_mib):
@@ -81,6 +83,8 @@ class FirstDomain:
     def line(self, text):
         """Handle one console line; return True when the run is over."""
         xen = console.is_xen(text)
+        if not xen and self.o.symbolizer:
+            text = self.o.symbolizer.line(text)
         if not xen or self.o.verbose:
             self.report.show(text)
         if not xen:

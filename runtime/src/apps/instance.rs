@@ -177,6 +177,7 @@ impl Instance {
                 environ: plan.args.environ,
                 name: plan.args.argv_string(0),
                 label: spec.name.clone(),
+                stack: plan.stack.clone(),
                 objects: loaded,
             },
         };
