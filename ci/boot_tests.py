@@ -199,7 +199,10 @@ class Memory(unittest.TestCase):
         self.assertIn(f"*** ukrt: fatal {name}", b.out)
         self.assertRegex(b.out, r"rip 0x[0-9a-f]{16}  rsp 0x[0-9a-f]{16}")
         self.assertRegex(b.out, r"rax 0x[0-9a-f]{16} rbx")
-        self.assertRegex(b.out, r"backtrace:\n      #0 0x[0-9a-f]{16}\n      #1 0x")
+        # Runtime frames: named `ukrt` by the guest, by function and line by
+        # the harness (from the kernel's ELF file).
+        self.assertRegex(b.out, r"backtrace:\n      #0 0x[0-9a-f]{16} ukrt \S+ at runtime/src/\S+\.rs:\d+"
+                         r".*\n      #1 0x[0-9a-f]{16} ukrt \S+")
         if reason:
             self.assertIn(f"    reason     {reason}", b.out)
         if address is not None:

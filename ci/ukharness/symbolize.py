@@ -85,7 +85,7 @@ def line_of(path, addr):
         return None, None
     lines = out.splitlines()
     pairs = []  # innermost first: (function, FILE:LINE or None)
-    for func, where in zip(lines[0::2], lines[1::2]):
+    for func, where in zip(lines[0::2], lines[1::2], strict=False):
         where = where.split(" (discriminator")[0]
         file, _, line = where.rpartition(":")
         known = file and not file.startswith("??") and line not in ("?", "0")
