@@ -171,7 +171,10 @@ pub fn write_app_frames(w: &mut impl Write, objects: &[AppObject], bt: &Backtrac
     writeln!(w, "    backtrace:")?;
     for (i, f) in bt.frames().iter().enumerate() {
         write!(w, "      #{i} {:#018x}", f.pc)?;
-        match objects.iter().find(|o| o.base <= f.pc && f.pc - o.base < o.len) {
+        match objects
+            .iter()
+            .find(|o| o.base <= f.pc && f.pc - o.base < o.len)
+        {
             Some(o) => {
                 let off = f.pc - o.base;
                 write!(w, " {}+{off:#x}", o.name)?;
@@ -349,7 +352,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ukrt-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let so = dir.join("unwind.so");
-        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../loader/tests/fixtures/unwind.S");
+        let src = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../loader/tests/fixtures/unwind.S"
+        );
         let st = std::process::Command::new("gcc")
             .args(["-shared", "-nostdlib", "-o"])
             .arg(&so)
