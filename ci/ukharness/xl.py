@@ -99,7 +99,7 @@ class Options:
     def __init__(self, image, cfg, xen, dom0="build/xl-dom0", scenario="run", wait_for="",
                  set=(), timeout=120.0, boot_timeout=60.0, guest_timeout=None, verbose=False,
                  net=False, ip=GUEST_IP, client=None, client_timeout=None, linux_guest=None,
-                 files=(), disks=(), disk_ro=False):
+                 files=(), disks=(), disk_ro=False, symbolizer=None):
         self.image = image
         self.cfg = cfg
         self.xen = xen
@@ -123,6 +123,8 @@ class Options:
         if len(self.disks) > MAX_DISKS:
             raise ValueError(f"{len(self.disks)} disks: at most {MAX_DISKS}")
         self.disk_ro = disk_ro
+        # Adds file and line to crash reports' frames (symbolize.py).
+        self.symbolizer = symbolizer
 
 
 class Client(NamedTuple):
@@ -345,6 +347,8 @@ class Dom0:
                         + (" (timed out, killed)" if c.timed_out else ""))
 
     def guest(self, text):
+        if self.o.symbolizer:
+            text = self.o.symbolizer.line(text)
         self.guest_lines.append(text)
         if not self.o.verbose:
             self.report.show(text)
