@@ -310,8 +310,19 @@ pub fn backtrace<M: Memory>(objects: &[Object], regs: Registers, mem: &mut M) ->
             None => Err(Stop::LeftObjects),
             Some(o) => {
                 // A return address is one past the call: look up the call.
-                let lookup = if via == Via::Fault { pc } else { pc - 1 };
-                match cfi_step(o, lookup - o.base, &regs, &mut budget, &mut ctx) {
+                // (A return address at the object's first byte has no call
+                // before it in the object: checked, not wrapped.)
+                let at = pc - o.base;
+                let lookup = if via == Via::Fault {
+                    Some(at)
+                } else {
+                    at.checked_sub(1)
+                };
+                let step = match lookup {
+                    Some(addr) => cfi_step(o, addr, &regs, &mut budget, &mut ctx),
+                    None => Err(Stop::NoUnwindInfo),
+                };
+                match step {
                     Err(Stop::NoUnwindInfo) => frame_pointer(&regs, &mut budget),
                     other => other,
                 }

@@ -274,6 +274,21 @@ fn corrupt_unwind_tables_never_panic_and_stay_bounded() {
 }
 
 #[test]
+fn a_return_address_at_an_objects_first_byte_is_not_looked_up_before_it() {
+    let f = fixture(&[]);
+    // leaf's return address is the object's base: no call precedes it in
+    // the object, so no CFI lookup (and no underflow); the frame-pointer
+    // fallback is tried instead (rbp 0 here: the walk ends).
+    let mut read = |a: u64| (a == S).then_some(BASE);
+    let bt = backtrace(&[f.object()], regs(f.at("leaf_fault"), 0, 0), &mut read);
+    assert_eq!(
+        pcs(&bt),
+        [(f.at("leaf_fault"), Via::Fault), (BASE, Via::Cfi)]
+    );
+    assert_eq!(bt.stop, Stop::NoUnwindInfo);
+}
+
+#[test]
 fn registers_at_a_fault_are_all_known() {
     let r = Registers::at_fault(0x1234, core::array::from_fn(|i| i as u64 * 10));
     assert_eq!(r.get(RA), Some(0x1234));
@@ -325,4 +340,48 @@ fn rust_names_are_demangled_without_their_hash() {
         offset: 0,
     };
     assert_eq!(c.to_string(), "strlen+0x0");
+}
+
+#[test]
+fn random_stacks_and_registers_never_panic_and_stay_bounded() {
+    let f = fixture(&[]);
+    let text: Vec<u64> = [
+        "leaf_fault",
+        "mid_ret",
+        "top_ret",
+        "start_ret",
+        "fp_only_ret",
+    ]
+    .iter()
+    .map(|n| f.at(n))
+    .collect();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..5000 {
+        // Words that are code addresses, stack addresses or noise.
+        let salt = next();
+        let mut mem = |a: u64| {
+            let h = (a ^ salt).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            Some(match h >> 62 {
+                0 => text[(h >> 8) as usize % text.len()],
+                1 => S + (h >> 20) % 4096,
+                2 => 0,
+                _ => h,
+            })
+        };
+        let pc = match next() % 3 {
+            0 => text[next() as usize % text.len()],
+            1 => BASE + next() % f.len,
+            _ => next(),
+        };
+        let r = regs(pc, next(), S + next() % 256);
+        let bt = backtrace(&[f.object()], r, &mut mem);
+        assert!(bt.frames().len() <= MAX_FRAMES);
+        assert!(bt.reads <= MAX_STACK_READS);
+    }
 }
