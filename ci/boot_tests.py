@@ -278,14 +278,36 @@ class Traps(unittest.TestCase):
         self.assertIn("Fault while accessing guest memory", b.err)
 
 
+def app_out(folder):
+    """The build folder `make image APP=folder` writes, keyed as the Makefile
+    keys it: build/app/<path in this checkout>, or build/app/abs/<path>."""
+    folder = os.path.abspath(os.path.join(ROOT, folder))
+    rel = os.path.relpath(folder, ROOT)
+    key = "abs" + folder if rel.startswith("..") else rel
+    return os.path.join(BUILD, "app", key)
+
+
+def built(app):
+    """The build folder of an app of this checkout, by name: examples/<app>
+    or ci/apps/<app>."""
+    for parent in ("examples", "ci/apps"):
+        if os.path.isdir(os.path.join(ROOT, parent, app)):
+            return app_out(os.path.join(parent, app))
+    raise FileNotFoundError(f"no app named {app!r} in examples/ or ci/apps/")
+
+
 def example(name):
-    """A file of a built example: build/<app>/<file>."""
+    """A file of a built example, by file name."""
     app = {"hello-c.xen": "hello-c", "hello-rust.xen": "hello-rust"}.get(name, "greet")
-    return os.path.join(BUILD, app, name)
+    return os.path.join(built(app), name)
 
 
 def app_image(app):
-    return os.path.join(BUILD, app, app + ".xen")
+    return os.path.join(built(app), app + ".xen")
+
+
+def app_cfg(app):
+    return os.path.join(built(app), app + ".cfg")
 
 
 def code_pages(so):
@@ -558,7 +580,8 @@ class LibC(unittest.TestCase):
     TZ = "CET-1CEST,M3.5.0,M10.5.0/3"
 
     def native(self, *args):
-        exe = os.path.join(BUILD, "libc-check-native")
+        exe = os.path.join(BUILD, "native", "libc-check")
+        os.makedirs(os.path.dirname(exe), exist_ok=True)
         subprocess.run(["gcc", "-O2", "-o", exe, os.path.join(HERE, "apps/libc-check/libc_check.c"),
                         "-lm"], check=True)
         env = dict(os.environ, GREETING="hello", TZ=self.TZ)
@@ -669,7 +692,7 @@ def hello_bundle(apps, prefix):
     with open(manifest, "w") as f:
         f.writelines(f"app h{i} hello-c.so\n" for i in range(apps))
     out = os.path.join(d, "hellos.ukb")
-    app = os.path.join(BUILD, "hello-c")
+    app = built("hello-c")
     subprocess.run([os.path.join(ROOT, "target/release/ukrt-pack"), "pack", "-o", out,
                     "--manifest", manifest, os.path.join(app, "hello-c.so"),
                     os.path.join(app, "libukc.so")], check=True, capture_output=True)
@@ -840,7 +863,7 @@ class RealPrograms(unittest.TestCase):
         (relative to the app's folder, where the image has its files at
         /)."""
         folder = os.path.join(ROOT, "ci", "apps", app)
-        out = os.path.abspath(os.path.join(BUILD, app + "-native"))
+        out = os.path.abspath(os.path.join(BUILD, "native", app))
         subprocess.run(["make", "-s", "-C", folder, "native", f"UKRT={ROOT}", f"OUT={out}"],
                        check=True, capture_output=True)
         with open(os.path.join(folder, "manifest.txt")) as f:
@@ -985,7 +1008,7 @@ def timing_bundle(manifest):
     """A bundle of the timing test app with `manifest`, for --ramdisk."""
     import tempfile
     out = tempfile.NamedTemporaryFile(suffix=".ukb", delete=False).name
-    app = os.path.join(BUILD, "timing")
+    app = built("timing")
     subprocess.run([os.path.join(ROOT, "target/release/ukrt-pack"), "pack", "-o", out,
                     "--manifest-text", manifest, os.path.join(app, "timing.so"),
                     os.path.join(app, "libukc.so")], check=True, capture_output=True)
@@ -1086,7 +1109,7 @@ class XL(unittest.TestCase):
         return p
 
     def test_console_ring_xenstore_and_xl_list(self):
-        p = self.xl(app_image("hello-c"), os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+        p = self.xl(app_image("hello-c"), app_cfg("hello-c"),
                     "--set", 'extra="one exit=3"')
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
         lines = p.stdout.splitlines()
@@ -1097,7 +1120,7 @@ class XL(unittest.TestCase):
         self.assertRegex(p.stderr, r"hello-c +\d+ +32 +1 ", "xl list shows the domain")
 
     def test_shared_library_image_as_a_domu(self):
-        p = self.xl(app_image("greet"), os.path.join(BUILD, "greet", "greet.cfg"),
+        p = self.xl(app_image("greet"), app_cfg("greet"),
                     "--set", 'extra="uk.stats"')
         self.assertEqual(p.returncode, 127, p.stdout + p.stderr)
         got = stats(p.stdout)
@@ -1105,7 +1128,7 @@ class XL(unittest.TestCase):
         self.assertIn("uk-app: name=greet-b status=0", p.stdout)
 
     def test_xl_shutdown_stops_the_apps_through_xenstore(self):
-        p = self.xl(app_image("timing"), os.path.join(BUILD, "timing", "timing.cfg"),
+        p = self.xl(app_image("timing"), app_cfg("timing"),
                     "--set", 'extra="forever"', "--scenario", "shutdown",
                     "--wait-for", "sleeping until stopped")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
@@ -1115,7 +1138,7 @@ class XL(unittest.TestCase):
         self.assertRegex(p.stderr, r"timing +\d+ +\d+ +1 +-b----", "blocked while asleep")
 
     def test_xl_destroy(self):
-        p = self.xl(app_image("timing"), os.path.join(BUILD, "timing", "timing.cfg"),
+        p = self.xl(app_image("timing"), app_cfg("timing"),
                     "--set", 'extra="forever"', "--scenario", "destroy",
                     "--wait-for", "sleeping until stopped")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
@@ -1124,7 +1147,7 @@ class XL(unittest.TestCase):
         self.assertIn("destroyed", p.stderr)
 
     def test_a_crash_leads_to_the_on_crash_action(self):
-        p = self.xl(KERNEL, os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+        p = self.xl(KERNEL, app_cfg("hello-c"),
                     "--set", 'extra="panic=boom"', "--scenario", "crash")
         self.assertEqual(p.returncode, 134, p.stdout + p.stderr)
         self.assertIn("*** ukrt panic at runtime/src/hello.rs", p.stdout)
@@ -1200,7 +1223,7 @@ class XLNet(unittest.TestCase):
 
     def test_a_ukrt_image_gets_a_vif_that_dom0_routes(self):
         # What the vif script set up in xenstore and in dom0's routes.
-        p, c = self.xlrun(app_image("timing"), "--cfg", os.path.join(BUILD, "timing", "timing.cfg"),
+        p, c = self.xlrun(app_image("timing"), "--cfg", app_cfg("timing"),
                           "--set", 'extra="forever"', "--net", "--scenario", "destroy",
                           "--wait-for", "sleeping until stopped", "--client",
                           "d=$(xl domid timing); b=/local/domain/0/backend/vif/$d/0; "
@@ -1217,7 +1240,7 @@ class XLNet(unittest.TestCase):
 
     def test_a_failing_vif_script_fails_xl_create_with_its_reason(self):
         # A vif without ip=: the script refuses it, and libxl fails the create.
-        p, c = self.xlrun(app_image("hello-c"), "--cfg", os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+        p, c = self.xlrun(app_image("hello-c"), "--cfg", app_cfg("hello-c"),
                           "--net", "--set",
                           "vif=['mac=00:16:3e:c6:12:02,script=/etc/xen/scripts/vif-ukrt']")
         self.assertEqual(p.returncode, 125, p.stdout + p.stderr)
@@ -1242,7 +1265,7 @@ class Network(unittest.TestCase):
         """The image of app with a vif; client in dom0 once the guest printed
         wait_for; then xl shutdown. Returns (the process, the client)."""
         p = subprocess.run([sys.executable, os.path.join(HERE, "xl/xlrun.py"), app_image(app),
-                            "--cfg", os.path.join(BUILD, app, app + ".cfg"), "--net",
+                            "--cfg", app_cfg(app), "--net",
                             "--wait-for", wait_for, "--client", client,
                             "--client-timeout", str(client_timeout), *extra,
                             "--xen", XEN, "--dom0", os.path.join(BUILD, "xl-dom0"),
@@ -1532,16 +1555,66 @@ class Templates(unittest.TestCase):
                     p = subprocess.run(["make", "-s", "image", f"APP={apps}/{name}"], cwd=ROOT,
                                        capture_output=True, text=True)
                     self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-                    cfg = os.path.join(BUILD, name, name + ".cfg")
+                    out = app_out(os.path.join(apps, name))
+                    cfg = os.path.join(out, name + ".cfg")
                     c = subprocess.run([os.path.join(ROOT, "target/release/xen-config"), "check", cfg],
                                        cwd=ROOT, capture_output=True, text=True)
                     self.assertEqual(c.returncode, 0, c.stderr)
-                    b = Boot("GREETING=hi one", image=app_image(name))
+                    b = Boot("GREETING=hi one", image=os.path.join(out, name + ".xen"))
                     self.assertEqual(b.status, 0, b)
                     self.assertIn(f"Hello from {name}!", b.lines)
                     self.assertIn("GREETING is hi", b.lines)
         finally:
             shutil.rmtree(apps)
+
+
+class Console(unittest.TestCase):
+    """`make run` and `make xl-run` pass the terminal's lines to the guest's
+    console (here a pipe standing in for the terminal), and the Rust
+    wrappers read them: hello-rust's `read` mode echoes each line until
+    `quit`. A copy of the app, so that its build folder is its own."""
+
+    LINES = b"hello there\nsecond line\nquit\n"
+
+    def setUp(self):
+        import shutil
+        import tempfile
+        self.tmp = tempfile.mkdtemp(prefix="ukrt-console-")
+        self.app = os.path.join(self.tmp, "hello-rust")
+        shutil.copytree(os.path.join(ROOT, "examples", "hello-rust"), self.app,
+                        ignore=shutil.ignore_patterns("target"))
+        toml = os.path.join(self.app, "Cargo.toml")
+        with open(toml) as f:
+            text = f.read().replace('path = "../../app-template/ukrt-app"',
+                                    f'path = "{ROOT}/app-template/ukrt-app"')
+        with open(toml, "w") as f:
+            f.write(text)
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        shutil.rmtree(app_out(self.app), ignore_errors=True)
+
+    def make(self, target, timeout):
+        return subprocess.run(["make", "--no-print-directory", "-s", target, f"APP={self.app}",
+                               "ARGS=read", f"XEN={os.path.abspath(XEN)}", "TIMEOUT=120"],
+                              cwd=ROOT, input=self.LINES, capture_output=True, timeout=timeout)
+
+    def check(self, p):
+        out = p.stdout.decode(errors="replace")
+        self.assertEqual(p.returncode, 0, out + p.stderr.decode(errors="replace"))
+        lines = out.splitlines()
+        i = lines.index("type lines; quit ends")
+        self.assertEqual(lines[i + 1:i + 4], ["rust read: hello there (11 bytes)",
+                                              "rust read: second line (11 bytes)", "done reading"])
+        self.assertIn("env: GREETING: environment variable not found", lines)
+        self.assertIn("time: slept at least 20 ms: true; the wall clock is past 2020: true", lines)
+
+    def test_make_run_passes_input_lines(self):
+        self.check(self.make("run", 300))
+
+    def test_make_xl_run_passes_input_lines(self):
+        self.check(self.make("xl-run", 400))
 
 
 class Harness(unittest.TestCase):
@@ -1558,6 +1631,30 @@ class Harness(unittest.TestCase):
         self.assertIn("timed out after 6 s waiting for the guest to exit; "
                       "last guest line: 'hello: hanging as asked'", b.err)
 
+    def test_ctrl_c_stops_the_run_with_130_and_leaves_no_qemu(self):
+        # As the terminal does: SIGINT to the harness (QEMU runs in a session
+        # of its own, so only the harness gets it) once the guest hangs.
+        import signal
+        p = subprocess.Popen([sys.executable, os.path.join(HERE, "xenrun.py"), KERNEL, "--xen", XEN,
+                              "--timeout", "60", "--args", "hang"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            for line in p.stdout:
+                if "hello: hanging as asked" in line:
+                    break
+            ps = subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True,
+                                text=True).stdout.split("\n")
+            qemus = [int(f[0]) for f in (ln.split() for ln in ps)
+                     if len(f) == 3 and f[1] == str(p.pid) and f[2].startswith("qemu")]
+            self.assertEqual(len(qemus), 1, ps)
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=30)
+        finally:
+            p.kill()
+        self.assertEqual(p.returncode, 130, err)
+        self.assertRegex(err, r"xenrun: interrupted \(Ctrl-C\) after [\d.]+ s; the guest was stopped")
+        self.assertFalse(os.path.exists(f"/proc/{qemus[0]}"), "QEMU was stopped with the harness")
+
     def test_an_image_xen_refuses_is_reported_with_xens_reason(self):
         # Xen's own binary is no PV kernel: the domain builder refuses it.
         b = Boot(image=XEN, timeout=30)
@@ -1567,11 +1664,11 @@ class Harness(unittest.TestCase):
 
 
 def load_tests(loader, tests, pattern):
-    """The XL, XLNet, Network and XLDisk tests first: each boots a dom0 (about 9 s, 20 s with
+    """The XL, XLNet, Network, XLDisk and Console tests first: each boots a dom0 (about 9 s, 20 s with
     the Linux domU); started last, they would leave the other workers idle
     at the end."""
-    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, (XL, XLNet, Network, XLDisk))
-                                                                  for t in s)))
+    first = (XL, XLNet, Network, XLDisk, Console)
+    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, first) for t in s)))
 
 
 def main():
@@ -1579,7 +1676,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--kernel", required=True)
     p.add_argument("--selftest-kernel", required=True)
-    p.add_argument("--build", required=True, help="the build folder (images in build/<app>/)")
+    p.add_argument("--build", required=True, help="the build folder (images in build/app/<app folder>/)")
     p.add_argument("--xen", required=True)
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count(),
                    help="tests run at once, each booting its own QEMU (default: one per core)")

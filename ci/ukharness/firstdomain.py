@@ -22,7 +22,7 @@ class Options:
 
     def __init__(self, kernel, xen, args="", ramdisk=None, memory=64, timeout=120.0,
                  shutdown_timeout=15.0, input=None, input_after="ready for input",
-                 verbose=False, symbolizer=None):
+                 verbose=False, stdin=None, symbolizer=None):
         self.kernel = kernel
         self.xen = xen
         self.args = args
@@ -33,6 +33,7 @@ class Options:
         self.input = input
         self.input_after = input_after
         self.verbose = verbose
+        self.stdin = stdin   # a stream passed to the guest's console (make run's terminal)
         # Adds file and line to crash reports' frames (symbolize.py).
         self.symbolizer = symbolizer
 
@@ -69,6 +70,9 @@ class FirstDomain:
         self.xen_tail = collections.deque(maxlen=XEN_TAIL)
         self.last_guest_line = ""
         self.reply = None          # bytes for qemu.follow to type
+        # Forwarded input waits for the guest's first line: typed while Xen
+        # boots, it would go to Xen's own console.
+        self.accepts_input = False
         # --input is typed as written, with \n for Enter.
         self.to_type = o.input.encode().decode("unicode_escape").encode() if o.input else None
 
@@ -102,6 +106,7 @@ class FirstDomain:
 
     def guest_line(self, text):
         self.last_guest_line = text
+        self.accepts_input = True
         found = console.guest_exit(text)
         if found and self.exit is None:
             self.exit = found
@@ -120,7 +125,8 @@ class FirstDomain:
         elapsed = self.clock() - self.start
         crashed = self.xen_end == "crashed" or (self.exit is not None and self.exit.crashed)
         if outcome == qemu.INTERRUPTED:
-            return self.say(INTERRUPTED, "interrupted")
+            return self.say(INTERRUPTED, f"interrupted (Ctrl-C) after {elapsed:.1f} s; the guest "
+                            "was stopped")
         if self.panic.seen:
             return self.say(HARNESS_ERROR, "Xen panicked; its last lines:", self.xen_tail)
         if self.exit is None and not crashed:
@@ -167,9 +173,11 @@ def run(o, report):
         return Verdict(HARNESS_ERROR, problem)
     machine = FirstDomain(o, report)
     try:
-        q = qemu.Qemu(qemu_command(o), stdin=o.input is not None)
+        q = qemu.Qemu(qemu_command(o), stdin=o.input is not None or o.stdin is not None)
     except OSError as e:
         report.say(f"cannot start QEMU: {e}")
         return Verdict(HARNESS_ERROR, f"cannot start QEMU: {e}")
+    if o.stdin is not None:
+        q.forward(o.stdin)
     outcome = qemu.follow(q, machine)
     return machine.verdict(outcome, q.returncode)
