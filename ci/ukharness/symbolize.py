@@ -151,7 +151,7 @@ class Symbolizer:
 
 
 def for_image(image, extra_dirs=()):
-    """The symbolizer for a run of `image` (build/<app>/<app>.xen): its
+    """The symbolizer for a run of `image` (build/app/<app folder>/<app>.xen): its
     folder's objects, libukc's unstripped build, the kernel in the image."""
     folder = os.path.dirname(os.path.abspath(image))
     return Symbolizer([folder, *extra_dirs, LIBUKC_BUILD], kernel=image)
