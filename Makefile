@@ -253,6 +253,8 @@ test-images:
 	$(MAKE) image APP=ci/apps/malloc-stress
 	$(MAKE) image APP=ci/apps/timing
 	$(MAKE) image APP=ci/apps/limits
+	$(MAKE) image APP=ci/apps/backtrace
+	$(MAKE) image APP=ci/apps/backtrace-rust
 	$(MAKE) image APP=examples/http-server
 	$(MAKE) image APP=examples/tcp-echo
 	$(MAKE) image APP=examples/udp-echo

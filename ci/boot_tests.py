@@ -201,7 +201,11 @@ class Memory(unittest.TestCase):
         self.assertIn(f"*** ukrt: fatal {name}", b.out)
         self.assertRegex(b.out, r"rip 0x[0-9a-f]{16}  rsp 0x[0-9a-f]{16}")
         self.assertRegex(b.out, r"rax 0x[0-9a-f]{16} rbx")
-        self.assertRegex(b.out, r"backtrace:\n      #0 0x[0-9a-f]{16}\n      #1 0x")
+        # Runtime frames: named `ukrt` by the guest, by function and line by
+        # the harness (from the kernel's ELF file).
+        self.assertRegex(b.out, r"backtrace:\n      #0 0x[0-9a-f]{16}.*\n      #1 0x[0-9a-f]{16} ukrt")
+        self.assertRegex(b.out, re.compile(r"^      #\d+ 0x[0-9a-f]{16} ukrt \S.* at "
+                                           r"\S*runtime/src/\S+\.rs:\d+", re.M))
         if reason:
             self.assertIn(f"    reason     {reason}", b.out)
         if address is not None:
@@ -847,6 +851,72 @@ class Containment(unittest.TestCase):
         self.assertEqual(b.lines[-1], "uk-exit: status=139")
         self.assertEqual(b.status, 139, b)
         self.assertNotIn("crashed", b.err)
+
+
+def report_of(out, app):
+    """The crash report of `app` in a console: from its first line to the
+    app's uk-app line."""
+    at = out.index(f'*** ukrt: app "{app}" ended by ')
+    return out[at:out.index(f"uk-app: name={app} ", at)]
+
+
+def frames_of(report):
+    """(object, function) of each frame of a crash report's backtrace,
+    ("ukrt", None) for the runtime's."""
+    frames = []
+    for m in re.finditer(r"^      #(\d+) 0x[0-9a-f]{16}(?: (\S+?)(?:\+0x[0-9a-f]+ (\S+)\+0x[0-9a-f]+)?)?"
+                         r"(?: .*)?$", report, re.M):
+        frames.append((m[2], m[3]))
+    return frames
+
+
+class Backtraces(unittest.TestCase):
+    """Crash reports list every caller, found by the objects' unwind tables
+    (ci/apps/backtrace, -O2 without frame pointers, and ci/apps/backtrace-rust)
+    and named in the guest; the harness adds file and line."""
+
+    def test_an_o2_leaf_and_strlen_null_show_every_caller_up_to_main(self):
+        b = Boot("", image=app_image("backtrace"))
+        leaf = report_of(b.out, "leaf")
+        self.assertEqual(frames_of(leaf), [
+            ("backtrace.so", "bt_leaf"), ("backtrace.so", "bt_middle"),
+            ("backtrace.so", "bt_outer"), ("backtrace.so", "main"), ("ukrt", None)], leaf)
+        self.assertIn("    backtrace ends: return address outside the app's objects", leaf)
+        # The harness's file and line, from the unstripped object.
+        self.assertRegex(leaf, r"#0 0x[0-9a-f]{16} backtrace\.so\+0x[0-9a-f]+ bt_leaf\+0x0 "
+                         r"at ci/apps/backtrace/backtrace\.c:12\n")
+        self.assertRegex(leaf, r"bt_middle\+0x[0-9a-f]+ at ci/apps/backtrace/backtrace\.c:17\n")
+        strlen = report_of(b.out, "strlen")
+        self.assertEqual(frames_of(strlen), [
+            ("libukc.so", "strlen"), ("backtrace.so", "bt_measure"),
+            ("backtrace.so", "main"), ("ukrt", None)], strlen)
+        # libukc's line comes from its unstripped build (the image's copy
+        # has no debug information).
+        self.assertRegex(strlen, r"strlen\+0x[0-9a-f]+ at \S+\.rs:\d+ \(inlined into strlen at "
+                         r"app-template/libukc/src/abi/string\.rs:\d+\)\n")
+        self.assertEqual(b.status, 139, b)
+
+    def test_a_rust_apps_fault_shows_its_rust_callers(self):
+        b = Boot("", image=app_image("backtrace-rust"))
+        r = report_of(b.out, "backtrace-rust")
+        so = "backtrace-rust.so"
+        self.assertEqual(frames_of(r), [
+            (so, "backtrace_rust::inner"), (so, "backtrace_rust::outer"),
+            (so, "backtrace_rust::main"), (so, "main"), ("ukrt", None)], r)
+        self.assertIn("backtrace_rust::outer+", r)
+        self.assertRegex(r, r"outer\+0x[0-9a-f]+ at ci/apps/backtrace-rust/src/lib\.rs:22\n")
+
+    def test_endless_recursion_and_a_call_through_null_stay_bounded(self):
+        b = Boot("", image=app_image("crash"))
+        overflow = report_of(b.out, "overflow")
+        frames = frames_of(overflow)
+        self.assertEqual(frames, [("crash.so", "deep")] * 32, overflow)
+        self.assertIn("    backtrace ends: frame limit reached", overflow)
+        # A call through NULL: rip 0, and the caller from the return
+        # address the call pushed.
+        null = report_of(b.out, "call-null")
+        self.assertEqual(frames_of(null), [(None, None), ("crash.so", "main"), ("ukrt", None)], null)
+        self.assertIn("(return address at rsp)", null)
 
 
 def app_output(out):

@@ -109,6 +109,11 @@ PLAN = {
     "python3 ci/boot_tests.py --kernel target/x86_64-unknown-none/release/ukrt --selftest-kernel "
     "target/selftest/x86_64-unknown-none/release/ukrt --build build --xen build/xen "
     "Apps.test_bundle_as_the_ramdisk_module": ROOT_RUN,
+    # backtraces.md: the image's first app ends by SIGSEGV (139)
+    "python3 ci/xenrun.py build/app/ci/apps/backtrace/backtrace.xen --xen build/xen --no-symbolize "
+    ">crash.log": ("run", "root", 600, 139),
+    "ci/ukrt-symbolize crash.log --objects build/app/ci/apps/backtrace --kernel "
+    "build/app/ci/apps/backtrace/backtrace.xen": ROOT_RUN,
     # storage.md
     "make disk OUT=data.img SIZE=64M DIR=files/": ("run", "root", 120, 0, "mkdir -p files"),
     "make disk-ls IMG=data.img DIR=/": ROOT_RUN,
@@ -139,7 +144,7 @@ PLAN = {
 # What the commands leave in the checkout, removed after each file's blocks
 # (they must not exist before: the test refuses to touch a user's own).
 LEFTOVERS = ["apps/hello", "apps/web", "build/app/apps/hello", "build/app/apps/web", "files",
-             "data.img", "out.txt", "blk.cfg", "a.img", "b.img"]
+             "data.img", "out.txt", "blk.cfg", "a.img", "b.img", "crash.log"]
 
 
 class Command:

@@ -22,7 +22,7 @@ class Options:
 
     def __init__(self, kernel, xen, args="", ramdisk=None, memory=64, timeout=120.0,
                  shutdown_timeout=15.0, input=None, input_after="ready for input",
-                 verbose=False, stdin=None, gdb_port=None):
+                 verbose=False, stdin=None, gdb_port=None, symbolizer=None):
         self.kernel = kernel
         self.xen = xen
         self.args = args
@@ -36,6 +36,8 @@ class Options:
         self.stdin = stdin   # a stream passed to the guest's console (make run's terminal)
         # COM2 as a TCP server on this loopback port (the gdb stub's channel).
         self.gdb_port = gdb_port
+        # Adds file and line to crash reports' frames (symbolize.py).
+        self.symbolizer = symbolizer
 
 
 def machine_memory(guest_mib):
@@ -88,6 +90,8 @@ class FirstDomain:
     def line(self, text):
         """Handle one console line; return True when the run is over."""
         xen = console.is_xen(text)
+        if not xen and self.o.symbolizer:
+            text = self.o.symbolizer.line(text)
         if not xen or self.o.verbose:
             self.report.show(text)
         if not xen:

@@ -99,7 +99,7 @@ class Options:
     def __init__(self, image, cfg, xen, dom0="build/xl-dom0", scenario="run", wait_for="",
                  set=(), timeout=120.0, boot_timeout=60.0, guest_timeout=None, verbose=False,
                  net=False, ip=GUEST_IP, client=None, client_timeout=None, linux_guest=None,
-                 files=(), disks=(), disk_ro=False, stdin=None):
+                 files=(), disks=(), disk_ro=False, stdin=None, symbolizer=None):
         self.image = image
         self.cfg = cfg
         self.xen = xen
@@ -126,6 +126,8 @@ class Options:
         # A stream passed to the guest's console (make xl-run's terminal):
         # dom0 then runs `xl create -c`, and the console is shown live.
         self.stdin = stdin
+        # Adds file and line to crash reports' frames (symbolize.py).
+        self.symbolizer = symbolizer
 
 
 class Client(NamedTuple):
@@ -363,6 +365,8 @@ class Dom0:
                         + (" (timed out, killed)" if c.timed_out else ""))
 
     def guest(self, text, show=True):
+        if self.o.symbolizer:
+            text = self.o.symbolizer.line(text)
         self.guest_lines.append(text)
         if show and not self.o.verbose:
             self.report.show(text)

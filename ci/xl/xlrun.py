@@ -72,7 +72,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # ci/, for ukharness
 
 import cpio  # noqa: E402  (ci/xl/cpio.py)
-from ukharness import xl  # noqa: E402
+from ukharness import symbolize, xl  # noqa: E402
 from ukharness.outcome import HARNESS_ERROR  # noqa: E402
 from ukharness.report import Report, console_streams  # noqa: E402
 
@@ -172,7 +172,8 @@ def parse_args(argv):
                           ip=a.ip or xl.GUEST_IP, client=a.client,
                           client_timeout=a.client_timeout, linux_guest=a.linux_guest,
                           files=files, disks=[os.path.abspath(d) for d in disks], disk_ro=a.disk_ro,
-                          stdin=sys.stdin if a.stdin else None)
+                          stdin=sys.stdin if a.stdin else None,
+                          symbolizer=symbolize.for_image(a.image) if a.image else None)
     except ValueError as e:
         p.error(f"--ip {a.ip}: {e}")
 

@@ -23,6 +23,10 @@ pub struct AppContext {
     pub name: u64,
     /// The app's name from the manifest, for the runtime's messages.
     pub label: alloc::string::String,
+    /// The app's stack (for its crash report).
+    pub stack: core::ops::Range<u64>,
+    /// The app's objects where they are loaded (for its crash report).
+    pub objects: alloc::sync::Arc<[crate::trap::report::AppObject]>,
 }
 
 /// Runs `f` on the running app's context; `None` outside an app.

@@ -167,6 +167,16 @@ mod guest {
         })
     }
 
+    /// Whether the page of `va` is mapped (a read there cannot fault).
+    /// `false` when the memory manager is busy: it may be what crashed,
+    /// so this never waits for it.
+    pub fn is_mapped(va: u64) -> bool {
+        SPACE
+            .try_lock()
+            .and_then(|g| g.as_ref().map(|s| s.translate(va).is_some()))
+            .unwrap_or(false)
+    }
+
     /// Faults handled so far.
     pub fn faults() -> u64 {
         with_space(|s| s.stats.faults)

@@ -90,14 +90,9 @@ fn fatal(frame: &TrapFrame, cr2: Option<u64>, reason: Option<&dyn Display>) -> !
         }),
         None => heapless::Vec::new(),
     };
-    let _ = report::write_report(
-        &mut crate::console::Writer,
-        report::Culprit::Runtime,
-        frame,
-        cr2,
-        reason,
-        &trace,
-    );
+    let w = &mut crate::console::Writer;
+    let _ = report::write_report(w, report::Culprit::Runtime, frame, cr2, reason);
+    let _ = report::write_kernel_frames(w, frame.rip, &trace);
     crate::exit::crash()
 }
 
@@ -126,20 +121,9 @@ fn end_app(
     call: &AppCall,
     name: &str,
 ) -> ! {
-    let trace = match crate::arch::stack_containing(frame.rsp) {
-        Some(stack) => report::backtrace(frame.rbp, stack.clone(), |a| {
-            crate::arch::read_stack_word(&stack, a).unwrap_or(0)
-        }),
-        None => heapless::Vec::new(),
-    };
-    let _ = report::write_report(
-        &mut crate::console::Writer,
-        report::Culprit::App(name),
-        frame,
-        cr2,
-        reason,
-        &trace,
-    );
+    let w = &mut crate::console::Writer;
+    let _ = report::write_report(w, report::Culprit::App(name), frame, cr2, reason);
+    let _ = super::app_trace::write(w, frame);
     let (signal, _) = report::signal_of(frame.vector);
     DEPTH.fetch_sub(1, SeqCst);
     call.kill(signal)
