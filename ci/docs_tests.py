@@ -42,6 +42,8 @@ GREET = os.path.join("build", "app", "examples", "greet")
 # ...) the same with DRY_RUN=1; ("skip", reason). Make runs get TIMEOUT=300
 # for the same reason.
 ROOT_RUN = ("run", "root", 600)
+# make's status when the crashing app ends (139) after gdb let it go.
+DEBUG_CRASH = 2
 SCRATCH = ("run", "scratch", 60)
 XLRUN = ("run", "root", 600, 0, None, " --timeout 300")
 PLAN = {
@@ -109,6 +111,11 @@ PLAN = {
     "python3 ci/boot_tests.py --kernel target/x86_64-unknown-none/release/ukrt --selftest-kernel "
     "target/selftest/x86_64-unknown-none/release/ukrt --build build --xen build/xen "
     "Apps.test_bundle_as_the_ramdisk_module": ROOT_RUN,
+    # debugging.md: gdb reads the end of its input (or its script) and detaches; the app runs on
+    "make debug APP=examples/hello-c": ROOT_RUN,
+    'make debug APP=ci/apps/gdb-check ARGS="uk.gdb=crash crash"': ("run", "root", 600, DEBUG_CRASH),
+    "make debug APP=ci/apps/gdb-check GDB_ARGS='-batch -x session.gdb'":
+        ("run", "root", 600, 0, "printf 'break main\\ncontinue\\nbt\\n' >session.gdb"),
     # backtraces.md: the image's first app ends by SIGSEGV (139)
     "python3 ci/xenrun.py build/app/ci/apps/backtrace/backtrace.xen --xen build/xen --no-symbolize "
     ">crash.log": ("run", "root", 600, 139),
@@ -143,7 +150,7 @@ PLAN = {
 }
 # What the commands leave in the checkout, removed after each file's blocks
 # (they must not exist before: the test refuses to touch a user's own).
-LEFTOVERS = ["apps/hello", "apps/web", "build/app/apps/hello", "build/app/apps/web", "files",
+LEFTOVERS = ["apps/hello", "apps/web", "session.gdb", "build/app/apps/hello", "build/app/apps/web", "files",
              "data.img", "out.txt", "blk.cfg", "a.img", "b.img", "crash.log"]
 
 
