@@ -15,13 +15,14 @@
 //! glibc's do.
 
 pub use exp::{exp, exp2};
+pub use expf::{exp2f, expf};
 pub use libm::{
     asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, cos,
-    cosf, erf, erfc, erfcf, erff, exp10, exp10f, exp2f, expf, expm1, expm1f, fabs, fabsf, fdim,
-    fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb,
-    ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, log2,
-    log2f, logf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sin, sincos, sincosf,
-    sinf, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
+    cosf, erf, erfc, erfcf, erff, exp10, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor,
+    floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0,
+    j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, log2, log2f, logf,
+    modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sin, sincos, sincosf, sinf, sqrt,
+    sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
 };
 
 pub use pow::pow;
@@ -197,6 +198,7 @@ pub fn powf(x: f32, y: f32) -> f32 {
 }
 
 mod exp;
+mod expf;
 mod pow;
 
 /// `nearbyint`: `rint` without the inexact exception (the value is the same).
