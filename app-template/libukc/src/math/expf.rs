@@ -26,9 +26,12 @@ fn top12(x: f32) -> u32 {
     x.to_bits() >> 20
 }
 
-/// 2^(k/32) (1 + p(r)), with p's coefficients already scaled for r's unit.
-fn finish(kd_bits: u64, r: f64, c: [f64; 3]) -> f32 {
-    let t = tab(kd_bits % 32).wrapping_add(kd_bits << (52 - 5));
+/// 2^(k/32) (1 + p(r)) for kd_bits = k + a multiple of 2^52 (the bits of
+/// k + SHIFT), with p's coefficients already scaled for r's unit; negated
+/// when `sign` (powf's negative results).
+pub(super) fn finish(kd_bits: u64, r: f64, c: [f64; 3], sign: bool) -> f32 {
+    let ski = kd_bits.wrapping_add(u64::from(sign) << 16);
+    let t = tab(kd_bits % 32).wrapping_add(ski << (52 - 5));
     let s = f64::from_bits(t);
     let z = fused(c[0], r, c[1]);
     let r2 = r * r;
@@ -62,7 +65,7 @@ pub fn expf(x: f32) -> f32 {
     let kd = kd - SHIFT;
     let r = fused(INV_LN2_32, xd, -kd);
     const N: f64 = 32.0;
-    finish(ki, r, [P0 / (N * N * N), P1 / (N * N), P2 / N])
+    finish(ki, r, [P0 / (N * N * N), P1 / (N * N), P2 / N], false)
 }
 
 /// 2^x.
@@ -83,8 +86,13 @@ pub fn exp2f(x: f32) -> f32 {
             return f32::from_bits(0x1000_0000) * f32::from_bits(0x1000_0000);
         }
     }
+    exp2_core(xd, false)
+}
+
+/// 2^xd (negated if `sign`) for |xd| < 150, as a float.
+pub(super) fn exp2_core(xd: f64, sign: bool) -> f32 {
     let kd = xd + SHIFT_32;
     let ki = kd.to_bits();
     let kd = kd - SHIFT_32;
-    finish(ki, xd - kd, [P0, P1, P2])
+    finish(ki, xd - kd, [P0, P1, P2], sign)
 }

@@ -18,12 +18,14 @@ pub use exp::{exp, exp2};
 pub use expf::{exp2f, expf};
 pub use libm::{
     asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, cos,
-    cosf, erf, erfc, erfcf, erff, exp10, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor,
-    floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0,
-    j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, log2, log2f, logf,
-    modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sin, sincos, sincosf, sinf, sqrt,
-    sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
+    erf, erfc, erfcf, erff, exp10, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf,
+    fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1,
+    j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, log2, modf, modff, rint,
+    rintf, round, roundf, scalbn, scalbnf, sin, sincos, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc,
+    truncf, yn, ynf,
 };
+pub use logf::{log2f, logf, powf};
+pub use sinf::{cosf, sincosf, sinf};
 
 pub use pow::pow;
 
@@ -182,24 +184,11 @@ pub fn tgammaf(x: f32) -> f32 {
     }
 }
 
-/// `powf`, with glibc's NaN for a NaN x: x*x, negated for a negative x
-/// and an odd y.
-pub fn powf(x: f32, y: f32) -> f32 {
-    let r = libm::powf(x, y);
-    if x.is_nan() && !y.is_nan() && y != 0.0 {
-        let q = f32::from_bits(x.to_bits() | 0x0040_0000);
-        let odd = x.is_sign_negative()
-            && y.abs() < 16_777_216.0
-            && y == libm::truncf(y)
-            && (y as i32) & 1 == 1;
-        return if odd { -q } else { q };
-    }
-    nan_first_f(x, y, r)
-}
-
 mod exp;
 mod expf;
+mod logf;
 mod pow;
+mod sinf;
 
 /// `nearbyint`: `rint` without the inexact exception (the value is the same).
 pub fn nearbyint(x: f64) -> f64 {

@@ -183,11 +183,172 @@ pub fn pow_log_table() -> [[f64; 3]; 128] {
     tab
 }
 
+/// 1/x as a Fix, for a positive Fix x in [1/2, 2] (Newton's iteration
+/// from the double reciprocal: each step doubles the bits).
+fn recip(x: Fix) -> Fix {
+    let mut y = from_f64(1.0 / (x as f64 / ONE as f64));
+    for _ in 0..3 {
+        y = mul(y, 2 * ONE - mul(x, y));
+    }
+    y
+}
+
+/// The float log table (logf, log2f and powf): for each of the 16
+/// subintervals of [OFF, 2 OFF) (by the top 4 bits of the float
+/// representation less OFF), invc = 1/c rounded to double, with c the
+/// subinterval's center less 2^-24 of its binade; and log(c), log2(c)
+/// as -log(invc), -log2(invc) rounded to double: `[invc, logc, log2c]`.
+/// Two entries are the algorithm's own choices: c = 1 for the subinterval
+/// holding 1 (so log(1) is exact), and the next one's invc, which is
+/// not near 1/center (Arm's table has it; it is taken as given).
+pub fn logf_table() -> [[f64; 3]; 16] {
+    const OFF: u32 = 0x3f33_0000;
+    const INVC_10: f64 = f64::from_bits(0x3fee_608c_fd9a_47ac);
+    let inv_ln2 = recip(log_ratio(2, 1));
+    let mut tab = [[0.0; 3]; 16];
+    for (i, entry) in tab.iter_mut().enumerate() {
+        let lo = f64::from(f32::from_bits(OFF + ((i as u32) << 19)));
+        let hi = f64::from(f32::from_bits(OFF + ((i as u32 + 1) << 19)));
+        let center = (lo + hi) / 2.0;
+        let binade = if center < 1.0 { 0.5 } else { 1.0 };
+        let c = center - binade * f64::from_bits(0x3e70_0000_0000_0000); // 2^-24
+        let invc = match i {
+            9 => 1.0,
+            10 => INVC_10,
+            // c has 25 bits: c = cm / 2^26; 1/c = 2^86 / cm / 2^60.
+            _ => {
+                let cm = (c * (1u64 << 26) as f64) as u128;
+                let num = 1u128 << 86;
+                round(num / cm, -60, !num.is_multiple_of(cm), false, 0)
+            }
+        };
+        // invc = m / 2^52 (or 2^53 below 1), and log(c) = -log(m / den).
+        let den: i128 = if invc < 1.0 { 1 << 53 } else { 1 << 52 };
+        let m = (invc * den as f64) as i128;
+        let l = -log_ratio(m, den);
+        *entry = [invc, to_f64(l), to_f64(mul(l, inv_ln2))];
+    }
+    tab
+}
+
+/// Unsigned big integers, little-endian 32-bit limbs (for 2/pi's bits).
+type Big = Vec<u32>;
+
+fn big_div_small(a: &mut Big, d: u32) {
+    let mut rem = 0u64;
+    for limb in a.iter_mut().rev() {
+        let cur = (rem << 32) | u64::from(*limb);
+        *limb = (cur / u64::from(d)) as u32;
+        rem = cur % u64::from(d);
+    }
+}
+
+fn big_add(a: &mut Big, b: &Big, sub: bool) {
+    let mut carry = 0i64;
+    for (x, &y) in a.iter_mut().zip(b) {
+        let v = i64::from(*x) + carry + if sub { -i64::from(y) } else { i64::from(y) };
+        *x = v as u32;
+        carry = v >> 32;
+    }
+}
+
+fn big_is_zero(a: &Big) -> bool {
+    a.iter().all(|&l| l == 0)
+}
+
+/// atan(1/n) * 2^(32 LIMBS - 8), by its series; each term truncates, so
+/// the sum is low by at most a unit per term.
+fn atan_inv(n: u32, limbs: usize) -> Big {
+    let mut power = vec![0; limbs];
+    power[limbs - 1] = 1 << 24; // 1 in 8.(32 LIMBS - 8) fixed point
+    big_div_small(&mut power, n);
+    let mut sum = vec![0; limbs];
+    let mut k = 0;
+    while !big_is_zero(&power) {
+        let mut term = power.clone();
+        big_div_small(&mut term, 2 * k + 1);
+        big_add(&mut sum, &term, k % 2 == 1);
+        big_div_small(&mut power, n * n);
+        k += 1;
+    }
+    sum
+}
+
+/// 2/pi's first 192 fraction bits and 8 more, as
+/// floor(2^(8j + 8) 2/pi) mod 2^32 for j in [0, 24): the windows of 2/pi
+/// reduce_large reads (sinf.rs). pi is Machin's 16 atan(1/5) - 4
+/// atan(1/239) to 8.280 bits, 2/pi its quotient by long division.
+pub fn inv_pio4_table() -> [u32; 24] {
+    const LIMBS: usize = 9; // 288 bits: 8 integer, 280 fraction
+    let (a5, a239) = (atan_inv(5, LIMBS), atan_inv(239, LIMBS));
+    let mut pi = vec![0; LIMBS];
+    for _ in 0..16 {
+        big_add(&mut pi, &a5, false);
+    }
+    for _ in 0..4 {
+        big_add(&mut pi, &a239, true);
+    }
+    // pi_int = pi 2^280 is low by at most 16 * 60 + 4 * 18 units (the
+    // truncated terms), 2^-270 of pi: far below the 2^-208 used below.
+    // q = floor(2^B 2/pi) = floor(2^(B + 281) / pi_int), by binary long
+    // division.
+    const B: usize = 208;
+    let big_ge = |a: &Big, b: &Big| {
+        for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+            if x != y {
+                return x > y;
+            }
+        }
+        true
+    };
+    let shl1 = |a: &mut Big| {
+        let mut carry = 0;
+        for l in a.iter_mut() {
+            let top = *l >> 31;
+            *l = (*l << 1) | carry;
+            carry = top;
+        }
+    };
+    let mut d = pi.clone();
+    d.push(0);
+    let mut rem: Big = vec![0; LIMBS + 1];
+    let mut q = vec![0u32; (B + 282) / 32 + 1];
+    for p in (0..=B + 281).rev() {
+        shl1(&mut rem);
+        if p == B + 281 {
+            rem[0] |= 1;
+        }
+        if big_ge(&rem, &d) {
+            big_add(&mut rem, &d, true);
+            q[p / 32] |= 1 << (p % 32);
+        }
+    }
+    // q = floor(2^B 2/pi) (2/pi < 1, so q has B fraction bits).
+    let bits_at = |from_top: usize| -> u32 {
+        // floor(2^(from_top) 2/pi) mod 2^32: q's bits [B - from_top, B - from_top + 32).
+        let lo = B - from_top;
+        let mut v = 0u32;
+        for b in 0..32 {
+            let pos = lo + b;
+            if q[pos / 32] >> (pos % 32) & 1 == 1 {
+                v |= 1 << b;
+            }
+        }
+        v
+    };
+    let mut tab = [0; 24];
+    for (j, t) in tab.iter_mut().enumerate() {
+        *t = bits_at(8 * j + 8);
+    }
+    tab
+}
+
 /// tables.rs as the generator writes it.
 fn source() -> String {
     use core::fmt::Write;
     let mut s = String::from(
-        "//! Tables of the exp, exp2 and pow algorithms (see exp.rs and pow.rs),\n\
+        "//! Tables of the exp, exp2 and pow algorithms and of the float logs\n\
+         //! and sines (see exp.rs, pow.rs, logf.rs and sinf.rs),\n\
          //! written by tablegen.rs, which checks them against their definition.\n\
          //! Do not edit.\n\n",
     );
@@ -209,6 +370,25 @@ fn source() -> String {
             e[2].to_bits()
         );
     }
+    s.push_str("];\n\n");
+    s.push_str("/// logf, log2f and powf: `[1/c, log(c), log2(c)]` for each subinterval\n");
+    s.push_str("/// (see logf.rs).\n");
+    s.push_str("pub static LOGF: [[u64; 3]; 16] = [\n");
+    for e in logf_table() {
+        let _ = writeln!(
+            s,
+            "    [{:#018x}, {:#018x}, {:#018x}],",
+            e[0].to_bits(),
+            e[1].to_bits(),
+            e[2].to_bits()
+        );
+    }
+    s.push_str("];\n\n");
+    s.push_str("/// floor(2^(8j + 8) 2/pi) mod 2^32: 2/pi's bits for sinf's reduction.\n");
+    s.push_str("pub static INV_PIO4: [u32; 24] = [\n");
+    for v in inv_pio4_table() {
+        let _ = writeln!(s, "    {v:#010x},");
+    }
     s.push_str("];\n");
     s
 }
@@ -228,6 +408,10 @@ fn tables_are_generated() {
     for (t, g) in tables::POW_LOG.iter().zip(pow_log_table()) {
         assert_eq!(*t, g.map(f64::to_bits), "tables.rs is stale: regenerate it");
     }
+    for (t, g) in tables::LOGF.iter().zip(logf_table()) {
+        assert_eq!(*t, g.map(f64::to_bits), "tables.rs is stale: regenerate it");
+    }
+    assert_eq!(tables::INV_PIO4, inv_pio4_table(), "tables.rs is stale");
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Tables of the exp, exp2 and pow algorithms (see exp.rs and pow.rs),
+//! Tables of the exp, exp2 and pow algorithms and of the float logs
+//! and sines (see exp.rs, pow.rs, logf.rs and sinf.rs),
 //! written by tablegen.rs, which checks them against their definition.
 //! Do not edit.
 
@@ -393,4 +394,32 @@ pub static POW_LOG: [[u64; 3]; 128] = [
     [0x3fe7000000000000, 0x3fd522ae0738a000, 0x3d2ebe708164c759],
     [0x3fe6e00000000000, 0x3fd57bf753c8d000, 0x3d1fadedee5d40ef],
     [0x3fe6c00000000000, 0x3fd5d5bddf596000, 0xbd0a0b2a08a465dc],
+];
+
+/// logf, log2f and powf: `[1/c, log(c), log2(c)]` for each subinterval
+/// (see logf.rs).
+pub static LOGF: [[u64; 3]; 16] = [
+    [0x3ff661ec79f8f3be, 0xbfd57bf7808caade, 0xbfdefec65b963019],
+    [0x3ff571ed4aaf883d, 0xbfd2bef0a7c06ddb, 0xbfdb0b6832d4fca4],
+    [0x3ff49539f0f010b0, 0xbfd01eae7f513a67, 0xbfd7418b0a1fb77b],
+    [0x3ff3c995b0b80385, 0xbfcb31d8a68224e9, 0xbfd39de91a6dcf7b],
+    [0x3ff30d190c8864a5, 0xbfc6574f0ac07758, 0xbfd01d9bf3f2b631],
+    [0x3ff25e227b0b8ea0, 0xbfc1aa2bc79c8100, 0xbfc97c1d1b3b7af0],
+    [0x3ff1bb4a4a1a343f, 0xbfba4e76ce8c0e5e, 0xbfc2f9e393af3c9f],
+    [0x3ff12358f08ae5ba, 0xbfb1973c5a611ccc, 0xbfb960cbbf788d5c],
+    [0x3ff0953f419900a7, 0xbfa252f438e10c1e, 0xbfaa6f9db6475fce],
+    [0x3ff0000000000000, 0x0000000000000000, 0x0000000000000000],
+    [0x3fee608cfd9a47ac, 0x3faaa5aa5df25984, 0x3fb338ca9f24f53d],
+    [0x3feca4b31f026aa0, 0x3fbc5e53aa362eb4, 0x3fc476a9543891ba],
+    [0x3feb2036576afce6, 0x3fc526e57720db08, 0x3fce840b4ac4e4d2],
+    [0x3fe9c2d163a1aa2d, 0x3fcbc2860d224770, 0x3fd40645f0c6651c],
+    [0x3fe886e6037841ed, 0x3fd1058bc8a07ee1, 0x3fd88e9c2c1b9ff8],
+    [0x3fe767dcf5534862, 0x3fd4043057b6ee09, 0x3fdce0a44eb17bcc],
+];
+
+/// floor(2^(8j + 8) 2/pi) mod 2^32: 2/pi's bits for sinf's reduction.
+pub static INV_PIO4: [u32; 24] = [
+    0x000000a2, 0x0000a2f9, 0x00a2f983, 0xa2f9836e, 0xf9836e4e, 0x836e4e44, 0x6e4e4415, 0x4e441529,
+    0x441529fc, 0x1529fc27, 0x29fc2757, 0xfc2757d1, 0x2757d1f5, 0x57d1f534, 0xd1f534dd, 0xf534ddc0,
+    0x34ddc0db, 0xddc0db62, 0xc0db6295, 0xdb629599, 0x6295993c, 0x95993c43, 0x993c4390, 0x3c439041,
 ];
