@@ -20,8 +20,8 @@ pub use libm::{
     asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, cos,
     erf, erfc, erfcf, erff, exp10, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf,
     fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1,
-    j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, log2, modf, modff, rint,
-    rintf, round, roundf, scalbn, scalbnf, sin, sincos, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc,
+    j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, modf, modff, rint, rintf,
+    round, roundf, scalbn, scalbnf, sin, sincos, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc,
     truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
@@ -35,6 +35,15 @@ pub fn log(x: f64) -> f64 {
         pow::log_via_pow(x)
     } else {
         nan_like_glibc(x, libm::log(x))
+    }
+}
+
+/// log2 x: pow's log times 1/ln2, rounded once (see pow::log2_via_pow).
+pub fn log2(x: f64) -> f64 {
+    if x > 0.0 && x < f64::INFINITY {
+        pow::log2_via_pow(x)
+    } else {
+        nan_like_glibc(x, libm::log2(x))
     }
 }
 

@@ -160,9 +160,17 @@ pub fn pow(x: f64, y: f64) -> f64 {
     exp_inline(ehi, elo, sign_bias)
 }
 
-/// log(x) from pow's log, rounded once: about 68 bits before the rounding,
-/// so nearly always the correctly rounded value.
-pub fn log_via_pow(x: f64) -> f64 {
+/// log2(x) from pow's log times 1/ln2 (both about 68 bits), rounded once.
+pub fn log2_via_pow(x: f64) -> f64 {
+    const INV_LN2_HI: f64 = f64::from_bits(0x3ff7_1547_652b_82fe);
+    const INV_LN2_LO: f64 = f64::from_bits(0x3c77_77d0_ffda_0d24);
+    let (hi, lo) = log_parts(x);
+    let (p, e) = two_prod(hi, INV_LN2_HI);
+    p + (e + (hi * INV_LN2_LO + lo * INV_LN2_HI))
+}
+
+/// pow's log of a positive finite x as hi + lo.
+fn log_parts(x: f64) -> (f64, f64) {
     let mut ix = x.to_bits();
     if ix < 0x0010_0000_0000_0000 {
         // Subnormal: normalised with a negative exponent, as pow does.
@@ -170,6 +178,12 @@ pub fn log_via_pow(x: f64) -> f64 {
             .to_bits()
             .wrapping_sub(52 << 52);
     }
-    let (hi, lo) = log_inline(ix);
+    log_inline(ix)
+}
+
+/// log(x) from pow's log, rounded once: about 68 bits before the rounding,
+/// so nearly always the correctly rounded value.
+pub fn log_via_pow(x: f64) -> f64 {
+    let (hi, lo) = log_parts(x);
     hi + lo
 }
