@@ -625,8 +625,6 @@ const BOUNDS: &[(&str, u64)] = &[
     ("log2", 1),
     ("log10", 2),
     ("log1p", 1),
-    ("sin", 1),
-    ("cos", 1),
     ("tan", 1),
     ("asin", 1),
     ("acos", 1),
@@ -642,8 +640,6 @@ const BOUNDS: &[(&str, u64)] = &[
     ("tgamma", 9),
     ("atan2", 1),
     ("hypot", 1),
-    ("sincos.sin", 1),
-    ("sincos.cos", 1),
     // Far from glibc near their zeros (relative error is what they bound).
     ("j0", 1180),
     ("j1", 437),

@@ -17,14 +17,14 @@
 pub use exp::{exp, exp2};
 pub use expf::{exp2f, expf};
 pub use libm::{
-    asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, cos,
-    erf, erfc, erfcf, erff, exp10, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf,
-    fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1,
-    j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, modf, modff, rint, rintf,
-    round, roundf, scalbn, scalbnf, sin, sincos, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc,
-    truncf, yn, ynf,
+    asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf,
+    erfc, erfcf, erff, exp10, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma,
+    fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f,
+    jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, modf, modff, rint, rintf, round,
+    roundf, scalbn, scalbnf, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
+pub use sin::{cos, sin, sincos};
 pub use sinf::{cosf, sincosf, sinf};
 
 pub use pow::pow;
@@ -197,6 +197,7 @@ mod exp;
 mod expf;
 mod logf;
 mod pow;
+mod sin;
 mod sinf;
 
 /// `nearbyint`: `rint` without the inexact exception (the value is the same).
