@@ -14,14 +14,15 @@
 //! here); results for NaN, infinities and zeros follow C99 Annex F, as
 //! glibc's do.
 
+pub use base10::exp10;
 pub use exp::{exp, exp2};
 pub use expf::{exp2f, expf};
 pub use libm::{
     asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf,
-    erfc, erfcf, erff, exp10, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma,
-    fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f,
-    jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, modf, modff, rint, rintf, round,
-    roundf, scalbn, scalbnf, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
+    erfc, erfcf, erff, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf,
+    fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf,
+    ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, modf, modff, rint, rintf, round, roundf,
+    scalbn, scalbnf, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
@@ -44,6 +45,15 @@ pub fn log2(x: f64) -> f64 {
         pow::log2_via_pow(x)
     } else {
         nan_like_glibc(x, libm::log2(x))
+    }
+}
+
+/// log10 x (glibc's way, from log: see base10.rs).
+pub fn log10(x: f64) -> f64 {
+    if x > 0.0 && x < f64::INFINITY {
+        base10::log10_finite(x)
+    } else {
+        nan_plus(x, libm::log10(x))
     }
 }
 
@@ -133,7 +143,6 @@ macro_rules! glibc_nans {
 }
 
 glibc_nans! {
-    log10(x): f64, via nan_plus;
     asin(x): f64, via nan_plus;
     acos(x): f64, via nan_plus;
     sinh(x): f64, via nan_like_glibc;
@@ -193,6 +202,7 @@ pub fn tgammaf(x: f32) -> f32 {
     }
 }
 
+mod base10;
 mod exp;
 mod expf;
 mod logf;
