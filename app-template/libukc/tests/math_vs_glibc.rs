@@ -638,7 +638,6 @@ const BOUNDS: &[(&str, u64)] = &[
     ("erfc", 4),
     ("tgamma", 9),
     ("atan2", 1),
-    ("hypot", 1),
     // Far from glibc near their zeros (relative error is what they bound).
     ("j0", 1180),
     ("j1", 437),

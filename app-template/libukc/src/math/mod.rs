@@ -17,6 +17,7 @@
 pub use base10::exp10;
 pub use exp::{exp, exp2};
 pub use expf::{exp2f, expf};
+pub use hypot::hypot;
 pub use libm::{
     asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf,
     erfc, erfcf, erff, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf,
@@ -99,15 +100,7 @@ fn nan_plus_f(x: f32, r: f32) -> f32 {
 }
 
 /// For two NaN arguments glibc gives y's NaN for remainder and nextafter
-/// (nan_second) and x's for the others (nan_first).
-fn nan_first(x: f64, y: f64, r: f64) -> f64 {
-    if x.is_nan() {
-        nan_like_glibc(x, r)
-    } else {
-        nan_like_glibc(y, r)
-    }
-}
-
+/// (nan_second) and x's for the others (nan_first_f).
 fn nan_first_f(x: f32, y: f32, r: f32) -> f32 {
     if x.is_nan() {
         nan_like_glibc_f(x, r)
@@ -160,7 +153,6 @@ glibc_nans! {
     y1f(x): f32, via nan_plus_f;
     remainder(x, y): f64, via nan_second;
     nextafter(x, y): f64, via nan_second;
-    hypot(x, y): f64, via nan_first;
     remainderf(x, y): f32, via nan_first_f;
     nextafterf(x, y): f32, via nan_second_f;
     hypotf(x, y): f32, via nan_first_f;
@@ -205,6 +197,7 @@ pub fn tgammaf(x: f32) -> f32 {
 mod base10;
 mod exp;
 mod expf;
+mod hypot;
 mod logf;
 mod pow;
 mod sin;
