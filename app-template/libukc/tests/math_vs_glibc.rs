@@ -668,7 +668,6 @@ const BOUNDS: &[(&str, u64)] = &[
     ("remquo quotient", 1),
     ("remquof quotient", 1),
     ("atan2f", 1),
-    ("hypotf", 1),
     ("j0f", 2914),
     ("j1f", 16958),
     ("y0f", 1019),

@@ -55,3 +55,17 @@ pub fn hypot(x: f64, y: f64) -> f64 {
     }
     kernel(ax, ay)
 }
+
+/// hypotf: glibc's (since 2.35), the double sqrt of the double sum of
+/// squares, rounded once to float.
+pub fn hypotf(x: f32, y: f32) -> f32 {
+    let signaling = |v: f32| (v.to_bits() ^ 0x0040_0000) << 1 > 0x7fc0_0000 << 1;
+    if !x.is_finite() || !y.is_finite() {
+        if (x.is_infinite() || y.is_infinite()) && !signaling(x) && !signaling(y) {
+            return f32::INFINITY;
+        }
+        return x + y;
+    }
+    let (x, y) = (f64::from(x), f64::from(y));
+    sqrt(x * x + y * y) as f32
+}

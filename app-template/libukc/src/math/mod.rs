@@ -17,7 +17,7 @@
 pub use base10::exp10;
 pub use exp::{exp, exp2};
 pub use expf::{exp2f, expf};
-pub use hypot::hypot;
+pub use hypot::{hypot, hypotf};
 pub use libm::{
     asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf,
     erfc, erfcf, erff, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf,
@@ -155,7 +155,6 @@ glibc_nans! {
     nextafter(x, y): f64, via nan_second;
     remainderf(x, y): f32, via nan_first_f;
     nextafterf(x, y): f32, via nan_second_f;
-    hypotf(x, y): f32, via nan_first_f;
 }
 
 /// `acosh`: NaN below 1 (the crate computes a number for x < -1).
