@@ -96,3 +96,42 @@ pub(super) fn exp2_core(xd: f64, sign: bool) -> f32 {
     let kd = kd - SHIFT_32;
     finish(ki, xd - kd, [P0, P1, P2], sign)
 }
+
+/// 10^x: glibc's (since 2.32, Paul Zimmermann's), exp2f's method with
+/// x 32 log2(10) = k + r; glibc builds it without FMA, so nothing fuses.
+pub fn exp10f(x: f32) -> f32 {
+    const INV_LN10_32: f64 = f64::from_bits(0x405a_934f_0979_a371); // 32 log2(10)
+    const N: f64 = 32.0;
+    let xd = f64::from(x);
+    let abstop = (x.to_bits() >> 19) & 0xfff;
+    if abstop >= (38.0f32.to_bits() >> 19) {
+        if x == f32::NEG_INFINITY {
+            return 0.0;
+        }
+        if abstop >= (f32::INFINITY.to_bits() >> 19) {
+            return x + x;
+        }
+        if x > f32::from_bits(0x421a_209a) {
+            return f32::from_bits(0x7000_0000) * f32::from_bits(0x7000_0000);
+        }
+        if x < f32::from_bits(0xc234_9e35) {
+            return f32::from_bits(0x1000_0000) * f32::from_bits(0x1000_0000);
+        }
+        if xd < -44.853_468_894_958_496 {
+            // glibc's "may underflow" result, 0x1.4p-75^2.
+            let t = f32::from_bits(0x1a20_0000);
+            return t * t;
+        }
+    }
+    let z = INV_LN10_32 * xd;
+    let kd = z + SHIFT;
+    let ki = kd.to_bits();
+    let kd = kd - SHIFT;
+    let r = z - kd;
+    let s = f64::from_bits(tab(ki % 32).wrapping_add(ki << (52 - 5)));
+    let c = [P0 / (N * N * N), P1 / (N * N), P2 / N];
+    let z = c[0] * r + c[1];
+    let r2 = r * r;
+    let y = c[2] * r + 1.0;
+    ((z * r2 + y) * s) as f32
+}

@@ -16,12 +16,12 @@
 
 pub use base10::exp10;
 pub use exp::{exp, exp2};
-pub use expf::{exp2f, expf};
+pub use expf::{exp10f, exp2f, expf};
 pub use hypot::{hypot, hypotf};
 pub use libm::{
     asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf,
-    erfc, erfcf, erff, exp10f, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf,
-    fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf,
+    erfc, erfcf, erff, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax,
+    fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf,
     ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, modf, modff, rint, rintf, round, roundf,
     scalbn, scalbnf, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
 };
