@@ -17,13 +17,14 @@
 pub use base10::exp10;
 pub use exp::{exp, exp2};
 pub use expf::{exp10f, exp2f, expf};
+pub use fdlibm::{cosh, expm1, log1p, sinh, tanh};
 pub use hypot::{hypot, hypotf};
 pub use libm::{
     asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf,
-    erfc, erfcf, erff, expm1, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax,
-    fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf,
-    ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, modf, modff, rint, rintf, round, roundf,
-    scalbn, scalbnf, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
+    erfc, erfcf, erff, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf,
+    fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp,
+    ldexpf, lgamma_r, lgammaf_r, log1pf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf,
+    sqrt, sqrtf, tan, tanf, tanhf, trunc, truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
@@ -138,8 +139,6 @@ macro_rules! glibc_nans {
 glibc_nans! {
     asin(x): f64, via nan_plus;
     acos(x): f64, via nan_plus;
-    sinh(x): f64, via nan_like_glibc;
-    cosh(x): f64, via nan_like_glibc;
     atanh(x): f64, via nan_like_glibc;
     y0(x): f64, via nan_plus;
     y1(x): f64, via nan_plus;
@@ -196,6 +195,7 @@ pub fn tgammaf(x: f32) -> f32 {
 mod base10;
 mod exp;
 mod expf;
+mod fdlibm;
 mod hypot;
 mod logf;
 mod pow;

@@ -40,7 +40,7 @@ fn log_inline(ix: u64) -> (f64, f64) {
     // log(x) = k ln2 + log(c) + log1p(r).
     let t1 = kd * LN2_HI + logc;
     let t2 = t1 + r;
-    let lo1 = kd * LN2_LO + logctail;
+    let lo1 = fused(kd, LN2_LO, logctail);
     let lo2 = t1 - t2 + r;
     let ar = A[0] * r;
     let (ar2, ar2_err) = two_prod(r, ar);
@@ -48,8 +48,14 @@ fn log_inline(ix: u64) -> (f64, f64) {
     let hi = t2 + ar2;
     let lo3 = ar2_err;
     let lo4 = t2 - hi + ar2;
-    let p = ar3 * (A[1] + r * A[2] + ar2 * (A[3] + r * A[4] + ar2 * (A[5] + r * A[6])));
-    let lo = lo1 + lo2 + lo3 + lo4 + p;
+    // The FMA build fuses every multiply-add here, the last product
+    // (ar3 times the polynomial) into the sum of the low parts.
+    let q = fused(
+        ar2,
+        fused(ar2, fused(r, A[6], A[5]), fused(r, A[4], A[3])),
+        fused(r, A[2], A[1]),
+    );
+    let lo = fused(ar3, q, lo1 + lo2 + lo3 + lo4);
     let y = hi + lo;
     (y, hi - y + lo)
 }
