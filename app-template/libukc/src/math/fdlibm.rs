@@ -139,7 +139,7 @@ pub fn log1p(x: f64) -> f64 {
             if x == -1.0 {
                 return f64::NEG_INFINITY;
             }
-            return (x - x) / (x - x);
+            return super::invalid(x);
         }
         if ax < 0x3e20_0000 {
             // |x| < 2^-29.
@@ -193,7 +193,7 @@ pub fn log1p(x: f64) -> f64 {
             c += kd * LN2_LO;
             return kd * LN2_HI + c;
         }
-        let r = hfsq * (1.0 - 0.666_666_666_666_666_66 * f);
+        let r = hfsq * (1.0 - 0.666_666_666_666_666_6 * f);
         if k == 0 {
             return f - r;
         }

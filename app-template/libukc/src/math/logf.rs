@@ -63,7 +63,7 @@ fn log_arg(x: f32) -> Result<u32, f32> {
     }
     if ix & 0x8000_0000 != 0 || ix << 1 >= 0xff00_0000 {
         // Invalid (or NaN): glibc's (x - x) / (x - x).
-        return Err((x - x) / (x - x));
+        return Err(super::invalid_f(x));
     }
     Ok((x * f32::from_bits(0x4b00_0000))
         .to_bits()
@@ -180,7 +180,7 @@ pub fn powf(x: f32, y: f32) -> f32 {
         // x and y are finite and not zero.
         if ix & 0x8000_0000 != 0 {
             match checkint(iy) {
-                0 => return (x - x) / (x - x),
+                0 => return super::invalid_f(x),
                 1 => neg = true,
                 _ => {}
             }

@@ -59,6 +59,16 @@ pub fn log10(x: f64) -> f64 {
     }
 }
 
+/// The result of an invalid operation on `x` (glibc's (x - x) / (x - x)):
+/// x quieted if it is a NaN, else x86-64's default NaN.
+fn invalid(x: f64) -> f64 {
+    nan_like_glibc(x, f64::NAN)
+}
+
+fn invalid_f(x: f32) -> f32 {
+    nan_like_glibc_f(x, f32::NAN)
+}
+
 /// x86-64's default NaN, what an invalid operation (0/0, inf - inf)
 /// gives: glibc's result for invalid arguments, printed "-nan".
 const DEFAULT_NAN: f64 = f64::from_bits(0xfff8_0000_0000_0000);

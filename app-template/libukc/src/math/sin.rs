@@ -187,7 +187,7 @@ pub fn sin(x: f64) -> f64 {
         let (n, a, da) = branred(x);
         do_sincos(a, da, n)
     } else {
-        x / x
+        super::invalid(x)
     }
 }
 
@@ -209,7 +209,7 @@ pub fn cos(x: f64) -> f64 {
         let (n, a, da) = branred(x);
         do_sincos(a, da, n + 1)
     } else {
-        x / x
+        super::invalid(x)
     }
 }
 
@@ -240,6 +240,6 @@ pub fn sincos(x: f64) -> (f64, f64) {
         let c = if n & 2 != 0 { -c } else { c };
         return if n & 1 == 1 { (c, s) } else { (s, c) };
     }
-    let nan = x / x;
+    let nan = super::invalid(x);
     (nan, nan)
 }

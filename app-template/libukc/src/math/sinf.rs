@@ -138,7 +138,7 @@ pub fn sinf(y: f32) -> f32 {
         return poly(x, x * x, &POLY[0], 0);
     }
     if top >= INF_TOP {
-        return (y - y) / (y - y);
+        return super::invalid_f(y);
     }
     let (x, n, p) = reduce(y);
     poly(x, x * x, p, n)
@@ -155,7 +155,7 @@ pub fn cosf(y: f32) -> f32 {
         return poly(x, x * x, &POLY[0], 1);
     }
     if top >= INF_TOP {
-        return (y - y) / (y - y);
+        return super::invalid_f(y);
     }
     let (x, n, p) = reduce(y);
     poly(x, x * x, p, n ^ 1)
@@ -172,7 +172,7 @@ pub fn sincosf(y: f32) -> (f32, f32) {
         return poly_both(x, x * x, &POLY[0], 0);
     }
     if top >= INF_TOP {
-        let nan = y - y;
+        let nan = super::invalid_f(y);
         return (nan, nan);
     }
     let (x, n, p) = reduce(y);
