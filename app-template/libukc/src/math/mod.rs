@@ -20,15 +20,26 @@ pub use expf::{exp10f, exp2f, expf};
 pub use fdlibm::{cosh, expm1, log1p, sinh, tanh};
 pub use hypot::{hypot, hypotf};
 pub use libm::{
-    asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf,
-    erfc, erfcf, erff, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf,
-    fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp,
-    ldexpf, lgamma_r, lgammaf_r, log1pf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf,
-    sqrt, sqrtf, tan, tanf, tanhf, trunc, truncf, yn, ynf,
+    asinh, asinhf, atan, atan2, atan2f, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc,
+    erfcf, erff, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin,
+    fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf,
+    lgamma_r, lgammaf_r, log1pf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt,
+    sqrtf, tan, tanf, tanhf, trunc, truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
 pub use sinf::{cosf, sincosf, sinf};
+pub use trigf::atanf;
+
+/// `asinf` (glibc's; its wrapper gives a positive NaN outside [-1, 1]).
+pub fn asinf(x: f32) -> f32 {
+    nan_plus_f(x, trigf::asinf(x))
+}
+
+/// `acosf`.
+pub fn acosf(x: f32) -> f32 {
+    nan_plus_f(x, trigf::acosf(x))
+}
 
 pub use pow::pow;
 
@@ -153,8 +164,6 @@ glibc_nans! {
     y0(x): f64, via nan_plus;
     y1(x): f64, via nan_plus;
     log10f(x): f32, via nan_plus_f;
-    asinf(x): f32, via nan_plus_f;
-    acosf(x): f32, via nan_plus_f;
     sinhf(x): f32, via nan_like_glibc_f;
     coshf(x): f32, via nan_like_glibc_f;
     atanhf(x): f32, via nan_like_glibc_f;
@@ -211,6 +220,7 @@ mod logf;
 mod pow;
 mod sin;
 mod sinf;
+mod trigf;
 
 /// `nearbyint`: `rint` without the inexact exception (the value is the same).
 pub fn nearbyint(x: f64) -> f64 {
