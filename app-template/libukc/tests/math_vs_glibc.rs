@@ -659,7 +659,6 @@ const BOUNDS: &[(&str, u64)] = &[
     // glibc's for some inputs; the remainder is exact.
     ("remquo quotient", 1),
     ("remquof quotient", 1),
-    ("atan2f", 1),
     ("j0f", 2914),
     ("j1f", 16958),
     ("y0f", 1019),

@@ -20,16 +20,16 @@ pub use expf::{exp10f, exp2f, expf};
 pub use fdlibm::{cosh, expm1, log1p, sinh, tanh};
 pub use hypot::{hypot, hypotf};
 pub use libm::{
-    asinh, asinhf, atan, atan2, atan2f, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc,
-    erfcf, erff, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin,
-    fminf, fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf,
-    lgamma_r, lgammaf_r, log1pf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt,
-    sqrtf, tan, tanf, tanhf, trunc, truncf, yn, ynf,
+    asinh, asinhf, atan, atan2, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf,
+    erff, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf,
+    fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r,
+    lgammaf_r, log1pf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan,
+    tanf, tanhf, trunc, truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
 pub use sinf::{cosf, sincosf, sinf};
-pub use trigf::atanf;
+pub use trigf::{atan2f, atanf};
 
 /// `asinf` (glibc's; its wrapper gives a positive NaN outside [-1, 1]).
 pub fn asinf(x: f32) -> f32 {

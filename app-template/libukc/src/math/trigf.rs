@@ -175,3 +175,76 @@ pub fn atanf(x: f32) -> f32 {
         z
     }
 }
+
+/// atan(y/x) in the quadrant of (x, y).
+pub fn atan2f(y: f32, x: f32) -> f32 {
+    let tiny = 1.0e-30f32;
+    let pi_o_4 = f(0x3f49_0fdb);
+    let pi_o_2 = f(0x3fc9_0fdb);
+    let pi = f(0x4049_0fdb);
+    let pi_lo = f(0xb3bb_bd2e);
+    let (hx, hy) = (x.to_bits() as i32, y.to_bits() as i32);
+    let (ix, iy) = (hx & 0x7fff_ffff, hy & 0x7fff_ffff);
+    if ix > 0x7f80_0000 || iy > 0x7f80_0000 {
+        // glibc's x + y: x86 gives the first NaN operand, quieted (the
+        // compiler may swap a Rust addition's operands).
+        return invalid_f(if ix > 0x7f80_0000 { x } else { y });
+    }
+    if hx == 0x3f80_0000 {
+        return atanf(y);
+    }
+    // 2 sign(x) + sign(y).
+    let m = ((hy >> 31) & 1) | ((hx >> 30) & 2);
+    if iy == 0 {
+        return match m {
+            0 | 1 => y,
+            2 => pi + tiny,
+            _ => -pi - tiny,
+        };
+    }
+    if ix == 0 {
+        return if hy < 0 {
+            -pi_o_2 - tiny
+        } else {
+            pi_o_2 + tiny
+        };
+    }
+    if ix == 0x7f80_0000 {
+        return if iy == 0x7f80_0000 {
+            match m {
+                0 => pi_o_4 + tiny,
+                1 => -pi_o_4 - tiny,
+                2 => 3.0 * pi_o_4 + tiny,
+                _ => -3.0 * pi_o_4 - tiny,
+            }
+        } else {
+            match m {
+                0 => 0.0,
+                1 => -0.0,
+                2 => pi + tiny,
+                _ => -pi - tiny,
+            }
+        };
+    }
+    if iy == 0x7f80_0000 {
+        return if hy < 0 {
+            -pi_o_2 - tiny
+        } else {
+            pi_o_2 + tiny
+        };
+    }
+    let k = (iy - ix) >> 23;
+    let z = if k > 60 {
+        pi_o_2 + 0.5 * pi_lo
+    } else if hx < 0 && k < -60 {
+        0.0
+    } else {
+        atanf((y / x).abs())
+    };
+    match m {
+        0 => z,
+        1 => -z,
+        2 => pi - (z - pi_lo),
+        _ => (z - pi_lo) - pi,
+    }
+}
