@@ -24,11 +24,11 @@ pub use libm::{
     erff, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf,
     fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r,
     lgammaf_r, log1pf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan,
-    tanf, tanhf, trunc, truncf, yn, ynf,
+    tanhf, trunc, truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
-pub use sinf::{cosf, sincosf, sinf};
+pub use sinf::{cosf, sincosf, sinf, tanf};
 pub use trigf::{atan2f, atanf};
 
 /// `asinf` (glibc's; its wrapper gives a positive NaN outside [-1, 1]).

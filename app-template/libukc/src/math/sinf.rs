@@ -178,3 +178,93 @@ pub fn sincosf(y: f32) -> (f32, f32) {
     let (x, n, p) = reduce(y);
     poly_both(x, x * x, p, n)
 }
+
+/// tanf: glibc's (Sun's float kernel, with the reduction above; glibc
+/// builds tanf without FMA, so its reduce_fast is not fused).
+pub fn tanf(x: f32) -> f32 {
+    let ix = x.to_bits() & 0x7fff_ffff;
+    if ix <= 0x3f49_0fda {
+        return kernel_tanf(x, 0.0, 1);
+    }
+    if ix >= 0x7f80_0000 {
+        return super::invalid_f(x);
+    }
+    let (dx, n) = if abstop12(x) < FAST_TOP {
+        let xd = f64::from(x);
+        let r = xd * HPI_INV;
+        let n = ((r as i32).wrapping_add(0x80_0000)) >> 24;
+        (xd - f64::from(n) * HPI, n as u32)
+    } else {
+        let xi = x.to_bits();
+        let (r, n) = reduce_large(xi);
+        (if xi >> 31 != 0 { -r } else { r }, n)
+    };
+    let hi = dx as f32;
+    let lo = (dx - f64::from(hi)) as f32;
+    kernel_tanf(hi, lo, 1 - (((n & 1) as i32) << 1))
+}
+
+/// tan(x + y) (iy = 1) or -1/tan(x + y) (iy = -1) for |x + y| <= pi/4.
+fn kernel_tanf(x: f32, y: f32, iy: i32) -> f32 {
+    let t = [
+        0x3eaa_aaab,
+        0x3e08_8889,
+        0x3d5d_0dd1,
+        0x3cb3_27a4,
+        0x3c11_371f,
+        0x3b6b_6916,
+        0x3abe_de48,
+        0x3a1a_26c8,
+        0x3981_37b9,
+        0x38a3_f445,
+        0x3895_c07a,
+        0xb79b_ae5f,
+        0x37d9_5384,
+    ]
+    .map(f32::from_bits);
+    let pio4 = f32::from_bits(0x3f49_0fda);
+    let pio4lo = f32::from_bits(0x3322_2168);
+    let hx = x.to_bits() as i32;
+    let ix = hx & 0x7fff_ffff;
+    if ix < 0x3900_0000 {
+        // |x| < 2^-13.
+        if ix == 0 && iy == -1 {
+            return 1.0 / x.abs();
+        }
+        return if iy == 1 { x } else { -1.0 / x };
+    }
+    let big = ix >= 0x3f2c_a140; // |x| >= 0.6744
+    let (x, y) = if big {
+        let (x, y) = if hx < 0 { (-x, -y) } else { (x, y) };
+        let x = (pio4 - x) + (pio4lo - y);
+        if x.abs() < f32::from_bits(0x3900_0000) {
+            let sign = (1 - ((hx >> 30) & 2)) * iy;
+            return sign as f32 * (1.0 - (2 * iy) as f32 * x);
+        }
+        (x, 0.0)
+    } else {
+        (x, y)
+    };
+    let z = x * x;
+    let w = z * z;
+    let r = t[1] + w * (t[3] + w * (t[5] + w * (t[7] + w * (t[9] + w * t[11]))));
+    let v = z * (t[2] + w * (t[4] + w * (t[6] + w * (t[8] + w * (t[10] + w * t[12])))));
+    let s = z * x;
+    let r = y + z * (s * (r + v) + y);
+    let r = r + t[0] * s;
+    let w = x + r;
+    if big {
+        let v = iy as f32;
+        return (1 - ((hx >> 30) & 2)) as f32 * (v - 2.0 * (x - (w * w / (w + v) - r)));
+    }
+    if iy == 1 {
+        return w;
+    }
+    // -1/(x + r), accurately.
+    let z = f32::from_bits(w.to_bits() & 0xffff_f000);
+    let v = r - (z - x);
+    let a = -1.0 / w;
+    let t = f32::from_bits(a.to_bits() & 0xffff_f000);
+    let s = 1.0 + t * z;
+    t + a * (s + t * v)
+}
