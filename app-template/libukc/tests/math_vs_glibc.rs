@@ -642,8 +642,6 @@ const BOUNDS: &[(&str, u64)] = &[
     ("lgamma", 3665),
     ("jn", 320),
     ("yn", 512),
-    ("expm1f", 1),
-    ("log10f", 2),
     ("log1pf", 1),
     ("sinhf", 2),
     ("coshf", 2),

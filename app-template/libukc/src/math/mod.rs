@@ -18,11 +18,12 @@ pub use base10::exp10;
 pub use exp::{exp, exp2};
 pub use expf::{exp10f, exp2f, expf};
 pub use fdlibm::{cosh, expm1, log1p, sinh, tanh};
+pub use fdlibmf::expm1f;
 pub use hypot::{hypot, hypotf};
 pub use libm::{
     asinh, asinhf, atan, atan2, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf,
-    erff, expm1f, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf,
-    fmod, fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r,
+    erff, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod,
+    fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r,
     lgammaf_r, log1pf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan,
     tanhf, trunc, truncf, yn, ynf,
 };
@@ -78,6 +79,15 @@ fn invalid(x: f64) -> f64 {
 
 fn invalid_f(x: f32) -> f32 {
     nan_like_glibc_f(x, f32::NAN)
+}
+
+/// log10f (glibc's, from logf: see fdlibmf.rs).
+pub fn log10f(x: f32) -> f32 {
+    if x > 0.0 && x < f32::INFINITY {
+        fdlibmf::log10f_finite(x)
+    } else {
+        nan_plus_f(x, libm::log10f(x))
+    }
 }
 
 /// x86-64's default NaN, what an invalid operation (0/0, inf - inf)
@@ -163,7 +173,6 @@ glibc_nans! {
     atanh(x): f64, via nan_like_glibc;
     y0(x): f64, via nan_plus;
     y1(x): f64, via nan_plus;
-    log10f(x): f32, via nan_plus_f;
     sinhf(x): f32, via nan_like_glibc_f;
     coshf(x): f32, via nan_like_glibc_f;
     atanhf(x): f32, via nan_like_glibc_f;
@@ -215,6 +224,7 @@ mod base10;
 mod exp;
 mod expf;
 mod fdlibm;
+mod fdlibmf;
 mod hypot;
 mod logf;
 mod pow;

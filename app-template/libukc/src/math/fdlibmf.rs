@@ -1,0 +1,107 @@
+//! log10f and expm1f as glibc 2.36 has them: Sun's float versions of
+//! fdlibm's algorithms, in float arithmetic (log10f on glibc's logf,
+//! which logf.rs reproduces).
+use super::logf;
+
+fn f(bits: u32) -> f32 {
+    f32::from_bits(bits)
+}
+
+/// log10 of a positive finite x: n log10(2) (in two parts) plus
+/// logf(m)/ln10, with x = 2^n m and m in [1/2, 2).
+pub fn log10f_finite(x: f32) -> f32 {
+    let (mut hx, mut k) = (x.to_bits() as i32, 0i32);
+    if hx < 0x0080_0000 {
+        // Subnormal: scaled by 2^25.
+        k -= 25;
+        hx = (x * f(0x4c00_0000)).to_bits() as i32;
+    }
+    k += (hx >> 23) - 127;
+    let i = i32::from(k < 0);
+    let m = f(((hx & 0x007f_ffff) | ((0x7f - i) << 23)) as u32);
+    let y = (k + i) as f32;
+    let z = y * f(0x3554_27db) + f(0x3ede_5bd9) * logf(m);
+    z + y * f(0x3e9a_2080)
+}
+
+/// e^x - 1 (float).
+pub fn expm1f(x: f32) -> f32 {
+    let ln2_hi = f(0x3f31_7180);
+    let ln2_lo = f(0x3717_f7d1);
+    let q = [
+        0xbd08_8889,
+        0x3ad0_0d01,
+        0xb8a6_70cd,
+        0x3686_7e54,
+        0xb457_edbb,
+    ]
+    .map(f);
+    let hx = x.to_bits() & 0x7fff_ffff;
+    let neg = x.is_sign_negative();
+    if hx >= 0x4195_b844 {
+        // |x| >= 27 ln2.
+        if hx >= 0x42b1_7218 {
+            if hx > 0x7f80_0000 {
+                return x + x;
+            }
+            if hx == 0x7f80_0000 {
+                return if neg { -1.0 } else { x };
+            }
+            if x > f(0x42b1_7180) {
+                return f32::INFINITY;
+            }
+        }
+        if neg {
+            return 1.0e-30 - 1.0;
+        }
+    }
+    let (x, c, k) = if hx > 0x3eb1_7218 {
+        let (hi, lo, k) = if hx < 0x3f85_1592 {
+            if neg {
+                (x + ln2_hi, -ln2_lo, -1)
+            } else {
+                (x - ln2_hi, ln2_lo, 1)
+            }
+        } else {
+            let k = (f(0x3fb8_aa3b) * x + if neg { -0.5 } else { 0.5 }) as i32;
+            let t = k as f32;
+            (x - t * ln2_hi, t * ln2_lo, k)
+        };
+        let r = hi - lo;
+        (r, (hi - r) - lo, k)
+    } else if hx < 0x3300_0000 {
+        return x;
+    } else {
+        (x, 0.0, 0)
+    };
+    let hfx = 0.5 * x;
+    let hxs = x * hfx;
+    let r1 = 1.0 + hxs * (q[0] + hxs * (q[1] + hxs * (q[2] + hxs * (q[3] + hxs * q[4]))));
+    let t = 3.0 - r1 * hfx;
+    let e = hxs * ((r1 - t) / (6.0 - x * t));
+    if k == 0 {
+        return x - (x * e - hxs);
+    }
+    let e = (x * (e - c) - c) - hxs;
+    if k == -1 {
+        return 0.5 * (x - e) - 0.5;
+    }
+    if k == 1 {
+        return if x < -0.25 {
+            -2.0 * (e - (x + 0.5))
+        } else {
+            1.0 + 2.0 * (x - e)
+        };
+    }
+    let add_exp = |y: f32| f((y.to_bits() as i32).wrapping_add(k << 23) as u32);
+    if k <= -2 || k > 56 {
+        return add_exp(1.0 - (e - x)) - 1.0;
+    }
+    if k < 23 {
+        let t = f(0x3f80_0000 - (0x0100_0000 >> k)); // 1 - 2^-k
+        add_exp(t - (e - x))
+    } else {
+        let t = f(((0x7f - k) << 23) as u32); // 2^-k
+        add_exp(x - (e + t) + 1.0)
+    }
+}
