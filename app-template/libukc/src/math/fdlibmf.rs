@@ -1,7 +1,7 @@
-//! log10f and expm1f as glibc 2.36 has them: Sun's float versions of
-//! fdlibm's algorithms, in float arithmetic (log10f on glibc's logf,
-//! which logf.rs reproduces).
-use super::logf;
+//! log10f, expm1f, sinhf, coshf and tanhf as glibc 2.36 has them: Sun's
+//! float versions of fdlibm's algorithms, in float arithmetic, on glibc's
+//! logf and expf (which logf.rs and expf.rs reproduce).
+use super::{expf, logf};
 
 fn f(bits: u32) -> f32 {
     f32::from_bits(bits)
@@ -103,5 +103,97 @@ pub fn expm1f(x: f32) -> f32 {
     } else {
         let t = f(((0x7f - k) << 23) as u32); // 2^-k
         add_exp(x - (e + t) + 1.0)
+    }
+}
+
+/// The hyperbolic sine (float).
+pub fn sinhf(x: f32) -> f32 {
+    let ix = x.to_bits() & 0x7fff_ffff;
+    if ix >= 0x7f80_0000 {
+        return x + x;
+    }
+    let h = if x.is_sign_negative() { -0.5 } else { 0.5 };
+    if ix < 0x41b0_0000 {
+        // |x| < 22.
+        if ix < 0x3180_0000 {
+            return x;
+        }
+        let t = expm1f(x.abs());
+        if ix < 0x3f80_0000 {
+            return h * (2.0 * t - t * t / (t + 1.0));
+        }
+        return h * (t + t / (t + 1.0));
+    }
+    if ix < 0x42b1_7180 {
+        return h * expf(x.abs());
+    }
+    if ix <= 0x42b2_d4fc {
+        let w = expf(0.5 * x.abs());
+        let t = h * w;
+        return t * w;
+    }
+    x * 1.0e37
+}
+
+/// The hyperbolic cosine (float).
+pub fn coshf(x: f32) -> f32 {
+    let ix = x.to_bits() & 0x7fff_ffff;
+    if ix < 0x41b0_0000 {
+        if ix < 0x3eb1_7218 {
+            if ix < 0x2400_0000 {
+                return 1.0;
+            }
+            let t = expm1f(x.abs());
+            let w = 1.0 + t;
+            return 1.0 + (t * t) / (w + w);
+        }
+        let t = expf(x.abs());
+        return 0.5 * t + 0.5 / t;
+    }
+    if ix < 0x42b1_7180 {
+        return 0.5 * expf(x.abs());
+    }
+    if ix <= 0x42b2_d4fc {
+        let w = expf(0.5 * x.abs());
+        let t = 0.5 * w;
+        return t * w;
+    }
+    if ix >= 0x7f80_0000 {
+        return x * x;
+    }
+    f32::INFINITY
+}
+
+/// The hyperbolic tangent (float).
+pub fn tanhf(x: f32) -> f32 {
+    let ix = x.to_bits() & 0x7fff_ffff;
+    if ix >= 0x7f80_0000 {
+        return if x.is_sign_negative() {
+            1.0 / x - 1.0
+        } else {
+            1.0 / x + 1.0
+        };
+    }
+    let z = if ix < 0x41b0_0000 {
+        if ix == 0 {
+            return x;
+        }
+        if ix < 0x2400_0000 {
+            return x * (1.0 + x);
+        }
+        if ix >= 0x3f80_0000 {
+            let t = expm1f(2.0 * x.abs());
+            1.0 - 2.0 / (t + 2.0)
+        } else {
+            let t = expm1f(-2.0 * x.abs());
+            -t / (t + 2.0)
+        }
+    } else {
+        1.0 - 1.0e-30
+    };
+    if x.is_sign_negative() {
+        -z
+    } else {
+        z
     }
 }
