@@ -642,7 +642,6 @@ const BOUNDS: &[(&str, u64)] = &[
     ("lgamma", 3665),
     ("jn", 320),
     ("yn", 512),
-    ("log1pf", 1),
     ("asinhf", 2),
     ("acoshf", 1),
     ("atanhf", 1),

@@ -197,3 +197,95 @@ pub fn tanhf(x: f32) -> f32 {
         z
     }
 }
+
+/// log(1 + x) (float).
+pub fn log1pf(x: f32) -> f32 {
+    let ln2_hi = f(0x3f31_7180);
+    let ln2_lo = f(0x3717_f7d1);
+    let lp = [
+        0x3f2a_aaab,
+        0x3ecc_cccd,
+        0x3e92_4925,
+        0x3e63_8e29,
+        0x3e3a_3325,
+        0x3e1c_d04f,
+        0x3e17_8897,
+    ]
+    .map(f);
+    let hx = x.to_bits() as i32;
+    let ax = hx & 0x7fff_ffff;
+    let mut k = 1;
+    let (mut f_, mut hu, mut c) = (0.0f32, 0, 0.0f32);
+    if hx < 0x3ed4_13d7 {
+        // x < 0.41422.
+        if ax >= 0x3f80_0000 {
+            if x == -1.0 {
+                return f32::NEG_INFINITY;
+            }
+            return super::invalid_f(x);
+        }
+        if ax < 0x3100_0000 {
+            if ax < 0x2480_0000 {
+                return x;
+            }
+            return x - x * x * 0.5;
+        }
+        if hx > 0 || hx <= 0xbe95_f61f_u32 as i32 {
+            k = 0;
+            f_ = x;
+            hu = 1;
+        }
+    }
+    if hx >= 0x7f80_0000 {
+        return x + x;
+    }
+    if k != 0 {
+        let mut u;
+        if hx < 0x5a00_0000 {
+            u = 1.0 + x;
+            hu = u.to_bits() as i32;
+            k = (hu >> 23) - 127;
+            c = if k > 0 { 1.0 - (u - x) } else { x - (u - 1.0) };
+            c /= u;
+        } else {
+            u = x;
+            hu = u.to_bits() as i32;
+            k = (hu >> 23) - 127;
+            c = 0.0;
+        }
+        hu &= 0x007f_ffff;
+        if hu < 0x0035_04f7 {
+            u = f((hu | 0x3f80_0000) as u32);
+        } else {
+            k += 1;
+            u = f((hu | 0x3f00_0000) as u32);
+            hu = (0x0080_0000 - hu) >> 2;
+        }
+        f_ = u - 1.0;
+    }
+    let f = f_;
+    let hfsq = 0.5 * f * f;
+    let kf = k as f32;
+    if hu == 0 {
+        if f == 0.0 {
+            if k == 0 {
+                return 0.0;
+            }
+            c += kf * ln2_lo;
+            return kf * ln2_hi + c;
+        }
+        let r = hfsq * (1.0 - f32::from_bits(0x3f2a_aaab) * f);
+        if k == 0 {
+            return f - r;
+        }
+        return kf * ln2_hi - ((r - (kf * ln2_lo + c)) - f);
+    }
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let r = z
+        * (lp[0] + z * (lp[1] + z * (lp[2] + z * (lp[3] + z * (lp[4] + z * (lp[5] + z * lp[6]))))));
+    if k == 0 {
+        return f - (hfsq - s * (hfsq + r));
+    }
+    kf * ln2_hi - ((hfsq - (s * (hfsq + r) + (kf * ln2_lo + c))) - f)
+}

@@ -18,14 +18,14 @@ pub use base10::exp10;
 pub use exp::{exp, exp2};
 pub use expf::{exp10f, exp2f, expf};
 pub use fdlibm::{cosh, expm1, log1p, sinh, tanh};
-pub use fdlibmf::{coshf, expm1f, sinhf, tanhf};
+pub use fdlibmf::{coshf, expm1f, log1pf, sinhf, tanhf};
 pub use hypot::{hypot, hypotf};
 pub use libm::{
     asinh, asinhf, atan, atan2, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf,
     erff, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod,
     fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r,
-    lgammaf_r, log1pf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan,
-    trunc, truncf, yn, ynf,
+    lgammaf_r, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan, trunc,
+    truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
