@@ -1,7 +1,8 @@
-//! log10f, expm1f, sinhf, coshf and tanhf as glibc 2.36 has them: Sun's
+//! log10f, expm1f, log1pf, the hyperbolic functions and their inverses
+//! (float) as glibc 2.36 has them: Sun's
 //! float versions of fdlibm's algorithms, in float arithmetic, on glibc's
 //! logf and expf (which logf.rs and expf.rs reproduce).
-use super::{expf, logf};
+use super::{expf, logf, sqrtf};
 
 fn f(bits: u32) -> f32 {
     f32::from_bits(bits)
@@ -288,4 +289,72 @@ pub fn log1pf(x: f32) -> f32 {
         return f - (hfsq - s * (hfsq + r));
     }
     kf * ln2_hi - ((hfsq - (s * (hfsq + r) + (kf * ln2_lo + c))) - f)
+}
+
+const LN2: u32 = 0x3f31_7218;
+
+/// The inverse hyperbolic sine (float).
+pub fn asinhf(x: f32) -> f32 {
+    let ix = x.to_bits() & 0x7fff_ffff;
+    if ix < 0x3800_0000 {
+        // |x| < 2^-14.
+        return x;
+    }
+    let xa = x.abs();
+    let w = if ix > 0x4700_0000 {
+        if ix >= 0x7f80_0000 {
+            return x + x;
+        }
+        logf(xa) + f(LN2)
+    } else if ix > 0x4000_0000 {
+        logf(2.0 * xa + 1.0 / (sqrtf(xa * xa + 1.0) + xa))
+    } else {
+        let t = xa * xa;
+        log1pf(xa + t / (1.0 + sqrtf(1.0 + t)))
+    };
+    w.copysign(x)
+}
+
+/// The inverse hyperbolic cosine (float).
+pub fn acoshf(x: f32) -> f32 {
+    let hx = x.to_bits() as i32;
+    if hx < 0x3f80_0000 {
+        return super::invalid_f(x);
+    }
+    if hx >= 0x4d80_0000 {
+        if hx >= 0x7f80_0000 {
+            return x + x;
+        }
+        return logf(x) + f(LN2);
+    }
+    if hx == 0x3f80_0000 {
+        return 0.0;
+    }
+    if hx > 0x4000_0000 {
+        let t = x * x;
+        return logf(2.0 * x - 1.0 / (x + sqrtf(t - 1.0)));
+    }
+    let t = x - 1.0;
+    log1pf(t + sqrtf(2.0 * t + t * t))
+}
+
+/// The inverse hyperbolic tangent (float).
+pub fn atanhf(x: f32) -> f32 {
+    let xa = x.abs();
+    let t = if xa < 0.5 {
+        if xa < f(0x3180_0000) {
+            // |x| < 2^-28.
+            return x;
+        }
+        let t = xa + xa;
+        0.5 * log1pf(t + t * xa / (1.0 - xa))
+    } else if xa < 1.0 {
+        0.5 * log1pf((xa + xa) / (1.0 - xa))
+    } else {
+        if xa > 1.0 || x.is_nan() {
+            return super::invalid_f(x);
+        }
+        return x / 0.0;
+    };
+    t.copysign(x)
 }

@@ -18,14 +18,14 @@ pub use base10::exp10;
 pub use exp::{exp, exp2};
 pub use expf::{exp10f, exp2f, expf};
 pub use fdlibm::{cosh, expm1, log1p, sinh, tanh};
-pub use fdlibmf::{coshf, expm1f, log1pf, sinhf, tanhf};
+pub use fdlibmf::{acoshf, asinhf, atanhf, coshf, expm1f, log1pf, sinhf, tanhf};
 pub use hypot::{hypot, hypotf};
 pub use libm::{
-    asinh, asinhf, atan, atan2, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf,
-    erff, fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod,
-    fmodf, frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r,
-    lgammaf_r, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan, trunc,
-    truncf, yn, ynf,
+    asinh, atan, atan2, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf, erff,
+    fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf,
+    frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r,
+    modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan, trunc, truncf, yn,
+    ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
@@ -173,7 +173,6 @@ glibc_nans! {
     atanh(x): f64, via nan_like_glibc;
     y0(x): f64, via nan_plus;
     y1(x): f64, via nan_plus;
-    atanhf(x): f32, via nan_like_glibc_f;
     y0f(x): f32, via nan_plus_f;
     y1f(x): f32, via nan_plus_f;
     remainder(x, y): f64, via nan_second;
@@ -188,15 +187,6 @@ pub fn acosh(x: f64) -> f64 {
         DEFAULT_NAN
     } else {
         nan_like_glibc(x, libm::acosh(x))
-    }
-}
-
-/// `acoshf`.
-pub fn acoshf(x: f32) -> f32 {
-    if x < 1.0 {
-        f32::from_bits(0xffc0_0000)
-    } else {
-        nan_like_glibc_f(x, libm::acoshf(x))
     }
 }
 
