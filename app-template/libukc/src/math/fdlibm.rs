@@ -316,3 +316,70 @@ pub fn tanh(x: f64) -> f64 {
         z
     }
 }
+
+const LN2: f64 = f64::from_bits(0x3fe6_2e42_fefa_39ef);
+
+/// The inverse hyperbolic sine.
+pub fn asinh(x: f64) -> f64 {
+    let ix = high(x) & 0x7fff_ffff;
+    if ix < 0x3e30_0000 {
+        // |x| < 2^-28.
+        return x;
+    }
+    let xa = x.abs();
+    let w = if ix > 0x41b0_0000 {
+        if ix >= 0x7ff0_0000 {
+            return x + x;
+        }
+        super::log(xa) + LN2
+    } else if ix > 0x4000_0000 {
+        super::log(2.0 * xa + 1.0 / (super::sqrt(xa * xa + 1.0) + xa))
+    } else {
+        let t = xa * xa;
+        log1p(xa + t / (1.0 + super::sqrt(1.0 + t)))
+    };
+    w.copysign(x)
+}
+
+/// The inverse hyperbolic cosine.
+pub fn acosh(x: f64) -> f64 {
+    let hx = x.to_bits() as i64;
+    if hx > 0x4000_0000_0000_0000 {
+        if hx >= 0x41b0_0000_0000_0000 {
+            if hx >= 0x7ff0_0000_0000_0000 {
+                return x + x;
+            }
+            return super::log(x) + LN2;
+        }
+        let t = x * x;
+        return super::log(2.0 * x - 1.0 / (x + super::sqrt(t - 1.0)));
+    }
+    if hx > 0x3ff0_0000_0000_0000 {
+        let t = x - 1.0;
+        return log1p(t + super::sqrt(2.0 * t + t * t));
+    }
+    if hx == 0x3ff0_0000_0000_0000 {
+        return 0.0;
+    }
+    super::invalid(x)
+}
+
+/// The inverse hyperbolic tangent.
+pub fn atanh(x: f64) -> f64 {
+    let xa = x.abs();
+    let t = if xa < 0.5 {
+        if xa < f64::from_bits(0x3e30_0000_0000_0000) {
+            return x;
+        }
+        let t = xa + xa;
+        0.5 * log1p(t + t * xa / (1.0 - xa))
+    } else if xa < 1.0 {
+        0.5 * log1p((xa + xa) / (1.0 - xa))
+    } else {
+        if xa > 1.0 || x.is_nan() {
+            return super::invalid(x);
+        }
+        return x / 0.0;
+    };
+    t.copysign(x)
+}

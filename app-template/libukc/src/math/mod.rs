@@ -17,15 +17,14 @@
 pub use base10::exp10;
 pub use exp::{exp, exp2};
 pub use expf::{exp10f, exp2f, expf};
-pub use fdlibm::{cosh, expm1, log1p, sinh, tanh};
+pub use fdlibm::{acosh, asinh, atanh, cosh, expm1, log1p, sinh, tanh};
 pub use fdlibmf::{acoshf, asinhf, atanhf, coshf, expm1f, log1pf, sinhf, tanhf};
 pub use hypot::{hypot, hypotf};
 pub use libm::{
-    asinh, atan, atan2, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf, erff,
-    fabs, fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf,
-    frexp, frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r,
-    modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan, trunc, truncf, yn,
-    ynf,
+    atan, atan2, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf, erff, fabs,
+    fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp,
+    frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, modf,
+    modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan, trunc, truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
@@ -170,7 +169,6 @@ macro_rules! glibc_nans {
 glibc_nans! {
     asin(x): f64, via nan_plus;
     acos(x): f64, via nan_plus;
-    atanh(x): f64, via nan_like_glibc;
     y0(x): f64, via nan_plus;
     y1(x): f64, via nan_plus;
     y0f(x): f32, via nan_plus_f;
@@ -179,15 +177,6 @@ glibc_nans! {
     nextafter(x, y): f64, via nan_second;
     remainderf(x, y): f32, via nan_first_f;
     nextafterf(x, y): f32, via nan_second_f;
-}
-
-/// `acosh`: NaN below 1 (the crate computes a number for x < -1).
-pub fn acosh(x: f64) -> f64 {
-    if x < 1.0 {
-        DEFAULT_NAN
-    } else {
-        nan_like_glibc(x, libm::acosh(x))
-    }
 }
 
 /// `tgamma`: glibc's tgamma(-inf) is a positive NaN.
