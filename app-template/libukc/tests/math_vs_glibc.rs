@@ -9,7 +9,7 @@
 //! every input; the others may not differ by more than the bound measured
 //! for them (BOUNDS). docs/libc-math.md has the table this test prints.
 //!
-//! The default run takes 2^20 inputs per function (about 35 s of CPU in
+//! The default run takes 2^20 inputs per function (about 20 s of CPU in
 //! the dev profile, spread over the test threads); UKC_MATH_N=16777216 runs 16 million (the long run) and
 //! UKC_MATH_SEED changes them. UKC_MATH_ONLY=expf,logf runs only the
 //! functions named (rows by their names in the table).

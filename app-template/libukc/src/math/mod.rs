@@ -2,13 +2,15 @@
 //! glibc, tests/math_vs_glibc.rs; exported under the C names by
 //! abi/math.rs).
 //!
-//! Most functions come from the `libm` crate (a port of musl's and
-//! FreeBSD's libm plus a few CORE-MATH routines). Where glibc computes a
-//! function with a different published algorithm, the crate's results
-//! differ from glibc's in the last bit for part of the inputs; for the
-//! functions programs print most (exp, log, pow and their relatives) this
-//! module has its own implementation of glibc's algorithm, so results are
-//! glibc's: see docs/libc-math.md for the figures.
+//! Where glibc's algorithm could be reproduced, this module has it, so
+//! results are glibc's bit for bit: Arm's exp, exp2, pow and float
+//! exp/log/pow/sin/cos (exp.rs, pow.rs, expf.rs, logf.rs, sinf.rs), IBM's
+//! sin and cos (sin.rs), glibc's exp10, hypot and exp10f (base10.rs,
+//! hypot.rs), and glibc's versions of Sun's fdlibm code (fdlibm.rs,
+//! fdlibmf.rs, trigf.rs). log and log2 are pow's log rounded once, close
+//! to glibc's (whose tables came from a search). The rest comes from the
+//! `libm` crate (musl's and FreeBSD's libm plus a few CORE-MATH routines),
+//! with glibc's NaNs. docs/libc-math.md has the figures.
 //!
 //! No function sets errno (C99's `math_errhandling` is `MATH_ERREXCEPT`
 //! here); results for NaN, infinities and zeros follow C99 Annex F, as
