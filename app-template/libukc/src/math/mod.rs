@@ -23,10 +23,10 @@ pub use fdlibm::{acosh, asinh, atanh, cosh, expm1, log1p, sinh, tanh};
 pub use fdlibmf::{acoshf, asinhf, atanhf, coshf, expm1f, log1pf, sinhf, tanhf};
 pub use hypot::{hypot, hypotf};
 pub use libm::{
-    atan, atan2, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf, erff, fabs,
-    fabsf, fdim, fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp,
-    frexpf, ilogb, ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, modf,
-    modff, rint, rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan, trunc, truncf, yn, ynf,
+    atan, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf, erff, fabs, fabsf, fdim,
+    fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb,
+    ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, modf, modff, rint,
+    rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan, trunc, truncf, yn, ynf,
 };
 pub use logf::{log2f, logf, powf};
 pub use sin::{cos, sin, sincos};
@@ -60,6 +60,18 @@ pub fn log2(x: f64) -> f64 {
         pow::log2_via_pow(x)
     } else {
         nan_like_glibc(x, libm::log2(x))
+    }
+}
+
+/// `atan2(y, x)` (the libm crate's), with glibc's NaN: its x + y, so x's
+/// NaN when both are NaNs.
+pub fn atan2(y: f64, x: f64) -> f64 {
+    if x.is_nan() {
+        invalid(x)
+    } else if y.is_nan() {
+        invalid(y)
+    } else {
+        libm::atan2(y, x)
     }
 }
 
