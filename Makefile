@@ -270,10 +270,11 @@ bench-net: $(XEN)
 # harness's dom0, one after the other in one dom0 boot: figures
 # (build/bench-cpu/figures.json), not pass/fail. See docs/bench-cpu.md.
 BENCH_CPU_ROUNDS ?= 5
+BENCH_CPU_ARGS ?=
 bench-cpu: $(XEN)
 	$(MAKE) image APP=ci/apps/cpu-bench
 	@$(PYTHON) ci/bench_cpu.py --image build/cpu-bench/cpu-bench.xen \
-		--cfg build/cpu-bench/cpu-bench.cfg --xen $(XEN) --rounds $(BENCH_CPU_ROUNDS)
+		--cfg build/cpu-bench/cpu-bench.cfg --xen $(XEN) --rounds $(BENCH_CPU_ROUNDS) $(BENCH_CPU_ARGS)
 
 # ci/apps/disk-bench as a ukrt image and as a static Linux program in the
 # xl harness's Linux domU, one after the other on the same FAT32 disk image,
