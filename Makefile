@@ -58,7 +58,7 @@ help:
 	@echo "make bench                   benchmarks"
 	@echo "make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]  HTTP server: ukrt image vs Linux domU (docs/bench-net.md)"
 	@echo "make bench-disk [BENCH_MIB=16] [BENCH_ROUNDS=1]  file I/O: ukrt image vs Linux domU, one disk (docs/bench-disk.md)"
-	@echo "make bench-cpu [BENCH_CPU_ROUNDS=5]  CPU-bound code: ukrt image vs Linux process in dom0 (docs/bench-cpu.md)"
+	@echo "make bench-cpu [BENCH_CPU_ROUNDS=5] [BENCH_CPU_ARGS=--icount]  CPU-bound code: ukrt image vs Linux process in dom0 (docs/bench-cpu.md)"
 	@echo "make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)"
 	@echo "make xl-run APP=dir [DISK=a.img[,b.img] [DISK_RO=1]] [NET=1] ...  run as a domU under xl (docs/deploy.md)"
 	@echo "make disk OUT=img [SIZE=64M] [DIR=folder]  a FAT32 disk image; make disk-ls IMG=img, disk-get IMG= FILE= OUT="
