@@ -101,7 +101,8 @@ Test and measure
   make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]   HTTP server: ukrt vs Linux (docs/bench-net.md)
   make bench-disk [BENCH_MIB=16] [BENCH_ROUNDS=1] [BENCH_DISK_ARGS=...]
                                   file I/O: ukrt vs Linux on one disk (docs/bench-disk.md)
-  make bench-cpu                  CPU-bound code: ukrt vs a Linux process (docs/bench-cpu.md)
+  make bench-cpu [BENCH_CPU_ROUNDS=5] [BENCH_CPU_ARGS=--icount]
+                                  CPU-bound code: ukrt vs a Linux process (docs/bench-cpu.md)
 Pieces
   make kernel | selftest-kernel   the runtime ($(KERNEL)), and with its self-tests
   make pack | libukc | app-so APP=dir | app-check APP=dir
@@ -360,10 +361,12 @@ bench-net: $(XEN)
 # ci/apps/cpu-bench as a ukrt image and as a static Linux process in the xl
 # harness's dom0, one after the other in one dom0 boot: figures
 # (build/bench-cpu/figures.json), not pass/fail. See docs/bench-cpu.md.
+BENCH_CPU_ROUNDS ?= 5
+BENCH_CPU_ARGS ?=
 bench-cpu: $(XEN)
 	$(MAKE) image APP=ci/apps/cpu-bench
 	@$(PYTHON) ci/bench_cpu.py --image build/app/ci/apps/cpu-bench/cpu-bench.xen \
-		--cfg build/app/ci/apps/cpu-bench/cpu-bench.cfg --xen $(XEN)
+		--cfg build/app/ci/apps/cpu-bench/cpu-bench.cfg --xen $(XEN) --rounds $(BENCH_CPU_ROUNDS) $(BENCH_CPU_ARGS)
 
 # ci/apps/disk-bench as a ukrt image and as a static Linux program in the
 # xl harness's Linux domU, one after the other on the same FAT32 disk image,

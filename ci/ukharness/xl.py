@@ -94,12 +94,15 @@ class Options:
     of an image (image and cfg are then ignored: dom0's kernel and a config
     of the harness's own are used). Scenario "script" has no domU of the
     harness's own: the client is the job, run at once, and manages its own
-    domUs with xl. files: (NAME, PATH) pairs, put in dom0 as /job/files/NAME."""
+    domUs with xl. files: (NAME, PATH) pairs, put in dom0 as /job/files/NAME.
+    icount: QEMU's -icount value (say "shift=0,sleep=off": time is the
+    instructions executed, so the host's load drops out of the guests'
+    clocks), None for real time."""
 
     def __init__(self, image, cfg, xen, dom0="build/xl-dom0", scenario="run", wait_for="",
                  set=(), timeout=120.0, boot_timeout=60.0, guest_timeout=None, verbose=False,
                  net=False, ip=GUEST_IP, client=None, client_timeout=None, linux_guest=None,
-                 files=(), disks=(), disk_ro=False, stdin=None, symbolizer=None):
+                 files=(), disks=(), disk_ro=False, stdin=None, symbolizer=None, icount=None):
         self.image = image
         self.cfg = cfg
         self.xen = xen
@@ -128,6 +131,7 @@ class Options:
         self.stdin = stdin
         # Adds file and line to crash reports' frames (symbolize.py).
         self.symbolizer = symbolizer
+        self.icount = icount
 
 
 class Client(NamedTuple):
@@ -193,7 +197,8 @@ def qemu_command(o, initrd):
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", CPU, "-m", "1024",
             "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
             "-kernel", o.xen, "-append", xen_cmdline,
-            "-initrd", f"{linux} {linux_cmdline},{initrd.replace(',', ',,')}"] + drives
+            "-initrd", f"{linux} {linux_cmdline},{initrd.replace(',', ',,')}"] + drives + \
+        (["-icount", o.icount] if getattr(o, "icount", None) else [])
 
 
 LINUX_GUEST_NAME = "linux-guest"

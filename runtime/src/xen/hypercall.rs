@@ -282,6 +282,20 @@ pub fn set_iopl(iopl: u32) -> Result<(), XenError> {
         ],
     ))
     .map(|_| ())
+/// `vcpu_op(VCPUOP_get_runstate_info, 0)`: vCPU 0's time in each state.
+pub fn runstate_info() -> Result<x::VcpuRunstateInfo, XenError> {
+    let mut info = x::VcpuRunstateInfo::default();
+    check(call(
+        x::__HYPERVISOR_vcpu_op,
+        [
+            x::VCPUOP_GET_RUNSTATE_INFO as u64,
+            0,
+            core::ptr::addr_of_mut!(info) as u64,
+            0,
+            0,
+        ],
+    ))?;
+    Ok(info)
 }
 
 /// `event_channel_op(EVTCHNOP_bind_virq)`: a port for virtual IRQ `virq`
