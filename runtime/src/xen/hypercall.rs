@@ -282,6 +282,8 @@ pub fn set_iopl(iopl: u32) -> Result<(), XenError> {
         ],
     ))
     .map(|_| ())
+}
+
 /// `vcpu_op(VCPUOP_get_runstate_info, 0)`: vCPU 0's time in each state.
 pub fn runstate_info() -> Result<x::VcpuRunstateInfo, XenError> {
     let mut info = x::VcpuRunstateInfo::default();
