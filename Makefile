@@ -1,8 +1,9 @@
 # ukrt: the user's entry points. `make help` lists them.
 #
 #   make run [APP=dir] [ARGS="..."] [V=1]  build an app's image and boot it on Xen under QEMU
-#   make image APP=dir [FILES=folder]      build build/<name>/<name>.xen and <name>.cfg
+#   make image APP=dir [FILES=folder]      build build/app/<dir>/<name>.xen and .cfg
 #   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
+#   make debug APP=dir [ARGS=...] [GDB_ARGS=...]  boot it with the gdb stub, gdb attached
 #   make test                              lint, host unit and harness tests, boot tests under Xen
 #   make bench                             benchmarks (figures, not pass/fail)
 #   make bench-net                         the HTTP server on ukrt vs Linux, under the xl harness
@@ -20,6 +21,11 @@ XEN_GZ   := /boot/xen-4.17-amd64.gz
 PYTHON   := python3
 ARGS     ?=
 MEMORY   ?= 64
+# MEMORY given on the command line or in the environment also goes into
+# the image's xl config; otherwise the config gets what the image needs.
+MEMORY_SET := $(filter-out file default,$(origin MEMORY))
+# The runtime uses one vCPU; the config says so explicitly.
+VCPUS    ?= 1
 # The app `make run` and `make image` build; the default is the C hello.
 APP      ?= examples/hello-c
 TIMEOUT  ?= 120
@@ -39,31 +45,79 @@ LIBC_FLAGS  := -Z build-std=core,compiler_builtins -Z json-target-spec
 LIBDIR      := build/lib
 # The pinned toolchain, also for apps outside this checkout.
 TOOLCHAIN   := $(shell sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+# One target folder for every Rust app, per toolchain: core and alloc are
+# compiled once (app-template/mk/rust-app.py).
+RUST_TARGET_DIR := build/rust/$(TOOLCHAIN)
 LIBUKC      := $(LIBDIR)/libukc.so
 
-# make image / make run APP=dir: the app's name is its folder's name.
-APP_NAME := $(notdir $(abspath $(APP)))
-APP_OUT  := build/$(APP_NAME)
+# make image / make run APP=dir: the app's name is its folder's name. Its
+# build folder is keyed by the folder's path (build/app/examples/hello-c,
+# build/app/abs/home/me/web for an app outside this checkout), so no two
+# apps and no app and the tools (build/xen, build/lib, ...) share one.
+APP_ABS  := $(abspath $(APP))
+APP_NAME := $(notdir $(APP_ABS))
+APP_KEY  := $(if $(filter $(CURDIR)/%,$(APP_ABS)),$(patsubst $(CURDIR)/%,%,$(APP_ABS)),abs$(APP_ABS))
+APP_OUT  := build/app/$(APP_KEY)
 APP_KIND := $(if $(wildcard $(APP)/Cargo.toml),rust,c)
 
 XENRUN = $(PYTHON) ci/xenrun.py --xen $(XEN) --memory $(MEMORY) --timeout $(TIMEOUT) $(if $(V),-v)
 
-.PHONY: disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test fuzz fuzz-smoke bench bench-net bench-disk bench-cpu clean
+# `make help`: every target and every variable a user sets
+# (ci/image_tests.py checks that none is missing).
+define HELP_TEXT
+Build and run (docs/running.md, docs/writing-apps.md)
+  make run [APP=dir] [ARGS="..."] [MEMORY=64] [TIMEOUT=120] [V=1]
+                                  build an app's image and boot it as Xen's first domain under
+                                  QEMU; the terminal's lines go to its console, Ctrl-C ends it
+  make image APP=dir [FILES=folder] [ARGS="..."] [MEMORY=MiB] [VCPUS=1] [LOAD_CHECK=0]
+                                  build build/app/<dir>/<name>.xen and its xl config .cfg
+                                  (FILES: a tree at /; MEMORY: the config's memory, else what
+                                  the image needs; LOAD_CHECK=0 packs apps that cannot load)
+  make new-app NAME=foo [LANG=c|rust] [APPS_DIR=apps]
+                                  create APPS_DIR/foo from app-template
+  make debug APP=dir [ARGS=...] [GDB_ARGS='-batch -x script'] [DEBUG_TIMEOUT=86400]
+                                  boot it with the runtime's gdb stub and gdb attached, every
+                                  object's symbols loaded (docs/debugging.md)
+  make xl-run APP=dir [SCENARIO=run|shutdown|destroy|crash] [NET=1] [IP=198.18.0.2]
+              [DISK=a.img[,b.img]] [DISK_RO=1] [WAIT_FOR="text"] [CLIENT='cmd']
+              [LINUX_GUEST='script'] [TIMEOUT=120] [V=1]
+                                  run the image as a domU under xl, in a Linux dom0 under QEMU
+                                  (docs/deploy.md)
+  make deploy HOST=[user@]host [APP=dir | CFG=edited.cfg] [REMOTE_DIR=/var/lib/ukrt]
+                                  copy the image and its config to a Xen host and start it
+Disks (docs/storage.md)
+  make disk OUT=img [SIZE=64M] [DIR=folder]   a FAT32 disk image with DIR's files
+  make disk-ls IMG=img [DIR=/path]            list it
+  make disk-get IMG=img FILE=path OUT=dest    copy a file out (OUT=- prints it)
+Test and measure
+  make test                       lint, host unit tests, harness tests, image tests, fuzz smoke
+                                  run, boot tests under Xen, the docs' commands
+  make lint | unit-test | harness-test | image-test | fuzz-smoke | boot-test | docs-test
+                                  one part of make test (docs-test: every command the docs
+                                  show, run)
+  make test-images                the images the boot tests run
+  make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)
+  make bench                      runtime benchmarks: faults, hypercalls, instances, malloc
+  make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]   HTTP server: ukrt vs Linux (docs/bench-net.md)
+  make bench-disk [BENCH_MIB=16] [BENCH_ROUNDS=1] [BENCH_DISK_ARGS=...]
+                                  file I/O: ukrt vs Linux on one disk (docs/bench-disk.md)
+  make bench-cpu [BENCH_CPU_ROUNDS=5] [BENCH_CPU_ARGS=--icount]
+                                  CPU-bound code: ukrt vs a Linux process (docs/bench-cpu.md)
+Pieces
+  make kernel | selftest-kernel   the runtime ($(KERNEL)), and with its self-tests
+  make pack | libukc | app-so APP=dir | app-check APP=dir
+                                  ukrt-pack and xen-config, libukc.so, an app's .so files,
+                                  the check that APP is an app folder
+  make deps                       install missing tools (apt, rustup, pip)
+  make clean                      remove target/ and build/
+  make help                       this text
+endef
+export HELP_TEXT
+
+.PHONY: app-check debug disk disk-ls disk-get xl-run deploy help deps kernel selftest-kernel pack libukc test-images run image new-app app-so test lint unit-test harness-test image-test boot-test docs-test fuzz fuzz-smoke bench bench-net bench-disk bench-cpu clean
 
 help:
-	@echo "make run [APP=dir] [ARGS=\"...\"] [V=1]  build and boot an app image (default: examples/hello-c)"
-	@echo "make image APP=dir [FILES=folder]      build build/<name>/<name>.xen and .cfg (FILES: a tree at /)"
-	@echo "make new-app NAME=foo [LANG=c|rust]    create apps/foo from app-template"
-	@echo "make test                    lint + host unit tests + harness tests + boot tests under Xen"
-	@echo "make bench                   benchmarks"
-	@echo "make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]  HTTP server: ukrt image vs Linux domU (docs/bench-net.md)"
-	@echo "make bench-disk [BENCH_MIB=16] [BENCH_ROUNDS=1]  file I/O: ukrt image vs Linux domU, one disk (docs/bench-disk.md)"
-	@echo "make bench-cpu               CPU-bound code: ukrt image vs Linux process in dom0 (docs/bench-cpu.md)"
-	@echo "make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)"
-	@echo "make xl-run APP=dir [DISK=a.img[,b.img] [DISK_RO=1]] [NET=1] ...  run as a domU under xl (docs/deploy.md)"
-	@echo "make disk OUT=img [SIZE=64M] [DIR=folder]  a FAT32 disk image; make disk-ls IMG=img, disk-get IMG= FILE= OUT="
-	@echo "make kernel                  build the runtime ($(KERNEL))"
-	@echo "make deps                    install missing tools (apt, rustup)"
+	@echo "$$HELP_TEXT"
 
 # Installs only what is missing; cheap enough to run before every target.
 deps:
@@ -83,18 +137,26 @@ libukc: deps
 	cargo rustc --release -p ukc --target $(APP_TARGET) --crate-type cdylib $(LIBC_FLAGS) \
 		--target-dir target/app
 	@mkdir -p $(LIBDIR)
-	strip --strip-debug -o $(LIBUKC) target/app/x86_64-ukrt-app/release/libukc.so
+	@# Replaced in one step, and only when it changed: builds running at
+	@# once (the boot tests') never read a half-written copy.
+	strip --strip-debug -o $(LIBUKC).$$$$ target/app/x86_64-ukrt-app/release/libukc.so && \
+		{ cmp -s $(LIBUKC).$$$$ $(LIBUKC) && rm $(LIBUKC).$$$$ || mv $(LIBUKC).$$$$ $(LIBUKC); }
 
-# One app folder -> its .so files in build/<name>/ (C: the folder's
-# Makefile; Rust: cargo with the app target).
-app-so: libukc
+# The app folder exists and has a build file (before anything is built).
+app-check:
 	@test -d "$(APP)" || { echo "make: APP=$(APP) is not a folder (try APP=examples/hello-c)"; exit 2; }
+	@test -f "$(APP)/Makefile" -o -f "$(APP)/Cargo.toml" || { echo "make: APP=$(APP) has no build file: a C app needs a Makefile, a Rust app a Cargo.toml (make new-app NAME=... makes one)"; exit 2; }
+
+# One app folder -> its .so files in build/app/<dir>/ (C: the folder's
+# Makefile; Rust: cargo with the app target).
+app-so: app-check libukc
 	@mkdir -p $(APP_OUT)
+	@# Only what this build makes goes into the image: no .so of an earlier one.
+	rm -f $(APP_OUT)/*.so
 	cp $(LIBUKC) $(APP_OUT)/
 ifeq ($(APP_KIND),rust)
-	cd $(APP) && RUSTUP_TOOLCHAIN=$(TOOLCHAIN) UKRT_LIB_DIR=$(abspath $(LIBDIR)) cargo build --release \
-		--target $(abspath $(APP_TARGET)) $(RUST_APP_FLAGS) --target-dir $(abspath $(APP_OUT))/target
-	cp $(APP_OUT)/target/x86_64-ukrt-app/release/*.so $(APP_OUT)/$(APP_NAME).so
+	RUSTUP_TOOLCHAIN=$(TOOLCHAIN) UKRT_LIB_DIR=$(abspath $(LIBDIR)) $(PYTHON) app-template/mk/rust-app.py \
+		$(APP) $(APP_OUT) $(APP_NAME) $(abspath $(APP_TARGET)) $(abspath $(RUST_TARGET_DIR)) $(RUST_APP_FLAGS)
 else
 	$(MAKE) -C $(APP) UKRT=$(abspath .) OUT=$(abspath $(APP_OUT))
 endif
@@ -111,7 +173,9 @@ image: app-so kernel pack
 		$(if $(FILES),--files "$(FILES)") $(if $(filter 0,$(LOAD_CHECK)),--no-check) $(APP_OUT)/*.so
 	$(PACK) image --kernel $(KERNEL) --bundle $(APP_OUT)/$(APP_NAME).ukb -o $(APP_OUT)/$(APP_NAME).xen
 	target/release/xen-config generate --image $(abspath $(APP_OUT))/$(APP_NAME).xen \
-		--name $(APP_NAME) --extra "$(ARGS)" > $(APP_OUT)/$(APP_NAME).cfg
+		--name $(APP_NAME) --extra "$(ARGS)" $(if $(MEMORY_SET),--memory $(MEMORY)) --vcpus $(VCPUS) \
+		> $(APP_OUT)/$(APP_NAME).cfg.new || { rm -f $(APP_OUT)/$(APP_NAME).cfg.new; exit 1; }
+	@mv $(APP_OUT)/$(APP_NAME).cfg.new $(APP_OUT)/$(APP_NAME).cfg
 	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
 
 # Run the app's image as a domU with xl: a Linux dom0 on Xen under QEMU
@@ -131,11 +195,12 @@ shell_quote = '$(subst ','\'',$(value $(1)))'
 xl-run: $(if $(value LINUX_GUEST),,image) $(XEN)
 	@$(PYTHON) ci/xl/xlrun.py \
 		$(if $(value LINUX_GUEST),--linux-guest $(call shell_quote,LINUX_GUEST),$(APP_OUT)/$(APP_NAME).xen --cfg $(APP_OUT)/$(APP_NAME).cfg) \
-		--xen $(XEN) $(if $(SCENARIO),--scenario $(SCENARIO)) \
+		--xen $(XEN) --timeout $(TIMEOUT) $(if $(SCENARIO),--scenario $(SCENARIO)) \
 		$(if $(value WAIT_FOR),--wait-for $(call shell_quote,WAIT_FOR)) \
 		$(if $(NET),--net) $(if $(IP),--ip $(IP)) \
 		$(if $(DISK),--disk $(DISK)) $(if $(DISK_RO),--disk-ro) \
-		$(if $(value CLIENT),--client $(call shell_quote,CLIENT)) $(if $(V),-v)
+		$(if $(value CLIENT),--client $(call shell_quote,CLIENT)) $(if $(V),-v) \
+		$(if $(or $(value CLIENT),$(value LINUX_GUEST),$(filter-out run,$(SCENARIO))),,--stdin)
 
 # Disk images (FAT32, host tools only; docs/storage.md):
 #   make disk OUT=img [SIZE=64M] [DIR=folder]   a new image, DIR's files copied in
@@ -156,16 +221,21 @@ disk-get: deps
 
 
 # Copy the app's image and config to a Xen host and start it: HOST=[user@]host.
-deploy: image
+# CFG=path deploys that (edited) config and the image its kernel line names,
+# after xen-config check, instead of building and generating one.
+deploy: $(if $(CFG),pack,image)
 	@test -n "$(HOST)" || { echo "make deploy: give HOST=[user@]host (docs/deploy.md)"; exit 2; }
-	ci/deploy.sh $(APP_OUT)/$(APP_NAME).xen $(APP_OUT)/$(APP_NAME).cfg $(HOST) $(REMOTE_DIR)
+	$(if $(CFG),ci/deploy.sh --cfg $(CFG) $(HOST) $(REMOTE_DIR),ci/deploy.sh $(APP_OUT)/$(APP_NAME).xen $(APP_OUT)/$(APP_NAME).cfg $(HOST) $(REMOTE_DIR))
 
 # A new app from the template: APPS_DIR/NAME (default apps/NAME).
-# LANG=c (default) or rust.
+# LANG=c (default) or rust, read only from make's command line: the
+# environment's LANG is the locale.
 APPS_DIR ?= apps
-LANG_ := $(if $(filter rust,$(LANG)),rust,c)
+LANG_ := $(if $(filter command line,$(origin LANG)),$(LANG),c)
 new-app:
 	@test -n "$(NAME)" || { echo "make new-app: give NAME=<app name>"; exit 2; }
+	@case "$(LANG_)" in c|rust) ;; *) echo "make new-app: LANG=$(LANG_) is not a language of the templates (LANG=c or LANG=rust)"; exit 2;; esac
+	@echo "$(NAME)" | grep -Eqx '[A-Za-z][A-Za-z0-9_-]{0,62}' || { echo "make new-app: NAME=$(NAME) is not a valid app name (a letter, then letters, digits, - or _; it names the library and, for Rust, the crate)"; exit 2; }
 	@test ! -e $(APPS_DIR)/$(NAME) || { echo "make new-app: $(APPS_DIR)/$(NAME) exists already"; exit 2; }
 	@mkdir -p $(APPS_DIR)
 	cp -r app-template/$(LANG_) $(APPS_DIR)/$(NAME)
@@ -184,6 +254,8 @@ test-images:
 	$(MAKE) image APP=ci/apps/malloc-stress
 	$(MAKE) image APP=ci/apps/timing
 	$(MAKE) image APP=ci/apps/limits
+	$(MAKE) image APP=ci/apps/backtrace
+	$(MAKE) image APP=ci/apps/backtrace-rust
 	$(MAKE) image APP=examples/http-server
 	$(MAKE) image APP=examples/tcp-echo
 	$(MAKE) image APP=examples/udp-echo
@@ -193,6 +265,7 @@ test-images:
 	$(MAKE) image APP=ci/apps/disk-check
 	$(MAKE) image APP=ci/apps/image-files
 	$(MAKE) image APP=ci/apps/crash
+	$(MAKE) image APP=ci/apps/gdb-check
 	$(MAKE) image APP=ci/apps/zlib
 	$(MAKE) image APP=ci/apps/lua
 	$(MAKE) image APP=ci/apps/sqlite
@@ -204,9 +277,23 @@ $(XEN): $(XEN_GZ)
 $(XEN_GZ): | deps
 
 run: image $(XEN)
-	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)"
+	@$(XENRUN) $(APP_OUT)/$(APP_NAME).xen --args "$(ARGS)" --stdin
 
-test: lint unit-test harness-test image-test fuzz-smoke boot-test
+# The image with the runtime's gdb stub on COM2 (QEMU serves it on a
+# loopback TCP port) and gdb attached once the guest waits: before the
+# first app's main (uk.gdb=wait, added unless ARGS has a uk.gdb word), or
+# at a fatal fault (ARGS=uk.gdb=crash). GDB_ARGS go to gdb, e.g.
+# GDB_ARGS='-batch -x script'. See docs/debugging.md.
+GDB_ARGS ?=
+DEBUG_TIMEOUT ?= 86400
+debug: image $(XEN)
+	@$(PYTHON) ci/gdbrun.py $(APP_OUT)/$(APP_NAME).xen --xen $(XEN) --memory $(MEMORY) \
+		--timeout $(DEBUG_TIMEOUT) --symbols $(KERNEL) \
+		--args "$(if $(findstring uk.gdb,$(ARGS)),$(ARGS),uk.gdb=wait $(ARGS))" \
+		--symbols-dir target/app/x86_64-ukrt-app/release --symbols-dir $(APP_OUT) $(if $(V),-v) \
+		-- $(GDB_ARGS)
+
+test: lint unit-test harness-test image-test fuzz-smoke boot-test docs-test
 
 # ruff, pinned and installed into build/tools by ci/install-deps; settings in ruff.toml.
 RUFF := build/tools/ruff/bin/ruff
@@ -229,6 +316,11 @@ unit-test: deps
 # The harness package's own tests: recorded consoles replayed, on the host.
 harness-test:
 	$(PYTHON) -m unittest discover -s ci/ukharness/tests -t ci
+
+# Every shell command README.md and docs/ show, run (ci/docs_tests.py):
+# a stale option or figure fails. Uses the boot tests' images and Xen.
+docs-test: kernel selftest-kernel test-images pack $(XEN)
+	$(PYTHON) ci/docs_tests.py
 
 # make image itself: FILES= and the manifest's files line give a tree, and
 # without them the bundle is what ukrt-pack makes of the .so files alone.
@@ -253,7 +345,7 @@ boot-test: kernel selftest-kernel test-images $(XEN)
 
 bench: selftest-kernel test-images $(XEN)
 	@$(PYTHON) ci/bench.py --selftest-kernel $(SELFTEST_KERNEL) --kernel $(KERNEL) \
-		--greet-image build/greet/greet.xen --pack $(PACK) --examples build/greet --xen $(XEN)
+		--greet-image build/app/examples/greet/greet.xen --pack $(PACK) --examples build/app/examples/greet --xen $(XEN)
 
 # examples/http-server as a ukrt image and as a static Linux program in the
 # xl harness's Linux domU, measured from dom0 in one dom0 boot: figures
@@ -262,17 +354,19 @@ BENCH_DURATION ?= 5
 BENCH_BOOTS    ?= 3
 bench-net: $(XEN)
 	$(MAKE) image APP=examples/http-server
-	@$(PYTHON) ci/bench_net.py --image build/http-server/http-server.xen \
-		--cfg build/http-server/http-server.cfg --xen $(XEN) \
+	@$(PYTHON) ci/bench_net.py --image build/app/examples/http-server/http-server.xen \
+		--cfg build/app/examples/http-server/http-server.cfg --xen $(XEN) \
 		--duration $(BENCH_DURATION) --boots $(BENCH_BOOTS)
 
 # ci/apps/cpu-bench as a ukrt image and as a static Linux process in the xl
 # harness's dom0, one after the other in one dom0 boot: figures
 # (build/bench-cpu/figures.json), not pass/fail. See docs/bench-cpu.md.
+BENCH_CPU_ROUNDS ?= 5
+BENCH_CPU_ARGS ?=
 bench-cpu: $(XEN)
 	$(MAKE) image APP=ci/apps/cpu-bench
-	@$(PYTHON) ci/bench_cpu.py --image build/cpu-bench/cpu-bench.xen \
-		--cfg build/cpu-bench/cpu-bench.cfg --xen $(XEN)
+	@$(PYTHON) ci/bench_cpu.py --image build/app/ci/apps/cpu-bench/cpu-bench.xen \
+		--cfg build/app/ci/apps/cpu-bench/cpu-bench.cfg --xen $(XEN) --rounds $(BENCH_CPU_ROUNDS) $(BENCH_CPU_ARGS)
 
 # ci/apps/disk-bench as a ukrt image and as a static Linux program in the
 # xl harness's Linux domU, one after the other on the same FAT32 disk image,
@@ -283,8 +377,8 @@ BENCH_ROUNDS ?= 1
 BENCH_DISK_ARGS ?=
 bench-disk: $(XEN)
 	$(MAKE) image APP=ci/apps/disk-bench
-	@$(PYTHON) ci/bench_disk.py --image build/disk-bench/disk-bench.xen \
-		--cfg build/disk-bench/disk-bench.cfg --xen $(XEN) \
+	@$(PYTHON) ci/bench_disk.py --image build/app/ci/apps/disk-bench/disk-bench.xen \
+		--cfg build/app/ci/apps/disk-bench/disk-bench.cfg --xen $(XEN) \
 		--mib $(BENCH_MIB) --rounds $(BENCH_ROUNDS) $(BENCH_DISK_ARGS)
 
 clean:

@@ -7,8 +7,8 @@ pass/fail on them: exits 1 only when something breaks (a guest that does
 not start or end in time, a failed call, a block read back wrong), 2 on
 bad arguments.
 
-    bench_disk.py --image build/disk-bench/disk-bench.xen
-                  --cfg build/disk-bench/disk-bench.cfg [--mib N] [--rounds N] ...
+    bench_disk.py --image build/app/ci/apps/disk-bench/disk-bench.xen
+                  --cfg build/app/ci/apps/disk-bench/disk-bench.cfg [--mib N] [--rounds N] ...
 
 The disk is made here (ci/disk.sh make, FAT32) and attached with --disk:
 dom0's /dev/vda, each guest's xvda. ukrt mounts it at /data itself; the

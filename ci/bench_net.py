@@ -6,8 +6,8 @@ QEMU). Prints figures (docs/bench-net.md), never pass/fail on them: exits 1
 only when something breaks (a server that does not start or answer, a
 wrong body), 2 on bad arguments.
 
-    bench_net.py --image build/http-server/http-server.xen
-                 --cfg build/http-server/http-server.cfg [--duration S] [--boots N]
+    bench_net.py --image build/app/examples/http-server/http-server.xen
+                 --cfg build/app/examples/http-server/http-server.cfg [--duration S] [--boots N]
 
 Everything runs in dom0 from ci/xl/bench-net.sh (xlrun.py's scenario
 "script"); this side builds the Linux server (gcc -O2 -static), packs the

@@ -8,8 +8,10 @@ import argparse
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -199,7 +201,11 @@ class Memory(unittest.TestCase):
         self.assertIn(f"*** ukrt: fatal {name}", b.out)
         self.assertRegex(b.out, r"rip 0x[0-9a-f]{16}  rsp 0x[0-9a-f]{16}")
         self.assertRegex(b.out, r"rax 0x[0-9a-f]{16} rbx")
-        self.assertRegex(b.out, r"backtrace:\n      #0 0x[0-9a-f]{16}\n      #1 0x")
+        # Runtime frames: named `ukrt` by the guest, by function and line by
+        # the harness (from the kernel's ELF file).
+        self.assertRegex(b.out, r"backtrace:\n      #0 0x[0-9a-f]{16}.*\n      #1 0x[0-9a-f]{16} ukrt")
+        self.assertRegex(b.out, re.compile(r"^      #\d+ 0x[0-9a-f]{16} ukrt \S.* at "
+                                           r"\S*runtime/src/\S+\.rs:\d+", re.M))
         if reason:
             self.assertIn(f"    reason     {reason}", b.out)
         if address is not None:
@@ -274,14 +280,36 @@ class Traps(unittest.TestCase):
         self.assertIn("Fault while accessing guest memory", b.err)
 
 
+def app_out(folder):
+    """The build folder `make image APP=folder` writes, keyed as the Makefile
+    keys it: build/app/<path in this checkout>, or build/app/abs/<path>."""
+    folder = os.path.abspath(os.path.join(ROOT, folder))
+    rel = os.path.relpath(folder, ROOT)
+    key = "abs" + folder if rel.startswith("..") else rel
+    return os.path.join(BUILD, "app", key)
+
+
+def built(app):
+    """The build folder of an app of this checkout, by name: examples/<app>
+    or ci/apps/<app>."""
+    for parent in ("examples", "ci/apps"):
+        if os.path.isdir(os.path.join(ROOT, parent, app)):
+            return app_out(os.path.join(parent, app))
+    raise FileNotFoundError(f"no app named {app!r} in examples/ or ci/apps/")
+
+
 def example(name):
-    """A file of a built example: build/<app>/<file>."""
+    """A file of a built example, by file name."""
     app = {"hello-c.xen": "hello-c", "hello-rust.xen": "hello-rust"}.get(name, "greet")
-    return os.path.join(BUILD, app, name)
+    return os.path.join(built(app), name)
 
 
 def app_image(app):
-    return os.path.join(BUILD, app, app + ".xen")
+    return os.path.join(built(app), app + ".xen")
+
+
+def app_cfg(app):
+    return os.path.join(built(app), app + ".cfg")
 
 
 def code_pages(so):
@@ -554,7 +582,8 @@ class LibC(unittest.TestCase):
     TZ = "CET-1CEST,M3.5.0,M10.5.0/3"
 
     def native(self, *args):
-        exe = os.path.join(BUILD, "libc-check-native")
+        exe = os.path.join(BUILD, "native", "libc-check")
+        os.makedirs(os.path.dirname(exe), exist_ok=True)
         subprocess.run(["gcc", "-O2", "-o", exe, os.path.join(HERE, "apps/libc-check/libc_check.c"),
                         "-lm"], check=True)
         env = dict(os.environ, GREETING="hello", TZ=self.TZ)
@@ -665,7 +694,7 @@ def hello_bundle(apps, prefix):
     with open(manifest, "w") as f:
         f.writelines(f"app h{i} hello-c.so\n" for i in range(apps))
     out = os.path.join(d, "hellos.ukb")
-    app = os.path.join(BUILD, "hello-c")
+    app = built("hello-c")
     subprocess.run([os.path.join(ROOT, "target/release/ukrt-pack"), "pack", "-o", out,
                     "--manifest", manifest, os.path.join(app, "hello-c.so"),
                     os.path.join(app, "libukc.so")], check=True, capture_output=True)
@@ -680,6 +709,78 @@ def load_failures(out):
         if m:
             counts[m.group(1)] = counts.get(m.group(1), 0) + 1
     return counts
+
+
+class Gdb(unittest.TestCase):
+    """make debug's path (ci/gdbrun.py): the runtime's gdb stub on COM2 and
+    Debian's gdb, scripted with -batch, on ci/apps/gdb-check (built -O0)."""
+
+    def debug(self, args, script, interrupt_after=None, timeout=120):
+        """Runs gdb-check with `args` and gdb on `script`; returns (status,
+        output). With interrupt_after, sends gdb a SIGINT (Ctrl-C) once the
+        guest printed that line."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "session.gdb")
+            with open(path, "w") as f:
+                f.write(script)
+            cmd = [sys.executable, os.path.join(HERE, "gdbrun.py"), app_image("gdb-check"),
+                   "--xen", XEN, "--args", args, "--symbols", KERNEL, "--timeout", str(timeout),
+                   "--symbols-dir", os.path.join(ROOT, "target/app/x86_64-ukrt-app/release"),
+                   "--symbols-dir", built("gdb-check"), "--", "-batch", "-x", path]
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+            out = []
+            try:
+                for line in p.stdout:
+                    out.append(line)
+                    if interrupt_after is not None and line.rstrip("\n") == interrupt_after:
+                        os.killpg(p.pid, signal.SIGINT)  # gdbrun ignores it; gdb interrupts
+                        interrupt_after = None
+                status = p.wait(timeout=timeout + 30)
+            finally:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+                p.stdout.close()
+            return status, "".join(out)
+
+    def test_break_read_step_backtrace_and_write_a_variable(self):
+        status, out = self.debug("uk.gdb=wait", "\n".join([
+            "break scale", "continue",
+            "printf \"n=%d counter=%d\\n\", n, counter",
+            "step", "printf \"factor=%d\\n\", factor",
+            "bt", "set var counter = 100", "detach", ""]))
+        self.assertEqual(status, 0, out)
+        self.assertRegex(out, r"Breakpoint 1, scale \(n=5\) at gdb_check\.c:\d+")
+        self.assertIn("n=5 counter=7\n", out)
+        self.assertIn("factor=15\n", out)
+        self.assertRegex(out, r"#0 +scale \(n=5\) at gdb_check\.c:\d+\n#1 +0x[0-9a-f]+ in main ")
+        # 100 + (5 * 3 + 1): the app saw gdb's write.
+        self.assertIn("scale=16 counter=116\n", out)
+        self.assertIn("uk-exit: status=0", out)
+
+    def test_a_fatal_fault_stops_in_gdb_at_the_faulting_instruction(self):
+        status, out = self.debug("uk.gdb=crash crash", "\n".join([
+            "info program", "bt", "x/i $pc", "printf \"p=%p\\n\", p", ""]))
+        self.assertRegex(out, r"ukrt-gdb: waiting for gdb on COM2 \(Signal\(11\) at (0x[0-9a-f]+)\)")
+        rip = re.search(r"Signal\(11\) at (0x[0-9a-f]+)", out).group(1)
+        self.assertIn("It stopped with signal SIGSEGV", out)
+        self.assertRegex(out, r"#0 +0x0*%s in crash_here \(p=0x0\) at gdb_check\.c:\d+" % rip[2:])
+        self.assertRegex(out, r"=> 0x0*%s <crash_here\+\d+>:\tmovl +\$0x1,\(%%rax\)" % rip[2:])
+        self.assertIn("p=(nil)\n", out)
+        # gdb detached on quitting: the fault then ends the app as usual.
+        self.assertIn("ended by SIGSEGV (status 139)", out)
+        self.assertEqual(status, 139, out)
+
+    def test_ctrl_c_interrupts_a_spinning_app(self):
+        status, out = self.debug("uk.gdb=wait spin", "\n".join([
+            "continue", "printf \"spun=%d\\n\", spins > 0", "set var spinning = 0",
+            "detach", ""]), interrupt_after="spinning")
+        self.assertIn("Program received signal SIGINT", out)
+        self.assertRegex(out, r"main \(argc=2, argv=0x[0-9a-f]+\) at gdb_check\.c:\d+")
+        self.assertIn("spun=1\n", out)
+        self.assertIn("\nspun\n", out)
+        self.assertEqual(status, 0, out)
 
 
 class Containment(unittest.TestCase):
@@ -752,6 +853,72 @@ class Containment(unittest.TestCase):
         self.assertNotIn("crashed", b.err)
 
 
+def report_of(out, app):
+    """The crash report of `app` in a console: from its first line to the
+    app's uk-app line."""
+    at = out.index(f'*** ukrt: app "{app}" ended by ')
+    return out[at:out.index(f"uk-app: name={app} ", at)]
+
+
+def frames_of(report):
+    """(object, function) of each frame of a crash report's backtrace,
+    ("ukrt", None) for the runtime's."""
+    frames = []
+    for m in re.finditer(r"^      #(\d+) 0x[0-9a-f]{16}(?: (\S+?)(?:\+0x[0-9a-f]+ (\S+)\+0x[0-9a-f]+)?)?"
+                         r"(?: .*)?$", report, re.M):
+        frames.append((m[2], m[3]))
+    return frames
+
+
+class Backtraces(unittest.TestCase):
+    """Crash reports list every caller, found by the objects' unwind tables
+    (ci/apps/backtrace, -O2 without frame pointers, and ci/apps/backtrace-rust)
+    and named in the guest; the harness adds file and line."""
+
+    def test_an_o2_leaf_and_strlen_null_show_every_caller_up_to_main(self):
+        b = Boot("", image=app_image("backtrace"))
+        leaf = report_of(b.out, "leaf")
+        self.assertEqual(frames_of(leaf), [
+            ("backtrace.so", "bt_leaf"), ("backtrace.so", "bt_middle"),
+            ("backtrace.so", "bt_outer"), ("backtrace.so", "main"), ("ukrt", None)], leaf)
+        self.assertIn("    backtrace ends: return address outside the app's objects", leaf)
+        # The harness's file and line, from the unstripped object.
+        self.assertRegex(leaf, r"#0 0x[0-9a-f]{16} backtrace\.so\+0x[0-9a-f]+ bt_leaf\+0x0 "
+                         r"at ci/apps/backtrace/backtrace\.c:12\n")
+        self.assertRegex(leaf, r"bt_middle\+0x[0-9a-f]+ at ci/apps/backtrace/backtrace\.c:17\n")
+        strlen = report_of(b.out, "strlen")
+        self.assertEqual(frames_of(strlen), [
+            ("libukc.so", "strlen"), ("backtrace.so", "bt_measure"),
+            ("backtrace.so", "main"), ("ukrt", None)], strlen)
+        # libukc's line comes from its unstripped build (the image's copy
+        # has no debug information).
+        self.assertRegex(strlen, r"strlen\+0x[0-9a-f]+ at \S+\.rs:\d+ \(inlined into strlen at "
+                         r"app-template/libukc/src/abi/string\.rs:\d+\)\n")
+        self.assertEqual(b.status, 139, b)
+
+    def test_a_rust_apps_fault_shows_its_rust_callers(self):
+        b = Boot("", image=app_image("backtrace-rust"))
+        r = report_of(b.out, "backtrace-rust")
+        so = "backtrace-rust.so"
+        self.assertEqual(frames_of(r), [
+            (so, "backtrace_rust::inner"), (so, "backtrace_rust::outer"),
+            (so, "backtrace_rust::main"), (so, "main"), ("ukrt", None)], r)
+        self.assertIn("backtrace_rust::outer+", r)
+        self.assertRegex(r, r"outer\+0x[0-9a-f]+ at ci/apps/backtrace-rust/src/lib\.rs:22\n")
+
+    def test_endless_recursion_and_a_call_through_null_stay_bounded(self):
+        b = Boot("", image=app_image("crash"))
+        overflow = report_of(b.out, "overflow")
+        frames = frames_of(overflow)
+        self.assertEqual(frames, [("crash.so", "deep")] * 32, overflow)
+        self.assertIn("    backtrace ends: frame limit reached", overflow)
+        # A call through NULL: rip 0, and the caller from the return
+        # address the call pushed.
+        null = report_of(b.out, "call-null")
+        self.assertEqual(frames_of(null), [(None, None), ("crash.so", "main"), ("ukrt", None)], null)
+        self.assertIn("(return address at rsp)", null)
+
+
 def app_output(out):
     """The app's own lines of a console: without the runtime's banner and
     its ukrt:/uk- lines."""
@@ -770,7 +937,7 @@ class RealPrograms(unittest.TestCase):
         (relative to the app's folder, where the image has its files at
         /)."""
         folder = os.path.join(ROOT, "ci", "apps", app)
-        out = os.path.abspath(os.path.join(BUILD, app + "-native"))
+        out = os.path.abspath(os.path.join(BUILD, "native", app))
         subprocess.run(["make", "-s", "-C", folder, "native", f"UKRT={ROOT}", f"OUT={out}"],
                        check=True, capture_output=True)
         with open(os.path.join(folder, "manifest.txt")) as f:
@@ -915,7 +1082,7 @@ def timing_bundle(manifest):
     """A bundle of the timing test app with `manifest`, for --ramdisk."""
     import tempfile
     out = tempfile.NamedTemporaryFile(suffix=".ukb", delete=False).name
-    app = os.path.join(BUILD, "timing")
+    app = built("timing")
     subprocess.run([os.path.join(ROOT, "target/release/ukrt-pack"), "pack", "-o", out,
                     "--manifest-text", manifest, os.path.join(app, "timing.so"),
                     os.path.join(app, "libukc.so")], check=True, capture_output=True)
@@ -1016,7 +1183,7 @@ class XL(unittest.TestCase):
         return p
 
     def test_console_ring_xenstore_and_xl_list(self):
-        p = self.xl(app_image("hello-c"), os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+        p = self.xl(app_image("hello-c"), app_cfg("hello-c"),
                     "--set", 'extra="one exit=3"')
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
         lines = p.stdout.splitlines()
@@ -1026,8 +1193,18 @@ class XL(unittest.TestCase):
         self.assertEqual(lines[-1], "uk-exit: status=3")
         self.assertRegex(p.stderr, r"hello-c +\d+ +32 +1 ", "xl list shows the domain")
 
+    def test_uk_gdb_is_refused_in_a_domu_and_the_app_runs(self):
+        # COM2's ports are the first domain's: an `in` would be a #GP here.
+        p = self.xl(app_image("gdb-check"), app_cfg("gdb-check"),
+                    "--set", 'extra="uk.gdb=crash"')
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("ukrt: warning: uk.gdb works in the first domain only (make debug; "
+                      "docs/debugging.md); the gdb stub stays off\n", p.stdout)
+        self.assertNotIn("ukrt-gdb:", p.stdout)
+        self.assertIn("scale=16 counter=23\n", p.stdout)
+
     def test_shared_library_image_as_a_domu(self):
-        p = self.xl(app_image("greet"), os.path.join(BUILD, "greet", "greet.cfg"),
+        p = self.xl(app_image("greet"), app_cfg("greet"),
                     "--set", 'extra="uk.stats"')
         self.assertEqual(p.returncode, 127, p.stdout + p.stderr)
         got = stats(p.stdout)
@@ -1035,7 +1212,7 @@ class XL(unittest.TestCase):
         self.assertIn("uk-app: name=greet-b status=0", p.stdout)
 
     def test_xl_shutdown_stops_the_apps_through_xenstore(self):
-        p = self.xl(app_image("timing"), os.path.join(BUILD, "timing", "timing.cfg"),
+        p = self.xl(app_image("timing"), app_cfg("timing"),
                     "--set", 'extra="forever"', "--scenario", "shutdown",
                     "--wait-for", "sleeping until stopped")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
@@ -1045,7 +1222,7 @@ class XL(unittest.TestCase):
         self.assertRegex(p.stderr, r"timing +\d+ +\d+ +1 +-b----", "blocked while asleep")
 
     def test_xl_destroy(self):
-        p = self.xl(app_image("timing"), os.path.join(BUILD, "timing", "timing.cfg"),
+        p = self.xl(app_image("timing"), app_cfg("timing"),
                     "--set", 'extra="forever"', "--scenario", "destroy",
                     "--wait-for", "sleeping until stopped")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
@@ -1054,7 +1231,7 @@ class XL(unittest.TestCase):
         self.assertIn("destroyed", p.stderr)
 
     def test_a_crash_leads_to_the_on_crash_action(self):
-        p = self.xl(KERNEL, os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+        p = self.xl(KERNEL, app_cfg("hello-c"),
                     "--set", 'extra="panic=boom"', "--scenario", "crash")
         self.assertEqual(p.returncode, 134, p.stdout + p.stderr)
         self.assertIn("*** ukrt panic at runtime/src/hello.rs", p.stdout)
@@ -1130,7 +1307,7 @@ class XLNet(unittest.TestCase):
 
     def test_a_ukrt_image_gets_a_vif_that_dom0_routes(self):
         # What the vif script set up in xenstore and in dom0's routes.
-        p, c = self.xlrun(app_image("timing"), "--cfg", os.path.join(BUILD, "timing", "timing.cfg"),
+        p, c = self.xlrun(app_image("timing"), "--cfg", app_cfg("timing"),
                           "--set", 'extra="forever"', "--net", "--scenario", "destroy",
                           "--wait-for", "sleeping until stopped", "--client",
                           "d=$(xl domid timing); b=/local/domain/0/backend/vif/$d/0; "
@@ -1147,7 +1324,7 @@ class XLNet(unittest.TestCase):
 
     def test_a_failing_vif_script_fails_xl_create_with_its_reason(self):
         # A vif without ip=: the script refuses it, and libxl fails the create.
-        p, c = self.xlrun(app_image("hello-c"), "--cfg", os.path.join(BUILD, "hello-c", "hello-c.cfg"),
+        p, c = self.xlrun(app_image("hello-c"), "--cfg", app_cfg("hello-c"),
                           "--net", "--set",
                           "vif=['mac=00:16:3e:c6:12:02,script=/etc/xen/scripts/vif-ukrt']")
         self.assertEqual(p.returncode, 125, p.stdout + p.stderr)
@@ -1172,7 +1349,7 @@ class Network(unittest.TestCase):
         """The image of app with a vif; client in dom0 once the guest printed
         wait_for; then xl shutdown. Returns (the process, the client)."""
         p = subprocess.run([sys.executable, os.path.join(HERE, "xl/xlrun.py"), app_image(app),
-                            "--cfg", os.path.join(BUILD, app, app + ".cfg"), "--net",
+                            "--cfg", app_cfg(app), "--net",
                             "--wait-for", wait_for, "--client", client,
                             "--client-timeout", str(client_timeout), *extra,
                             "--xen", XEN, "--dom0", os.path.join(BUILD, "xl-dom0"),
@@ -1484,16 +1661,66 @@ class Templates(unittest.TestCase):
                     p = subprocess.run(["make", "-s", "image", f"APP={apps}/{name}"], cwd=ROOT,
                                        capture_output=True, text=True)
                     self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-                    cfg = os.path.join(BUILD, name, name + ".cfg")
+                    out = app_out(os.path.join(apps, name))
+                    cfg = os.path.join(out, name + ".cfg")
                     c = subprocess.run([os.path.join(ROOT, "target/release/xen-config"), "check", cfg],
                                        cwd=ROOT, capture_output=True, text=True)
                     self.assertEqual(c.returncode, 0, c.stderr)
-                    b = Boot("GREETING=hi one", image=app_image(name))
+                    b = Boot("GREETING=hi one", image=os.path.join(out, name + ".xen"))
                     self.assertEqual(b.status, 0, b)
                     self.assertIn(f"Hello from {name}!", b.lines)
                     self.assertIn("GREETING is hi", b.lines)
         finally:
             shutil.rmtree(apps)
+
+
+class Console(unittest.TestCase):
+    """`make run` and `make xl-run` pass the terminal's lines to the guest's
+    console (here a pipe standing in for the terminal), and the Rust
+    wrappers read them: hello-rust's `read` mode echoes each line until
+    `quit`. A copy of the app, so that its build folder is its own."""
+
+    LINES = b"hello there\nsecond line\nquit\n"
+
+    def setUp(self):
+        import shutil
+        import tempfile
+        self.tmp = tempfile.mkdtemp(prefix="ukrt-console-")
+        self.app = os.path.join(self.tmp, "hello-rust")
+        shutil.copytree(os.path.join(ROOT, "examples", "hello-rust"), self.app,
+                        ignore=shutil.ignore_patterns("target"))
+        toml = os.path.join(self.app, "Cargo.toml")
+        with open(toml) as f:
+            text = f.read().replace('path = "../../app-template/ukrt-app"',
+                                    f'path = "{ROOT}/app-template/ukrt-app"')
+        with open(toml, "w") as f:
+            f.write(text)
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        shutil.rmtree(app_out(self.app), ignore_errors=True)
+
+    def make(self, target, timeout):
+        return subprocess.run(["make", "--no-print-directory", "-s", target, f"APP={self.app}",
+                               "ARGS=read", f"XEN={os.path.abspath(XEN)}", "TIMEOUT=120"],
+                              cwd=ROOT, input=self.LINES, capture_output=True, timeout=timeout)
+
+    def check(self, p):
+        out = p.stdout.decode(errors="replace")
+        self.assertEqual(p.returncode, 0, out + p.stderr.decode(errors="replace"))
+        lines = out.splitlines()
+        i = lines.index("type lines; quit ends")
+        self.assertEqual(lines[i + 1:i + 4], ["rust read: hello there (11 bytes)",
+                                              "rust read: second line (11 bytes)", "done reading"])
+        self.assertIn("env: GREETING: environment variable not found", lines)
+        self.assertIn("time: slept at least 20 ms: true; the wall clock is past 2020: true", lines)
+
+    def test_make_run_passes_input_lines(self):
+        self.check(self.make("run", 300))
+
+    def test_make_xl_run_passes_input_lines(self):
+        self.check(self.make("xl-run", 400))
 
 
 class Harness(unittest.TestCase):
@@ -1510,6 +1737,30 @@ class Harness(unittest.TestCase):
         self.assertIn("timed out after 6 s waiting for the guest to exit; "
                       "last guest line: 'hello: hanging as asked'", b.err)
 
+    def test_ctrl_c_stops_the_run_with_130_and_leaves_no_qemu(self):
+        # As the terminal does: SIGINT to the harness (QEMU runs in a session
+        # of its own, so only the harness gets it) once the guest hangs.
+        import signal
+        p = subprocess.Popen([sys.executable, os.path.join(HERE, "xenrun.py"), KERNEL, "--xen", XEN,
+                              "--timeout", "60", "--args", "hang"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            for line in p.stdout:
+                if "hello: hanging as asked" in line:
+                    break
+            ps = subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True,
+                                text=True).stdout.split("\n")
+            qemus = [int(f[0]) for f in (ln.split() for ln in ps)
+                     if len(f) == 3 and f[1] == str(p.pid) and f[2].startswith("qemu")]
+            self.assertEqual(len(qemus), 1, ps)
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=30)
+        finally:
+            p.kill()
+        self.assertEqual(p.returncode, 130, err)
+        self.assertRegex(err, r"xenrun: interrupted \(Ctrl-C\) after [\d.]+ s; the guest was stopped")
+        self.assertFalse(os.path.exists(f"/proc/{qemus[0]}"), "QEMU was stopped with the harness")
+
     def test_an_image_xen_refuses_is_reported_with_xens_reason(self):
         # Xen's own binary is no PV kernel: the domain builder refuses it.
         b = Boot(image=XEN, timeout=30)
@@ -1519,11 +1770,11 @@ class Harness(unittest.TestCase):
 
 
 def load_tests(loader, tests, pattern):
-    """The XL, XLNet, Network and XLDisk tests first: each boots a dom0 (about 9 s, 20 s with
+    """The XL, XLNet, Network, XLDisk and Console tests first: each boots a dom0 (about 9 s, 20 s with
     the Linux domU); started last, they would leave the other workers idle
     at the end."""
-    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, (XL, XLNet, Network, XLDisk))
-                                                                  for t in s)))
+    first = (XL, XLNet, Network, XLDisk, Console)
+    return unittest.TestSuite(sorted(tests, key=lambda s: not any(isinstance(t, first) for t in s)))
 
 
 def main():
@@ -1531,7 +1782,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--kernel", required=True)
     p.add_argument("--selftest-kernel", required=True)
-    p.add_argument("--build", required=True, help="the build folder (images in build/<app>/)")
+    p.add_argument("--build", required=True, help="the build folder (images in build/app/<app folder>/)")
     p.add_argument("--xen", required=True)
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count(),
                    help="tests run at once, each booting its own QEMU (default: one per core)")

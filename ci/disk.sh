@@ -40,7 +40,11 @@ make)
 ls)
     img=${2:?usage: disk.sh ls IMG [PATH]}
     [[ -f $img ]] || die "IMG=$img does not exist"
-    mdir -/ -i "$img" "::${3:-/}"
+    path=${3:-/}
+    [[ $path == / ]] && path=
+    # mtools' recursive listing fails on an empty folder ("not found"): the
+    # plain listing then tells an empty folder from a missing one.
+    mdir -/ -i "$img" "::$path" 2>/dev/null || mdir -i "$img" "::$path"
     ;;
 get)
     img=${2:?usage: disk.sh get IMG FILE OUT}

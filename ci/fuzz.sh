@@ -45,7 +45,7 @@ install_cargo_fuzz() {
 }
 
 # A seed file named after its contents: identical files (libukc.so in every
-# build/<app>/) make one seed.
+# app's build folder) make one seed.
 add_seed() { # target file
     local sum
     sum=$(sha1sum "$2" | cut -c1-16)
@@ -86,8 +86,8 @@ seeds() {
     # Real apps and libraries; files over 1 MiB would set libFuzzer's
     # input length limit too high (and are slow to mutate).
     local real=()
-    if [ -d "$BUILD" ]; then
-        mapfile -t real < <(find "$BUILD" -maxdepth 2 -name '*.so' -size -1024k | sort)
+    if [ -d "$BUILD/app" ]; then
+        mapfile -t real < <(find "$BUILD/app" -name '*.so' -size -1024k ! -path '*/target/*' | sort)
     fi
     for f in "${real[@]}"; do add_seed elf "$f"; done
 
@@ -111,7 +111,8 @@ seeds() {
         "$tmp/app.so" "$tmp/libfix.so" >/dev/null
     $pack pack --no-check -o "$tmp/one.ukb" --manifest-text 'app nosym nosym.so' "$tmp/nosym.so" >/dev/null
     local bundles=("$tmp/fix.ukb" "$tmp/one.ukb") d name files manifest
-    for d in "$BUILD"/*/; do
+    for d in "$BUILD"/app/examples/*/ "$BUILD"/app/ci/apps/*/; do
+        [ -d "$d" ] || continue
         name=$(basename "$d")
         mapfile -t files < <(find "$d" -maxdepth 1 -name '*.so' ! -name libukc.so -size -1024k | sort)
         [ ${#files[@]} -gt 0 ] || continue

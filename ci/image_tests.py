@@ -9,6 +9,7 @@ byte for byte what `ukrt-pack pack` makes of the .so files alone, as the
 Makefile ran it before file trees existed. Needs the kernel, ukrt-pack and
 libukc built (the make target's prerequisites)."""
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -157,6 +158,166 @@ class MakeImage(unittest.TestCase):
         out = self.failed_make_image(app)
         self.assertRegex(out, r"main\.c:1:\d+: error: implicit declaration of function "
                               r".undeclared_function.")
+
+
+def make(*args, env=None):
+    """`make ARGS` in the checkout: (status, stdout + stderr)."""
+    p = subprocess.run(["make", "--no-print-directory", "-C", ROOT, *args], capture_output=True,
+                       text=True, env=dict(os.environ, **(env or {})))
+    return p.returncode, p.stdout + p.stderr
+
+
+def config_value(cfg, key):
+    with open(cfg) as f:
+        for line in f:
+            k, _, v = line.partition("=")
+            if k.strip() == key:
+                return v.strip().strip('"')
+    return None
+
+
+class Frictions(unittest.TestCase):
+    """What tripped a new user up once, each checked where it happened."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ukrt-friction-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        # Images of apps outside the checkout go to build/app/abs/<path>.
+        shutil.rmtree(os.path.join(ROOT, "build", "app", "abs", self.tmp.lstrip("/")),
+                      ignore_errors=True)
+
+    def out_of(self, app):
+        return os.path.join(ROOT, "build", "app", "abs", os.path.abspath(app).lstrip("/"))
+
+    def hello_copy(self, parent, name):
+        app = os.path.join(self.tmp, parent, name)
+        shutil.copytree(os.path.join(ROOT, "examples", "hello-c"), app)
+        return app
+
+    def test_memory_and_vcpus_go_into_the_generated_config(self):
+        out = os.path.join(self.tmp, "out")
+        code, text = make("image", "APP=examples/hello-c", f"APP_OUT={out}", "MEMORY=200")
+        self.assertEqual(code, 0, text)
+        cfg = os.path.join(out, "hello-c.cfg")
+        self.assertEqual((config_value(cfg, "memory"), config_value(cfg, "vcpus")), ("200", "1"))
+        code, text = make("image", "APP=examples/hello-c", f"APP_OUT={out}")
+        self.assertEqual(code, 0, text)
+        self.assertEqual(config_value(cfg, "memory"), "32", "without MEMORY: what the image needs")
+        code, text = make("image", "APP=examples/hello-c", f"APP_OUT={out}", "VCPUS=2")
+        self.assertNotEqual(code, 0)
+        self.assertIn("xen-config: --vcpus 2: the runtime uses one vCPU (give 1)", text)
+        self.assertEqual(config_value(cfg, "memory"), "32", "a failed generate keeps the old config")
+
+    def test_deploy_cfg_sends_the_edited_config_and_refuses_a_broken_one(self):
+        out = os.path.join(self.tmp, "out")
+        code, text = make("image", "APP=examples/hello-c", f"APP_OUT={out}")
+        self.assertEqual(code, 0, text)
+        edited = os.path.join(self.tmp, "prod.cfg")
+        with open(os.path.join(out, "hello-c.cfg")) as f:
+            cfg = f.read().replace('name = "hello-c"', 'name = "hello-prod"')
+        cfg = cfg.replace("memory = 32", "memory = 96")
+        with open(edited, "w") as f:
+            f.write(cfg)
+        code, text = make("deploy", f"CFG={edited}", "HOST=root@xenhost", env={"DRY_RUN": "1"})
+        self.assertEqual(code, 0, text)
+        self.assertIn(f"deploy: {out}/hello-c.xen as /var/lib/ukrt/hello-prod.xen", text)
+        self.assertIn('kernel = "/var/lib/ukrt/hello-prod.xen"\nmemory = 96\n', text)
+        self.assertIn("xl create '/var/lib/ukrt/hello-prod.cfg'", text.replace("\\", ""))
+        with open(edited, "a") as f:
+            f.write("memory = 128\nname = web\n")
+        code, text = make("deploy", f"CFG={edited}", "HOST=root@xenhost", env={"DRY_RUN": "1"})
+        self.assertNotEqual(code, 0)
+        self.assertIn("memory is set again (first on line", text)
+        self.assertIn('name = web: strings need quotes: name = "web"', text)
+        self.assertIn("has errors (above); nothing was sent", text)
+        self.assertNotIn("scp", text)
+
+    def test_build_folders_do_not_collide(self):
+        xen_before = open(os.path.join(ROOT, "build", "xen"), "rb").read() \
+            if os.path.exists(os.path.join(ROOT, "build", "xen")) else None
+        apps = [self.hello_copy("a", "xen"), self.hello_copy("b", "lib"),
+                self.hello_copy("c", "web"), self.hello_copy("d", "web")]
+        for app in apps:
+            code, text = make("image", f"APP={app}")
+            self.assertEqual(code, 0, text)
+        for app in apps:
+            name = os.path.basename(app)
+            image = os.path.join(self.out_of(app), name + ".xen")
+            self.assertTrue(os.path.isfile(image), image)
+            self.assertIn(f"image: {os.path.relpath(image, ROOT)}", make("image", f"APP={app}")[1])
+        self.assertEqual(len({self.out_of(a) for a in apps}), 4)
+        if xen_before is not None:
+            with open(os.path.join(ROOT, "build", "xen"), "rb") as f:
+                self.assertEqual(f.read(), xen_before, "an app named xen left Xen's binary alone")
+        self.assertTrue(os.path.isfile(os.path.join(ROOT, "build", "lib", "libukc.so")))
+
+    def test_only_what_the_build_made_is_packed(self):
+        app = self.hello_copy("e", "fresh")
+        self.assertEqual(make("image", f"APP={app}")[0], 0)
+        stale = os.path.join(self.out_of(app), "old-app.so")
+        shutil.copy(os.path.join(self.out_of(app), "fresh.so"), stale)
+        code, text = make("image", f"APP={app}")
+        self.assertEqual(code, 0, text)
+        with open(os.path.join(self.out_of(app), "fresh.ukb"), "rb") as f:
+            names = sorted(e[0] for e in entries(f.read()))
+        self.assertEqual(names, ["fresh.so", "libukc.so"])
+
+    def test_new_app_refuses_an_unknown_language_and_a_bad_name(self):
+        cases = [(["NAME=web", "LANG=go"], "LANG=go is not a language of the templates (LANG=c or "
+                  "LANG=rust)"),
+                 (["NAME=1web"], "NAME=1web is not a valid app name"),
+                 (["NAME=we b"], "NAME=we b is not a valid app name"),
+                 (["NAME=../up"], "NAME=../up is not a valid app name")]
+        for args, message in cases:
+            code, text = make("new-app", *args, f"APPS_DIR={self.tmp}")
+            self.assertEqual(code, 2, text)
+            self.assertIn(message, text)
+        self.assertEqual(os.listdir(self.tmp), [])
+        # The environment's LANG is the locale, not the template's language.
+        code, text = make("new-app", "NAME=web", f"APPS_DIR={self.tmp}", env={"LANG": "C.UTF-8"})
+        self.assertEqual(code, 0, text)
+        self.assertTrue(os.path.isfile(os.path.join(self.tmp, "web", "main.c")))
+
+    def test_an_app_folder_without_a_build_file_is_named(self):
+        app = os.path.join(self.tmp, "empty")
+        os.makedirs(app)
+        code, text = make("image", f"APP={app}")
+        self.assertEqual(code, 2)
+        self.assertIn(f"make: APP={app} has no build file: a C app needs a Makefile, a Rust app a "
+                      "Cargo.toml", text)
+        self.assertNotIn("Compiling", text, "refused before anything was built")
+
+    def test_rust_apps_share_core_and_alloc(self):
+        for name in ("rs-one", "rs-two"):
+            code, text = make("new-app", f"NAME={name}", "LANG=rust", f"APPS_DIR={self.tmp}")
+            self.assertEqual(code, 0, text)
+        code, text = make("image", f"APP={self.tmp}/rs-one")
+        self.assertEqual(code, 0, text)
+        code, text = make("image", f"APP={self.tmp}/rs-two")
+        self.assertEqual(code, 0, text)
+        self.assertIn("Compiling rs-two", text)
+        for crate in ("core", "alloc", "compiler_builtins", "ukrt-app"):
+            self.assertNotIn(f"Compiling {crate} ", text, "built once, for every Rust app")
+        with open(os.path.join(self.out_of(f"{self.tmp}/rs-two"), "rs-two.ukb"), "rb") as f:
+            self.assertEqual(sorted(e[0] for e in entries(f.read())), ["libukc.so", "rs-two.so"])
+
+    def test_make_help_names_every_target_and_variable(self):
+        with open(os.path.join(ROOT, "Makefile")) as f:
+            text = f.read()
+        phony = re.search(r"^\.PHONY:(.*)$", text, re.M).group(1).split()
+        settable = set(re.findall(r"^([A-Z_]+)\s*\?=", text, re.M))
+        # Read with $(if ...) or $(filter ...) but never given a default.
+        settable |= {"LOAD_CHECK", "V", "NET", "IP", "DISK", "DISK_RO", "CLIENT", "WAIT_FOR",
+                     "LINUX_GUEST", "HOST", "REMOTE_DIR", "CFG", "NAME", "LANG", "OUT", "DIR",
+                     "IMG", "FILE"}
+        code, help_text = make("help")
+        self.assertEqual(code, 0)
+        missing = [t for t in phony if not re.search(rf"(make |\| ){re.escape(t)}\b", help_text)]
+        self.assertEqual(missing, [], "targets make help does not show")
+        missing = sorted(v for v in settable if f"{v}=" not in help_text)
+        self.assertEqual(missing, [], "variables make help does not show")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ harness waits for Xen to confirm that, stops QEMU, and exits with:
     134  the domain crashed (panic, fatal fault, or Xen killed it)
     124  a time limit ran out (the message says which)
     125  the harness could not run the image (QEMU or Xen failed)
+    130  interrupted by Ctrl-C
 
 Every wait has a bound; the message says what was being waited for.
 The work is done by the ukharness package (ci/ukharness/firstdomain.py).
@@ -19,7 +20,7 @@ import argparse
 import os
 import sys
 
-from ukharness import firstdomain
+from ukharness import firstdomain, symbolize
 from ukharness.report import Report, console_streams
 
 
@@ -39,6 +40,16 @@ def parse_args(argv):
                    "once the guest prints a line containing --input-after")
     p.add_argument("--input-after", default="ready for input",
                    help="the guest line to wait for before typing --input")
+    p.add_argument("--stdin", action="store_true",
+                   help="pass this program's input to the guest's console, as it comes (make run "
+                        "does: the terminal's lines, echoed by the terminal); Ctrl-C ends the run "
+                        "with status 130")
+    p.add_argument("--objects", action="append", default=[], metavar="DIR",
+                   help="also look for the app's unstripped objects here when adding file "
+                   "and line to crash reports (the image's folder and libukc's build are "
+                   "searched anyway)")
+    p.add_argument("--no-symbolize", action="store_true",
+                   help="print crash reports' frames as the guest wrote them")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also show Xen's own console lines")
     return p.parse_args(argv)
@@ -49,7 +60,10 @@ def main(argv):
     console_streams()
     o = firstdomain.Options(a.kernel, a.xen, args=a.args, ramdisk=a.ramdisk, memory=a.memory,
                             timeout=a.timeout, shutdown_timeout=a.shutdown_timeout,
-                            input=a.input, input_after=a.input_after, verbose=a.verbose)
+                            input=a.input, input_after=a.input_after, verbose=a.verbose,
+                            stdin=sys.stdin if a.stdin else None,
+                            symbolizer=None if a.no_symbolize
+                            else symbolize.for_image(a.kernel, a.objects))
     return firstdomain.run(o, Report("xenrun")).status
 
 

@@ -1,6 +1,7 @@
 /* time.h for ukrt apps (libukc): the runtime's clocks, and the calendar.
    CLOCK_MONOTONIC counts from the domain's start; CLOCK_REALTIME is Xen's
-   wall clock. Local time follows the app's TZ, a POSIX TZ string (EST5,
+   wall clock; CLOCK_PROCESS_CPUTIME_ID is the domain's CPU time, the time
+   its vCPU ran (Xen's runstate), shared by all apps in the image. Local time follows the app's TZ, a POSIX TZ string (EST5,
    CET-1CEST,M3.5.0,M10.5.0/3); unset means UTC. There is no time zone
    database. clock() is elapsed time since the domain started (the runtime
    keeps no CPU time per app), in microseconds. */
@@ -34,6 +35,7 @@ struct tm {
 };
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
 #define CLOCKS_PER_SEC ((clock_t)1000000)
 
 int clock_gettime(clockid_t clock, struct timespec *ts);

@@ -22,7 +22,7 @@ class Options:
 
     def __init__(self, kernel, xen, args="", ramdisk=None, memory=64, timeout=120.0,
                  shutdown_timeout=15.0, input=None, input_after="ready for input",
-                 verbose=False):
+                 verbose=False, stdin=None, gdb_port=None, symbolizer=None):
         self.kernel = kernel
         self.xen = xen
         self.args = args
@@ -33,6 +33,11 @@ class Options:
         self.input = input
         self.input_after = input_after
         self.verbose = verbose
+        self.stdin = stdin   # a stream passed to the guest's console (make run's terminal)
+        # COM2 as a TCP server on this loopback port (the gdb stub's channel).
+        self.gdb_port = gdb_port
+        # Adds file and line to crash reports' frames (symbolize.py).
+        self.symbolizer = symbolizer
 
 
 def machine_memory(guest_mib):
@@ -47,8 +52,9 @@ def qemu_command(o):
         module += "," + o.ramdisk.replace(",", ",,")
     xen_cmdline = (f"console=com1 com1=115200,8n1 dom0_mem={o.memory}M,max:{o.memory}M "
                    "dom0_max_vcpus=1 loglvl=all guest_loglvl=all")
+    com2 = ["-serial", f"tcp:127.0.0.1:{o.gdb_port},server=on,wait=off"] if o.gdb_port else []
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(machine_memory(o.memory)),
-            "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+            "-nodefaults", "-display", "none", "-serial", "stdio", *com2, "-no-reboot",
             "-kernel", o.xen, "-append", xen_cmdline, "-initrd", module]
 
 
@@ -67,6 +73,9 @@ class FirstDomain:
         self.xen_tail = collections.deque(maxlen=XEN_TAIL)
         self.last_guest_line = ""
         self.reply = None          # bytes for qemu.follow to type
+        # Forwarded input waits for the guest's first line: typed while Xen
+        # boots, it would go to Xen's own console.
+        self.accepts_input = False
         # --input is typed as written, with \n for Enter.
         self.to_type = o.input.encode().decode("unicode_escape").encode() if o.input else None
 
@@ -81,6 +90,8 @@ class FirstDomain:
     def line(self, text):
         """Handle one console line; return True when the run is over."""
         xen = console.is_xen(text)
+        if not xen and self.o.symbolizer:
+            text = self.o.symbolizer.line(text)
         if not xen or self.o.verbose:
             self.report.show(text)
         if not xen:
@@ -98,6 +109,7 @@ class FirstDomain:
 
     def guest_line(self, text):
         self.last_guest_line = text
+        self.accepts_input = True
         found = console.guest_exit(text)
         if found and self.exit is None:
             self.exit = found
@@ -116,7 +128,8 @@ class FirstDomain:
         elapsed = self.clock() - self.start
         crashed = self.xen_end == "crashed" or (self.exit is not None and self.exit.crashed)
         if outcome == qemu.INTERRUPTED:
-            return self.say(INTERRUPTED, "interrupted")
+            return self.say(INTERRUPTED, f"interrupted (Ctrl-C) after {elapsed:.1f} s; the guest "
+                            "was stopped")
         if self.panic.seen:
             return self.say(HARNESS_ERROR, "Xen panicked; its last lines:", self.xen_tail)
         if self.exit is None and not crashed:
@@ -163,9 +176,11 @@ def run(o, report):
         return Verdict(HARNESS_ERROR, problem)
     machine = FirstDomain(o, report)
     try:
-        q = qemu.Qemu(qemu_command(o), stdin=o.input is not None)
+        q = qemu.Qemu(qemu_command(o), stdin=o.input is not None or o.stdin is not None)
     except OSError as e:
         report.say(f"cannot start QEMU: {e}")
         return Verdict(HARNESS_ERROR, f"cannot start QEMU: {e}")
+    if o.stdin is not None:
+        q.forward(o.stdin)
     outcome = qemu.follow(q, machine)
     return machine.verdict(outcome, q.returncode)

@@ -37,21 +37,50 @@ class Qemu:
         self.sel = selectors.DefaultSelector()
         self.sel.register(self.proc.stdout, selectors.EVENT_READ)
         self.rest = b""
+        self.input = None      # a stream whose bytes go to the serial line
+        self.pending = b""     # read from it, not typed yet
         path = os.environ.get("UKHARNESS_RECORD")
         self.record = open(path, "wb") if path else None
+
+    def forward(self, stream):
+        """Passes what arrives on `stream` (the terminal's input) to the
+        serial line, as type_pending() allows; its end stops the passing."""
+        try:
+            self.sel.register(stream, selectors.EVENT_READ)
+        except PermissionError:
+            # A regular file or /dev/null, which epoll refuses: never
+            # blocks, so it is read whole now.
+            self.pending += stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+            return
+        self.input = stream
 
     def lines(self, timeout):
         """The lines that complete within timeout seconds ([] if none did);
         None once QEMU's output has ended."""
-        if not self.sel.select(timeout=max(timeout, 0)):
-            return []
-        chunk = os.read(self.proc.stdout.fileno(), 65536)
-        if not chunk:
-            return None
-        if self.record:
-            self.record.write(chunk)
-        lines, self.rest = split_lines(self.rest + chunk)
-        return lines
+        out = []
+        for key, _ in self.sel.select(timeout=max(timeout, 0)):
+            if key.fileobj is self.input:
+                data = os.read(self.input.fileno(), 4096)
+                if data:
+                    self.pending += data
+                else:
+                    self.sel.unregister(self.input)
+                    self.input = None
+                continue
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                return None
+            if self.record:
+                self.record.write(chunk)
+            lines, self.rest = split_lines(self.rest + chunk)
+            out += lines
+        return out
+
+    def type_pending(self):
+        """Types what forward()'s stream has given so far."""
+        if self.pending:
+            self.type(self.pending)
+            self.pending = b""
 
     def partial(self):
         """A last line without its newline, or None."""
@@ -88,7 +117,8 @@ def follow(qemu, machine, clock=time.monotonic):
     """Feeds qemu's console lines to machine.line() until one returns True
     (ENDED), clock() reaches machine.deadline() (TIMEOUT), or QEMU's output
     ends (QEMU_EXIT); Ctrl-C gives INTERRUPTED. Bytes the machine wants
-    typed (machine.reply) are typed after the line that asked. QEMU is
+    typed (machine.reply) are typed after the line that asked; what a
+    forwarded stream gave is typed once machine.accepts_input is true. QEMU is
     stopped in every case; a last partial line is fed unless the run ended.
 
     qemu is a Qemu or anything with its lines/partial/type/stop methods (the
@@ -111,6 +141,8 @@ def follow(qemu, machine, clock=time.monotonic):
                 if machine.reply:
                     qemu.type(machine.reply)
                     machine.reply = None
+            if getattr(machine, "accepts_input", False):
+                qemu.type_pending()
     except KeyboardInterrupt:
         outcome = INTERRUPTED
     finally:

@@ -94,12 +94,15 @@ class Options:
     of an image (image and cfg are then ignored: dom0's kernel and a config
     of the harness's own are used). Scenario "script" has no domU of the
     harness's own: the client is the job, run at once, and manages its own
-    domUs with xl. files: (NAME, PATH) pairs, put in dom0 as /job/files/NAME."""
+    domUs with xl. files: (NAME, PATH) pairs, put in dom0 as /job/files/NAME.
+    icount: QEMU's -icount value (say "shift=0,sleep=off": time is the
+    instructions executed, so the host's load drops out of the guests'
+    clocks), None for real time."""
 
     def __init__(self, image, cfg, xen, dom0="build/xl-dom0", scenario="run", wait_for="",
                  set=(), timeout=120.0, boot_timeout=60.0, guest_timeout=None, verbose=False,
                  net=False, ip=GUEST_IP, client=None, client_timeout=None, linux_guest=None,
-                 files=(), disks=(), disk_ro=False):
+                 files=(), disks=(), disk_ro=False, stdin=None, symbolizer=None, icount=None):
         self.image = image
         self.cfg = cfg
         self.xen = xen
@@ -123,6 +126,12 @@ class Options:
         if len(self.disks) > MAX_DISKS:
             raise ValueError(f"{len(self.disks)} disks: at most {MAX_DISKS}")
         self.disk_ro = disk_ro
+        # A stream passed to the guest's console (make xl-run's terminal):
+        # dom0 then runs `xl create -c`, and the console is shown live.
+        self.stdin = stdin
+        # Adds file and line to crash reports' frames (symbolize.py).
+        self.symbolizer = symbolizer
+        self.icount = icount
 
 
 class Client(NamedTuple):
@@ -188,7 +197,8 @@ def qemu_command(o, initrd):
     return ["qemu-system-x86_64", "-accel", "tcg", "-cpu", CPU, "-m", "1024",
             "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
             "-kernel", o.xen, "-append", xen_cmdline,
-            "-initrd", f"{linux} {linux_cmdline},{initrd.replace(',', ',,')}"] + drives
+            "-initrd", f"{linux} {linux_cmdline},{initrd.replace(',', ',,')}"] + drives + \
+        (["-icount", o.icount] if getattr(o, "icount", None) else [])
 
 
 LINUX_GUEST_NAME = "linux-guest"
@@ -247,7 +257,9 @@ class Dom0:
         self.block = None         # (title, lines) of the block being read
         self.blocks = []          # the finished ones but the console: xl list, log, dmesg
         self.tail = collections.deque(maxlen=TAIL)
-        self.reply = None         # nothing is typed to dom0
+        self.reply = None         # nothing is typed to dom0 but forwarded input
+        self.live = False         # the guest's console was shown live (xl create -c)
+        self.accepts_input = False  # while the live console runs
         self.client_out = {}      # "stdout"/"stderr": the client's lines
         self.client = None        # its Client once "=== client end" came
 
@@ -281,7 +293,13 @@ class Dom0:
 
     def block_line(self, text):
         title, lines = self.block
-        if text in ("=== end", "=== domU console end"):
+        if title == "domU console live" and text.endswith("=== domU console live end"):
+            # The guest's last line may lack its newline: the marker ends it.
+            if text != "=== domU console live end":
+                self.guest(text[:-len("=== domU console live end")])
+            self.block = None
+            self.accepts_input = False
+        elif text in ("=== end", "=== domU console end"):
             self.block = None
             if title in ("client stdout", "client stderr"):
                 self.client_out[title[len("client "):]] = lines
@@ -289,8 +307,11 @@ class Dom0:
                 self.blocks.append((title, lines))
             if title.startswith("xl list") and not self.o.verbose:
                 self.print_block(title, lines)
-        elif title == "domU console":
+        elif title == "domU console live":
             self.guest(text)
+        elif title == "domU console":
+            # After a live console, the log repeats what was shown.
+            self.guest(text, show=not self.live)
         elif title.startswith("client "):
             # A line that lost its prefix (it cannot, unless dom0's console
             # mixed lines) is kept whole.
@@ -302,6 +323,10 @@ class Dom0:
         """One of dom0's "=== " lines outside a block; True at the job's end."""
         if what == "domU console begin":
             self.block = ("domU console", [])
+            self.guest_lines = []
+        elif what == "domU console live":
+            self.block = ("domU console live", [])
+            self.live = self.accepts_input = True
         elif what.startswith(("xl list", "xl log", "xl dmesg", "vif log", "block log")) or \
                 what in ("client stdout", "client stderr"):
             self.block = (what, [])
@@ -344,9 +369,11 @@ class Dom0:
         self.report.say(f"client exited with status {c.status} after {c.seconds:.2f} s"
                         + (" (timed out, killed)" if c.timed_out else ""))
 
-    def guest(self, text):
+    def guest(self, text, show=True):
+        if self.o.symbolizer:
+            text = self.o.symbolizer.line(text)
         self.guest_lines.append(text)
-        if not self.o.verbose:
+        if show and not self.o.verbose:
             self.report.show(text)
         found = console.guest_exit(text)
         if found and self.exit is None:
@@ -384,7 +411,7 @@ class Dom0:
     def job_outcome(self, outcome, qemu_code):
         o = self.o
         if outcome == qemu.INTERRUPTED:
-            return self.say(INTERRUPTED, "interrupted")
+            return self.say(INTERRUPTED, "interrupted (Ctrl-C); dom0 and the guest were stopped")
         if self.panic.seen:
             self.print_tail("Xen panicked; the last lines")
             return Verdict(HARNESS_ERROR, "Xen panicked; the last lines:")
@@ -462,10 +489,12 @@ def run(o, initrd, report):
     """Boots dom0 with the job in initrd and returns the Result."""
     machine = Dom0(o, report)
     try:
-        q = qemu.Qemu(qemu_command(o, initrd))
+        q = qemu.Qemu(qemu_command(o, initrd), stdin=o.stdin is not None)
     except OSError as e:
         report.say(f"cannot start QEMU: {e}")
         return Result(HARNESS_ERROR, f"cannot start QEMU: {e}")
+    if o.stdin is not None:
+        q.forward(o.stdin)
     outcome = qemu.follow(q, machine)
     v = machine.verdict(outcome, q.returncode)
     return Result(v.status, v.message, machine.client)

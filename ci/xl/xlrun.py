@@ -72,7 +72,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # ci/, for ukharness
 
 import cpio  # noqa: E402  (ci/xl/cpio.py)
-from ukharness import xl  # noqa: E402
+from ukharness import symbolize, xl  # noqa: E402
 from ukharness.outcome import HARNESS_ERROR  # noqa: E402
 from ukharness.report import Report, console_streams  # noqa: E402
 
@@ -115,6 +115,10 @@ def parse_args(argv):
     p.add_argument("--guest-timeout", type=int,
                    help="the bound, in seconds, of each wait in dom0 (for a line, for the "
                    "end); default: half of what --timeout leaves after 30 s for dom0's boot")
+    p.add_argument("--stdin", action="store_true",
+                   help="(scenario run, no --client) show the guest's console live and pass "
+                   "this program's input to it (make xl-run does, from a terminal); Ctrl-C "
+                   "ends the run with status 130")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also show Xen's and dom0's own console lines")
     a = p.parse_args(argv)
@@ -140,6 +144,8 @@ def parse_args(argv):
             p.error("--client needs --wait-for TEXT (the guest's line to wait for)")
     if scenario in ("shutdown", "destroy") and not a.wait_for:
         p.error(f"--scenario {scenario} needs --wait-for TEXT")
+    if a.stdin and (scenario != "run" or a.client is not None or a.linux_guest is not None):
+        p.error("--stdin goes with scenario run, an image and no --client")
     for s in a.set:
         if "=" not in s:
             p.error(f"--set {s!r}: give KEY=VALUE")
@@ -165,7 +171,9 @@ def parse_args(argv):
                           verbose=a.verbose, net=a.net or a.ip is not None,
                           ip=a.ip or xl.GUEST_IP, client=a.client,
                           client_timeout=a.client_timeout, linux_guest=a.linux_guest,
-                          files=files, disks=[os.path.abspath(d) for d in disks], disk_ro=a.disk_ro)
+                          files=files, disks=[os.path.abspath(d) for d in disks], disk_ro=a.disk_ro,
+                          stdin=sys.stdin if a.stdin else None,
+                          symbolizer=symbolize.for_image(a.image) if a.image else None)
     except ValueError as e:
         p.error(f"--ip {a.ip}: {e}")
 
@@ -237,6 +245,8 @@ def build_initrd(o, tmp):
             with open(src, "rb") as f:
                 w.file("job/files/" + name, f.read(), 0o755)
         w.file("job/scenario", o.scenario.encode() + b"\n")
+        if o.stdin is not None:
+            w.file("job/interactive", b"")
         w.file("job/timeout", b"%d\n" % o.guest_timeout)
         if o.wait_for:
             w.file("job/wait-for", o.wait_for.encode() + b"\n")

@@ -7,7 +7,9 @@
 //! - `layout` and `plan`: where an instance's pieces go in its slot, and
 //!   every other decision of loading it, as data the runtime carries out;
 //! - `bundle` and `manifest`: the image bundle format and its app list;
-//! - `tree`: the read-only file tree a bundle can carry (mounted at `/`).
+//! - `tree`: the read-only file tree a bundle can carry (mounted at `/`);
+//! - `unwind`, `symbols` and `debug`: backtraces of a crashed app, walked
+//!   with the objects' `.eh_frame` tables and named from their symbols.
 #![no_std]
 
 extern crate alloc;
@@ -15,6 +17,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod bundle;
+pub mod debug;
 pub mod elf;
 #[cfg(feature = "std")]
 pub mod image;
@@ -22,7 +25,9 @@ pub mod layout;
 pub mod link;
 pub mod manifest;
 pub mod plan;
+pub mod symbols;
 pub mod tree;
+pub mod unwind;
 
 /// The symbols the runtime exports to apps (looked up after the app and
 /// its libraries). The runtime checks at boot that its export table has

@@ -46,6 +46,9 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
         panic!("MMUEXT_NEW_USER_BASEPTR refused: {e}");
     }
     start_events();
+    if let Some(o) = cmdline.runtime_options().find(|o| o.key == "gdb") {
+        crate::gdb::init(o.value, info.is_initial_domain());
+    }
     let after = cmdline
         .runtime_options()
         .find(|o| o.key == "shutdown-after")
@@ -127,6 +130,9 @@ pub const KNOWN_OPTIONS: &[&str] = &[
     "ip",             // uk.ip=ADDR/LEN: the network address (else xl's, else DHCP)
     "gw",             // uk.gw=ADDR: the default gateway (with uk.ip)
     "tx-offload",     // uk.tx-offload=none|csum|tso: what the vif's backend does for us
+    "mount",          // uk.mount=DISK:PATH,...: where disks are mounted (or none)
+    "tmp",            // uk.tmp=SIZE: how much /tmp may hold
+    "gdb",            // uk.gdb[=crash|wait]: the gdb stub on COM2 (docs/debugging.md)
     #[cfg(feature = "selftest")]
     "test", // run a built-in self-test instead of the app
 ];
@@ -192,5 +198,23 @@ mod tests {
             b.to_string(),
             r#"ukrt 0.1.0 on Xen 4.17.7 (first domain): 64 MiB, cmdline "exit=3 a\"b""#
         );
+    }
+
+    /// docs/running.md's table of runtime options lists exactly these.
+    #[test]
+    fn the_option_table_in_the_docs_lists_the_known_options() {
+        let doc = include_str!("../../docs/running.md");
+        let mut documented: Vec<&str> = doc
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("| `uk."))
+            .map(|rest| rest.split(['`', '=', ' ']).next().unwrap_or(""))
+            .collect();
+        documented.sort_unstable();
+        documented.dedup();
+        let mut known: Vec<&str> = super::KNOWN_OPTIONS.to_vec();
+        known.push("test"); // the self-test kernel's, documented too
+        known.sort_unstable();
+        known.dedup();
+        assert_eq!(documented, known);
     }
 }

@@ -30,6 +30,7 @@ mod errno;
 mod exit;
 mod fdtable;
 mod fs;
+mod gdb;
 mod hello;
 mod mm;
 mod net;

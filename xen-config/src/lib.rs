@@ -239,6 +239,15 @@ fn parse_value(raw: &str) -> Result<Value, BadValue> {
         .map_err(|_| BadValue::Unreadable)
 }
 
+/// A value written without quotes that reads as a word (`name = web`),
+/// which xl cannot parse: the user meant a string.
+fn is_bare_word(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c))
+}
+
 /// The text of a string literal quoted with `q`, decoded as xl does: both
 /// kinds of quotes take the same backslash escapes. xl silently drops
 /// unknown escapes and its `\x` and octal escapes do not give the character
@@ -290,6 +299,7 @@ fn strip_comment(line: &str) -> &str {
 pub fn parse(text: &str) -> Result<Vec<(usize, String, Value)>, Vec<ConfigError>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let mut first_line = std::collections::HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let code = strip_comment(line).trim();
@@ -323,6 +333,10 @@ pub fn parse(text: &str) -> Result<Vec<(usize, String, Value)>, Vec<ConfigError>
             Ok(v) => v,
             Err(bad) => {
                 let message = match bad {
+                    BadValue::Unreadable if kind != Kind::Int && is_bare_word(raw.trim()) => {
+                        let word = raw.trim();
+                        format!("{key} = {word}: strings need quotes: {key} = \"{word}\"")
+                    }
                     BadValue::Unreadable => {
                         format!("{key}: cannot read the value {:?}", raw.trim())
                     }
@@ -351,6 +365,18 @@ pub fn parse(text: &str) -> Result<Vec<(usize, String, Value)>, Vec<ConfigError>
             });
             continue;
         }
+        if let Some(first) = first_line.get(key) {
+            // xl takes the last one silently; an edited config that sets a
+            // key twice is almost always a mistake.
+            errors.push(ConfigError {
+                line: n,
+                message: format!(
+                    "{key} is set again (first on line {first}; xl would use this one)"
+                ),
+            });
+            continue;
+        }
+        first_line.insert(key, n);
         out.push((n, key.to_string(), value));
     }
     if errors.is_empty() {
@@ -592,6 +618,31 @@ mod tests {
                 "line 5: expected `key = value`, found \"kernel \\\"k\\\"\"",
                 "line 6: unknown key \"foo\"",
             ]
+        );
+    }
+
+    #[test]
+    fn a_key_set_twice_and_an_unquoted_string_are_named() {
+        let text = "name = web\nmemory = 64\non_crash = preserve\nmemory = 128\nvcpus = 1\n";
+        let msgs: Vec<String> = parse(text)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            msgs,
+            [
+                "line 1: name = web: strings need quotes: name = \"web\"",
+                "line 3: on_crash = preserve: strings need quotes: on_crash = \"preserve\"",
+                "line 4: memory is set again (first on line 2; xl would use this one)",
+            ]
+        );
+        // A number where a number belongs, and a quoted word, are fine.
+        assert!(parse("name = \"web\"\nmemory = 64\n").is_ok());
+        // Text that is not a word is unreadable, not "needs quotes".
+        assert_eq!(
+            parse("name = a b\n").unwrap_err()[0].to_string(),
+            "line 1: name: cannot read the value \"a b\""
         );
     }
 

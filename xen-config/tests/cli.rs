@@ -128,3 +128,42 @@ fn control_characters_in_options_are_refused_by_name() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn memory_and_vcpus_options_reach_the_config_and_get_reads_it_back() {
+    let dir = temp_dir("memory");
+    let img = image(&dir);
+    let gen = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["generate".as_ref(), "--image".as_ref()];
+        args.push(img.as_os_str());
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        run(&args)
+    };
+    let o = gen(&["--memory", "256", "--vcpus", "1", "--name", "web"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let cfg = dir.join("web.cfg");
+    std::fs::write(&cfg, &o.stdout).unwrap();
+    for (key, want) in [("memory", "256\n"), ("vcpus", "1\n"), ("name", "web\n")] {
+        let g = run(&["get".as_ref(), cfg.as_os_str(), key.as_ref()]);
+        assert_eq!(
+            (g.status.code(), text(&g.stdout)),
+            (Some(0), want.to_string())
+        );
+    }
+    let g = run(&["get".as_ref(), cfg.as_os_str(), "ramdisk".as_ref()]);
+    assert_eq!(g.status.code(), Some(1));
+    assert_eq!(
+        text(&g.stderr),
+        format!("xen-config: {}: no ramdisk setting\n", cfg.display())
+    );
+    let o = gen(&["--vcpus", "2"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stderr),
+        "xen-config: --vcpus 2: the runtime uses one vCPU (give 1)\n"
+    );
+    let o = gen(&["--memory", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("--memory 1 is below the"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -9,9 +9,10 @@
 //! every input; the others may not differ by more than the bound measured
 //! for them (BOUNDS). docs/libc-math.md has the table this test prints.
 //!
-//! The default run takes 2^20 inputs per function (about 35 s of CPU in
+//! The default run takes 2^20 inputs per function (about 20 s of CPU in
 //! the dev profile, spread over the test threads); UKC_MATH_N=16777216 runs 16 million (the long run) and
-//! UKC_MATH_SEED changes them.
+//! UKC_MATH_SEED changes them. UKC_MATH_ONLY=expf,logf runs only the
+//! functions named (rows by their names in the table).
 //!
 //! glibc picks its FMA versions of exp, log, pow, sin, cos... on a CPU
 //! with FMA; libukc has no FMA (the app target is x86-64 with SSE2), so the
@@ -117,6 +118,7 @@ mod c {
         pub safe fn sinf(x: f32) -> f32;
         pub safe fn cosf(x: f32) -> f32;
         pub safe fn tanf(x: f32) -> f32;
+        pub safe fn sincosf(x: f32, s: &mut f32, c: &mut f32);
         pub safe fn asinf(x: f32) -> f32;
         pub safe fn acosf(x: f32) -> f32;
         pub safe fn atanf(x: f32) -> f32;
@@ -198,6 +200,15 @@ fn cases() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1 << 20)
+}
+
+/// Whether UKC_MATH_ONLY (a comma-separated list of row names) leaves
+/// `name` in; without it every function runs.
+fn wanted(name: &str) -> bool {
+    match std::env::var("UKC_MATH_ONLY") {
+        Ok(only) => only.split(',').any(|n| n.trim() == name),
+        Err(_) => true,
+    }
 }
 
 fn seed() -> u64 {
@@ -462,6 +473,9 @@ fn unary(
 ) -> Row {
     let mut rng = Rng(seed() ^ hash(name));
     let mut row = Row::new(name);
+    if !wanted(name) {
+        return row;
+    }
     for x in inputs(&mut rng, cases(), d) {
         let (a, b) = (ours(x), theirs(x));
         row.add(ulps(a, b), || {
@@ -479,6 +493,9 @@ fn unary_f32(
 ) -> Row {
     let mut rng = Rng(seed() ^ hash(name));
     let mut row = Row::new(name);
+    if !wanted(name) {
+        return row;
+    }
     for x in inputs_f32(&mut rng, cases(), d) {
         let (a, b) = (ours(x), theirs(x));
         row.add(ulps(a, b), || {
@@ -530,6 +547,9 @@ fn binary(
 ) -> Row {
     let mut rng = Rng(seed() ^ hash(name));
     let mut row = Row::new(name);
+    if !wanted(name) {
+        return row;
+    }
     for (x, y) in pairs(&mut rng, dx, dy, extra) {
         let (a, b) = (ours(x, y), theirs(x, y));
         row.add(ulps(a, b), || {
@@ -548,6 +568,9 @@ fn binary_f32(
 ) -> Row {
     let mut rng = Rng(seed() ^ hash(name));
     let mut row = Row::new(name);
+    if !wanted(name) {
+        return row;
+    }
     for (i, (x, y)) in pairs(&mut rng, dx, dy, extra).into_iter().enumerate() {
         let (x, y) = if i % 5 == 4 {
             (
@@ -593,34 +616,26 @@ fn hash(s: &str) -> u64 {
 
 /// The most ULPs each function may differ from glibc by (exact ones: 0).
 const BOUNDS: &[(&str, u64)] = &[
-    // Identical to glibc's: exp, exp2, pow (same algorithm and tables).
-    // Nearly: log (pow's log rounded once; glibc's log misrounds there).
+    // Every function not listed is glibc's algorithm and gives glibc's
+    // bits (exp, pow, sin, expf, sinf, ...: docs/libc-math.md).
+    // Nearly identical: computed as glibc does, but from a log (pow's,
+    // rounded once) or log1p that differs from glibc's in a few results.
     ("log", 1),
-    // The libm crate's, within the crate's own accuracy.
-    ("exp10", 4),
-    ("expm1", 1),
     ("log2", 1),
     ("log10", 2),
     ("log1p", 1),
-    ("sin", 1),
-    ("cos", 1),
+    ("asinh", 1),
+    ("acosh", 1),
+    ("atanh", 1),
+    // The libm crate's, within the crate's own accuracy.
     ("tan", 1),
     ("asin", 1),
     ("acos", 1),
     ("atan", 1),
-    ("sinh", 2),
-    ("cosh", 2),
-    ("tanh", 2),
-    ("asinh", 1),
-    ("acosh", 1),
-    ("atanh", 1),
     ("erf", 1),
     ("erfc", 4),
     ("tgamma", 9),
     ("atan2", 1),
-    ("hypot", 1),
-    ("sincos.sin", 1),
-    ("sincos.cos", 1),
     // Far from glibc near their zeros (relative error is what they bound).
     ("j0", 1180),
     ("j1", 437),
@@ -629,42 +644,39 @@ const BOUNDS: &[(&str, u64)] = &[
     ("lgamma", 3665),
     ("jn", 320),
     ("yn", 512),
-    ("expf", 1),
-    ("exp2f", 1),
-    ("exp10f", 4),
-    ("expm1f", 1),
-    ("logf", 1),
-    ("log2f", 1),
-    ("log10f", 2),
-    ("log1pf", 1),
-    ("sinf", 1),
-    ("cosf", 1),
-    ("tanf", 1),
-    ("asinf", 1),
-    ("acosf", 1),
-    ("atanf", 1),
-    ("sinhf", 2),
-    ("coshf", 2),
-    ("tanhf", 3),
-    ("asinhf", 2),
-    ("acoshf", 1),
-    ("atanhf", 1),
     ("erff", 1),
     ("erfcf", 3),
     ("tgammaf", 5),
-    ("powf", 1),
     // remquo's quotient: its low three bits (all C promises) differ from
     // glibc's for some inputs; the remainder is exact.
     ("remquo quotient", 1),
     ("remquof quotient", 1),
-    ("atan2f", 1),
-    ("hypotf", 1),
     ("j0f", 2914),
     ("j1f", 16958),
     ("y0f", 1019),
     ("y1f", 1290),
     ("lgammaf", 8712),
 ];
+
+/// For the nearly identical functions, the largest fraction of inputs
+/// that may differ (about twice what was measured, so a change that makes
+/// more results differ fails even within the ULP bound).
+const DIFFER_RATES: &[(&str, f64)] = &[
+    ("log", 4e-4),
+    ("log2", 1.5e-3),
+    ("log10", 4e-4),
+    ("log1p", 1e-4),
+    ("asinh", 1e-4),
+    ("acosh", 1e-4),
+    ("atanh", 1.5e-4),
+];
+
+fn differ_rate_ok(r: &Row) -> bool {
+    DIFFER_RATES
+        .iter()
+        .find(|(n, _)| *n == r.name)
+        .is_none_or(|&(_, rate)| r.differ as f64 <= rate * r.inputs as f64)
+}
 
 fn bound(name: &str) -> u64 {
     BOUNDS
@@ -681,7 +693,8 @@ fn report(title: &str, rows: &[Row]) {
         "\n{title}\n| function | inputs | differ | max ULP | NaN mismatches | worst (ours vs glibc) |\n|---|---|---|---|---|---|\n"
     );
     let mut failed = Vec::new();
-    for r in rows {
+    // Rows UKC_MATH_ONLY left out ran no inputs.
+    for r in rows.iter().filter(|r| r.inputs > 0) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} {} |",
@@ -696,6 +709,12 @@ fn report(title: &str, rows: &[Row]) {
                 r.nans,
                 r.worst,
                 r.nan_case
+            ));
+        }
+        if !differ_rate_ok(r) {
+            failed.push(format!(
+                "{}: {} of {} results differ, more than DIFFER_RATES allows",
+                r.name, r.differ, r.inputs
             ));
         }
     }
@@ -870,6 +889,9 @@ fn exact_odd_shapes() -> Vec<Row> {
     .into_iter()
     .map(Row::new)
     .collect();
+    if !rows.iter().any(|r| wanted(r.name)) {
+        return Vec::new();
+    }
     let int_d = |a: i64, b: i64| u64::from(a != b);
     for (i, &x) in xs.iter().enumerate() {
         let n = match i % 3 {
@@ -1010,6 +1032,12 @@ fn sincos(x: f64) -> (f64, f64) {
     (s, co)
 }
 
+fn sincosf(x: f32) -> (f32, f32) {
+    let (mut s, mut co) = (0.0, 0.0);
+    c::sincosf(x, &mut s, &mut co);
+    (s, co)
+}
+
 #[test]
 fn float_functions_within_their_bounds() {
     let mut rows = rows!(
@@ -1065,6 +1093,18 @@ fn float_functions_within_their_bounds() {
         &fmod_extra,
     ));
     rows.push(unary_f32(
+        "sincosf.sin",
+        |x| m::sincosf(x).0,
+        |x| sincosf(x).0,
+        TRIG,
+    ));
+    rows.push(unary_f32(
+        "sincosf.cos",
+        |x| m::sincosf(x).1,
+        |x| sincosf(x).1,
+        TRIG,
+    ));
+    rows.push(unary_f32(
         "lgammaf",
         |x| m::lgammaf(x).0,
         |x| c::lgammaf_r(x, &mut 0),
@@ -1083,6 +1123,9 @@ fn lgamma_sign_and_bessel_n() {
         Row::new("jn"),
         Row::new("yn"),
     ];
+    if !rows.iter().any(|r| wanted(r.name)) {
+        return;
+    }
     for x in inputs(&mut rng, cases() / 8, GAMMA) {
         let mut s = 0;
         c::lgamma_r(x, &mut s);
@@ -1129,4 +1172,68 @@ fn nan_payloads_match_glibc() {
             "nanf({tag:?})"
         );
     }
+}
+
+/// Every float input (2^32 of them) for the float functions that give
+/// glibc's bits: `cargo test --release -p ukc --test math_vs_glibc --
+/// --ignored` (about a minute per function on one core; UKC_MATH_ONLY
+/// picks functions).
+#[test]
+#[ignore]
+fn float_functions_exhaustively() {
+    type F = fn(f32) -> f32;
+    let funcs: [(&'static str, F, F); 16] = [
+        ("expf", m::expf, |x| c::expf(x)),
+        ("exp2f", m::exp2f, |x| c::exp2f(x)),
+        ("logf", m::logf, |x| c::logf(x)),
+        ("log2f", m::log2f, |x| c::log2f(x)),
+        ("exp10f", m::exp10f, |x| c::exp10f(x)),
+        ("sinf", m::sinf, |x| c::sinf(x)),
+        ("cosf", m::cosf, |x| c::cosf(x)),
+        ("asinf", m::asinf, |x| c::asinf(x)),
+        ("acosf", m::acosf, |x| c::acosf(x)),
+        ("atanf", m::atanf, |x| c::atanf(x)),
+        ("tanf", m::tanf, |x| c::tanf(x)),
+        ("log10f", m::log10f, |x| c::log10f(x)),
+        ("expm1f", m::expm1f, |x| c::expm1f(x)),
+        ("sinhf", m::sinhf, |x| c::sinhf(x)),
+        ("coshf", m::coshf, |x| c::coshf(x)),
+        ("tanhf", m::tanhf, |x| c::tanhf(x)),
+    ];
+    let mut rows = Vec::new();
+    for (name, ours, theirs) in funcs.into_iter().filter(|f| wanted(f.0)) {
+        let halves: Vec<Row> = std::thread::scope(|s| {
+            let part = |lo: u64, hi: u64| {
+                move || {
+                    let mut row = Row::new(name);
+                    for bits in lo..hi {
+                        let x = f32::from_bits(bits as u32);
+                        let (a, b) = (ours(x), theirs(x));
+                        row.add(ulps(a, b), || {
+                            format!("{}: {} vs {}", show(x), show(a), show(b))
+                        });
+                    }
+                    row
+                }
+            };
+            let h = s.spawn(part(0, 1 << 31));
+            let lo = part(1 << 31, 1 << 32)();
+            vec![h.join().unwrap(), lo]
+        });
+        let mut row = Row::new(name);
+        for h in halves {
+            row.inputs += h.inputs;
+            row.nans += h.nans;
+            row.differ += h.differ;
+            if h.max > row.max {
+                row.max = h.max;
+                row.worst = h.worst;
+            }
+            if row.nan_case.is_empty() {
+                row.nan_case = h.nan_case;
+            }
+        }
+        rows.push(row);
+    }
+    report("float functions, every input", &rows);
 }

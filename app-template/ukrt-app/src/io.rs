@@ -317,3 +317,84 @@ pub trait Seek {
         self.seek(SeekFrom::Current(0))
     }
 }
+
+/// Standard input: the console's input (`make run` passes the terminal's
+/// lines, `--input` a script's), through libukc's buffered `stdin`, so a
+/// Rust app and C code in the same app read one stream.
+pub struct Stdin(());
+
+/// The app's standard input.
+pub fn stdin() -> Stdin {
+    Stdin(())
+}
+
+mod stdin_sys {
+    // SAFETY: these declarations match libukc's getchar (stdio.rs) and
+    // glibc's in name, argument and result types; it takes no pointer.
+    unsafe extern "C" {
+        pub safe fn getchar() -> i32;
+    }
+}
+
+impl Stdin {
+    /// Reads a line, with its `\n` if it has one, appending it to `buf`;
+    /// how many bytes were read (0 at the end of input).
+    pub fn read_line(&mut self, buf: &mut String) -> Result<usize> {
+        let mut line = Vec::new();
+        loop {
+            let c = stdin_sys::getchar();
+            if c < 0 {
+                break;
+            }
+            line.push(c as u8);
+            if c == b'\n' as i32 {
+                break;
+            }
+        }
+        let text = core::str::from_utf8(&line).map_err(|_| {
+            Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8")
+        })?;
+        buf.push_str(text);
+        Ok(line.len())
+    }
+
+    /// The lines of the input, without their line ends.
+    pub fn lines(self) -> impl Iterator<Item = Result<String>> {
+        let mut stdin = self;
+        core::iter::from_fn(move || {
+            let mut line = String::new();
+            match stdin.read_line(&mut line) {
+                Ok(0) => None,
+                Ok(_) => {
+                    if line.ends_with('\n') {
+                        line.pop();
+                        if line.ends_with('\r') {
+                            line.pop();
+                        }
+                    }
+                    Some(Ok(line))
+                }
+                Err(e) => Some(Err(e)),
+            }
+        })
+    }
+}
+
+impl Read for Stdin {
+    /// Reads what is there, up to the end of a line or of `buf`.
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            let c = stdin_sys::getchar();
+            if c < 0 {
+                break;
+            }
+            buf[n] = c as u8;
+            n += 1;
+            if c == b'\n' as i32 {
+                break;
+            }
+        }
+        Ok(n)
+    }
+}

@@ -2,8 +2,9 @@
 //! global allocator (libukc's malloc, so `alloc` collections work), the
 //! arguments and environment, `exit`, a panic handler that reports the
 //! panic and exits with status 101, TCP/UDP sockets shaped like
-//! `std::net` ([`net`]), files shaped like `std::fs` ([`fs`]), and the
-//! errors and I/O traits of both ([`io`]).
+//! `std::net` ([`net`]), files shaped like `std::fs` ([`fs`]), the
+//! errors and I/O traits of both and standard input ([`io`]), clocks
+//! ([`time`]), `sleep` ([`thread`]) and the environment ([`env`](mod@env)).
 //!
 //! An app is a `no_std` cdylib:
 //! ```ignore
@@ -15,9 +16,12 @@
 
 pub extern crate alloc;
 
+pub mod env;
 pub mod fs;
 pub mod io;
 pub mod net;
+pub mod thread;
+pub mod time;
 
 use core::ffi::{c_char, CStr};
 use core::fmt::{self, Write};
@@ -92,7 +96,8 @@ pub fn exit(status: i32) -> ! {
 }
 
 /// The value of environment variable `name` (from `NAME=VALUE` words at
-/// the start of the guest command line).
+/// the start of the guest command line). [`env::var`] is the `std`-shaped
+/// form.
 pub fn env(name: &CStr) -> Option<&'static str> {
     // SAFETY: `name` is a &CStr, so `name.as_ptr()` is NUL-terminated and
     // live for the call, which is all getenv requires.

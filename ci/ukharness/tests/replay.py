@@ -63,6 +63,9 @@ class RecordedQemu:
     def type(self, data):
         self.typed.append((self.last, data))
 
+    def type_pending(self):
+        pass  # no forwarded input in a replay
+
     def stop(self):
         self.returncode = 1 if self.exits else -15
 

@@ -43,6 +43,27 @@ class Process(unittest.TestCase):
         self.assertEqual(m.got, ["one", "two"])
         self.assertEqual(q.returncode, 0)
 
+    def test_forwarded_input_is_typed_once_the_machine_accepts_it(self):
+        import os
+        r, w = os.pipe()
+        os.write(w, b"first line\nsecond\n")
+        os.close(w)
+        q = qemu.Qemu(child("import sys; print('up', flush=True)\n"
+                            "for n in range(2): print('got ' + sys.stdin.readline().strip(), flush=True)\n"
+                            "print('end', flush=True)"), stdin=True)
+        m = Lines(qemu.time.monotonic, 20)
+        m.accepts_input = False
+        m_line = m.line
+
+        def line(text):
+            m.accepts_input = True  # after the first line, as FirstDomain does
+            return m_line(text)
+        m.line = line
+        with os.fdopen(r, "rb", buffering=0) as stream:
+            q.forward(stream)
+            self.assertEqual(qemu.follow(q, m), qemu.ENDED)
+        self.assertEqual(m.got, ["up", "got first line", "got second", "end"])
+
     def test_silence_runs_into_the_deadline(self):
         q = qemu.Qemu(child("import time; print('hi', flush=True); time.sleep(60)"))
         m = Lines(qemu.time.monotonic, 0.5)

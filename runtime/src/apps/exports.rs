@@ -23,6 +23,10 @@ pub struct AppContext {
     pub name: u64,
     /// The app's name from the manifest, for the runtime's messages.
     pub label: alloc::string::String,
+    /// The app's stack (for its crash report).
+    pub stack: core::ops::Range<u64>,
+    /// The app's objects where they are loaded (for its crash report).
+    pub objects: alloc::sync::Arc<[crate::trap::report::AppObject]>,
 }
 
 /// Runs `f` on the running app's context; `None` outside an app.
@@ -120,12 +124,14 @@ extern "C" fn ukrt_exit(status: i32) -> ! {
 }
 
 /// `ukrt_clock_ns(clock)`: 0 = the wall clock (ns since 1970, UTC), 1 = the
-/// monotonic clock (ns since the domain started).
+/// monotonic clock (ns since the domain started), 2 = the domain's CPU time
+/// (ns its vCPU has run, shared by all apps).
 extern "C" fn ukrt_clock_ns(clock: i32) -> u64 {
     // A loop that waits by watching the clock lets the others run.
     crate::sched::yield_if_slice_used();
     match clock {
         0 => crate::time::realtime_ns(),
+        2 => crate::time::cpu_ns(),
         _ => crate::time::now_ns(),
     }
 }

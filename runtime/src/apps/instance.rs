@@ -6,10 +6,13 @@ use crate::mm::pte::PAGE_SIZE;
 use crate::mm::region::{Backing, Region, RegionError, ShareKey};
 use crate::mm::space::FaultError;
 use crate::mm::uaccess::{AccessError, AppMemory};
+use crate::trap::report::AppObject;
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::ops::Range;
+use ukrt_loader::debug::DebugInfo;
 use ukrt_loader::elf::{ElfError, SharedObject};
 use ukrt_loader::plan::{self, Plan, PlanError, RegionKind};
 
@@ -57,6 +60,8 @@ impl From<FaultError> for LoadError {
 pub struct ObjectCache {
     /// (object, its file's bytes, the pfn of its file's first page)
     objects: Vec<(SharedObject, &'static [u8], u64)>,
+    /// Each object's unwind tables and function names, for crash reports.
+    debug: Vec<Arc<DebugInfo>>,
 }
 
 impl ObjectCache {
@@ -73,6 +78,7 @@ impl ObjectCache {
         let obj = SharedObject::parse(name, file.data).map_err(LoadError::Elf)?;
         let pfn = bundle.first_pfn + file.offset / PAGE_SIZE;
         self.objects.push((obj, file.data, pfn));
+        self.debug.push(Arc::new(DebugInfo::parse(file.data)));
         Ok(self.objects.len() - 1)
     }
 
@@ -137,7 +143,21 @@ impl Instance {
         let plan = plan::plan(spec, &objects, env, extra_args, slot_base, &exports)
             .map_err(LoadError::Plan)?;
         let file_pfns: Vec<u64> = ids.iter().map(|&i| cache.objects[i].2).collect();
+        for (&i, &base) in ids.iter().zip(&plan.bases) {
+            crate::gdb::announce_object(&spec.name, &cache.objects[i].0.file, base);
+        }
         let memory = AppMemory::new(plan.slot.clone());
+        let loaded: Arc<[AppObject]> = ids
+            .iter()
+            .zip(&plan.bases)
+            .map(|(&i, &base)| AppObject {
+                name: cache.objects[i].0.file.clone(),
+                base,
+                len: cache.objects[i].0.image_size,
+                file: cache.objects[i].1,
+                debug: cache.debug[i].clone(),
+            })
+            .collect();
         let mut inst = Instance {
             regions: Vec::new(),
             owned_frames: Vec::new(),
@@ -160,6 +180,8 @@ impl Instance {
                 environ: plan.args.environ,
                 name: plan.args.argv_string(0),
                 label: spec.name.clone(),
+                stack: plan.stack.clone(),
+                objects: loaded,
             },
         };
         let loaded = inst

@@ -19,6 +19,9 @@ pub mod heap;
 pub mod image;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
+pub mod peek;
+#[cfg(target_os = "none")]
+#[allow(unsafe_code)]
 pub mod setup;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
@@ -162,6 +165,16 @@ mod guest {
                 .find(stack.start)
                 .is_some_and(|r| r.writable && stack.end <= r.end)
         })
+    }
+
+    /// Whether the page of `va` is mapped (a read there cannot fault).
+    /// `false` when the memory manager is busy: it may be what crashed,
+    /// so this never waits for it.
+    pub fn is_mapped(va: u64) -> bool {
+        SPACE
+            .try_lock()
+            .and_then(|g| g.as_ref().map(|s| s.translate(va).is_some()))
+            .unwrap_or(false)
     }
 
     /// Faults handled so far.

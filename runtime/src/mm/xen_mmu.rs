@@ -211,6 +211,16 @@ impl XenMmu {
     }
 }
 
+impl XenMmu {
+    /// The pfn of `mfn` if the frame is this domain's (its p2m entry points
+    /// back) and the physical map covers it; `None` for Xen's frames and
+    /// anyone else's.
+    pub fn owned_pfn(&self, mfn: u64) -> Option<u64> {
+        let pfn = mfn_to_pfn(mfn);
+        (pfn < super::setup::MAX_FRAMES && self.p2m.get(pfn as usize) == Some(&mfn)).then_some(pfn)
+    }
+}
+
 impl PvMmu for XenMmu {
     fn pfn_to_mfn(&self, pfn: u64) -> u64 {
         self.p2m[pfn as usize]

@@ -33,13 +33,20 @@ fn access(error_code: u64) -> Access {
 /// Called by the entry stubs with the saved registers.
 pub fn dispatch(frame: &mut TrapFrame) {
     match frame.vector {
-        crate::arch::traps::EVENT_UPCALL => return crate::xen::events::upcall(),
+        crate::arch::traps::EVENT_UPCALL => {
+            crate::xen::events::upcall();
+            return crate::gdb::poll(frame);
+        }
         crate::arch::traps::FAILSAFE => fatal(
             frame,
             None,
             Some(&"Xen's failsafe callback: it could not return to the guest (bad segment state)"),
         ),
         _ => {}
+    }
+    // Breakpoints and single steps of a gdb session.
+    if matches!(frame.vector, 1 | 3) && crate::gdb::trap(frame) {
+        return;
     }
     // Read cr2 first: a nested fault would overwrite it.
     let cr2 = (frame.vector == PAGE_FAULT)
@@ -72,6 +79,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
 }
 
 fn fatal(frame: &TrapFrame, cr2: Option<u64>, reason: Option<&dyn Display>) -> ! {
+    crate::gdb::on_fatal(frame);
     if let Some((call, name)) = faulting_app(frame) {
         end_app(frame, cr2, reason, &call, &name)
     }
@@ -82,14 +90,9 @@ fn fatal(frame: &TrapFrame, cr2: Option<u64>, reason: Option<&dyn Display>) -> !
         }),
         None => heapless::Vec::new(),
     };
-    let _ = report::write_report(
-        &mut crate::console::Writer,
-        report::Culprit::Runtime,
-        frame,
-        cr2,
-        reason,
-        &trace,
-    );
+    let w = &mut crate::console::Writer;
+    let _ = report::write_report(w, report::Culprit::Runtime, frame, cr2, reason);
+    let _ = report::write_kernel_frames(w, frame.rip, &trace);
     crate::exit::crash()
 }
 
@@ -118,20 +121,9 @@ fn end_app(
     call: &AppCall,
     name: &str,
 ) -> ! {
-    let trace = match crate::arch::stack_containing(frame.rsp) {
-        Some(stack) => report::backtrace(frame.rbp, stack.clone(), |a| {
-            crate::arch::read_stack_word(&stack, a).unwrap_or(0)
-        }),
-        None => heapless::Vec::new(),
-    };
-    let _ = report::write_report(
-        &mut crate::console::Writer,
-        report::Culprit::App(name),
-        frame,
-        cr2,
-        reason,
-        &trace,
-    );
+    let w = &mut crate::console::Writer;
+    let _ = report::write_report(w, report::Culprit::App(name), frame, cr2, reason);
+    let _ = super::app_trace::write(w, frame);
     let (signal, _) = report::signal_of(frame.vector);
     DEPTH.fetch_sub(1, SeqCst);
     call.kill(signal)

@@ -3,6 +3,9 @@
 pub mod report;
 
 #[cfg(target_os = "none")]
+mod app_trace;
+
+#[cfg(target_os = "none")]
 mod dispatch;
 #[cfg(target_os = "none")]
 pub use dispatch::dispatch;

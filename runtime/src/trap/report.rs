@@ -1,7 +1,16 @@
 //! The crash report for a fatal exception: what it was, where, the
 //! registers and a backtrace. Plain formatting, tested on the host.
+//!
+//! An app's backtrace is walked with its objects' unwind tables and each
+//! frame named from their symbols (docs/backtraces.md); the runtime's own
+//! is the frame-pointer chain (the kernel is built with frame pointers),
+//! as raw addresses the harness names from the kernel's ELF file.
 use crate::arch::traps::TrapFrame;
+use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt::{self, Write};
+use ukrt_loader::debug::DebugInfo;
+use ukrt_loader::unwind::{self, Backtrace, Registers, Via};
 
 /// The exception's mnemonic and name.
 pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
@@ -97,14 +106,117 @@ pub fn backtrace(
     out
 }
 
-/// Writes the report (everything but the final exit line) to `w`.
+/// One object loaded into an app, as its crash report needs it.
+#[derive(Debug, Clone)]
+pub struct AppObject {
+    /// Its file name in the bundle.
+    pub name: String,
+    /// Where its image offset 0 is.
+    pub base: u64,
+    /// Its image's size.
+    pub len: u64,
+    /// Its file's bytes (in the bundle, mapped read-only for good).
+    pub file: &'static [u8],
+    pub debug: Arc<DebugInfo>,
+}
+
+impl AppObject {
+    fn as_unwind(&self) -> unwind::Object<'_> {
+        unwind::Object {
+            base: self.base,
+            len: self.len,
+            file: self.file,
+            unwind: &self.debug.unwind,
+        }
+    }
+}
+
+/// The register state at `frame`, for the unwinder.
+pub fn registers(f: &TrapFrame) -> Registers {
+    Registers::at_fault(
+        f.rip,
+        [
+            f.rax, f.rdx, f.rcx, f.rbx, f.rsi, f.rdi, f.rbp, f.rsp, f.r8, f.r9, f.r10, f.r11,
+            f.r12, f.r13, f.r14, f.r15,
+        ],
+    )
+}
+
+/// The most app objects a backtrace looks at (an app and its libraries).
+pub const MAX_OBJECTS: usize = 16;
+
+/// Walks an app's stack from `frame` through `objects`, reading stack
+/// words with `read` (which must refuse anything unsafe to read).
+pub fn app_backtrace(
+    objects: &[AppObject],
+    frame: &TrapFrame,
+    read: impl FnMut(u64) -> Option<u64>,
+) -> Backtrace {
+    let list: heapless::Vec<unwind::Object, MAX_OBJECTS> = objects
+        .iter()
+        .take(MAX_OBJECTS)
+        .map(AppObject::as_unwind)
+        .collect();
+    let mut read = read;
+    unwind::backtrace(&list, registers(frame), &mut read)
+}
+
+/// Where the runtime's kernel image starts (its code is linked there).
+pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
+
+/// An app backtrace's frames, one a line: `#N 0xPC OBJECT+0xOFF
+/// FUNCTION+0xOFF`, how a frame was found where it was not by CFI, and
+/// why the walk ended.
+pub fn write_app_frames(w: &mut impl Write, objects: &[AppObject], bt: &Backtrace) -> fmt::Result {
+    writeln!(w, "    backtrace:")?;
+    for (i, f) in bt.frames().iter().enumerate() {
+        write!(w, "      #{i} {:#018x}", f.pc)?;
+        match objects
+            .iter()
+            .find(|o| o.base <= f.pc && f.pc - o.base < o.len)
+        {
+            Some(o) => {
+                let off = f.pc - o.base;
+                write!(w, " {}+{off:#x}", o.name)?;
+                if let Some(loc) = o.debug.functions.lookup(o.file, off) {
+                    write!(w, " {loc}")?;
+                }
+            }
+            None if f.pc >= KERNEL_BASE => write!(w, " ukrt")?,
+            None => {}
+        }
+        match f.via {
+            Via::FramePointer => write!(w, " (frame pointer)")?,
+            Via::CallSite => write!(w, " (return address at rsp)")?,
+            Via::Fault | Via::Cfi => {}
+        }
+        writeln!(w)?;
+    }
+    writeln!(w, "    backtrace ends: {}", bt.stop.describe())
+}
+
+/// The runtime's backtrace: the faulting rip and the frame-pointer chain's
+/// return addresses.
+pub fn write_kernel_frames(w: &mut impl Write, rip: u64, trace: &[u64]) -> fmt::Result {
+    writeln!(w, "    backtrace:")?;
+    for (i, pc) in core::iter::once(&rip).chain(trace).enumerate() {
+        write!(w, "      #{i} {pc:#018x}")?;
+        if *pc >= KERNEL_BASE {
+            write!(w, " ukrt")?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// Writes the report's head (what, where, the registers) to `w`; the
+/// backtrace follows it.
 pub fn write_report(
     w: &mut impl Write,
     culprit: Culprit,
     frame: &TrapFrame,
     cr2: Option<u64>,
     reason: Option<&dyn fmt::Display>,
-    trace: &[u64],
 ) -> fmt::Result {
     let (mnemonic, name) = exception_name(frame.vector);
     match culprit {
@@ -164,11 +276,6 @@ pub fn write_report(
         }
         writeln!(w)?;
     }
-    writeln!(w, "    backtrace:")?;
-    writeln!(w, "      #0 {:#018x}", f.rip)?;
-    for (i, ret) in trace.iter().enumerate() {
-        writeln!(w, "      #{} {:#018x}", i + 1, ret)?;
-    }
     Ok(())
 }
 
@@ -227,15 +334,106 @@ mod tests {
             &frame,
             Some(0x10000000000),
             Some(reason),
-            &[0xffffffff80005678],
         )
         .unwrap();
+        write_kernel_frames(&mut s, frame.rip, &[0xffffffff80005678, 0x1234]).unwrap();
         assert!(s.starts_with("*** ukrt: fatal page fault (#PF, vector 14)\n"));
         assert!(s.contains("    error code 0x2 (not-present, write, kernel)\n"));
         assert!(s.contains("    address    0x0000010000000000\n"));
         assert!(s.contains("    reason     guard page of region \"stack\"\n"));
         assert!(s.contains("rax 0x0000000000000007"));
-        assert!(s.contains("      #0 0xffffffff80001234\n      #1 0xffffffff80005678\n"));
+        assert!(s.contains(
+            "    backtrace:\n      #0 0xffffffff80001234 ukrt\n      #1 0xffffffff80005678 ukrt\n      #2 0x0000000000001234\n"
+        ));
+    }
+
+    /// loader/tests/fixtures/unwind.S built as a shared object.
+    fn fixture_object() -> &'static [u8] {
+        let dir = std::env::temp_dir().join(format!("ukrt-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let so = dir.join("unwind.so");
+        let src = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../loader/tests/fixtures/unwind.S"
+        );
+        let st = std::process::Command::new("gcc")
+            .args(["-shared", "-nostdlib", "-o"])
+            .arg(&so)
+            .arg(src)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::fs::read(&so).unwrap().leak()
+    }
+
+    #[test]
+    fn app_frames_are_named_by_object_and_function() {
+        let file = fixture_object();
+        let elf = goblin::elf::Elf::parse(file).unwrap();
+        let sym = |name: &str| {
+            elf.syms
+                .iter()
+                .find(|s| elf.strtab.get_at(s.st_name) == Some(name))
+                .unwrap()
+                .st_value
+        };
+        let base = 0x4000_0000;
+        let objects = [AppObject {
+            name: "app.so".into(),
+            base,
+            len: 0x10000,
+            file,
+            debug: Arc::new(DebugInfo::parse(file)),
+        }];
+        let frame = TrapFrame {
+            rip: base + sym("leaf_fault"),
+            rsp: 0x7000_0000,
+            rbp: 0x7000_0028,
+            ..Default::default()
+        };
+        // leaf's return address, then mid's, then a runtime address.
+        let stack = [
+            (0x7000_0000, base + sym("mid_ret")),
+            (0x7000_0020, base + sym("top_ret")),
+            (0x7000_0028, 0),
+            (0x7000_0030, KERNEL_BASE + 0x1234),
+        ];
+        let read = |a| stack.iter().find(|(k, _)| *k == a).map(|(_, v)| *v);
+        let bt = app_backtrace(&objects, &frame, read);
+        let mut s = String::new();
+        write_app_frames(&mut s, &objects, &bt).unwrap();
+        let want = format!(
+            "    backtrace:\n\
+             \x20     #0 {:#018x} app.so+{:#x} leaf+0x1\n\
+             \x20     #1 {:#018x} app.so+{:#x} mid+0xa\n\
+             \x20     #2 {:#018x} app.so+{:#x} top+0x9\n\
+             \x20     #3 0xffffffff80001234 ukrt\n\
+             \x20   backtrace ends: return address outside the app's objects\n",
+            base + sym("leaf_fault"),
+            sym("leaf_fault"),
+            base + sym("mid_ret"),
+            sym("mid_ret"),
+            base + sym("top_ret"),
+            sym("top_ret"),
+        );
+        assert_eq!(s, want);
+    }
+
+    #[test]
+    fn registers_follow_dwarf_numbering() {
+        let frame = TrapFrame {
+            rip: 1,
+            rdx: 2,
+            rbx: 3,
+            rsp: 4,
+            r15: 5,
+            ..Default::default()
+        };
+        let r = registers(&frame);
+        assert_eq!(
+            [r.get(16), r.get(1), r.get(3), r.get(7), r.get(15)],
+            [Some(1), Some(2), Some(3), Some(4), Some(5)]
+        );
     }
 
     #[test]
@@ -261,7 +459,7 @@ mod tests {
                 ..Default::default()
             };
             let mut s = String::new();
-            write_report(&mut s, Culprit::App("web"), &frame, None, None, &[]).unwrap();
+            write_report(&mut s, Culprit::App("web"), &frame, None, None).unwrap();
             let first = s.lines().next().unwrap();
             assert_eq!(first, format!("*** ukrt: app \"web\" ended by {want}"));
         }

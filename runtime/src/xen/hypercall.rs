@@ -250,6 +250,56 @@ pub fn stop_periodic_timer() -> Result<(), XenError> {
     .map(|_| ())
 }
 
+/// `vcpu_op(VCPUOP_set_periodic_timer, 0, &period)`: a VIRQ_TIMER every
+/// `period_ns` (the gdb stub's chance to see an interrupt request).
+pub fn set_periodic_timer(period_ns: u64) -> Result<(), XenError> {
+    let arg = x::VcpuSetPeriodicTimer { period_ns };
+    check(call(
+        x::__HYPERVISOR_vcpu_op,
+        [
+            x::VCPUOP_SET_PERIODIC_TIMER as u64,
+            0,
+            core::ptr::addr_of!(arg) as u64,
+            0,
+            0,
+        ],
+    ))
+    .map(|_| ())
+}
+
+/// `physdev_op(PHYSDEVOP_set_iopl)`: lets guest kernel mode (ring 1 to
+/// Xen) use the I/O ports the domain may use, at `iopl` 1.
+pub fn set_iopl(iopl: u32) -> Result<(), XenError> {
+    let arg = x::PhysdevSetIopl { iopl };
+    check(call(
+        x::HYPERVISOR_PHYSDEV_OP,
+        [
+            x::PHYSDEVOP_SET_IOPL as u64,
+            core::ptr::addr_of!(arg) as u64,
+            0,
+            0,
+            0,
+        ],
+    ))
+    .map(|_| ())
+}
+
+/// `vcpu_op(VCPUOP_get_runstate_info, 0)`: vCPU 0's time in each state.
+pub fn runstate_info() -> Result<x::VcpuRunstateInfo, XenError> {
+    let mut info = x::VcpuRunstateInfo::default();
+    check(call(
+        x::__HYPERVISOR_vcpu_op,
+        [
+            x::VCPUOP_GET_RUNSTATE_INFO as u64,
+            0,
+            core::ptr::addr_of_mut!(info) as u64,
+            0,
+            0,
+        ],
+    ))?;
+    Ok(info)
+}
+
 /// `event_channel_op(EVTCHNOP_bind_virq)`: a port for virtual IRQ `virq`
 /// on vCPU 0.
 pub fn bind_virq(virq: u32) -> Result<u32, XenError> {

@@ -1,17 +1,19 @@
 //! xen-config: the xl config of a ukrt image, generated or checked.
 //!
-//! usage: xen-config generate --image PATH [--name NAME] [--memory MIB] [--extra CMDLINE] [--libvirt]
+//! usage: xen-config generate --image PATH [--name NAME] [--memory MIB] [--vcpus N] [--extra CMDLINE] [--libvirt]
 //!        xen-config check CONFIG
+//!        xen-config get CONFIG KEY   (prints one value, for scripts)
 use std::path::Path;
 use std::process::ExitCode;
 use xen_config::DomainConfig;
 
-const USAGE: &str =
-    "usage: xen-config generate --image PATH [--name NAME] [--memory MIB] [--extra CMDLINE]
-       xen-config check CONFIG";
+const USAGE: &str = "usage: xen-config generate --image PATH [--name NAME] [--memory MIB] [--vcpus N] [--extra CMDLINE] [--libvirt]
+       xen-config check CONFIG
+       xen-config get CONFIG KEY";
 
 fn generate(args: &[String]) -> Result<String, String> {
     let (mut image, mut name, mut memory, mut extra) = (None, None, None, String::new());
+    let mut vcpus = None;
     let mut libvirt = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -33,6 +35,12 @@ fn generate(args: &[String]) -> Result<String, String> {
                 memory = Some(
                     v.parse::<u32>()
                         .map_err(|_| format!("--memory: {v:?} is not a number of MiB"))?,
+                )
+            }
+            "--vcpus" => {
+                vcpus = Some(
+                    v.parse::<u32>()
+                        .map_err(|_| format!("--vcpus: {v:?} is not a number"))?,
                 )
             }
             other => return Err(format!("unknown argument {other:?}")),
@@ -57,11 +65,34 @@ fn generate(args: &[String]) -> Result<String, String> {
         }
         c.memory_mib = m;
     }
+    match vcpus {
+        None | Some(1) => {}
+        Some(n) => return Err(format!("--vcpus {n}: the runtime uses one vCPU (give 1)")),
+    }
     Ok(if libvirt {
         c.to_libvirt_xml()
     } else {
         c.to_xl()
     })
+}
+
+fn read_config(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+}
+
+/// The value of `key` in the config at `path`, as a script wants it
+/// (strings without their quotes).
+fn get(path: &Path, key: &str) -> Result<String, String> {
+    let text = read_config(path)?;
+    let entries = xen_config::parse(&text).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        format!("{}: {}", path.display(), lines.join("; "))
+    })?;
+    match entries.into_iter().find(|(_, k, _)| k == key) {
+        Some((_, _, xen_config::Value::Str(s))) => Ok(s),
+        Some((_, _, xen_config::Value::Int(n))) => Ok(n.to_string()),
+        None => Err(format!("{}: no {key} setting", path.display())),
+    }
 }
 
 fn main() -> ExitCode {
@@ -77,12 +108,22 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Some("get") if args.len() == 3 => match get(Path::new(&args[1]), &args[2]) {
+            Ok(v) => {
+                println!("{v}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("xen-config: {e}");
+                ExitCode::from(1)
+            }
+        },
         Some("check") if args.len() == 2 => {
             let path = Path::new(&args[1]);
-            let text = match std::fs::read_to_string(path) {
+            let text = match read_config(path) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("xen-config: {}: cannot read: {e}", path.display());
+                    eprintln!("xen-config: {e}");
                     return ExitCode::from(1);
                 }
             };

@@ -22,6 +22,8 @@ unsafe extern "C" {
 
 pub const CLOCK_REALTIME: i32 = 0;
 pub const CLOCK_MONOTONIC: i32 = 1;
+/// The domain's CPU time (its vCPU's running time, which all apps share).
+pub const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
 
 #[repr(C)]
 pub struct Timespec {
@@ -48,7 +50,7 @@ fn sleep_ns(ns: u64) {
 #[no_mangle]
 pub unsafe extern "C" fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32 {
     let ns = match clock {
-        CLOCK_REALTIME | CLOCK_MONOTONIC => now(clock),
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_PROCESS_CPUTIME_ID => now(clock),
         _ => {
             super::set_errno(EINVAL);
             return -1;

@@ -6,8 +6,9 @@
 //! results are glibc's bit for bit.
 //!
 //! On x86-64 glibc runs its exp compiled for FMA where the CPU has it, and
-//! the compiler fuses the last step, scale + scale * tmp, into one
-//! rounding; `fused` does the same exactly in software (the app target has
+//! the compiler fuses its multiply-adds (the reduction, the polynomial and
+//! the last step, scale + scale * tmp) into one rounding each; `fused`
+//! does the same exactly in software (the app target has
 //! no FMA instruction). exp2 has no FMA build in glibc and stays unfused.
 use super::tables::EXP as T;
 
@@ -115,19 +116,23 @@ pub(super) fn exp_inline(x: f64, xtail: f64, sign_bias: u64) -> f64 {
         // Large |x|: the special path below.
         abstop = 0;
     }
-    let z = INV_LN2_N * x;
-    let kd = z + SHIFT;
+    // glibc's FMA build fuses x N/ln2 into the shift, the multiply-adds of
+    // the reduction and of the polynomial, and the final scaling.
+    let kd = fused(INV_LN2_N, x, SHIFT);
     let ki = kd.to_bits();
     let kd = kd - SHIFT;
-    // The FMA build fuses kd * NEG_LN2_LO_N into the sum (the HI product is
-    // exact).
+    // kd * NEG_LN2_HI_N is exact, so only the LO product's fusing matters.
     let r = fused(kd, NEG_LN2_LO_N, x + kd * NEG_LN2_HI_N) + xtail;
     let idx = 2 * (ki % N) as usize;
     let top = ki.wrapping_add(sign_bias) << (52 - 7);
     let tail = f64::from_bits(T[idx]);
     let sbits = T[idx + 1].wrapping_add(top);
     let r2 = r * r;
-    let tmp = tail + r + r2 * (C2 + r * C3) + r2 * r2 * (C4 + r * C5);
+    let tmp = fused(
+        r2 * r2,
+        fused(r, C5, C4),
+        fused(r2, fused(r, C3, C2), tail + r),
+    );
     if abstop == 0 {
         return special(
             tmp,

@@ -2,27 +2,46 @@
 //! glibc, tests/math_vs_glibc.rs; exported under the C names by
 //! abi/math.rs).
 //!
-//! Most functions come from the `libm` crate (a port of musl's and
-//! FreeBSD's libm plus a few CORE-MATH routines). Where glibc computes a
-//! function with a different published algorithm, the crate's results
-//! differ from glibc's in the last bit for part of the inputs; for the
-//! functions programs print most (exp, log, pow and their relatives) this
-//! module has its own implementation of glibc's algorithm, so results are
-//! glibc's: see docs/libc-math.md for the figures.
+//! Where glibc's algorithm could be reproduced, this module has it, so
+//! results are glibc's bit for bit: Arm's exp, exp2, pow and float
+//! exp/log/pow/sin/cos (exp.rs, pow.rs, expf.rs, logf.rs, sinf.rs), IBM's
+//! sin and cos (sin.rs), glibc's exp10, hypot and exp10f (base10.rs,
+//! hypot.rs), and glibc's versions of Sun's fdlibm code (fdlibm.rs,
+//! fdlibmf.rs, trigf.rs). log and log2 are pow's log rounded once, close
+//! to glibc's (whose tables came from a search). The rest comes from the
+//! `libm` crate (musl's and FreeBSD's libm plus a few CORE-MATH routines),
+//! with glibc's NaNs. docs/libc-math.md has the figures.
 //!
 //! No function sets errno (C99's `math_errhandling` is `MATH_ERREXCEPT`
 //! here); results for NaN, infinities and zeros follow C99 Annex F, as
 //! glibc's do.
 
+pub use base10::exp10;
 pub use exp::{exp, exp2};
+pub use expf::{exp10f, exp2f, expf};
+pub use fdlibm::{acosh, asinh, atanh, cosh, expm1, log1p, sinh, tanh};
+pub use fdlibmf::{acoshf, asinhf, atanhf, coshf, expm1f, log1pf, sinhf, tanhf};
+pub use hypot::{hypot, hypotf};
 pub use libm::{
-    asinh, asinhf, atan, atan2, atan2f, atanf, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, cos,
-    cosf, erf, erfc, erfcf, erff, exp10, exp10f, exp2f, expf, expm1, expm1f, fabs, fabsf, fdim,
+    atan, cbrt, cbrtf, ceil, ceilf, copysign, copysignf, erf, erfc, erfcf, erff, fabs, fabsf, fdim,
     fdimf, floor, floorf, fma, fmaf, fmax, fmaxf, fmin, fminf, fmod, fmodf, frexp, frexpf, ilogb,
-    ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, log1p, log1pf, log2,
-    log2f, logf, modf, modff, rint, rintf, round, roundf, scalbn, scalbnf, sin, sincos, sincosf,
-    sinf, sqrt, sqrtf, tan, tanf, tanh, tanhf, trunc, truncf, yn, ynf,
+    ilogbf, j0, j0f, j1, j1f, jn, jnf, ldexp, ldexpf, lgamma_r, lgammaf_r, modf, modff, rint,
+    rintf, round, roundf, scalbn, scalbnf, sqrt, sqrtf, tan, trunc, truncf, yn, ynf,
 };
+pub use logf::{log2f, logf, powf};
+pub use sin::{cos, sin, sincos};
+pub use sinf::{cosf, sincosf, sinf, tanf};
+pub use trigf::{atan2f, atanf};
+
+/// `asinf` (glibc's; its wrapper gives a positive NaN outside [-1, 1]).
+pub fn asinf(x: f32) -> f32 {
+    nan_plus_f(x, trigf::asinf(x))
+}
+
+/// `acosf`.
+pub fn acosf(x: f32) -> f32 {
+    nan_plus_f(x, trigf::acosf(x))
+}
 
 pub use pow::pow;
 
@@ -32,6 +51,55 @@ pub fn log(x: f64) -> f64 {
         pow::log_via_pow(x)
     } else {
         nan_like_glibc(x, libm::log(x))
+    }
+}
+
+/// log2 x: pow's log times 1/ln2, rounded once (see pow::log2_via_pow).
+pub fn log2(x: f64) -> f64 {
+    if x > 0.0 && x < f64::INFINITY {
+        pow::log2_via_pow(x)
+    } else {
+        nan_like_glibc(x, libm::log2(x))
+    }
+}
+
+/// `atan2(y, x)` (the libm crate's), with glibc's NaN: its x + y, so x's
+/// NaN when both are NaNs.
+pub fn atan2(y: f64, x: f64) -> f64 {
+    if x.is_nan() {
+        invalid(x)
+    } else if y.is_nan() {
+        invalid(y)
+    } else {
+        libm::atan2(y, x)
+    }
+}
+
+/// log10 x (glibc's way, from log: see base10.rs).
+pub fn log10(x: f64) -> f64 {
+    if x > 0.0 && x < f64::INFINITY {
+        base10::log10_finite(x)
+    } else {
+        nan_plus(x, libm::log10(x))
+    }
+}
+
+/// The result of an invalid operation on `x` (glibc's (x - x) / (x - x)):
+/// x quieted if it is a NaN, else x86-64's default NaN.
+fn invalid(x: f64) -> f64 {
+    nan_like_glibc(x, f64::NAN)
+}
+
+fn invalid_f(x: f32) -> f32 {
+    nan_like_glibc_f(x, f32::NAN)
+}
+
+/// log10f (glibc's, from logf: see fdlibmf.rs).
+pub fn log10f(x: f32) -> f32 {
+    if x > 0.0 && x < f32::INFINITY {
+        fdlibmf::log10f_finite(x)
+    } else {
+        nan_plus_f(x, libm::log10f(x))
     }
 }
 
@@ -77,15 +145,7 @@ fn nan_plus_f(x: f32, r: f32) -> f32 {
 }
 
 /// For two NaN arguments glibc gives y's NaN for remainder and nextafter
-/// (nan_second) and x's for the others (nan_first).
-fn nan_first(x: f64, y: f64, r: f64) -> f64 {
-    if x.is_nan() {
-        nan_like_glibc(x, r)
-    } else {
-        nan_like_glibc(y, r)
-    }
-}
-
+/// (nan_second) and x's for the others (nan_first_f).
 fn nan_first_f(x: f32, y: f32, r: f32) -> f32 {
     if x.is_nan() {
         nan_like_glibc_f(x, r)
@@ -121,46 +181,16 @@ macro_rules! glibc_nans {
 }
 
 glibc_nans! {
-    log10(x): f64, via nan_plus;
     asin(x): f64, via nan_plus;
     acos(x): f64, via nan_plus;
-    sinh(x): f64, via nan_like_glibc;
-    cosh(x): f64, via nan_like_glibc;
-    atanh(x): f64, via nan_like_glibc;
     y0(x): f64, via nan_plus;
     y1(x): f64, via nan_plus;
-    log10f(x): f32, via nan_plus_f;
-    asinf(x): f32, via nan_plus_f;
-    acosf(x): f32, via nan_plus_f;
-    sinhf(x): f32, via nan_like_glibc_f;
-    coshf(x): f32, via nan_like_glibc_f;
-    atanhf(x): f32, via nan_like_glibc_f;
     y0f(x): f32, via nan_plus_f;
     y1f(x): f32, via nan_plus_f;
     remainder(x, y): f64, via nan_second;
     nextafter(x, y): f64, via nan_second;
-    hypot(x, y): f64, via nan_first;
     remainderf(x, y): f32, via nan_first_f;
     nextafterf(x, y): f32, via nan_second_f;
-    hypotf(x, y): f32, via nan_first_f;
-}
-
-/// `acosh`: NaN below 1 (the crate computes a number for x < -1).
-pub fn acosh(x: f64) -> f64 {
-    if x < 1.0 {
-        DEFAULT_NAN
-    } else {
-        nan_like_glibc(x, libm::acosh(x))
-    }
-}
-
-/// `acoshf`.
-pub fn acoshf(x: f32) -> f32 {
-    if x < 1.0 {
-        f32::from_bits(0xffc0_0000)
-    } else {
-        nan_like_glibc_f(x, libm::acoshf(x))
-    }
 }
 
 /// `tgamma`: glibc's tgamma(-inf) is a positive NaN.
@@ -181,23 +211,17 @@ pub fn tgammaf(x: f32) -> f32 {
     }
 }
 
-/// `powf`, with glibc's NaN for a NaN x: x*x, negated for a negative x
-/// and an odd y.
-pub fn powf(x: f32, y: f32) -> f32 {
-    let r = libm::powf(x, y);
-    if x.is_nan() && !y.is_nan() && y != 0.0 {
-        let q = f32::from_bits(x.to_bits() | 0x0040_0000);
-        let odd = x.is_sign_negative()
-            && y.abs() < 16_777_216.0
-            && y == libm::truncf(y)
-            && (y as i32) & 1 == 1;
-        return if odd { -q } else { q };
-    }
-    nan_first_f(x, y, r)
-}
-
+mod base10;
 mod exp;
+mod expf;
+mod fdlibm;
+mod fdlibmf;
+mod hypot;
+mod logf;
 mod pow;
+mod sin;
+mod sinf;
+mod trigf;
 
 /// `nearbyint`: `rint` without the inexact exception (the value is the same).
 pub fn nearbyint(x: f64) -> f64 {

@@ -40,7 +40,7 @@ fn log_inline(ix: u64) -> (f64, f64) {
     // log(x) = k ln2 + log(c) + log1p(r).
     let t1 = kd * LN2_HI + logc;
     let t2 = t1 + r;
-    let lo1 = kd * LN2_LO + logctail;
+    let lo1 = fused(kd, LN2_LO, logctail);
     let lo2 = t1 - t2 + r;
     let ar = A[0] * r;
     let (ar2, ar2_err) = two_prod(r, ar);
@@ -48,8 +48,14 @@ fn log_inline(ix: u64) -> (f64, f64) {
     let hi = t2 + ar2;
     let lo3 = ar2_err;
     let lo4 = t2 - hi + ar2;
-    let p = ar3 * (A[1] + r * A[2] + ar2 * (A[3] + r * A[4] + ar2 * (A[5] + r * A[6])));
-    let lo = lo1 + lo2 + lo3 + lo4 + p;
+    // The FMA build fuses every multiply-add here, the last product
+    // (ar3 times the polynomial) into the sum of the low parts.
+    let q = fused(
+        ar2,
+        fused(ar2, fused(r, A[6], A[5]), fused(r, A[4], A[3])),
+        fused(r, A[2], A[1]),
+    );
+    let lo = fused(ar3, q, lo1 + lo2 + lo3 + lo4);
     let y = hi + lo;
     (y, hi - y + lo)
 }
@@ -160,9 +166,17 @@ pub fn pow(x: f64, y: f64) -> f64 {
     exp_inline(ehi, elo, sign_bias)
 }
 
-/// log(x) from pow's log, rounded once: about 68 bits before the rounding,
-/// so nearly always the correctly rounded value.
-pub fn log_via_pow(x: f64) -> f64 {
+/// log2(x) from pow's log times 1/ln2 (both about 68 bits), rounded once.
+pub fn log2_via_pow(x: f64) -> f64 {
+    const INV_LN2_HI: f64 = f64::from_bits(0x3ff7_1547_652b_82fe);
+    const INV_LN2_LO: f64 = f64::from_bits(0x3c77_77d0_ffda_0d24);
+    let (hi, lo) = log_parts(x);
+    let (p, e) = two_prod(hi, INV_LN2_HI);
+    p + (e + (hi * INV_LN2_LO + lo * INV_LN2_HI))
+}
+
+/// pow's log of a positive finite x as hi + lo.
+fn log_parts(x: f64) -> (f64, f64) {
     let mut ix = x.to_bits();
     if ix < 0x0010_0000_0000_0000 {
         // Subnormal: normalised with a negative exponent, as pow does.
@@ -170,6 +184,12 @@ pub fn log_via_pow(x: f64) -> f64 {
             .to_bits()
             .wrapping_sub(52 << 52);
     }
-    let (hi, lo) = log_inline(ix);
+    log_inline(ix)
+}
+
+/// log(x) from pow's log, rounded once: about 68 bits before the rounding,
+/// so nearly always the correctly rounded value.
+pub fn log_via_pow(x: f64) -> f64 {
+    let (hi, lo) = log_parts(x);
     hi + lo
 }

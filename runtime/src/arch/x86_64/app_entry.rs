@@ -14,6 +14,16 @@
 use core::ops::Range;
 use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
+/// The rflags app code starts with: 2 (IF clear: events wait until the app
+/// calls the runtime), or 0x202 under gdb ([`deliver_events_to_apps`]).
+static USER_RFLAGS: AtomicU64 = AtomicU64::new(2);
+
+/// Lets events interrupt app code (the gdb stub's interrupt poll runs on
+/// the event path, and a spinning app must not keep it out).
+pub fn deliver_events_to_apps() {
+    USER_RFLAGS.store(0x202, Ordering::Relaxed);
+}
+
 core::arch::global_asm!(
     ".pushsection .text.app_entry, \"ax\"",
     ".globl ukrt_enter_app",
@@ -40,7 +50,9 @@ core::arch::global_asm!(
     "lea rax, [r8 - 8]",
     "push {user_ss}",
     "push rax",      // rsp
-    "push 2",        // rflags: IF clear, so event delivery stays masked
+    // rflags: IF clear, so event delivery stays masked (set only under
+    // gdb, whose interrupt byte is looked for on the event path).
+    "push qword ptr [rip + {user_rflags}]",
     "push {user_cs}",
     "push rdi",      // rip
     "push 0",        // iret flags
@@ -63,6 +75,7 @@ core::arch::global_asm!(
     ".popsection",
     user_ss = const xen_sys::FLAT_USER_SS,
     user_cs = const xen_sys::FLAT_USER_CS,
+    user_rflags = sym USER_RFLAGS,
     iret = const xen_sys::__HYPERVISOR_iret,
 );
 

@@ -9,6 +9,8 @@ mod entry;
 pub use entry::{boot_stack, boot_stack_guard};
 pub mod hypercall;
 #[cfg(target_os = "none")]
+pub mod serial;
+#[cfg(target_os = "none")]
 pub mod switch;
 pub mod traps;
 #[cfg(target_os = "none")]
@@ -66,6 +68,20 @@ pub fn stack_containing(rsp: u64) -> Option<Range<u64>> {
     [boot_stack(), THREAD_STACK.get(), APP_STACK.get()]
         .into_iter()
         .find(|s| s.start <= rsp && rsp < s.end)
+}
+
+/// The 8-byte word at `addr` of the application region, if its page is
+/// mapped (for a crash report's walk of an app's stack: its pages are
+/// mapped as they are touched, so a corrupt frame can point at a hole).
+#[cfg(target_os = "none")]
+pub fn read_app_word(addr: u64) -> Option<u64> {
+    if !addr.is_multiple_of(8) || !crate::mm::in_app_region(addr) || !crate::mm::is_mapped(addr) {
+        return None;
+    }
+    // SAFETY: an aligned word (so within one page) of a page that is
+    // mapped now; the fault handler runs on the one vCPU with events
+    // masked, so nothing unmaps it before the read.
+    Some(unsafe { (addr as *const u64).read_volatile() })
 }
 
 /// The 8-byte word at `addr`, if it lies wholly inside the known stack

@@ -82,17 +82,26 @@ fn table() -> Table {
     layout!(t, trap_info, "struct trap_info", vector => "vector", flags => "flags", cs => "cs",
         address => "address");
     layout!(t, SchedShutdown, "struct sched_shutdown", reason => "reason");
+    layout!(t, VcpuRunstateInfo, "struct vcpu_runstate_info", state => "state",
+        state_entry_time => "state_entry_time", time => "time");
     layout!(t, evtchn_alloc_unbound, "struct evtchn_alloc_unbound", dom => "dom",
         remote_dom => "remote_dom", port => "port");
     layout!(t, evtchn_bind_virq, "struct evtchn_bind_virq", virq => "virq", vcpu => "vcpu",
         port => "port");
     layout!(t, evtchn_send, "struct evtchn_send", port => "port");
     layout!(t, evtchn_close, "struct evtchn_close", port => "port");
+    layout!(t, VcpuSetPeriodicTimer, "struct vcpu_set_periodic_timer", period_ns => "period_ns");
+    layout!(t, PhysdevSetIopl, "struct physdev_set_iopl", iopl => "iopl");
     constants!(t,
         DOMID_SELF => "DOMID_SELF", UVMF_INVLPG => "UVMF_INVLPG",
         XENVER_VERSION => "XENVER_version", XENVER_EXTRAVERSION => "XENVER_extraversion",
         XEN_EXTRAVERSION_LEN => "sizeof(xen_extraversion_t)",
         VCPUOP_STOP_PERIODIC_TIMER => "VCPUOP_stop_periodic_timer",
+        VCPUOP_SET_PERIODIC_TIMER => "VCPUOP_set_periodic_timer",
+        HYPERVISOR_PHYSDEV_OP => "__HYPERVISOR_physdev_op",
+        PHYSDEVOP_SET_IOPL => "PHYSDEVOP_set_iopl",
+        VCPUOP_GET_RUNSTATE_INFO => "VCPUOP_get_runstate_info",
+        RUNSTATE_RUNNING => "RUNSTATE_running",
         MACH2PHYS_VIRT_START => "MACH2PHYS_VIRT_START",
         PAGE_SIZE => "(1 << XEN_PAGE_SHIFT)",
         SHUTDOWN_poweroff => "SHUTDOWN_poweroff", SHUTDOWN_reboot => "SHUTDOWN_reboot",
@@ -239,6 +248,7 @@ const HEADERS: &[&str] = &[
     "xen/grant_table.h",
     "xen/event_channel.h",
     "xen/vcpu.h",
+    "xen/physdev.h",
     "xen/sched.h",
     "xen/io/console.h",
     "xen/io/xs_wire.h",

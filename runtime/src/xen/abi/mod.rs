@@ -55,7 +55,43 @@ pub const UVMF_INVLPG: u64 = 2;
 pub const TI_MASK_EVENTS: u8 = 1 << 2;
 
 /// `vcpu_op` commands (vcpu.h).
+pub const VCPUOP_GET_RUNSTATE_INFO: u32 = 4;
 pub const VCPUOP_STOP_PERIODIC_TIMER: u32 = 7;
+pub const VCPUOP_SET_PERIODIC_TIMER: u32 = 6;
+
+/// `struct vcpu_set_periodic_timer` (vcpu.h).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VcpuSetPeriodicTimer {
+    pub period_ns: u64,
+}
+
+/// The `physdev_op` hypercall and its `PHYSDEVOP_set_iopl` command
+/// (xen.h, physdev.h): the virtual I/O privilege level of the calling vCPU.
+pub const HYPERVISOR_PHYSDEV_OP: u32 = 33;
+pub const PHYSDEVOP_SET_IOPL: u32 = 6;
+
+/// `struct physdev_set_iopl` (physdev.h).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PhysdevSetIopl {
+    pub iopl: u32,
+}
+
+/// `struct vcpu_runstate_info` (vcpu.h): what `VCPUOP_get_runstate_info`
+/// fills in, the vCPU's current state, since when (system time, ns), and
+/// the nanoseconds spent in each state.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct VcpuRunstateInfo {
+    pub state: i32,
+    pub state_entry_time: u64,
+    pub time: [u64; 4],
+}
+
+/// The `vcpu_runstate_info` state "running" (vcpu.h), an index into its
+/// `time` (the others: runnable, blocked, offline).
+pub const RUNSTATE_RUNNING: i32 = 0;
 
 /// `struct sched_shutdown` (sched.h): the argument of `SCHEDOP_shutdown`.
 #[repr(C)]
