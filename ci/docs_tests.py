@@ -265,6 +265,10 @@ def make_file_test(doc):
         scratch = scratch_folder()
         env = dict(os.environ, PATH=os.path.join(ROOT, "target", "release") + os.pathsep
                    + os.environ["PATH"], TIMEOUT="300")
+        # Each command runs as a user types it, not as a sub-make of `make
+        # test` (which would add "Entering directory" lines to its output).
+        for var in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"):
+            env.pop(var, None)
         try:
             for c in commands(doc):
                 plan = PLAN.get(c.text)

@@ -181,6 +181,10 @@ def run(o, report):
         report.say(f"cannot start QEMU: {e}")
         return Verdict(HARNESS_ERROR, f"cannot start QEMU: {e}")
     if o.stdin is not None:
-        q.forward(o.stdin)
+        try:
+            q.forward(o.stdin)
+        except BaseException:
+            q.stop()  # never leave QEMU running behind an error
+            raise
     outcome = qemu.follow(q, machine)
     return machine.verdict(outcome, q.returncode)

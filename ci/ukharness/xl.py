@@ -494,7 +494,11 @@ def run(o, initrd, report):
         report.say(f"cannot start QEMU: {e}")
         return Result(HARNESS_ERROR, f"cannot start QEMU: {e}")
     if o.stdin is not None:
-        q.forward(o.stdin)
+        try:
+            q.forward(o.stdin)
+        except BaseException:
+            q.stop()  # never leave QEMU running behind an error
+            raise
     outcome = qemu.follow(q, machine)
     v = machine.verdict(outcome, q.returncode)
     return Result(v.status, v.message, machine.client)
