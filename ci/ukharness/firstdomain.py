@@ -180,11 +180,5 @@ def run(o, report):
     except OSError as e:
         report.say(f"cannot start QEMU: {e}")
         return Verdict(HARNESS_ERROR, f"cannot start QEMU: {e}")
-    if o.stdin is not None:
-        try:
-            q.forward(o.stdin)
-        except BaseException:
-            q.stop()  # never leave QEMU running behind an error
-            raise
-    outcome = qemu.follow(q, machine)
+    outcome = qemu.follow(q, machine, forward=o.stdin)
     return machine.verdict(outcome, q.returncode)

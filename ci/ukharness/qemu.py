@@ -113,18 +113,21 @@ class Qemu:
             self.record = None
 
 
-def follow(qemu, machine, clock=time.monotonic):
+def follow(qemu, machine, clock=time.monotonic, forward=None):
     """Feeds qemu's console lines to machine.line() until one returns True
     (ENDED), clock() reaches machine.deadline() (TIMEOUT), or QEMU's output
     ends (QEMU_EXIT); Ctrl-C gives INTERRUPTED. Bytes the machine wants
     typed (machine.reply) are typed after the line that asked; what a
-    forwarded stream gave is typed once machine.accepts_input is true. QEMU is
-    stopped in every case; a last partial line is fed unless the run ended.
+    forwarded stream (`forward`, passed to qemu.forward) gave is typed once
+    machine.accepts_input is true. QEMU is stopped in every case; a last
+    partial line is fed unless the run ended.
 
     qemu is a Qemu or anything with its lines/partial/type/stop methods (the
     tests replay recorded consoles that way)."""
     outcome = None
     try:
+        if forward is not None:
+            qemu.forward(forward)
         while outcome is None:
             left = machine.deadline() - clock()
             if left <= 0:

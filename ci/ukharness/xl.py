@@ -493,12 +493,6 @@ def run(o, initrd, report):
     except OSError as e:
         report.say(f"cannot start QEMU: {e}")
         return Result(HARNESS_ERROR, f"cannot start QEMU: {e}")
-    if o.stdin is not None:
-        try:
-            q.forward(o.stdin)
-        except BaseException:
-            q.stop()  # never leave QEMU running behind an error
-            raise
-    outcome = qemu.follow(q, machine)
+    outcome = qemu.follow(q, machine, forward=o.stdin)
     v = machine.verdict(outcome, q.returncode)
     return Result(v.status, v.message, machine.client)

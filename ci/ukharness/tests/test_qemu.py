@@ -60,8 +60,7 @@ class Process(unittest.TestCase):
             return m_line(text)
         m.line = line
         with os.fdopen(r, "rb", buffering=0) as stream:
-            q.forward(stream)
-            self.assertEqual(qemu.follow(q, m), qemu.ENDED)
+            self.assertEqual(qemu.follow(q, m, forward=stream), qemu.ENDED)
         self.assertEqual(m.got, ["up", "got first line", "got second", "end"])
 
     def test_silence_runs_into_the_deadline(self):

@@ -545,25 +545,26 @@ pub unsafe extern "C" fn dirfd(d: *mut DIR) -> i32 {
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Opens a fresh file under /tmp (O_RDWR | O_CREAT | O_EXCL, mode 0600)
-/// and unlinks it at once; its descriptor, or -1 with errno.
-/// A candidate name for a temporary file: `template` (NUL-terminated) with
-/// its bytes from `start` to the NUL replaced by letters and digits drawn
-/// from the clock and a counter, so successive calls differ.
-pub fn tmp_name<const N: usize>(mut template: [u8; N], start: usize) -> [u8; N] {
+/// A candidate name for a temporary file: `template` (NUL-terminated,
+/// ending in `X`s as mkstemp's do) with those `X`s replaced by letters and
+/// digits drawn from the clock and a counter, so successive calls differ.
+pub fn tmp_name<const N: usize>(mut template: [u8; N]) -> [u8; N] {
     let n = TMP_COUNTER.fetch_add(1, Relaxed);
     let mut x =
         super::time::now(super::time::CLOCK_MONOTONIC) ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    for b in &mut template[start..N - 1] {
+    let name = &mut template[..N - 1];
+    for b in name.iter_mut().rev().take_while(|b| **b == b'X') {
         *b = b"0123456789abcdefghijklmnopqrstuv"[(x & 31) as usize];
         x >>= 5;
     }
     template
 }
 
+/// Opens a fresh file under /tmp (O_RDWR | O_CREAT | O_EXCL, mode 0600)
+/// and unlinks it at once; its descriptor, or -1 with errno.
 pub fn tmp_fd() -> i32 {
     for _ in 0..100 {
-        let name = tmp_name(*b"/tmp/tmpf-XXXXXXXXXXXX\0", 10);
+        let name = tmp_name(*b"/tmp/tmpf-XXXXXXXXXXXX\0");
         // SAFETY: `name` is NUL-terminated, and a mode follows O_CREAT.
         let fd = unsafe { open(name.as_ptr().cast(), O_RDWR | O_CREAT | O_EXCL, 0o600u32) };
         if fd >= 0 {

@@ -1225,7 +1225,7 @@ pub unsafe extern "C" fn freopen(
 pub unsafe extern "C" fn tmpnam(s: *mut c_char) -> *mut c_char {
     static mut BUF: [u8; 20] = [0; 20];
     for _ in 0..1000 {
-        let name = super::file::tmp_name(*b"/tmp/fileXXXXXX\0", 9);
+        let name = super::file::tmp_name(*b"/tmp/fileXXXXXX\0");
         // SAFETY: `name` is NUL-terminated.
         if unsafe { super::file::access(name.as_ptr().cast(), 0) } == 0 {
             continue;
