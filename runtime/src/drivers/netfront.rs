@@ -143,19 +143,28 @@ pub struct NetFront {
     pub counts: Counts,
 }
 
-/// The number of segments a TCP/IPv4 GSO packet is cut into, if `frame`
-/// is one with payload (its headers within the frame).
-fn gso_segments(frame: &[u8], gso_size: u16) -> Option<u64> {
-    const ETH: usize = 14;
-    if frame.len() < ETH + 20 || frame[12..14] != [0x08, 0x00] {
+/// The Ethernet header's length.
+pub const ETH_HEADER: usize = 14;
+
+/// The IPv4 header length of `frame` if it is an Ethernet frame carrying
+/// TCP/IPv4 with the IPv4 header and 20 bytes of TCP header inside it.
+pub fn tcp_ipv4_header_len(frame: &[u8]) -> Option<usize> {
+    if frame.len() < ETH_HEADER + 20 || frame[12..14] != [0x08, 0x00] {
         return None;
     }
-    let ip = &frame[ETH..];
+    let ip = &frame[ETH_HEADER..];
     let ihl = (ip[0] & 0x0f) as usize * 4;
     if ip[0] >> 4 != 4 || ihl < 20 || ip[9] != 6 || ip.len() < ihl + 20 {
         return None;
     }
-    let tcp = &ip[ihl..];
+    Some(ihl)
+}
+
+/// The number of segments a TCP/IPv4 GSO packet is cut into, if `frame`
+/// is one with payload (its headers within the frame).
+fn gso_segments(frame: &[u8], gso_size: u16) -> Option<u64> {
+    let ihl = tcp_ipv4_header_len(frame)?;
+    let tcp = &frame[ETH_HEADER + ihl..];
     let doff = (tcp[12] >> 4) as usize * 4;
     if doff < 20 || tcp.len() <= doff {
         return None;

@@ -87,15 +87,9 @@ pub trait Link {
 
 /// Where a TCP/IPv4 frame's checksum field is, and its pseudo-header sum.
 fn tcp_pseudo_header(frame: &[u8]) -> Option<(usize, u16)> {
-    const ETH: usize = 14;
-    if frame.len() < ETH + 20 || frame[12..14] != [0x08, 0x00] {
-        return None;
-    }
+    use crate::drivers::netfront::{tcp_ipv4_header_len, ETH_HEADER as ETH};
+    let ihl = tcp_ipv4_header_len(frame)?;
     let ip = &frame[ETH..];
-    let ihl = (ip[0] & 0x0f) as usize * 4;
-    if ip[0] >> 4 != 4 || ihl < 20 || ip[9] != 6 || ip.len() < ihl + 20 {
-        return None;
-    }
     let tcp_len = u32::try_from(ip.len() - ihl).ok()?;
     let src = smoltcp::wire::Ipv4Address::from(<[u8; 4]>::try_from(&ip[12..16]).ok()?);
     let dst = smoltcp::wire::Ipv4Address::from(<[u8; 4]>::try_from(&ip[16..20]).ok()?);
