@@ -752,6 +752,9 @@ class Gdb(unittest.TestCase):
             "bt", "set var counter = 100", "detach", ""]))
         self.assertEqual(status, 0, out)
         self.assertRegex(out, r"Breakpoint 1, scale \(n=5\) at gdb_check\.c:\d+")
+        # The source line: gdb found the file the debug information names
+        # under /ukrt (the script's substitute-path).
+        self.assertRegex(out, r"\n\d+\t    int factor = n \* 3;\n")
         self.assertIn("n=5 counter=7\n", out)
         self.assertIn("factor=15\n", out)
         self.assertRegex(out, r"#0 +scale \(n=5\) at gdb_check\.c:\d+\n#1 +0x[0-9a-f]+ in main ")

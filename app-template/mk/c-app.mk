@@ -11,6 +11,11 @@
 #                          error, not a guess at its type
 #   -nostdinc -isystem ... only gcc's freestanding headers (stdarg.h, stddef.h,
 #                          stdint.h, limits.h...) plus ours, never glibc's
+#   -ffile-prefix-map=$(UKRT)=/ukrt
+#                          debug info names the checkout's sources under
+#                          /ukrt, so an object (its size, its build ID)
+#                          does not depend on where the checkout is; the
+#                          harness and `make debug` map /ukrt back
 #   -z max-page-size=0x200000 -z noseparate-code -z norelro
 #                          code and data in different 2 MiB ranges, one code
 #                          segment, and no RELRO padding (which would pad
@@ -22,7 +27,7 @@ APP_CC ?= gcc
 APP_CFLAGS := -O2 -g -fPIC -mno-red-zone -fno-stack-protector -ffreestanding \
               -Werror=implicit-function-declaration -Werror=implicit-int \
               -fno-omit-frame-pointer -nostdinc -isystem $(shell $(APP_CC) -print-file-name=include) \
-              -I $(UKRT)/app-template/include
+              -I $(UKRT)/app-template/include -ffile-prefix-map=$(abspath $(UKRT))=/ukrt
 APP_LDFLAGS := -shared -nostdlib -Wl,-z,max-page-size=0x200000 -Wl,-z,noseparate-code \
                -Wl,-z,norelro -Wl,--no-undefined-version
 APP_LIBS := -L $(OUT) -lukc -lgcc

@@ -14,6 +14,7 @@ import subprocess
 
 from . import firstdomain, qemu
 from .outcome import HARNESS_ERROR, Verdict
+from .symbolize import ROOT, SOURCE_ROOT
 
 OBJECT = re.compile(r"^ukrt-gdb: object (\S+) app (\S+) base (0x[0-9a-f]+)$")
 WAITING = "ukrt-gdb: waiting for gdb"
@@ -38,6 +39,7 @@ def script(kernel, objects, dirs, port):
     """The gdb commands: symbols, then the connection. objects are
     (file, app, base) in load order; missing files get a comment."""
     out = ["set pagination off", "set confirm off",
+           f"set substitute-path {SOURCE_ROOT} {ROOT}",
            f"file {os.path.abspath(kernel)}"]
     seen = set()
     for name, app, base in objects:

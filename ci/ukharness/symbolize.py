@@ -24,6 +24,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 # Where `make libukc` leaves libukc with its debug information (the copy
 # packed into images is stripped of it).
+# What C apps' debug information calls the checkout (c-app.mk's
+# -ffile-prefix-map), so that objects do not depend on where it is.
+SOURCE_ROOT = "/ukrt"
 LIBUKC_BUILD = os.path.join(ROOT, "target", "app", "x86_64-ukrt-app", "release")
 
 
@@ -64,10 +67,12 @@ def elf_info(path):
 
 
 def short(file):
-    """A source path as the report shows it: relative to the checkout, and
-    the toolchain's library sources from `library/`."""
-    if file.startswith(ROOT + os.sep):
-        return os.path.relpath(file, ROOT)
+    """A source path as the report shows it: relative to the checkout (C
+    apps name it SOURCE_ROOT, see app-template/mk/c-app.mk), and the
+    toolchain's library sources from `library/`."""
+    for root in (ROOT, SOURCE_ROOT):
+        if file.startswith(root + os.sep):
+            return os.path.relpath(file, root)
     at = file.find("/lib/rustlib/src/rust/library/")
     return file[at + len("/lib/rustlib/src/rust/"):] if at >= 0 else file
 

@@ -23,7 +23,8 @@ class Script(unittest.TestCase):
                        ("gone.so", "web", 0x10000800000)]
             text = gdb.script("/k/ukrt", objects, [a, b], 1234)
         self.assertEqual(text.splitlines(), [
-            "set pagination off", "set confirm off", "file /k/ukrt",
+            "set pagination off", "set confirm off",
+            f"set substitute-path /ukrt {gdb.ROOT}", "file /k/ukrt",
             f"add-symbol-file {b}/web.so -o 0x10000000000",
             f"add-symbol-file {a}/libukc.so -o 0x10000600000",
             f"add-symbol-file {b}/web.so -o 0x10040000000",
