@@ -9,6 +9,7 @@
 //! less the TCP options), and the other end cuts them into segments of
 //! that size. The MTU stays 1500, so everything else (the MSS we
 //! advertise, UDP, ICMP) is as without offloads.
+use crate::drivers::netfront::{tcp_ipv4_header_len, ETH_HEADER};
 use core::num::NonZeroU16;
 use smoltcp::phy::{self, Checksum, ChecksumCapabilities, DeviceCapabilities, Medium, PacketMeta};
 use smoltcp::time::Instant;
@@ -87,14 +88,13 @@ pub trait Link {
 
 /// Where a TCP/IPv4 frame's checksum field is, and its pseudo-header sum.
 fn tcp_pseudo_header(frame: &[u8]) -> Option<(usize, u16)> {
-    use crate::drivers::netfront::{tcp_ipv4_header_len, ETH_HEADER as ETH};
     let ihl = tcp_ipv4_header_len(frame)?;
-    let ip = &frame[ETH..];
+    let ip = &frame[ETH_HEADER..];
     let tcp_len = u32::try_from(ip.len() - ihl).ok()?;
     let src = smoltcp::wire::Ipv4Address::from(<[u8; 4]>::try_from(&ip[12..16]).ok()?);
     let dst = smoltcp::wire::Ipv4Address::from(<[u8; 4]>::try_from(&ip[16..20]).ok()?);
     let sum = checksum::pseudo_header_v4(&src, &dst, smoltcp::wire::IpProtocol::Tcp, tcp_len);
-    Some((ETH + ihl + 16, sum))
+    Some((ETH_HEADER + ihl + 16, sum))
 }
 
 /// Prepares a frame smoltcp built for the link: with TCP checksums
