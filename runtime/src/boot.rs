@@ -7,6 +7,7 @@ use crate::cmdline::Cmdline;
 #[cfg(target_os = "none")]
 pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
     use crate::xen::{console_ring::ConsoleRing, hypercall, shared_info, start_info::ConsoleKind};
+    crate::stats::boot_started(crate::arch::rdtsc());
 
     // Until start_info is checked, assume the first domain: console_io is
     // then the only output there is (a domU's write just fails).
@@ -86,7 +87,10 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
     crate::fs::init(option("tmp"), option("mount"), tree);
     let status = match bundle {
         Ok(Some(bundle)) => crate::apps::run_all(&bundle, &env, &args, share),
-        Ok(None) => crate::hello::main(&cmdline),
+        Ok(None) => {
+            finished();
+            crate::hello::main(&cmdline)
+        }
         Err(e) => {
             crate::println!("ukrt: the app bundle is unusable: {e}");
             crate::apps::LOAD_FAILED
@@ -99,6 +103,13 @@ pub extern "C" fn kernel_main(raw: &'static crate::xen::abi::start_info) -> ! {
         Some(crate::control::REBOOT) => crate::exit::reboot(status),
         _ => crate::exit::exit(status),
     }
+}
+
+/// The boot phase ends: the first app's `main` (or the built-in hello) is
+/// about to run.
+#[cfg(target_os = "none")]
+pub fn finished() {
+    crate::stats::boot_finished(crate::time::ns_since_tsc, crate::mm::tables_made());
 }
 
 /// Events and time: callbacks registered, the periodic tick stopped (timers

@@ -44,6 +44,9 @@ mod imp {
                 }
             );
         }
+        if let Some(boot) = crate::stats::boot_phase() {
+            crate::println!("{boot}");
+        }
     }
 
     /// Ends the domain normally with `status`.

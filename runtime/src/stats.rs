@@ -125,6 +125,51 @@ pub struct MemoryStats {
     pub heap_frames: u64,
 }
 
+/// The boot phase: from Xen's hand-over to the first app's `main`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BootPhase {
+    /// Microseconds (the guest's TSC, scaled with Xen's time record).
+    pub us: u64,
+    /// Hypercalls made (see [`HYPERCALLS`]).
+    pub hypercalls: u64,
+    /// Page-table pages made: the physical map's and the app region's.
+    pub tables: u64,
+}
+
+impl fmt::Display for BootPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "uk-boot: us={} hypercalls={} tables={}",
+            self.us, self.hypercalls, self.tables
+        )
+    }
+}
+
+/// The TSC at the hand-over, then the boot phase once `main` is reached.
+static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
+static BOOT: spin::Once<BootPhase> = spin::Once::new();
+
+/// Called first thing at the hand-over.
+pub fn boot_started(tsc: u64) {
+    BOOT_TSC.store(tsc, Relaxed);
+}
+
+/// Called when the first app's `main` (or the built-in hello) is about to
+/// run; later calls change nothing.
+pub fn boot_finished(ns: impl FnOnce(u64) -> u64, tables: u64) {
+    BOOT.call_once(|| BootPhase {
+        us: ns(BOOT_TSC.load(Relaxed)) / 1000,
+        hypercalls: HYPERCALLS.get(),
+        tables,
+    });
+}
+
+/// The boot phase, once it is over.
+pub fn boot_phase() -> Option<BootPhase> {
+    BOOT.get().copied()
+}
+
 /// The event counters at one moment.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct EventStats {

@@ -42,6 +42,19 @@ pub fn now_ns() -> u64 {
     }
 }
 
+/// Nanoseconds since the TSC read `tsc`, or 0 before shared info is mapped.
+#[cfg(target_os = "none")]
+pub fn ns_since_tsc(tsc: u64) -> u64 {
+    match crate::xen::shared_info::get().map(|s| s.vcpu0_time()) {
+        Some(t) => tsc_delta_to_ns(
+            crate::arch::rdtsc().wrapping_sub(tsc),
+            t.tsc_to_system_mul,
+            t.tsc_shift,
+        ),
+        None => 0,
+    }
+}
+
 /// Nanoseconds since 1970 (UTC), from Xen's wall clock.
 #[cfg(target_os = "none")]
 pub fn realtime_ns() -> u64 {

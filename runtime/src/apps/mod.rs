@@ -211,6 +211,7 @@ mod guest {
         }
         if call.killed_by().is_none() {
             crate::gdb::before_main();
+            crate::boot::finished();
             let args = (inst.argc, inst.argv, inst.environ);
             status = report("main", call.call(inst.entry, args, stack.clone()));
         }

@@ -25,6 +25,8 @@ pub struct FrameAllocator {
     free: u64,
     /// Frames ordinary allocations leave free.
     reserve: u64,
+    /// Frames set aside for good (neither used nor free).
+    aside: u64,
     /// Where the next search starts (no free frame lies below it), so
     /// allocation is not quadratic.
     hint: u64,
@@ -50,6 +52,7 @@ impl FrameAllocator {
             limit,
             free: limit - base,
             reserve: 0,
+            aside: 0,
             hint: 0,
         }
     }
@@ -73,7 +76,12 @@ impl FrameAllocator {
     }
 
     pub fn used_count(&self) -> u64 {
-        self.total() - self.free
+        self.total() - self.free - self.aside
+    }
+
+    /// Frames set aside with [`set_aside`](Self::set_aside).
+    pub fn aside_count(&self) -> u64 {
+        self.aside
     }
 
     fn is_used(&self, i: u64) -> bool {
@@ -86,6 +94,20 @@ impl FrameAllocator {
             *w |= 1 << (i % 64);
         } else {
             *w &= !(1 << (i % 64));
+        }
+    }
+
+    /// Sets frame `pfn` aside for good before any allocation (the physical
+    /// map's own tables). A frame outside the allocator is left alone.
+    pub fn set_aside(&mut self, pfn: u64) {
+        if !(self.base..self.limit).contains(&pfn) {
+            return;
+        }
+        let i = pfn - self.base;
+        if !self.is_used(i) {
+            self.set(i, true);
+            self.free -= 1;
+            self.aside += 1;
         }
     }
 
@@ -242,6 +264,26 @@ mod tests {
         assert_eq!(a.alloc_contiguous(1), Ok(10));
         assert_eq!(a.alloc_contiguous(1), Err(OutOfMemory));
         assert_eq!(a.alloc_contiguous(0), Err(OutOfMemory));
+    }
+
+    #[test]
+    fn frames_set_aside_are_never_handed_out_and_runs_go_around_them() {
+        let mut a = FrameAllocator::new(bitmap(2), 100, 228);
+        for pfn in [100, 164, 50, 164] {
+            a.set_aside(pfn);
+        }
+        assert_eq!(
+            (a.free_count(), a.aside_count(), a.used_count()),
+            (126, 2, 0)
+        );
+        assert_eq!(a.alloc_contiguous(63), Ok(101));
+        assert_eq!(
+            a.alloc_contiguous(64),
+            Err(OutOfMemory),
+            "164 splits the rest"
+        );
+        let rest: Vec<u64> = core::iter::from_fn(|| a.alloc().ok()).collect();
+        assert_eq!(rest, (165..228).collect::<Vec<_>>());
     }
 
     #[test]

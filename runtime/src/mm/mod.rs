@@ -7,6 +7,7 @@
 //! `uaccess`) only build for the guest; they hold this module's `unsafe`.
 pub mod frames;
 pub mod mmu;
+pub mod physmap;
 pub mod pte;
 pub mod region;
 pub mod space;
@@ -20,6 +21,9 @@ pub mod image;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
 pub mod peek;
+#[cfg(target_os = "none")]
+#[allow(unsafe_code)]
+pub mod physmap_xen;
 #[cfg(target_os = "none")]
 #[allow(unsafe_code)]
 pub mod setup;
@@ -73,7 +77,7 @@ mod guest {
 
     impl Frames for GlobalFrames {
         fn alloc(&mut self) -> Result<u64, OutOfMemory> {
-            with_frames(|f| f.alloc())
+            with_frames(|f| mapped(f.alloc(), 1))
         }
         fn free(&mut self, pfn: u64) {
             with_frames(|f| f.free(pfn))
@@ -84,20 +88,25 @@ mod guest {
         f(FRAMES.lock().as_mut().expect("memory is set up at boot"))
     }
 
+    /// `run` once the physical map maps its `count` frames (called with
+    /// the frame allocator locked, before anyone uses them).
+    fn mapped(run: Result<u64, OutOfMemory>, count: u64) -> Result<u64, OutOfMemory> {
+        let first = run?;
+        super::physmap_xen::ensure(first, count);
+        Ok(first)
+    }
+
     /// A run of frames for the kernel heap (reserve included), or `None`
     /// before memory is set up or when none is left.
     pub(super) fn take_heap_frames(count: u64) -> Option<u64> {
-        FRAMES
-            .try_lock()?
-            .as_mut()?
-            .alloc_contiguous_reserved(count)
-            .ok()
+        let mut frames = FRAMES.try_lock()?;
+        mapped(frames.as_mut()?.alloc_contiguous_reserved(count), count).ok()
     }
 
     /// A run of frames for the runtime's own use outside the heap (thread
     /// stacks); apps' reserve rules apply.
     pub fn alloc_contiguous(count: u64) -> Result<u64, OutOfMemory> {
-        with_frames(|f| f.alloc_contiguous(count))
+        with_frames(|f| mapped(f.alloc_contiguous(count), count))
     }
 
     /// Returns frames taken with [`alloc_contiguous`].
@@ -125,8 +134,8 @@ mod guest {
     /// Takes over memory: physical map, image protection, frames, app region.
     pub fn init(info: &BootInfo, start_info_va: u64) {
         let mem = super::setup::init(info, start_info_va, crate::arch::boot_stack_guard());
-        BOOT_FRAMES.call_once(|| mem.boot_frames);
         let mut frames = mem.frames;
+        BOOT_FRAMES.call_once(|| mem.boot_frames + frames.aside_count());
         frames.set_reserve(super::RESERVE_FRAMES.min(frames.total() / 8));
         *FRAMES.lock() = Some(frames);
         *SPACE.lock() = Some(AddressSpace::new(mem.mmu, GlobalFrames, mem.root_pfn));
@@ -175,6 +184,13 @@ mod guest {
             .try_lock()
             .and_then(|g| g.as_ref().map(|s| s.translate(va).is_some()))
             .unwrap_or(false)
+    }
+
+    /// Page-table pages made so far: the physical map's (its L3 and first
+    /// L2 at boot, then one per chunk mapped) and the app region's.
+    pub fn tables_made() -> u64 {
+        let map = 2 + super::physmap_xen::TABLES_MADE.load(core::sync::atomic::Ordering::Relaxed);
+        map + with_space(|s| s.stats.tables.iter().sum::<u64>())
     }
 
     /// Faults handled so far.

@@ -3,10 +3,9 @@
 //! so a fault costs one transition to Xen. Every result is checked.
 use super::mmu::{MmuError, Op, PvMmu};
 use super::pte::{Pte, ACCESSED, DIRTY, NO_EXECUTE, PAGE_SIZE, PRESENT, USER, WRITABLE};
-use super::setup::PHYSMAP_L1;
 use crate::xen::abi as x;
 use crate::xen::hypercall as hc;
-use crate::xen::p2m::{mfn_to_pfn, VIRT_BASE};
+use crate::xen::p2m::mfn_to_pfn;
 
 const MMU_CAP: usize = 128;
 const EXT_CAP: usize = 64;
@@ -59,7 +58,7 @@ unsafe impl Send for XenMmu {}
 
 /// The runtime's virtual address of frame `pfn` (its physical map).
 pub fn frame_va(pfn: u64) -> *mut u8 {
-    (VIRT_BASE + pfn * PAGE_SIZE) as *mut u8
+    super::physmap::address(pfn) as *mut u8
 }
 
 fn ext(cmd: u32, arg1: u64) -> x::mmuext_op {
@@ -83,7 +82,9 @@ impl XenMmu {
 
     /// Machine address of the physical-map entry that maps `pfn`.
     fn physmap_entry(&self, pfn: u64) -> u64 {
-        let table = PHYSMAP_L1[(pfn / 512) as usize].load(core::sync::atomic::Ordering::Relaxed);
+        let chunk = super::physmap::chunk_of(pfn);
+        let table = super::physmap_xen::l1_mfn(chunk)
+            .unwrap_or_else(|| panic!("pfn {pfn:#x} is not in the physical map yet"));
         (table << 12) + (pfn % 512) * 8
     }
 
@@ -217,7 +218,8 @@ impl XenMmu {
     /// anyone else's.
     pub fn owned_pfn(&self, mfn: u64) -> Option<u64> {
         let pfn = mfn_to_pfn(mfn);
-        (pfn < super::setup::MAX_FRAMES && self.p2m.get(pfn as usize) == Some(&mfn)).then_some(pfn)
+        (pfn < super::physmap_xen::frames() && self.p2m.get(pfn as usize) == Some(&mfn))
+            .then_some(pfn)
     }
 }
 
