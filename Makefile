@@ -345,7 +345,8 @@ boot-test: kernel selftest-kernel test-images $(XEN)
 
 bench: selftest-kernel test-images $(XEN)
 	@$(PYTHON) ci/bench.py --selftest-kernel $(SELFTEST_KERNEL) --kernel $(KERNEL) \
-		--greet-image build/app/examples/greet/greet.xen --pack $(PACK) --examples build/app/examples/greet --xen $(XEN)
+		--greet-image build/app/examples/greet/greet.xen --hello-image build/app/examples/hello-c/hello-c.xen \
+		--pack $(PACK) --examples build/app/examples/greet --xen $(XEN)
 
 # examples/http-server as a ukrt image and as a static Linux program in the
 # xl harness's Linux domU, measured from dom0 in one dom0 boot: figures

@@ -1,15 +1,17 @@
 //! Where an app instance's pieces go in its slot, and what backs each page
 //! of a shared object's segments.
 //!
-//! A slot is 1 GiB of the application region. Objects (the app first, then
-//! its libraries) sit at 2 MiB-aligned bases, one unmapped 2 MiB chunk
-//! apart, in the first 256 MiB; the app's heap (zero-filled, mapped as
-//! `malloc` grows it) follows; the arguments and the stack (with a guard
-//! page below it) sit near the top.
+//! A slot is 64 GiB of the application region. Objects (the app first,
+//! then its libraries) sit at 2 MiB-aligned bases, one unmapped 2 MiB chunk
+//! apart, in the first 256 MiB; the arguments and the stack (with a guard
+//! page below it) take the next 64 MiB; the app's heap (zero-filled, mapped
+//! as `malloc` grows it) takes the rest, so that the domain's memory, not
+//! the slot, limits it. A small app touches only the slot's first GiB: one
+//! L2 table, as with a smaller slot.
 use crate::elf::{SharedObject, PAGE};
 use crate::SLOT_ALIGN as CHUNK;
 
-pub const SLOT_SIZE: u64 = 1 << 30;
+pub const SLOT_SIZE: u64 = 64 << 30;
 /// An app's stack unless its manifest line says otherwise: 8 MiB, as on
 /// Linux (only the pages it touches are mapped).
 pub const STACK_SIZE: u64 = 8 << 20;
@@ -19,20 +21,24 @@ pub const ARGS_SIZE: u64 = 64 * 1024;
 /// must fit in this.
 pub const OBJECTS_SIZE: u64 = 256 << 20;
 const OBJECTS_END: u64 = OBJECTS_SIZE;
-/// The heap: from the end of the objects' space, at most this big.
-pub const HEAP_SIZE: u64 = 512 << 20;
+/// The arguments and the stack: after the objects, this big (the largest
+/// stack, 32 MiB, its guard page and the arguments fit with room to spare).
+const STACKS_SIZE: u64 = 64 << 20;
+/// The most heap an app can have (its manifest's `heap=SIZE` may give
+/// less): the rest of the slot, in whole GiB.
+pub const HEAP_MAX: u64 = 63 << 30;
 
 pub fn heap_base(slot_base: u64) -> u64 {
-    slot_base + OBJECTS_END
+    slot_base + OBJECTS_END + STACKS_SIZE
 }
 
 /// The stack's top (16-byte aligned); the stack grows down `STACK_SIZE`.
 pub fn stack_top(slot_base: u64) -> u64 {
-    slot_base + SLOT_SIZE - CHUNK
+    slot_base + OBJECTS_END + STACKS_SIZE - CHUNK
 }
 
 pub fn args_base(slot_base: u64) -> u64 {
-    slot_base + SLOT_SIZE - 32 * CHUNK
+    slot_base + OBJECTS_END
 }
 
 /// Bytes the objects of `sizes` take in a slot, gaps included.
@@ -303,7 +309,10 @@ mod tests {
         );
         assert!(place(&[OBJECTS_END], b).is_none());
         assert_eq!(stack_top(b) % 16, 0);
-        assert!(heap_base(b) + HEAP_SIZE <= args_base(b));
-        assert!(args_base(b) + ARGS_SIZE < stack_top(b) - STACK_SIZE - PAGE);
+        assert!(heap_base(b) + HEAP_MAX <= b + SLOT_SIZE);
+        assert!(stack_top(b) < heap_base(b));
+        let biggest_stack = *crate::manifest::STACK_SIZES.end();
+        assert!(args_base(b) + ARGS_SIZE < stack_top(b) - biggest_stack - PAGE);
+        assert!(place(&[OBJECTS_END - 2 * CHUNK], b).unwrap()[0] + OBJECTS_END <= args_base(b));
     }
 }

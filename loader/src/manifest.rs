@@ -38,11 +38,16 @@ pub struct AppSpec {
     /// The stack's size (`stack=SIZE`); `None`: the default
     /// ([`crate::layout::STACK_SIZE`]).
     pub stack: Option<u64>,
+    /// The most heap the app may have (`heap=SIZE`); `None`: as much as
+    /// the domain's memory gives ([`crate::layout::HEAP_MAX`]).
+    pub heap: Option<u64>,
 }
 
 /// The stack sizes `stack=SIZE` may give: 64 KiB to 32 MiB (what the slot
-/// has room for below its top).
+/// has room for above its objects).
 pub const STACK_SIZES: core::ops::RangeInclusive<u64> = (64 << 10)..=(32 << 20);
+/// The heap limits `heap=SIZE` may give: 1 MiB to the slot's heap room.
+pub const HEAP_SIZES: core::ops::RangeInclusive<u64> = (1 << 20)..=crate::layout::HEAP_MAX;
 
 /// A manifest error and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,7 +136,7 @@ impl fmt::Display for ManifestErrorKind {
             NoApps => f.write_str("no apps"),
             UnknownSetting(w) => write!(
                 f,
-                "unknown setting {w:?} (the setting before an app's name is stack=SIZE)"
+                "unknown setting {w:?} (the settings before an app's name are stack=SIZE and heap=SIZE)"
             ),
             BadSetting { word, reason } => write!(f, "bad setting {word:?}: {reason}"),
             MissingFilesDir => f.write_str("missing folder (expected: files DIR)"),
@@ -238,28 +243,32 @@ pub fn parse(text: &str) -> Result<Vec<AppSpec>, ManifestError> {
 }
 
 /// Parses a manifest: its apps and its `files` line.
-/// A stack size: a number of bytes, or of KiB, MiB or GiB with `K`, `M`
-/// or `G` after it, rounded up to whole pages, within [`STACK_SIZES`].
-fn stack_size(value: &str) -> Result<u64, &'static str> {
+/// A size setting: a number of bytes, or of KiB, MiB or GiB with `K`, `M`
+/// or `G` after it, rounded up to whole pages, within `range` (`what`
+/// names the range in the error).
+fn size_setting(
+    value: &str,
+    range: core::ops::RangeInclusive<u64>,
+    what: &'static str,
+) -> Result<u64, &'static str> {
     let (digits, unit) = match value.as_bytes().last() {
         Some(b'K' | b'k') => (&value[..value.len() - 1], 1 << 10),
         Some(b'M' | b'm') => (&value[..value.len() - 1], 1 << 20),
         Some(b'G' | b'g') => (&value[..value.len() - 1], 1 << 30),
         _ => (value, 1),
     };
-    const RANGE: &str = "a stack is 64K to 32M";
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(
-            "the size is a number of bytes, or of KiB or MiB with K or M after it (stack=16M)",
+            "the size is a number of bytes, or of KiB, MiB or GiB with K, M or G after it (stack=16M)",
         );
     }
     // All digits: a number too big for u64 is out of range too.
-    let n: u64 = digits.parse().map_err(|_| RANGE)?;
+    let n: u64 = digits.parse().map_err(|_| what)?;
     let bytes = n
         .checked_mul(unit)
         .and_then(|b| b.checked_next_multiple_of(4096))
-        .filter(|b| STACK_SIZES.contains(b));
-    bytes.ok_or(RANGE)
+        .filter(|b| range.contains(b));
+    bytes.ok_or(what)
 }
 
 pub fn parse_manifest(text: &str) -> Result<Manifest, ManifestError> {
@@ -298,21 +307,21 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, ManifestError> {
         if directive != "app" {
             return Err(err(ManifestErrorKind::UnknownDirective(directive)));
         }
-        let mut stack = None;
+        let (mut stack, mut heap) = (None, None);
         let mut name = words.next().ok_or(err(ManifestErrorKind::MissingAppName))?;
         // Settings (KEY=VALUE) come before the name: names have no '='.
         while let Some((key, value)) = name.split_once('=') {
-            match key {
-                "stack" => {
-                    stack = Some(stack_size(value).map_err(|reason| {
-                        err(ManifestErrorKind::BadSetting {
-                            word: name.clone(),
-                            reason,
-                        })
-                    })?)
-                }
+            let (setting, range, what) = match key {
+                "stack" => (&mut stack, STACK_SIZES, "a stack is 64K to 32M"),
+                "heap" => (&mut heap, HEAP_SIZES, "a heap limit is 1M to 63G"),
                 _ => return Err(err(ManifestErrorKind::UnknownSetting(name))),
-            }
+            };
+            *setting = Some(size_setting(value, range, what).map_err(|reason| {
+                err(ManifestErrorKind::BadSetting {
+                    word: name.clone(),
+                    reason,
+                })
+            })?);
             name = words.next().ok_or(err(ManifestErrorKind::MissingAppName))?;
         }
         if !is_valid_app_name(&name) {
@@ -336,6 +345,7 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, ManifestError> {
             file,
             args: words.collect(),
             stack,
+            heap,
         });
     }
     if apps.is_empty() {
@@ -370,6 +380,23 @@ mod tests {
     use ManifestErrorKind as K;
 
     #[test]
+    fn heap_settings() {
+        let m = parse("app heap=64M stack=1M a a.so\napp heap=63G b b.so\napp c c.so").unwrap();
+        assert_eq!((m[0].heap, m[0].stack), (Some(64 << 20), Some(1 << 20)));
+        assert_eq!(m[1].heap, Some(63 << 30));
+        assert_eq!(m[2].heap, None);
+        let e = |t: &str| parse(t).unwrap_err().to_string();
+        assert_eq!(
+            e("app heap=64G a a.so"),
+            "manifest line 1: bad setting \"heap=64G\": a heap limit is 1M to 63G"
+        );
+        assert_eq!(
+            e("app heap=512K a a.so"),
+            "manifest line 1: bad setting \"heap=512K\": a heap limit is 1M to 63G"
+        );
+    }
+
+    #[test]
     fn stack_settings() {
         let m = parse("app stack=16M big big.so -x\napp stack=100000 small s.so\napp plain p.so")
             .unwrap();
@@ -395,8 +422,8 @@ mod tests {
         assert!(e("app stack=lots a a.so").contains("the size is a number of bytes"));
         assert!(e("app stack=99999999999999999999M a a.so").contains("a stack is 64K to 32M"));
         assert_eq!(
-            e("app heap=1M a a.so"),
-            "manifest line 1: unknown setting \"heap=1M\" (the setting before an app's name is stack=SIZE)"
+            e("app brk=1M a a.so"),
+            "manifest line 1: unknown setting \"brk=1M\" (the settings before an app's name are stack=SIZE and heap=SIZE)"
         );
         assert_eq!(
             e("app stack=1M"),
@@ -412,6 +439,7 @@ mod tests {
             file: file.into(),
             args: args.iter().map(|a| a.to_string()).collect(),
             stack: None,
+            heap: None,
         }
     }
 

@@ -217,11 +217,12 @@ pub fn plan(
     let exit_fn = link::resolve(&scope, &no_exports, "exit");
     let (init, fini) = init_and_fini(objects, &scope, exports)?;
 
-    let heap = layout::heap_base(slot_base);
+    // In address order: the arguments, the stack, the heap.
+    let args = args_block(spec, env, extra_args, layout::args_base(slot_base))?;
     regions.push(Region {
-        name: "heap".into(),
-        start: heap,
-        len: layout::HEAP_SIZE,
+        name: "args".into(),
+        start: args.base,
+        len: layout::ARGS_SIZE,
         kind: RegionKind::Zero,
     });
     let top = layout::stack_top(slot_base);
@@ -239,11 +240,12 @@ pub fn plan(
         len: stack_size,
         kind: RegionKind::Stack,
     });
-    let args = args_block(spec, env, extra_args, layout::args_base(slot_base))?;
+    let heap = layout::heap_base(slot_base);
+    let heap_size = spec.heap.unwrap_or(layout::HEAP_MAX);
     regions.push(Region {
-        name: "args".into(),
-        start: args.base,
-        len: layout::ARGS_SIZE,
+        name: "heap".into(),
+        start: heap,
+        len: heap_size,
         kind: RegionKind::Zero,
     });
     Ok(Plan {
@@ -256,7 +258,7 @@ pub fn plan(
         fini,
         args,
         stack: bottom..top,
-        heap: heap..heap + layout::HEAP_SIZE,
+        heap: heap..heap + heap_size,
     })
 }
 

@@ -69,6 +69,7 @@ fn spec(args: &[&str]) -> AppSpec {
         file: "app.so".into(),
         args: args.iter().map(|a| a.to_string()).collect(),
         stack: None,
+        heap: None,
     }
 }
 
@@ -90,7 +91,7 @@ fn make_plan(b: &Built) -> Plan {
 }
 
 #[test]
-fn objects_sit_at_2mib_bases_and_the_slot_ends_with_heap_args_and_stack() {
+fn objects_sit_at_2mib_bases_then_args_stack_and_heap() {
     let b = build();
     let p = make_plan(&b);
     let app_span = b.app.0.image_size.div_ceil(CHUNK) * CHUNK;
@@ -98,7 +99,7 @@ fn objects_sit_at_2mib_bases_and_the_slot_ends_with_heap_args_and_stack() {
     assert_eq!(p.slot, SLOT..SLOT + SLOT_SIZE);
     assert_eq!(
         p.heap,
-        layout::heap_base(SLOT)..layout::heap_base(SLOT) + layout::HEAP_SIZE
+        layout::heap_base(SLOT)..layout::heap_base(SLOT) + layout::HEAP_MAX
     );
     assert_eq!(p.stack.end, layout::stack_top(SLOT));
     assert_eq!(p.stack.end - p.stack.start, STACK_SIZE);
@@ -126,7 +127,7 @@ fn objects_sit_at_2mib_bases_and_the_slot_ends_with_heap_args_and_stack() {
             RegionKind::Code { object, .. }
             | RegionKind::Data { object, .. }
             | RegionKind::Boundary { object, .. } => Some((r.name.clone(), r.start, r.len, object)),
-            RegionKind::Zero if r.start < p.heap.start => {
+            RegionKind::Zero if r.start < layout::args_base(SLOT) => {
                 let owner = if r.start < p.bases[1] { 0 } else { 1 };
                 Some((r.name.clone(), r.start, r.len, owner))
             }
@@ -137,16 +138,16 @@ fn objects_sit_at_2mib_bases_and_the_slot_ends_with_heap_args_and_stack() {
     let tail: Vec<_> = p
         .regions
         .iter()
-        .filter(|r| r.start >= p.heap.start)
+        .filter(|r| r.start >= layout::args_base(SLOT))
         .map(|r| (r.name.as_str(), r.kind))
         .collect();
     assert_eq!(
         tail,
         [
-            ("heap", RegionKind::Zero),
+            ("args", RegionKind::Zero),
             ("stack guard", RegionKind::Guard),
             ("stack", RegionKind::Stack),
-            ("args", RegionKind::Zero),
+            ("heap", RegionKind::Zero),
         ]
     );
     let mut sorted: Vec<_> = p

@@ -408,11 +408,15 @@ fn list(args: &[OsString]) -> Result {
             file,
             args,
             stack,
+            heap,
         } in apps
         {
             let _ = write!(s, "  {name:<width$}  {file}");
             if let Some(bytes) = stack {
                 let _ = write!(s, "  stack={}K", bytes >> 10);
+            }
+            if let Some(bytes) = heap {
+                let _ = write!(s, "  heap={}K", bytes >> 10);
             }
             if !args.is_empty() {
                 let _ = write!(s, "  {}", format_args_list(args));

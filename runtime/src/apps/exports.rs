@@ -71,8 +71,9 @@ pub fn console_write(buf: u64, len: usize) -> isize {
 /// `ukrt_heap_grow(increment)`: maps `increment` more bytes (rounded up to
 /// pages) at the end of the app's heap and returns where they start, like
 /// `sbrk`; NULL when the heap region or memory is exhausted, having mapped
-/// nothing. Pages are mapped now, so running out of memory is this NULL,
-/// not a crash later.
+/// nothing. Pages are mapped now, and a growth leaves
+/// `HEAP_HEADROOM_FRAMES` free, so running out of memory is this NULL, not
+/// a crash later.
 extern "C" fn ukrt_heap_grow(increment: usize) -> u64 {
     let Some((start, room)) = with_app(|c| (c.brk, c.heap.end - c.brk)) else {
         return 0;
@@ -81,7 +82,9 @@ extern "C" fn ukrt_heap_grow(increment: usize) -> u64 {
     let Some(grow) = (increment as u64).checked_next_multiple_of(page) else {
         return 0;
     };
-    if grow > room {
+    let (_, free) = crate::mm::frame_counts();
+    let spare = free.saturating_sub(crate::mm::reserve() + super::HEAP_HEADROOM_FRAMES);
+    if grow > room || grow / page > spare {
         return 0;
     }
     match crate::mm::with_space(|s| s.populate_all_or_nothing(start, start + grow)) {

@@ -44,6 +44,12 @@ pub fn slot_base(slot: usize) -> u64 {
 /// so the loads must leave room for that (a hello takes 5 more faults).
 pub const RUN_HEADROOM_FRAMES: u64 = 16;
 
+/// Frames a heap growth leaves free for the apps' other faults (a stack
+/// page, the first write to a data page: what the app does when malloc
+/// has just failed), so that an app that fills memory with its heap gets
+/// NULL from malloc rather than a crash on its next touch.
+pub const HEAP_HEADROOM_FRAMES: u64 = 4 * RUN_HEADROOM_FRAMES;
+
 /// The image's status: the first non-zero app status, else 0.
 pub fn image_status(statuses: impl IntoIterator<Item = i32>) -> i32 {
     statuses.into_iter().find(|&s| s != 0).unwrap_or(0)

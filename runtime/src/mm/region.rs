@@ -6,10 +6,11 @@ use super::pte::PAGE_SIZE;
 pub const CHUNK: u64 = 2 << 20;
 use alloc::vec::Vec;
 
-/// The virtual range reserved for app slots: two top-level (512 GiB) entries
-/// in the lower half, so it holds every kind of page-table boundary.
+/// The virtual range reserved for app slots: 1024 slots of 64 GiB, from
+/// the lower half's third top-level (512 GiB) entry, so it holds every kind
+/// of page-table boundary.
 pub const APP_REGION_START: u64 = 0x0000_0100_0000_0000;
-pub const APP_REGION_END: u64 = 0x0000_0200_0000_0000;
+pub const APP_REGION_END: u64 = 0x0000_4100_0000_0000;
 
 /// What backs the pages of a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

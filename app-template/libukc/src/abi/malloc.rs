@@ -14,10 +14,11 @@ use crate::malloc::{memalign_alignment, Grow, Heap, Misuse, ALIGN};
 use core::cell::UnsafeCell;
 use core::ptr::null_mut;
 
-/// The most heap an app has: the runtime's heap region
-/// (loader::layout::HEAP_SIZE). Past it the grow function would refuse
-/// anyway; knowing it lets a hopeless request fail without asking.
-const HEAP_LIMIT: usize = 512 << 20;
+/// The most heap an app can have: the runtime's largest heap region
+/// (loader::layout::HEAP_MAX; the manifest's `heap=SIZE` or the domain's
+/// memory may give less, and then the grow function refuses). Knowing it
+/// lets a hopeless request fail without asking.
+const HEAP_LIMIT: usize = 63 << 30;
 
 /// The runtime's side of the heap.
 struct Runtime;
