@@ -23,7 +23,7 @@ static void crash(const char *kind) {
     if (!strcmp(kind, "null")) {
         *(volatile int *)0 = 1;
     } else if (!strcmp(kind, "wild")) {
-        *(volatile int *)0xdead0000000ul = 1;
+        *(volatile int *)0x7dead0000000ul = 1; /* above the application region */
     } else if (!strcmp(kind, "write-code")) {
         *(volatile char *)(void *)main = 0;
     } else if (!strcmp(kind, "ud2")) {

@@ -257,21 +257,37 @@ impl Instance {
     }
 
     /// Applies every relocation write (each lands in a writable segment:
-    /// the ELF check made sure), one at a time.
+    /// the ELF check made sure), a group at a time: the pages a group
+    /// writes are mapped together first, so a load takes a few hypercalls
+    /// rather than one per page it writes.
     fn relocate(
         &mut self,
         plan: &Plan,
         objects: &[plan::Object],
         memory: &AppMemory,
     ) -> Result<(), LoadError> {
+        const GROUP: usize = 4096;
         let exports = super::exports::lookup;
-        for w in plan.relocations(objects, &exports) {
-            let w = w.map_err(|e| LoadError::Plan(PlanError::MissingSymbol(e)))?;
+        let mut writes = plan.relocations(objects, &exports);
+        let mut group = Vec::with_capacity(GROUP);
+        loop {
+            group.clear();
+            for w in writes.by_ref().take(GROUP) {
+                group.push(w.map_err(|e| LoadError::Plan(PlanError::MissingSymbol(e)))?);
+            }
+            if group.is_empty() {
+                return Ok(());
+            }
+            let addrs: Vec<u64> = group.iter().map(|w| w.addr).collect();
             memory
-                .write_u64(w.addr, w.value)
+                .prepare_u64_writes(&addrs)
                 .map_err(LoadError::Memory)?;
+            for w in &group {
+                memory
+                    .write_u64(w.addr, w.value)
+                    .map_err(LoadError::Memory)?;
+            }
         }
-        Ok(())
     }
 
     /// The argument block. The stack is faulted in as the app touches it

@@ -205,17 +205,54 @@ impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
 
     /// Maps every page of `[start, end)` now, as `access` would (a stack
     /// that must never fault, the pages a relocation writes). Pages mapped
-    /// so far stay mapped on error and are freed with their region.
+    /// so far stay mapped on error and are freed with their region. Pages
+    /// whose tables exist go to Xen together, up to 128 at a time.
     pub fn populate(&mut self, start: u64, end: u64, access: Access) -> Result<(), FaultError> {
-        let mut va = start & !(PAGE_SIZE - 1);
-        while va < end {
+        let pages = ((start & !(PAGE_SIZE - 1))..end).step_by(PAGE_SIZE as usize);
+        self.map_pages(pages, access).map_err(|(_, e)| e)
+    }
+
+    /// Maps each page of `pages` that is not mapped for `access` yet, the
+    /// leaves together (see `populate`); the error names the page.
+    fn map_pages(
+        &mut self,
+        pages: impl Iterator<Item = u64>,
+        access: Access,
+    ) -> Result<(), (u64, FaultError)> {
+        let mut pending = Pending::default();
+        let mut last = 0;
+        for va in pages {
+            last = va;
             match self.translate(va) {
                 Some(pte) if access != Access::Write || pte.is_writable() => {}
-                _ => self.map_page(va, access)?,
+                _ => {
+                    if let Err(e) = self.map_page_into(va, access, &mut pending) {
+                        self.send_pending(&mut pending).map_err(|e| (va, e))?;
+                        return Err((va, e));
+                    }
+                }
             }
-            va += PAGE_SIZE;
         }
-        Ok(())
+        self.send_pending(&mut pending).map_err(|e| (last, e))
+    }
+
+    /// Checks that each of `pages` (page addresses) lies in a region that
+    /// allows `access`, then maps those not mapped yet, their leaves
+    /// together: the pages a batch of relocations writes. Nothing is mapped
+    /// when a page is refused; the error names it.
+    pub fn prepare_pages(
+        &mut self,
+        pages: &[u64],
+        access: Access,
+    ) -> Result<(), (u64, FaultError)> {
+        for &va in pages {
+            let region = self
+                .regions
+                .find(va)
+                .ok_or((va, FaultError::OutsideRegions))?;
+            Self::check_access(region, access).map_err(|e| (va, e))?;
+        }
+        self.map_pages(pages.iter().copied(), access)
     }
 
     /// Checks that every page of `[start, end)` lies in a region that allows
@@ -243,9 +280,11 @@ impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
     /// error every page this call mapped is unmapped and its frame freed, so
     /// a failed heap growth leaves nothing behind for others to trip on.
     pub fn populate_all_or_nothing(&mut self, start: u64, end: u64) -> Result<(), FaultError> {
+        let mut pending = Pending::default();
         let mut va = start & !(PAGE_SIZE - 1);
         while va < end {
-            if let Err(e) = self.map_page(va, Access::Write) {
+            if let Err(e) = self.map_page_into(va, Access::Write, &mut pending) {
+                self.send_pending(&mut pending)?;
                 if va > start {
                     self.unmap_range(start..va)
                         .map_err(|r| FaultError::Hypervisor(r.mmu_error()))?;
@@ -254,7 +293,7 @@ impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
             }
             va += PAGE_SIZE;
         }
-        Ok(())
+        self.send_pending(&mut pending)
     }
 
     /// The leaf entry mapping `va`, if it is mapped.
@@ -288,6 +327,21 @@ impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
     }
 
     fn map_page(&mut self, va: u64, access: Access) -> Result<(), FaultError> {
+        let mut pending = Pending::default();
+        self.map_page_into(va, access, &mut pending)?;
+        self.send_pending(&mut pending)
+    }
+
+    /// Plans the mapping of `va`'s page. A page whose tables exist only
+    /// needs its leaf entry: that joins `pending`, to go to Xen with the
+    /// pages after it. Anything more (new tables, a shared table) is sent
+    /// now, after what is pending, since the next page's plan reads it.
+    fn map_page_into(
+        &mut self,
+        va: u64,
+        access: Access,
+        pending: &mut Pending,
+    ) -> Result<(), FaultError> {
         let region = self
             .regions
             .find(va)
@@ -305,6 +359,24 @@ impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
                 return Err(e);
             }
         };
+        let leaf_only = batch.protect.is_empty()
+            && batch.pin.is_empty()
+            && batch.new_shared.is_none()
+            && batch.linked_shared.is_none();
+        if leaf_only {
+            if pending.ops.len() + batch.link.len() > pending.ops.capacity() {
+                self.send_pending(pending)?;
+            }
+            for op in &batch.link {
+                pending.ops.push(*op).expect("room was made");
+            }
+            pending
+                .mapped
+                .push(counted)
+                .expect("one op per page at least");
+            return Ok(());
+        }
+        self.send_pending(pending)?;
         self.mmu
             .submit(&batch.ops())
             .map_err(FaultError::Hypervisor)?;
@@ -324,7 +396,28 @@ impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
                 .links += 1;
             self.stats.l1_shared_links += 1;
         }
-        match counted {
+        self.count(counted);
+        Ok(())
+    }
+
+    /// Sends the leaf entries gathered in `pending` in one submit.
+    fn send_pending(&mut self, pending: &mut Pending) -> Result<(), FaultError> {
+        if pending.ops.is_empty() {
+            return Ok(());
+        }
+        self.mmu
+            .submit(&pending.ops)
+            .map_err(FaultError::Hypervisor)?;
+        for &kind in &pending.mapped {
+            self.count(kind);
+        }
+        pending.ops.clear();
+        pending.mapped.clear();
+        Ok(())
+    }
+
+    fn count(&mut self, kind: Mapped) {
+        match kind {
             Mapped::ZeroFill => self.stats.zero_fills += 1,
             Mapped::Copy => self.stats.cow_copies += 1,
             Mapped::Shared => self.stats.shared_maps += 1,
@@ -332,7 +425,6 @@ impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
             Mapped::SharedTable(pages) => self.stats.shared_prefills += pages,
             Mapped::SharedLink => {}
         }
-        Ok(())
     }
 
     fn alloc_frame(&mut self, batch: &mut Batch) -> Result<u64, FaultError> {
@@ -710,6 +802,7 @@ impl<M: PvMmu, F: Frames> AddressSpace<M, F> {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
 enum Mapped {
     ZeroFill,
     Copy,
@@ -719,6 +812,17 @@ enum Mapped {
     SharedTable(u64),
     SharedLink,
 }
+
+/// Leaf entries of pages mapped but not yet sent to Xen (`populate`),
+/// and what each page was, for the counters once Xen took them.
+#[derive(Default)]
+struct Pending {
+    ops: heapless::Vec<Op, PENDING_OPS>,
+    mapped: heapless::Vec<Mapped, PENDING_OPS>,
+}
+
+/// Leaf entries sent at once: one `mmu_update` takes 128.
+const PENDING_OPS: usize = 128;
 
 #[derive(Debug, Clone, Copy)]
 struct Freed {

@@ -279,6 +279,29 @@ fn a_failed_all_or_nothing_populate_leaves_every_frame_free() {
 }
 
 #[test]
+fn populate_sends_the_leaves_of_existing_tables_128_at_a_time() {
+    let pages = 1000;
+    let mut s = space_with(FIRST_FREE + pages + 16);
+    s.add_region(Region::new("heap", B, pages * PAGE_SIZE, Backing::ZeroFill))
+        .unwrap();
+    let before = s.mmu.counts;
+    s.populate(B, B + pages * PAGE_SIZE, Access::Write).unwrap();
+    let submits = s.mmu.counts.submits - before.submits;
+    // Each of the 2 L1s (512 pages each, the first with the L2 and L3 too)
+    // comes with its first page; the other pages' leaves go 128 at a time:
+    // 511 = 3 x 128 + 127 and 487 = 3 x 128 + 103.
+    assert_eq!(submits, 2 + 4 + 4, "{submits} submits");
+    assert_eq!(s.stats.zero_fills, pages);
+    for p in 0..pages {
+        assert!(s
+            .translate(B + p * PAGE_SIZE)
+            .is_some_and(|e| e.is_writable()));
+    }
+    // One leaf per page, and 3 ops for each of the 4 tables.
+    assert_eq!(s.mmu.counts.ops - before.ops, pages + 3 * 4);
+}
+
+#[test]
 fn teardown_of_a_big_region_goes_out_in_bounded_batches() {
     let pages = 2000;
     let mut s = space_with(FIRST_FREE + pages + 16);

@@ -104,6 +104,27 @@ impl AppMemory {
         self.prepare(addr, len as u64, Access::Write)
     }
 
+    /// Checks the pages of 8-byte writes at `addrs` and maps them for
+    /// writing in one go (a batch of relocations), so the writes after
+    /// it find them mapped.
+    pub fn prepare_u64_writes(&self, addrs: &[u64]) -> Result<(), AccessError> {
+        let mut pages = alloc::vec::Vec::with_capacity(addrs.len());
+        for &addr in addrs {
+            let end = addr
+                .checked_add(8)
+                .ok_or(AccessError::Overflow { addr, len: 8 })?;
+            if addr < self.range.start || end > self.range.end {
+                return Err(AccessError::OutsideApp { addr, len: 8 });
+            }
+            pages.push(addr & !(super::pte::PAGE_SIZE - 1));
+            pages.push((end - 1) & !(super::pte::PAGE_SIZE - 1));
+        }
+        pages.sort_unstable();
+        pages.dedup();
+        super::with_space(|s| s.prepare_pages(&pages, Access::Write))
+            .map_err(|(addr, reason)| AccessError::Refused { addr, reason })
+    }
+
     pub fn write_u64(&self, addr: u64, v: u64) -> Result<(), AccessError> {
         self.write(addr, &v.to_le_bytes())
     }
