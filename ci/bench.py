@@ -82,6 +82,26 @@ def shared_library(kernel, xen, pack, examples):
             print(f"  {share:<8} {f['name']:<9} {f['faults']:>7} {f['hypercalls']:>11} {f['frames']:>11}")
 
 
+def hello_instances(kernel, xen, pack, hello_dir):
+    """What an extra hello instance costs: nine instances in one image,
+    each one's frames and hypercalls (load included) from its uk-app line."""
+    print()
+    print("An extra hello instance (9 in one image; its uk-app line: load and run; "
+          "goal <= 32 frames; 2026-12-01: about 90 frames)")
+    bundle = os.path.join("build", "bench", "hello-x9.ukb")
+    os.makedirs(os.path.dirname(bundle), exist_ok=True)
+    manifest = "".join(f"app h{i} hello-c.so\n" for i in range(9))
+    subprocess.run([pack, "pack", "-o", bundle, "--manifest-text", manifest,
+                    os.path.join(hello_dir, "hello-c.so"), os.path.join(hello_dir, "libukc.so")],
+                   check=True, capture_output=True)
+    apps = [f for f in console.apps(boot(kernel, xen, "", ramdisk=bundle)) if f["name"] != "h0"]
+    frames = sorted(int(f["frames"]) for f in apps)
+    loads = sorted(int(f["load_hypercalls"]) for f in apps)
+    hypercalls = sorted(int(f["hypercalls"]) for f in apps)
+    print(f"  frames {frames[0]}-{frames[-1]}  hypercalls {hypercalls[0]}-{hypercalls[-1]} "
+          f"(of them loading {loads[0]}-{loads[-1]})")
+
+
 def instances_memory(kernel, xen, pack, examples):
     """Frames in use with K instances of an app and its 1.2 MiB library."""
     print()
@@ -115,6 +135,7 @@ def main():
     boot_phase(a.hello_image, a.xen)
     demand_faults(a.selftest_kernel, a.xen)
     shared_library(a.greet_image, a.xen, a.pack, a.examples)
+    hello_instances(a.kernel, a.xen, a.pack, os.path.dirname(a.hello_image))
     instances_memory(a.kernel, a.xen, a.pack, a.examples)
     # On the host: libukc's malloc against glibc's on the same traces.
     bench_malloc.main([])

@@ -16,7 +16,7 @@ import time
 import unittest
 
 from ukharness import parallel, xl
-from ukharness.console import fields, stats
+from ukharness.console import apps as apps_of, fields, stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -1010,6 +1010,22 @@ class Limits(unittest.TestCase):
         self.assertEqual(b.status, 0, b)
         self.assertEqual(b.out.count("Hello from C!"), 60)
         self.assertEqual(len(re.findall(r"^uk-app: name=h\d+ status=0 ", b.out, re.M)), 60)
+        self.assert_all_released(b)
+
+    def test_an_extra_hello_instance_costs_at_most_32_frames(self):
+        b = self.hellos(9, 64)
+        self.assertEqual(b.status, 0, b)
+        apps = [f for f in apps_of(b.out) if f["name"] != "h0"]  # h0 makes the shared tables
+        self.assertEqual(len(apps), 8, b)
+        frames = [int(f["frames"]) for f in apps]
+        # Each instance: its runtime stack (17 frames with the guard), the
+        # data pages written, its stack and heap pages, its private tables
+        # (the 9th slot also starts a new L3).
+        self.assertLessEqual(max(frames), 32, frames)
+        self.assertEqual(len(set(frames[:7])), 1, frames)
+        loads = {int(f["load_hypercalls"]) for f in apps}
+        self.assertEqual(len(loads), 1, "every instance loads with the same hypercalls")
+        self.assertLessEqual(loads.pop(), 8, "the pages relocations write are mapped in batches")
         self.assert_all_released(b)
 
     def test_the_documented_1024_apps_run_and_the_1025th_is_refused_by_name(self):

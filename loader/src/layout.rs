@@ -3,11 +3,11 @@
 //!
 //! A slot is 64 GiB of the application region. Objects (the app first,
 //! then its libraries) sit at 2 MiB-aligned bases, one unmapped 2 MiB chunk
-//! apart, in the first 256 MiB; the arguments and the stack (with a guard
-//! page below it) take the next 64 MiB; the app's heap (zero-filled, mapped
-//! as `malloc` grows it) takes the rest, so that the domain's memory, not
-//! the slot, limits it. A small app touches only the slot's first GiB: one
-//! L2 table, as with a smaller slot.
+//! apart, in the first 256 MiB; the stack (with a guard page below it), the
+//! arguments and the start of the heap (zero-filled, mapped as `malloc`
+//! grows it) follow; the heap can take the rest of the slot, so that the
+//! domain's memory, not the slot, limits it. A small app touches only the
+//! slot's first GiB: one L2 table, as with a smaller slot.
 use crate::elf::{SharedObject, PAGE};
 use crate::SLOT_ALIGN as CHUNK;
 
@@ -21,24 +21,28 @@ pub const ARGS_SIZE: u64 = 64 * 1024;
 /// must fit in this.
 pub const OBJECTS_SIZE: u64 = 256 << 20;
 const OBJECTS_END: u64 = OBJECTS_SIZE;
-/// The arguments and the stack: after the objects, this big (the largest
-/// stack, 32 MiB, its guard page and the arguments fit with room to spare).
+/// The stack and the arguments: after the objects, this big (the largest
+/// stack, 32 MiB, and its guard page fit with room to spare).
 const STACKS_SIZE: u64 = 64 << 20;
 /// The most heap an app can have (its manifest's `heap=SIZE` may give
-/// less): the rest of the slot, in whole GiB.
+/// less): most of the rest of the slot, in whole GiB.
 pub const HEAP_MAX: u64 = 63 << 30;
 
-pub fn heap_base(slot_base: u64) -> u64 {
-    slot_base + OBJECTS_END + STACKS_SIZE
-}
-
 /// The stack's top (16-byte aligned); the stack grows down `STACK_SIZE`.
+/// The top of the stack, the arguments and the start of the heap share one
+/// 2 MiB chunk, so a small app needs one L1 table for all three.
 pub fn stack_top(slot_base: u64) -> u64 {
-    slot_base + OBJECTS_END + STACKS_SIZE - CHUNK
+    slot_base + OBJECTS_END + STACKS_SIZE - CHUNK / 2
 }
 
+/// The arguments: right above the stack's top.
 pub fn args_base(slot_base: u64) -> u64 {
-    slot_base + OBJECTS_END
+    stack_top(slot_base)
+}
+
+/// The heap: right above the arguments.
+pub fn heap_base(slot_base: u64) -> u64 {
+    args_base(slot_base) + ARGS_SIZE
 }
 
 /// Bytes the objects of `sizes` take in a slot, gaps included.
@@ -310,9 +314,14 @@ mod tests {
         assert!(place(&[OBJECTS_END], b).is_none());
         assert_eq!(stack_top(b) % 16, 0);
         assert!(heap_base(b) + HEAP_MAX <= b + SLOT_SIZE);
-        assert!(stack_top(b) < heap_base(b));
         let biggest_stack = *crate::manifest::STACK_SIZES.end();
-        assert!(args_base(b) + ARGS_SIZE < stack_top(b) - biggest_stack - PAGE);
-        assert!(place(&[OBJECTS_END - 2 * CHUNK], b).unwrap()[0] + OBJECTS_END <= args_base(b));
+        assert!(
+            b + OBJECTS_END <= stack_top(b) - biggest_stack - PAGE,
+            "the biggest stack and its guard stay clear of the objects"
+        );
+        assert_eq!(args_base(b) + ARGS_SIZE, heap_base(b));
+        let chunk = |va: u64| va / CHUNK;
+        assert_eq!(chunk(stack_top(b) - 1), chunk(args_base(b)));
+        assert_eq!(chunk(args_base(b)), chunk(heap_base(b)));
     }
 }

@@ -217,14 +217,7 @@ pub fn plan(
     let exit_fn = link::resolve(&scope, &no_exports, "exit");
     let (init, fini) = init_and_fini(objects, &scope, exports)?;
 
-    // In address order: the arguments, the stack, the heap.
-    let args = args_block(spec, env, extra_args, layout::args_base(slot_base))?;
-    regions.push(Region {
-        name: "args".into(),
-        start: args.base,
-        len: layout::ARGS_SIZE,
-        kind: RegionKind::Zero,
-    });
+    // In address order: the stack, the arguments, the heap.
     let top = layout::stack_top(slot_base);
     let stack_size = spec.stack.unwrap_or(layout::STACK_SIZE);
     let bottom = top - stack_size;
@@ -239,6 +232,13 @@ pub fn plan(
         start: bottom,
         len: stack_size,
         kind: RegionKind::Stack,
+    });
+    let args = args_block(spec, env, extra_args, layout::args_base(slot_base))?;
+    regions.push(Region {
+        name: "args".into(),
+        start: args.base,
+        len: layout::ARGS_SIZE,
+        kind: RegionKind::Zero,
     });
     let heap = layout::heap_base(slot_base);
     let heap_size = spec.heap.unwrap_or(layout::HEAP_MAX);

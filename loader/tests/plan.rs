@@ -91,7 +91,7 @@ fn make_plan(b: &Built) -> Plan {
 }
 
 #[test]
-fn objects_sit_at_2mib_bases_then_args_stack_and_heap() {
+fn objects_sit_at_2mib_bases_then_stack_args_and_heap() {
     let b = build();
     let p = make_plan(&b);
     let app_span = b.app.0.image_size.div_ceil(CHUNK) * CHUNK;
@@ -127,7 +127,7 @@ fn objects_sit_at_2mib_bases_then_args_stack_and_heap() {
             RegionKind::Code { object, .. }
             | RegionKind::Data { object, .. }
             | RegionKind::Boundary { object, .. } => Some((r.name.clone(), r.start, r.len, object)),
-            RegionKind::Zero if r.start < layout::args_base(SLOT) => {
+            RegionKind::Zero if r.start < SLOT + layout::OBJECTS_SIZE => {
                 let owner = if r.start < p.bases[1] { 0 } else { 1 };
                 Some((r.name.clone(), r.start, r.len, owner))
             }
@@ -138,15 +138,15 @@ fn objects_sit_at_2mib_bases_then_args_stack_and_heap() {
     let tail: Vec<_> = p
         .regions
         .iter()
-        .filter(|r| r.start >= layout::args_base(SLOT))
+        .filter(|r| r.start >= SLOT + layout::OBJECTS_SIZE)
         .map(|r| (r.name.as_str(), r.kind))
         .collect();
     assert_eq!(
         tail,
         [
-            ("args", RegionKind::Zero),
             ("stack guard", RegionKind::Guard),
             ("stack", RegionKind::Stack),
+            ("args", RegionKind::Zero),
             ("heap", RegionKind::Zero),
         ]
     );

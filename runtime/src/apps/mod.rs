@@ -98,10 +98,11 @@ mod guest {
                 Err(e) => {
                     println!("ukrt: app {:?} cannot load: {e}", spec.name);
                     println!(
-                        "uk-app: name={} status={} faults={} hypercalls={} frames={}",
+                        "uk-app: name={} status={} faults={} hypercalls={} load_hypercalls={} frames={}",
                         spec.name,
                         super::LOAD_FAILED,
                         load.0,
+                        load.1,
                         load.1,
                         load.2
                     );
@@ -179,6 +180,7 @@ mod guest {
             t.app = Some(context);
             t.stop_fn = exit_fn;
             t.counts = load;
+            t.load = load;
         });
         STATUSES.lock().push(None);
         Ok(inst)
@@ -238,9 +240,10 @@ mod guest {
             }
         }
         let c = crate::sched::current_counts();
+        let load = crate::sched::with_current(|t| t.load);
         println!(
-            "uk-app: name={name} status={status} faults={} hypercalls={} frames={}",
-            c.0, c.1, c.2
+            "uk-app: name={name} status={status} faults={} hypercalls={} load_hypercalls={} frames={}",
+            c.0, c.1, load.1, c.2
         );
         STATUSES.lock()[id] = Some(status);
     }

@@ -40,8 +40,11 @@ pub struct Thread {
     pub stop_fn: u64,
     stopping: bool,
     stop_called: bool,
-    /// Faults, hypercalls and frames while this thread ran.
+    /// Faults, hypercalls and frames while this thread ran (an app's
+    /// thread starts with what loading the app took).
     pub counts: Counts,
+    /// Of `counts`, what loading the app took.
+    pub load: Counts,
     snapshot: Counts,
 }
 
@@ -80,6 +83,7 @@ pub fn spawn(body: impl FnOnce() + Send + 'static) -> Result<usize, StackError> 
         stopping: false,
         stop_called: false,
         counts: (0, 0, 0),
+        load: (0, 0, 0),
         snapshot: (0, 0, 0),
     };
     let mut s = SCHED.lock();
