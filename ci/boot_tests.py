@@ -16,7 +16,8 @@ import time
 import unittest
 
 from ukharness import parallel, xl
-from ukharness.console import apps as apps_of, fields, stats
+from ukharness.console import apps as apps_of
+from ukharness.console import fields, stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
