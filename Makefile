@@ -167,11 +167,25 @@ endif
 # The pack fails, naming every missing library and undefined symbol of
 # every app, unless LOAD_CHECK=0 (for images that test the runtime's own
 # load errors, as examples/greet's broken app does).
+#
+# The image is stripped (docs/image-size.md): the bundle packs copies of the
+# .so files without debug information (ci/strip-for-image, into
+# $(APP_OUT)/packed/), and the kernel in it has no symbols. What the
+# symbolizer and gdb read stays beside it: the .so files as built in
+# $(APP_OUT)/, and $(APP_OUT)/ukrt, the kernel with its symbols and debug
+# information (a hard link to $(KERNEL) as it was, so a later kernel build
+# does not change it).
 image: app-so kernel pack
+	@rm -rf $(APP_OUT)/packed
+	ci/strip-for-image $(APP_OUT)/packed $(APP_OUT)/*.so
 	$(PACK) pack -o $(APP_OUT)/$(APP_NAME).ukb \
 		$(if $(wildcard $(APP)/manifest.txt),--manifest $(APP)/manifest.txt,--manifest-text "app $(APP_NAME) $(APP_NAME).so") \
-		$(if $(FILES),--files "$(FILES)") $(if $(filter 0,$(LOAD_CHECK)),--no-check) $(APP_OUT)/*.so
-	$(PACK) image --kernel $(KERNEL) --bundle $(APP_OUT)/$(APP_NAME).ukb -o $(APP_OUT)/$(APP_NAME).xen
+		$(if $(FILES),--files "$(FILES)") $(if $(filter 0,$(LOAD_CHECK)),--no-check) $(APP_OUT)/packed/*.so
+	@rm -f $(APP_OUT)/ukrt
+	ln $(KERNEL) $(APP_OUT)/ukrt 2>/dev/null || cp $(KERNEL) $(APP_OUT)/ukrt
+	strip --strip-all -o $(APP_OUT)/ukrt.stripped $(KERNEL)
+	$(PACK) image --kernel $(APP_OUT)/ukrt.stripped --bundle $(APP_OUT)/$(APP_NAME).ukb -o $(APP_OUT)/$(APP_NAME).xen
+	@rm -f $(APP_OUT)/ukrt.stripped
 	target/release/xen-config generate --image $(abspath $(APP_OUT))/$(APP_NAME).xen \
 		--name $(APP_NAME) --extra "$(ARGS)" $(if $(MEMORY_SET),--memory $(MEMORY)) --vcpus $(VCPUS) \
 		> $(APP_OUT)/$(APP_NAME).cfg.new || { rm -f $(APP_OUT)/$(APP_NAME).cfg.new; exit 1; }
@@ -288,7 +302,7 @@ GDB_ARGS ?=
 DEBUG_TIMEOUT ?= 86400
 debug: image $(XEN)
 	@$(PYTHON) ci/gdbrun.py $(APP_OUT)/$(APP_NAME).xen --xen $(XEN) --memory $(MEMORY) \
-		--timeout $(DEBUG_TIMEOUT) --symbols $(KERNEL) \
+		--timeout $(DEBUG_TIMEOUT) --symbols $(APP_OUT)/ukrt \
 		--args "$(if $(findstring uk.gdb,$(ARGS)),$(ARGS),uk.gdb=wait $(ARGS))" \
 		--symbols-dir target/app/x86_64-ukrt-app/release --symbols-dir $(APP_OUT) $(if $(V),-v) \
 		-- $(GDB_ARGS)
