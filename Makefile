@@ -1,7 +1,7 @@
 # ukrt: the user's entry points. `make help` lists them.
 #
 #   make run [APP=dir] [ARGS="..."] [V=1]  build an app's image and boot it on Xen under QEMU
-#   make image APP=dir [FILES=folder]      build build/app/<dir>/<name>.xen and .cfg
+#   make image APP=dir [FILES=folder] [COMPRESS=gzip]  build build/app/<dir>/<name>.xen and .cfg
 #   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
 #   make debug APP=dir [ARGS=...] [GDB_ARGS=...]  boot it with the gdb stub, gdb attached
 #   make test                              lint, host unit and harness tests, boot tests under Xen
@@ -70,9 +70,12 @@ Build and run (docs/running.md, docs/writing-apps.md)
                                   build an app's image and boot it as Xen's first domain under
                                   QEMU; the terminal's lines go to its console, Ctrl-C ends it
   make image APP=dir [FILES=folder] [ARGS="..."] [MEMORY=MiB] [VCPUS=1] [LOAD_CHECK=0]
-                                  build build/app/<dir>/<name>.xen and its xl config .cfg
+             [COMPRESS=gzip]
+                                  build build/app/<dir>/<name>.xen (stripped; the symbols stay
+                                  in build/app/<dir>/) and its xl config .cfg
                                   (FILES: a tree at /; MEMORY: the config's memory, else what
-                                  the image needs; LOAD_CHECK=0 packs apps that cannot load)
+                                  the image needs; LOAD_CHECK=0 packs apps that cannot load;
+                                  COMPRESS=gzip: the image gzip'ed, docs/image-size.md)
   make new-app NAME=foo [LANG=c|rust] [APPS_DIR=apps]
                                   create APPS_DIR/foo from app-template
   make debug APP=dir [ARGS=...] [GDB_ARGS='-batch -x script'] [DEBUG_TIMEOUT=86400]
@@ -177,6 +180,9 @@ endif
 # every app, unless LOAD_CHECK=0 (for images that test the runtime's own
 # load errors, as examples/greet's broken app does).
 #
+# COMPRESS=gzip writes the image gzip'ed (Xen's domain builders, its own
+# for the first domain and libxenguest's for xl create, both inflate it).
+COMPRESS ?=
 # The image is stripped (docs/image-size.md): the bundle packs copies of the
 # .so files without debug information (ci/strip-for-image, into
 # $(APP_OUT)/packed/), and the kernel in it has no symbols. What the
@@ -185,6 +191,7 @@ endif
 # information (a hard link to $(KERNEL) as it was, so a later kernel build
 # does not change it).
 image: app-so kernel pack
+	@case "$(COMPRESS)" in ""|gzip) ;; *) echo "make image: COMPRESS=$(COMPRESS) is not a format both of Xen's PV domain builders load (COMPRESS=gzip; docs/image-size.md)"; exit 2;; esac
 	@rm -rf $(APP_OUT)/packed
 	ci/strip-for-image $(APP_OUT)/packed $(APP_OUT)/*.so
 	$(PACK) pack -o $(APP_OUT)/$(APP_NAME).ukb \
@@ -199,6 +206,10 @@ image: app-so kernel pack
 		--name $(APP_NAME) --extra "$(ARGS)" $(if $(MEMORY_SET),--memory $(MEMORY)) --vcpus $(VCPUS) \
 		> $(APP_OUT)/$(APP_NAME).cfg.new || { rm -f $(APP_OUT)/$(APP_NAME).cfg.new; exit 1; }
 	@mv $(APP_OUT)/$(APP_NAME).cfg.new $(APP_OUT)/$(APP_NAME).cfg
+ifeq ($(COMPRESS),gzip)
+	gzip -9 -n -c $(APP_OUT)/$(APP_NAME).xen > $(APP_OUT)/$(APP_NAME).xen.gz && \
+		mv $(APP_OUT)/$(APP_NAME).xen.gz $(APP_OUT)/$(APP_NAME).xen
+endif
 	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
 
 # Run the app's image as a domU with xl: a Linux dom0 on Xen under QEMU

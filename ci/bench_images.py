@@ -163,6 +163,26 @@ def symbol_sizes(path):
     return crates
 
 
+def module_sizes(path, crate):
+    """{module: code bytes} of `crate`'s functions in ELF `path`, by the
+    first module of their path (`ukrt::fs::fat::mount` is `fs`); a generic
+    of another crate instantiated for the crate's types is not counted."""
+    out = run(["nm", "-S", "-C", "--defined-only", path], text=True, errors="replace")
+    sizes = collections.Counter()
+    seen = set()
+    for line in out.splitlines():
+        parts = line.split(" ", 3)
+        if len(parts) < 4 or parts[2].lower() not in "tw" or parts[0] in seen:
+            continue
+        seen.add(parts[0])
+        name = parts[3]
+        if "::" not in name or crate_of_name(name) != crate:
+            continue
+        m = re.search(rf"\b{crate}::([A-Za-z_][A-Za-z0-9_]*)", name)
+        sizes[m.group(1) if m else "(top level)"] += int(parts[1], 16)
+    return sizes
+
+
 def stripped_size(path, args):
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "stripped")
@@ -242,13 +262,16 @@ def main(argv=None):
     print(f"  libukc packed       {libukc:>9}  {kib(libukc):>11}   "
           f"(ci/strip-for-image; as built {kib(os.path.getsize(a.libukc))})")
     print(f"  hello image         {image:>9}  {kib(image):>11}   "
-          f"{vs(image, HELLO_GOAL, 'goal')}; Unikraft's hello {kib(UNIKRAFT_HELLO)}; "
-          f"2026-12-01: {kib(BASELINE['hello'])} stripped, "
+          f"{vs(image, HELLO_GOAL, 'goal')}; Unikraft's hello {UNIKRAFT_HELLO / 1e3:.0f} KB; "
+          f"2026-12-01 (before net, disks and files): {BASELINE['hello'] / 1e3:.0f} KB stripped, "
           f"{BASELINE['hello_debug'] / 1e6:.1f} MB with debug info")
     for name, n in compressed(a.image).items():
         print(f"  hello image {name:<7} {n:>9}  {kib(n):>11}   {100 * n / image:.0f}% of it; "
               f"{vs(n, HELLO_GOAL, 'goal')}")
     table(f"kernel ({os.path.relpath(a.kernel, ROOT)})", symbol_sizes(a.kernel), a.top)
+    modules = module_sizes(a.kernel, "ukrt")
+    print("  the kernel's own code (ukrt) by module: "
+          + ", ".join(f"{m} {n}" for m, n in modules.most_common()))
     table(f"libukc ({os.path.relpath(a.libukc, ROOT)})", symbol_sizes(a.libukc), a.top)
     return 0
 
