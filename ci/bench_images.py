@@ -84,6 +84,8 @@ def crate_of_name(name):
         inner = name[1:end]
         self_type, _, trait = inner.partition(" as ")
         if "::" not in self_type:
+            if trait.startswith("<"):  # a trait inside a primitive's method
+                return crate_of_name(trait)
             m = FIRST_IDENT.search(trait)
             return m.group(1) if m else "core"
     m = FIRST_IDENT.search(name)
