@@ -1,7 +1,7 @@
 # ukrt: the user's entry points. `make help` lists them.
 #
 #   make run [APP=dir] [ARGS="..."] [V=1]  build an app's image and boot it on Xen under QEMU
-#   make image APP=dir [FILES=folder]      build build/app/<dir>/<name>.xen and .cfg
+#   make image APP=dir [FILES=folder] [COMPRESS=gzip]  build build/app/<dir>/<name>.xen and .cfg
 #   make new-app NAME=foo [LANG=c|rust]    start an app from app-template/
 #   make debug APP=dir [ARGS=...] [GDB_ARGS=...]  boot it with the gdb stub, gdb attached
 #   make test                              lint, host unit and harness tests, boot tests under Xen
@@ -70,9 +70,12 @@ Build and run (docs/running.md, docs/writing-apps.md)
                                   build an app's image and boot it as Xen's first domain under
                                   QEMU; the terminal's lines go to its console, Ctrl-C ends it
   make image APP=dir [FILES=folder] [ARGS="..."] [MEMORY=MiB] [VCPUS=1] [LOAD_CHECK=0]
-                                  build build/app/<dir>/<name>.xen and its xl config .cfg
+             [COMPRESS=gzip]
+                                  build build/app/<dir>/<name>.xen (stripped; the symbols stay
+                                  in build/app/<dir>/) and its xl config .cfg
                                   (FILES: a tree at /; MEMORY: the config's memory, else what
-                                  the image needs; LOAD_CHECK=0 packs apps that cannot load)
+                                  the image needs; LOAD_CHECK=0 packs apps that cannot load;
+                                  COMPRESS=gzip: the image gzip'ed, docs/image-size.md)
   make new-app NAME=foo [LANG=c|rust] [APPS_DIR=apps]
                                   create APPS_DIR/foo from app-template
   make debug APP=dir [ARGS=...] [GDB_ARGS='-batch -x script'] [DEBUG_TIMEOUT=86400]
@@ -123,11 +126,20 @@ help:
 deps:
 	@ci/install-deps
 
+# The kernel's build: the release profile optimised for size and linked as
+# one unit (fat LTO, one codegen unit), which takes its stripped size from
+# 1129 to 700 KiB (docs/image-size.md). Given here, not in Cargo.toml,
+# because Cargo has no per-target profile and LTO is not per package: libukc
+# and the host tools keep the plain release profile.
+KERNEL_PROFILE := --config 'profile.release.opt-level="z"' --config 'profile.release.lto="fat"' \
+                  --config 'profile.release.codegen-units=1'
+
 kernel: deps
-	cargo build --release -p ukrt --target $(TARGET)
+	cargo build --release -p ukrt --target $(TARGET) $(KERNEL_PROFILE)
 
 selftest-kernel: deps
-	cargo build --release -p ukrt --target $(TARGET) --features selftest --target-dir target/selftest
+	cargo build --release -p ukrt --target $(TARGET) --features selftest --target-dir target/selftest \
+		$(KERNEL_PROFILE)
 
 pack: deps
 	cargo build --release -p ukrt-loader --bin ukrt-pack -p xen-config --bin xen-config
@@ -167,15 +179,37 @@ endif
 # The pack fails, naming every missing library and undefined symbol of
 # every app, unless LOAD_CHECK=0 (for images that test the runtime's own
 # load errors, as examples/greet's broken app does).
+#
+# COMPRESS=gzip writes the image gzip'ed (Xen's domain builders, its own
+# for the first domain and libxenguest's for xl create, both inflate it).
+COMPRESS ?=
+# The image is stripped (docs/image-size.md): the bundle packs copies of the
+# .so files without debug information (ci/strip-for-image, into
+# $(APP_OUT)/packed/), and the kernel in it has no symbols. What the
+# symbolizer and gdb read stays beside it: the .so files as built in
+# $(APP_OUT)/, and $(APP_OUT)/ukrt, the kernel with its symbols and debug
+# information (a hard link to $(KERNEL) as it was, so a later kernel build
+# does not change it).
 image: app-so kernel pack
+	@case "$(COMPRESS)" in ""|gzip) ;; *) echo "make image: COMPRESS=$(COMPRESS) is not a format both of Xen's PV domain builders load (COMPRESS=gzip; docs/image-size.md)"; exit 2;; esac
+	@rm -rf $(APP_OUT)/packed
+	ci/strip-for-image $(APP_OUT)/packed $(APP_OUT)/*.so
 	$(PACK) pack -o $(APP_OUT)/$(APP_NAME).ukb \
 		$(if $(wildcard $(APP)/manifest.txt),--manifest $(APP)/manifest.txt,--manifest-text "app $(APP_NAME) $(APP_NAME).so") \
-		$(if $(FILES),--files "$(FILES)") $(if $(filter 0,$(LOAD_CHECK)),--no-check) $(APP_OUT)/*.so
-	$(PACK) image --kernel $(KERNEL) --bundle $(APP_OUT)/$(APP_NAME).ukb -o $(APP_OUT)/$(APP_NAME).xen
+		$(if $(FILES),--files "$(FILES)") $(if $(filter 0,$(LOAD_CHECK)),--no-check) $(APP_OUT)/packed/*.so
+	@rm -f $(APP_OUT)/ukrt
+	ln $(KERNEL) $(APP_OUT)/ukrt 2>/dev/null || cp $(KERNEL) $(APP_OUT)/ukrt
+	strip --strip-all -o $(APP_OUT)/ukrt.stripped $(KERNEL)
+	$(PACK) image --kernel $(APP_OUT)/ukrt.stripped --bundle $(APP_OUT)/$(APP_NAME).ukb -o $(APP_OUT)/$(APP_NAME).xen
+	@rm -f $(APP_OUT)/ukrt.stripped
 	target/release/xen-config generate --image $(abspath $(APP_OUT))/$(APP_NAME).xen \
 		--name $(APP_NAME) --extra "$(ARGS)" $(if $(MEMORY_SET),--memory $(MEMORY)) --vcpus $(VCPUS) \
 		> $(APP_OUT)/$(APP_NAME).cfg.new || { rm -f $(APP_OUT)/$(APP_NAME).cfg.new; exit 1; }
 	@mv $(APP_OUT)/$(APP_NAME).cfg.new $(APP_OUT)/$(APP_NAME).cfg
+ifeq ($(COMPRESS),gzip)
+	gzip -9 -n -c $(APP_OUT)/$(APP_NAME).xen > $(APP_OUT)/$(APP_NAME).xen.gz && \
+		mv $(APP_OUT)/$(APP_NAME).xen.gz $(APP_OUT)/$(APP_NAME).xen
+endif
 	@echo "image: $(APP_OUT)/$(APP_NAME).xen  xl config: $(APP_OUT)/$(APP_NAME).cfg"
 
 # Run the app's image as a domU with xl: a Linux dom0 on Xen under QEMU
@@ -288,7 +322,7 @@ GDB_ARGS ?=
 DEBUG_TIMEOUT ?= 86400
 debug: image $(XEN)
 	@$(PYTHON) ci/gdbrun.py $(APP_OUT)/$(APP_NAME).xen --xen $(XEN) --memory $(MEMORY) \
-		--timeout $(DEBUG_TIMEOUT) --symbols $(KERNEL) \
+		--timeout $(DEBUG_TIMEOUT) --symbols $(APP_OUT)/ukrt \
 		--args "$(if $(findstring uk.gdb,$(ARGS)),$(ARGS),uk.gdb=wait $(ARGS))" \
 		--symbols-dir target/app/x86_64-ukrt-app/release --symbols-dir $(APP_OUT) $(if $(V),-v) \
 		-- $(GDB_ARGS)

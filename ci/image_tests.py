@@ -79,9 +79,11 @@ class MakeImage(unittest.TestCase):
         plain_out = os.path.join(self.tmp, "plain")
         plain = self.make_image("examples/hello-c", plain_out)
         self.assertEqual([e[1] for e in entries(plain)], [KIND_SHARED_OBJECT] * 2)
-        # What the recipe ran before FILES existed.
+        # What the recipe ran before FILES existed (on the stripped copies
+        # it packs, in packed/).
         again = os.path.join(self.tmp, "again.ukb")
-        sos = sorted(os.path.join(plain_out, f) for f in os.listdir(plain_out) if f.endswith(".so"))
+        packed = os.path.join(plain_out, "packed")
+        sos = sorted(os.path.join(packed, f) for f in os.listdir(packed) if f.endswith(".so"))
         subprocess.run([PACK, "pack", "-o", again, "--manifest-text", "app hello-c hello-c.so"] + sos,
                        check=True, capture_output=True)
         with open(again, "rb") as f:
@@ -276,6 +278,41 @@ class Frictions(unittest.TestCase):
         with open(os.path.join(self.out_of(app), "fresh.ukb"), "rb") as f:
             names = sorted(e[0] for e in entries(f.read()))
         self.assertEqual(names, ["fresh.so", "libukc.so"])
+
+    def test_the_image_is_stripped_and_the_symbols_stay_beside_it(self):
+        out = os.path.join(self.tmp, "stripped")
+        code, text = make("image", "APP=examples/hello-c", f"APP_OUT={out}")
+        self.assertEqual(code, 0, text)
+
+        def sections(path):
+            text = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True,
+                                  check=True).stdout
+            return set(re.findall(r"\]\s+(\.\S+)", text))
+
+        image = os.path.join(out, "hello-c.xen")
+        self.assertFalse({".symtab", ".debug_info"} & sections(image), "the image's kernel")
+        self.assertIn(".debug_info", sections(os.path.join(out, "ukrt")), "the kernel kept")
+        for so in ("hello-c.so", "libukc.so"):
+            self.assertFalse(any(s.startswith(".debug") for s in sections(
+                os.path.join(out, "packed", so))), so)
+        self.assertIn(".debug_info", sections(os.path.join(out, "hello-c.so")))
+        # libukc's static functions keep their names, and nothing else does.
+        syms = subprocess.run(["nm", os.path.join(out, "packed", "libukc.so")],
+                              capture_output=True, text=True, check=True).stdout.split("\n")
+        self.assertTrue(syms[0])
+        self.assertEqual({line.split()[1] for line in syms if line}, {"t"})
+        # COMPRESS=gzip: the same image gzip'ed; other formats are refused.
+        code, text = make("image", "APP=examples/hello-c", f"APP_OUT={out}", "COMPRESS=gzip")
+        self.assertEqual(code, 0, text)
+        with open(image, "rb") as f:
+            gz = f.read()
+        self.assertEqual(gz[:2], b"\x1f\x8b")
+        unpacked = subprocess.run(["gzip", "-dc"], input=gz, capture_output=True,
+                                  check=True).stdout
+        self.assertEqual(unpacked[:4], b"\x7fELF")
+        code, text = make("image", "APP=examples/hello-c", f"APP_OUT={out}", "COMPRESS=xz")
+        self.assertEqual(code, 2, text)
+        self.assertIn("COMPRESS=xz is not a format both of Xen's PV domain builders load", text)
 
     def test_new_app_refuses_an_unknown_language_and_a_bad_name(self):
         cases = [(["NAME=web", "LANG=go"], "LANG=go is not a language of the templates (LANG=c or "

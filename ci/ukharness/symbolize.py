@@ -28,11 +28,15 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 # -ffile-prefix-map), so that objects do not depend on where it is.
 SOURCE_ROOT = "/ukrt"
 LIBUKC_BUILD = os.path.join(ROOT, "target", "app", "x86_64-ukrt-app", "release")
+# The kernel as built, with its symbols and debug information.
+KERNEL_BUILD = os.path.join(ROOT, "target", "x86_64-unknown-none", "release", "ukrt")
 
 
-def elf_info(path):
+def elf_info(path, kernel=False):
     """(digest of the PT_LOAD bytes, has .debug_info) of an ELF64 file, or
-    None if it is not one."""
+    None if it is not one. `kernel`: leave out the last segment in memory,
+    the kernel's .bundle (an image's app bundle, a page of zeros in the
+    kernel as built), so an image and its kernel have the same digest."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -48,13 +52,18 @@ def elf_info(path):
     image[0x28:0x30] = bytes(8)
     image[0x3a:0x40] = bytes(6)
     h = hashlib.sha256()
+    loads = []
     for i in range(phnum):
         off = phoff + i * phentsize
         if off + 56 > len(data):
             return None
-        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from("<IIQQQQ", data, off)
+        p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack_from("<IIQQQQ", data, off)
         if p_type == 1:  # PT_LOAD
-            h.update(image[p_offset:p_offset + p_filesz])
+            loads.append((p_vaddr, p_offset, p_filesz))
+    if kernel and loads:
+        loads.remove(max(loads))
+    for _, p_offset, p_filesz in loads:
+        h.update(image[p_offset:p_offset + p_filesz])
     names = []
     if shoff and shstrndx < shnum and shoff + shnum * shentsize <= len(data):
         sh = lambda i: struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize)  # noqa: E731
@@ -115,19 +124,22 @@ class Symbolizer:
         """The file to ask about object `name` (see the module's doc)."""
         if name in self.chosen:
             return self.chosen[name]
+        candidates = [os.path.join(d, name) for d in self.dirs]
         if name == KERNEL:
-            found = self.kernel if self.kernel and os.path.isfile(self.kernel) else None
-        else:
-            found = None
-            candidates = [os.path.join(d, name) for d in self.dirs]
-            infos = [(p, elf_info(p)) for p in candidates if os.path.isfile(p)]
-            infos = [(p, i) for p, i in infos if i]
-            if infos:
-                ref_path, (ref_digest, ref_debug) = infos[0]
-                found = ref_path if ref_debug else None
-                if not ref_debug:
-                    found = next((p for p, (dg, dbg) in infos[1:] if dbg and dg == ref_digest),
-                                 None)
+            # The booted image first (make image's is stripped), then the
+            # kernel make image keeps beside it (<folder>/ukrt), then the
+            # build's.
+            candidates = [self.kernel, *candidates, KERNEL_BUILD]
+        found = None
+        infos = [(p, elf_info(p, kernel=name == KERNEL))
+                 for p in candidates if p and os.path.isfile(p)]
+        infos = [(p, i) for p, i in infos if i]
+        if infos:
+            ref_path, (ref_digest, ref_debug) = infos[0]
+            found = ref_path if ref_debug else None
+            if not ref_debug:
+                found = next((p for p, (dg, dbg) in infos[1:] if dbg and dg == ref_digest),
+                             None)
         self.chosen[name] = found
         return found
 
@@ -157,6 +169,7 @@ class Symbolizer:
 
 def for_image(image, extra_dirs=()):
     """The symbolizer for a run of `image` (build/app/<app folder>/<app>.xen): its
-    folder's objects, libukc's unstripped build, the kernel in the image."""
+    folder's objects and kernel (`ukrt`, which make image keeps there with its
+    debug information), libukc's unstripped build, the kernel's build."""
     folder = os.path.dirname(os.path.abspath(image))
     return Symbolizer([folder, *extra_dirs, LIBUKC_BUILD], kernel=image)

@@ -1,6 +1,6 @@
 //! Function names for addresses in an object, for crash reports: every
-//! defined function of `.symtab` (static functions too, when the file
-//! keeps it; `make image` does) and `.dynsym` (when it is stripped),
+//! defined function of `.symtab` (static functions, when the file keeps
+//! them; `make image` keeps those) and of `.dynsym` (the exported ones),
 //! sorted by address. Names stay in the file: the table holds offsets, so
 //! a lookup in the fault handler allocates nothing.
 use alloc::vec::Vec;
@@ -86,12 +86,15 @@ impl FunctionSymbols {
                 })
                 .collect::<Vec<_>>()
         };
-        out.entries = funcs(&elf.syms, false);
-        if out.entries.is_empty() || out.strtab.is_empty() {
-            out.entries = funcs(&elf.dynsyms, true);
+        // Both tables: `make image` keeps only local functions in .symtab
+        // (ci/strip-for-image), the exported ones are in .dynsym.
+        if !out.strtab.is_empty() {
+            out.entries = funcs(&elf.syms, false);
         }
+        out.entries.extend(funcs(&elf.dynsyms, true));
+        // A function in both tables is named from .symtab (sorted first).
         out.entries
-            .sort_by_key(|e| (e.start, core::cmp::Reverse(e.size)));
+            .sort_by_key(|e| (e.start, core::cmp::Reverse(e.size), e.dynamic));
         out.entries.dedup_by_key(|e| e.start);
         out.entries.truncate(MAX_FUNCTIONS);
         out

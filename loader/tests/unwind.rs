@@ -329,6 +329,40 @@ fn a_stripped_object_is_named_from_dynsym() {
 }
 
 #[test]
+fn an_object_stripped_for_an_image_keeps_every_name() {
+    // ci/strip-for-image, as `make image` runs it: .symtab keeps only the
+    // local functions, .dynsym has the exported ones; both are used.
+    let full = fixture(&[]);
+    let src = common::gcc("unwind.so", "unwind.S", &[]);
+    let out = src.parent().unwrap().join("stripped-for-image");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../ci/strip-for-image");
+    let st = std::process::Command::new(script)
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let data = std::fs::read(out.join("unwind.so")).unwrap();
+    let elf = goblin::elf::Elf::parse(&data).unwrap();
+    let kept: Vec<_> = elf
+        .syms
+        .iter()
+        .filter_map(|s| elf.strtab.get_at(s.st_name))
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert_eq!(kept, ["hidden_helper"], "only the local function stays");
+    let info = DebugInfo::parse(&data);
+    let name = |sym: &str| {
+        info.functions
+            .lookup(&data, full.syms[sym])
+            .map(|l| l.to_string())
+    };
+    assert_eq!(name("leaf_fault").as_deref(), Some("leaf+0x1"));
+    assert_eq!(name("mid_ret").as_deref(), Some("mid+0xa"));
+    assert_eq!(name("hidden_helper").as_deref(), Some("hidden_helper+0x0"));
+}
+
+#[test]
 fn rust_names_are_demangled_without_their_hash() {
     let l = ukrt_loader::symbols::Location {
         name: "_ZN4core3fmt5write17h0123456789abcdefE",

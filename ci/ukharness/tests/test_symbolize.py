@@ -83,6 +83,24 @@ class Symbolize(unittest.TestCase):
         # A return address: the call before it is what is placed.
         self.assertRegex(s.line(line), r"^      #1 0x[0-9a-f]{16} ukrt inner at \S*app\.c:\d+$")
 
+    def test_runtime_frames_of_a_stripped_image_use_the_kernel_kept_beside_it(self):
+        # make image: the .xen's kernel has no symbols, <folder>/ukrt has.
+        folder, stale = (os.path.join(self.tmp, d) for d in ("image", "stale-kernel"))
+        os.makedirs(folder, exist_ok=True)
+        os.makedirs(stale, exist_ok=True)
+        image = os.path.join(folder, "app.xen")
+        subprocess.run(["strip", "--strip-all", "-o", image, self.so], check=True)
+        shutil.copyfile(self.so, os.path.join(folder, "ukrt"))
+        shutil.copyfile(os.path.join(self.tmp, "stale", "app.so"), os.path.join(stale, "ukrt"))
+        line = f"      #1 0x{self.inner + 1:016x} ukrt"
+        s = symbolize.for_image(image)
+        self.assertRegex(s.line(line), r" ukrt inner at \S*app\.c:\d+$")
+        self.assertEqual(s.object_file("ukrt"), os.path.join(folder, "ukrt"))
+        # Another kernel's symbols are never used for it.
+        only_stale = symbolize.Symbolizer([stale], kernel=image)
+        self.assertIsNone(only_stale.object_file("ukrt"))
+        self.assertEqual(only_stale.line(line), line)
+
     def test_the_tool_symbolizes_a_saved_log(self):
         log = os.path.join(self.tmp, "console.log")
         with open(log, "w") as f:
