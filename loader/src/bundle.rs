@@ -483,7 +483,7 @@ fn align_up(x: u64) -> u64 {
 /// The CRC-32 a bundle's header must hold: over all of `bundle` (which
 /// should be exactly `[0, total_size)`), its checksum field taken as zero.
 pub fn compute_checksum(bundle: &[u8]) -> u32 {
-    let mut h = crate::crc32::Crc32::new();
+    let mut h = crc32fast::Hasher::new();
     match (bundle.get(..H_CHECKSUM), bundle.get(H_CHECKSUM + 4..)) {
         (Some(head), Some(tail)) => {
             h.update(head);

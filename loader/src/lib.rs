@@ -17,7 +17,6 @@ extern crate alloc;
 extern crate std;
 
 pub mod bundle;
-pub mod crc32;
 pub mod debug;
 pub mod elf;
 #[cfg(feature = "std")]
