@@ -100,7 +100,7 @@ Test and measure
                                   show, run)
   make test-images                the images the boot tests run
   make fuzz [FUZZ_TIME=600] [FUZZ_TARGETS=...]  fuzz the loader and xen-config (docs/loader.md)
-  make bench                      runtime benchmarks: faults, hypercalls, instances, malloc
+  make bench                      runtime benchmarks: boot phase by memory, faults, instances, image sizes, malloc
   make bench-net [BENCH_DURATION=5] [BENCH_BOOTS=3]   HTTP server: ukrt vs Linux (docs/bench-net.md)
   make bench-disk [BENCH_MIB=16] [BENCH_ROUNDS=1] [BENCH_DISK_ARGS=...]
                                   file I/O: ukrt vs Linux on one disk (docs/bench-disk.md)

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import bench_images
 import bench_malloc
 from ukharness import console
 
@@ -137,6 +138,9 @@ def main():
     shared_library(a.greet_image, a.xen, a.pack, a.examples)
     hello_instances(a.kernel, a.xen, a.pack, os.path.dirname(a.hello_image))
     instances_memory(a.kernel, a.xen, a.pack, a.examples)
+    # The image sizes, against the goals, and what each crate costs.
+    print()
+    bench_images.main([])
     # On the host: libukc's malloc against glibc's on the same traces.
     bench_malloc.main([])
 
