@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
         file: "fuzz.so".into(),
         args: Vec::new(),
         stack: None,
+        heap: None,
     };
     let objects = [Object {
         object: &obj,
