@@ -1086,7 +1086,7 @@ class Limits(unittest.TestCase):
         self.assert_all_released(b)
 
     def test_a_manifest_heap_limit_caps_the_heap(self):
-        bundle = limits_bundle("app heap=64M limits limits.so fill-heap\n")
+        bundle = app_bundle("limits", "app heap=64M limits limits.so fill-heap\n")
         try:
             b = Boot("uk.stats", ramdisk=bundle, memory=256)
         finally:
@@ -1109,17 +1109,6 @@ class Limits(unittest.TestCase):
         self.assertEqual(b.status, 127, b)
         self.assertRegex(b.out, r"ukrt: the app bundle is unusable: the embedded bundle claims "
                          r"1073741824 bytes but only \d+ bytes follow the kernel in the image")
-
-
-def limits_bundle(manifest):
-    """A bundle of the limits test app with `manifest`, for --ramdisk."""
-    import tempfile
-    out = tempfile.NamedTemporaryFile(suffix=".ukb", delete=False).name
-    app = built("limits")
-    subprocess.run([os.path.join(ROOT, "target/release/ukrt-pack"), "pack", "-o", out,
-                    "--manifest-text", manifest, os.path.join(app, "limits.so"),
-                    os.path.join(app, "libukc.so")], check=True, capture_output=True)
-    return out
 
 
 class BigMemory(unittest.TestCase):
@@ -1154,14 +1143,15 @@ class BigMemory(unittest.TestCase):
         self.fill(4096)
 
 
-def timing_bundle(manifest):
-    """A bundle of the timing test app with `manifest`, for --ramdisk."""
+def app_bundle(app, manifest):
+    """A bundle of test app `app` (its .so and libukc) with `manifest`, for
+    --ramdisk."""
     import tempfile
     out = tempfile.NamedTemporaryFile(suffix=".ukb", delete=False).name
-    app = built("timing")
+    folder = built(app)
     subprocess.run([os.path.join(ROOT, "target/release/ukrt-pack"), "pack", "-o", out,
-                    "--manifest-text", manifest, os.path.join(app, "timing.so"),
-                    os.path.join(app, "libukc.so")], check=True, capture_output=True)
+                    "--manifest-text", manifest, os.path.join(folder, f"{app}.so"),
+                    os.path.join(folder, "libukc.so")], check=True, capture_output=True)
     return out
 
 
@@ -1169,7 +1159,7 @@ class Events(unittest.TestCase):
     """Time, timers, blocking, concurrent apps and console input."""
 
     def boot(self, manifest, args="uk.stats", **kw):
-        bundle = timing_bundle(manifest)
+        bundle = app_bundle("timing", manifest)
         try:
             return Boot(args, ramdisk=bundle, **kw)
         finally:
@@ -1237,7 +1227,7 @@ class Events(unittest.TestCase):
         self.assertIn("clock yielded", b.lines)
 
     def test_console_input_reaches_the_app(self):
-        bundle = timing_bundle("app e timing.so echo")
+        bundle = app_bundle("timing", "app e timing.so echo")
         try:
             p = subprocess.run([sys.executable, os.path.join(HERE, "xenrun.py"), KERNEL, "--xen", XEN,
                                 "--ramdisk", bundle, "--timeout", "60",

@@ -15,7 +15,7 @@ use crate::xen::hypercall as hc;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Xen's p2m marks pfns without a frame with this.
-pub const INVALID_MFN: u64 = u64::MAX;
+const INVALID_MFN: u64 = u64::MAX;
 
 /// What boot decided, fixed afterwards.
 struct Map {
